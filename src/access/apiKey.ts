@@ -1,0 +1,31 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Purpose } from './purposes.ts';
+
+export interface ApiKey {
+  readonly id: string;
+  readonly name: string;
+  readonly purposes: readonly Purpose[];
+  /** Site ids this key may touch; "*" for every site (only the bootstrap admin key). */
+  readonly sites: readonly string[] | '*';
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+export const ADMIN_KEY_ID = 'admin';
+
+/** NOTE: only this digest is stored; a leaked table does not leak usable secrets. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export function newSecret(): string {
+  return `cly_${randomBytes(32).toString('base64url')}`;
+}
+
+export function newKeyId(): string {
+  return `key_${randomBytes(8).toString('hex')}`;
+}
+
+export function keyAllowsSite(key: ApiKey, site: string): boolean {
+  return key.sites === '*' || key.sites.includes(site);
+}

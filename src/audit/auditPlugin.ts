@@ -1,0 +1,27 @@
+// Writes one audit_log row per GraphQL operation, allowed or denied, through a batcher (off the request path).
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { RequestContext } from '../graphql/requestContext.ts';
+import type { AuditSink } from './auditTrail.ts';
+
+export function auditPlugin(sink: AuditSink, log: Logger, metrics: Metrics): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response, operationName, errors }) {
+          const { access, audit } = contextValue;
+          const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          const data = (body?.data ?? {}) as Record<string, unknown>;
+          let rows = 0;
+          for (const v of Object.values(data)) rows += Array.isArray(v) ? v.length : v === null || v === undefined ? 0 : 1;
+          const firstCode = (errors ?? body?.errors)?.[0]?.extensions?.code;
+          const keyId = access.auth.kind === 'ok' || access.auth.kind === 'revoked' ? access.auth.key.id : '';
+          const row = audit.toRow(keyId, access.purposeText ?? '', operationName ?? '', rows, typeof firstCode === 'string' ? firstCode : undefined);
+          metrics.graphqlOperations.inc({ outcome: row.outcome, purpose: access.purpose ?? 'none' });
+          if (!sink.offer([row])) log.error({ operation: row.operation }, 'audit buffer full; audit row dropped');
+        },
+      };
+    },
+  };
+}

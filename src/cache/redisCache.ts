@@ -1,0 +1,59 @@
+import { Redis } from 'ioredis';
+import type { Cache } from './cache.ts';
+
+const DELETE_IF_EQUALS = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+export interface RedisCacheOptions {
+  /** Key prefix, so several deployments can share one Redis. Default "calypso:". */
+  keyPrefix?: string;
+}
+
+/** Redis through ioredis with auto-pipelining: concurrent commands share round trips. */
+export function createRedisCache(url: string, options: RedisCacheOptions = {}): Cache {
+  const redis = new Redis(url, {
+    enableAutoPipelining: true,
+    keyPrefix: options.keyPrefix ?? 'calypso:',
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+    // Fail fast while disconnected instead of queueing requests without bound.
+    enableOfflineQueue: true,
+    connectTimeout: 2000,
+  });
+  redis.on('error', () => {
+    // Errors surface on each command and in /readyz; ioredis keeps reconnecting.
+  });
+  const ready = redis.connect().catch(() => {});
+  const scripted = redis as Redis & { calypsoDeleteIfEquals?: (key: string, value: string) => Promise<number> };
+  redis.defineCommand('calypsoDeleteIfEquals', { numberOfKeys: 1, lua: DELETE_IF_EQUALS });
+  return {
+    kind: 'redis',
+    async get(key) {
+      await ready;
+      return redis.get(key);
+    },
+    async set(key, value, ttlMs) {
+      await ready;
+      await redis.set(key, value, 'PX', ttlMs);
+    },
+    async setIfAbsent(key, value, ttlMs) {
+      await ready;
+      return (await redis.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
+    },
+    async deleteIfEquals(key, value) {
+      await ready;
+      return (await scripted.calypsoDeleteIfEquals!(key, value)) === 1;
+    },
+    async del(...keys) {
+      await ready;
+      return keys.length === 0 ? 0 : redis.del(...keys);
+    },
+    async ping() {
+      await ready;
+      await redis.ping();
+    },
+    async close() {
+      await ready;
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,145 @@
+// The one module that reads process.env. Everything else receives a frozen Config.
+import path from 'node:path';
+import { z } from 'zod';
+
+export const ROLES = ['all', 'collector', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Bootstrap ADMINISTRATION secret; generated into dataDir when unset in embedded mode. */
+  readonly adminKey: string | undefined;
+  /** Versioned HMAC keys as "version:base64,..."; generated into dataDir when unset in embedded mode. */
+  readonly pseudonymKeys: string | undefined;
+  readonly clickhouse: {
+    /** undefined → the embedded engine (chDB) under dataDir. */
+    readonly url: string | undefined;
+    readonly user: string;
+    readonly password: string;
+    readonly database: string;
+    readonly requestTimeoutMs: number;
+  };
+  readonly redisUrl: string | undefined;
+  readonly flushIntervalMs: number;
+  readonly batchMaxEvents: number;
+  readonly maxBodyBytes: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Thrown for a bad environment; its message is the one line printed before exiting. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const int = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `an integer between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `an integer between ${min} and ${max}`).max(max, `an integer between ${min} and ${max}`))
+    .optional()
+    .transform((v) => v ?? fallback);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const url = (protocols: string[]) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
+
+// NOTE: the admin key is a bearer secret for everything; require enough entropy to resist guessing.
+const adminKey = optionalString.refine((v) => v === undefined || v.length >= 32, 'a secret of at least 32 characters');
+
+const pseudonymKeys = optionalString.refine(
+  (v) => v === undefined || /^\d{1,3}:[A-Za-z0-9+/=_-]{43,}(,\d{1,3}:[A-Za-z0-9+/=_-]{43,})*$/.test(v),
+  'comma-separated "version:key" pairs, each key at least 32 bytes in base64 (e.g. "1:<base64>")',
+);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], 'one of development, production, test').optional(),
+  CALYPSO_HOST: z.string().min(1, 'an interface address such as 127.0.0.1 or 0.0.0.0').optional(),
+  PORT: int(1, 65535, 4000),
+  CALYPSO_DATA_DIR: z.string().min(1, 'a directory path').optional(),
+  CALYPSO_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'one of fatal, error, warn, info, debug, trace, silent')
+    .optional(),
+  CALYPSO_ADMIN_KEY: adminKey,
+  CALYPSO_PSEUDONYM_KEYS: pseudonymKeys,
+  CLICKHOUSE_URL: url(['http:', 'https:']),
+  CLICKHOUSE_USER: optionalString,
+  CLICKHOUSE_PASSWORD: optionalString,
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a database name of letters, digits and underscores')
+    .optional(),
+  CLICKHOUSE_REQUEST_TIMEOUT_MS: int(100, 600_000, 30_000),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  CALYPSO_FLUSH_INTERVAL_MS: int(10, 60_000, 250),
+  CALYPSO_BATCH_MAX_EVENTS: int(1, 1_000_000, 10_000),
+  CALYPSO_MAX_BODY_BYTES: int(1024, 16 * 1024 * 1024, 1024 * 1024),
+  CALYPSO_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
+});
+
+/** Parses an environment (process.env by default) into a frozen Config, or throws one-line ConfigError. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, cwd = process.cwd()): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    const got = env[name];
+    const shown = name.includes('KEY') || name.includes('PASSWORD') ? '' : ` (got ${JSON.stringify(got)})`;
+    throw new ConfigError(`${name} must be ${issue?.message ?? 'valid'}${shown}`);
+  }
+  const e = parsed.data;
+  const nodeEnv = e.NODE_ENV ?? 'development';
+  const embedded = e.CLICKHOUSE_URL === undefined;
+  // NOTE: with a shared server, generated per-instance secrets would split pseudonyms and admin
+  // access between replicas, so they must come from configuration.
+  if (!embedded && e.CALYPSO_PSEUDONYM_KEYS === undefined) {
+    throw new ConfigError('CALYPSO_PSEUDONYM_KEYS must be set when CLICKHOUSE_URL is set (every instance needs the same keys)');
+  }
+  if (!embedded && e.CALYPSO_ADMIN_KEY === undefined) {
+    throw new ConfigError('CALYPSO_ADMIN_KEY must be set when CLICKHOUSE_URL is set (every instance needs the same admin key)');
+  }
+  return deepFreeze({
+    nodeEnv,
+    host: e.CALYPSO_HOST ?? '127.0.0.1',
+    port: e.PORT,
+    dataDir: path.resolve(cwd, e.CALYPSO_DATA_DIR ?? './data'),
+    logLevel: e.CALYPSO_LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
+    adminKey: e.CALYPSO_ADMIN_KEY,
+    pseudonymKeys: e.CALYPSO_PSEUDONYM_KEYS,
+    clickhouse: {
+      url: e.CLICKHOUSE_URL,
+      user: e.CLICKHOUSE_USER ?? 'default',
+      password: e.CLICKHOUSE_PASSWORD ?? '',
+      database: e.CLICKHOUSE_DATABASE ?? 'calypso',
+      requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+    },
+    redisUrl: e.REDIS_URL,
+    flushIntervalMs: e.CALYPSO_FLUSH_INTERVAL_MS,
+    batchMaxEvents: e.CALYPSO_BATCH_MAX_EVENTS,
+    maxBodyBytes: e.CALYPSO_MAX_BODY_BYTES,
+    shutdownTimeoutMs: e.CALYPSO_SHUTDOWN_TIMEOUT_MS,
+  });
+}
+
+function deepFreeze<T extends object>(o: T): Readonly<T> {
+  for (const v of Object.values(o)) if (v !== null && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}

@@ -1,0 +1,42 @@
+// Internal error factories and the formatter that keeps SQL, Redis and stacks away from clients.
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { Logger } from '../observability/logger.ts';
+import { StoreError } from '../store/storeError.ts';
+import { ErrorCode } from './errorCodes.ts';
+
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  KEY_REVOKED: 401,
+};
+
+export function apiError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  const status = HTTP_STATUS[code];
+  return new GraphQLError(message, { extensions: { code, ...extra, ...(status === undefined ? {} : { http: { status } }) } });
+}
+
+export function badInput(field: string, message: string): GraphQLError {
+  return apiError(ErrorCode.BAD_USER_INPUT, message, { field });
+}
+
+const PUBLIC_CODES: ReadonlySet<string> = new Set([...Object.values(ErrorCode), 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST']);
+
+/** Known codes pass through; anything else becomes INTERNAL_SERVER_ERROR with a generic message. */
+export function createFormatError(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    const original = unwrapResolverError(error);
+    const unavailable = original instanceof StoreError && original.retryable;
+    log.error({ err: original instanceof Error ? original.message : String(original), path: formatted.path }, 'resolver failed');
+    return {
+      message: unavailable ? 'the event store is temporarily unavailable; retry later' : 'internal error',
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: unavailable ? ErrorCode.SERVICE_UNAVAILABLE : ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}

@@ -1,0 +1,75 @@
+// POST /graphql through Apollo Server 5, on our own node:http server.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import type { ApiKeyStore } from '../access/apiKeyStore.ts';
+import { resolveAccess } from '../access/requestAccess.ts';
+import { auditPlugin } from '../audit/auditPlugin.ts';
+import { AuditTrail, type AuditSink } from '../audit/auditTrail.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { readBody } from '../http/readBody.ts';
+import { createFormatError } from './errors.ts';
+import type { RequestContext } from './requestContext.ts';
+
+export interface GraphqlDeps {
+  schema: GraphQLSchema;
+  keys: ApiKeyStore;
+  audit: AuditSink;
+  log: Logger;
+  metrics: Metrics;
+  production: boolean;
+  maxBodyBytes: number;
+}
+
+export interface GraphqlRoute {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRoute> {
+  const apollo = new ApolloServer<RequestContext>({
+    schema: deps.schema,
+    introspection: !deps.production,
+    includeStacktraceInErrorResponses: false,
+    formatError: createFormatError(deps.log),
+    plugins: [ApolloServerPluginLandingPageDisabled(), auditPlugin(deps.audit, deps.log, deps.metrics)],
+  });
+  await apollo.start();
+
+  return {
+    async handle(req, res) {
+      const headers = new HeaderMap();
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+      const text = await readBody(req, deps.maxBodyBytes);
+      let body: unknown = text;
+      if ((headers.get('content-type') ?? '').includes('json') && text !== '') {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = undefined; // Apollo answers 400 for a missing body
+        }
+      }
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const extensions = (body as { extensions?: { purpose?: unknown } } | undefined)?.extensions;
+      const result = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'POST', headers, search: url.search, body },
+        context: async () => ({
+          access: await resolveAccess(headers.get('authorization'), headers.get('x-calypso-purpose'), extensions?.purpose, deps.keys),
+          audit: new AuditTrail(),
+        }),
+      });
+      const out: Record<string, string> = {};
+      for (const [k, v] of result.headers) out[k] = v;
+      res.writeHead(result.status ?? 200, out);
+      if (result.body.kind === 'complete') {
+        res.end(result.body.string);
+      } else {
+        for await (const chunk of result.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
+    },
+    stop: () => apollo.stop(),
+  };
+}

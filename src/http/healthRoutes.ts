@@ -1,0 +1,48 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Metrics } from '../observability/metrics.ts';
+import { sendJson, sendText } from './respond.ts';
+
+export interface Dependency {
+  readonly name: string;
+  readonly detail: string;
+  check(): Promise<void>;
+}
+
+export interface ReadinessOptions {
+  /** A dependency that does not answer within this is reported down. Default 2 000 ms. */
+  timeoutMs?: number;
+}
+
+/** GET /readyz: 200 only when every dependency answers and the service is not shutting down. */
+export function readinessRoute(deps: readonly Dependency[], isStopping: () => boolean, options: ReadinessOptions = {}) {
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  return async (_req: IncomingMessage, res: ServerResponse) => {
+    const checks: Record<string, { ok: boolean; detail: string; latencyMs: number; error?: string }> = {};
+    await Promise.all(
+      deps.map(async (d) => {
+        const t = Date.now();
+        try {
+          await Promise.race([d.check(), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref())]);
+          checks[d.name] = { ok: true, detail: d.detail, latencyMs: Date.now() - t };
+        } catch (err) {
+          // NOTE: unauthenticated endpoint: say that it failed, not the internals of why.
+          const reason = err instanceof Error && /no answer/.test(err.message) ? err.message : 'unavailable';
+          checks[d.name] = { ok: false, detail: d.detail, latencyMs: Date.now() - t, error: reason };
+        }
+      }),
+    );
+    const stopping = isStopping();
+    const ok = !stopping && Object.values(checks).every((c) => c.ok);
+    sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : stopping ? 'stopping' : 'unavailable', checks });
+  };
+}
+
+export function healthRoute() {
+  return (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, { status: 'ok' });
+}
+
+export function metricsRoute(metrics: Metrics) {
+  return async (_req: IncomingMessage, res: ServerResponse) => {
+    sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
+  };
+}

@@ -1,0 +1,40 @@
+// One node:http server for every route; routing is a map lookup so the hot paths pay nothing.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { BodyError } from './readBody.ts';
+import { sendJson } from './respond.ts';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+/** Keys are "METHOD /path". */
+export type Routes = ReadonlyMap<string, Handler>;
+
+export function createHttpServer(routes: Routes, log: Logger, metrics: Metrics): http.Server {
+  const paths = new Set([...routes.keys()].map((k) => k.slice(k.indexOf(' ') + 1)));
+  return http.createServer(async (req, res) => {
+    const started = process.hrtime.bigint();
+    const q = req.url?.indexOf('?') ?? -1;
+    const path = q === -1 ? (req.url ?? '/') : req.url!.slice(0, q);
+    const handler = routes.get(`${req.method} ${path}`);
+    const route = handler === undefined ? 'unmatched' : path;
+    res.once('finish', () => {
+      metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+      metrics.httpDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    if (handler === undefined) {
+      if (paths.has(path)) return sendJson(res, 405, { error: `method ${req.method} is not allowed on ${path}` });
+      return sendJson(res, 404, { error: `no route ${path}` });
+    }
+    try {
+      await handler(req, res);
+    } catch (err) {
+      if (err instanceof BodyError) {
+        if (!res.headersSent) sendJson(res, err.status, { error: err.message });
+        return;
+      }
+      log.error({ err: err instanceof Error ? err.message : String(err), route }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    }
+  });
+}

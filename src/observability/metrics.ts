@@ -1,0 +1,34 @@
+// Prometheus metrics, one registry per service instance (tests run several in one process).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'route' | 'status'>;
+  readonly httpDuration: Histogram<'route'>;
+  readonly eventsAccepted: Counter<'site'>;
+  readonly eventsRejected: Counter;
+  readonly batchesWritten: Counter<'outcome'>;
+  readonly bufferedEvents: Gauge;
+  readonly graphqlOperations: Counter<'outcome' | 'purpose'>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'calypso_process_' });
+  return {
+    registry,
+    httpRequests: new Counter({ name: 'calypso_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] }),
+    httpDuration: new Histogram({
+      name: 'calypso_http_request_duration_seconds',
+      help: 'HTTP request duration by route',
+      labelNames: ['route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    eventsAccepted: new Counter({ name: 'calypso_events_accepted_total', help: 'Events accepted by the collector', labelNames: ['site'], registers: [registry] }),
+    eventsRejected: new Counter({ name: 'calypso_events_rejected_total', help: 'Events refused by the collector', registers: [registry] }),
+    batchesWritten: new Counter({ name: 'calypso_batches_written_total', help: 'Event batches written to ClickHouse by outcome', labelNames: ['outcome'], registers: [registry] }),
+    bufferedEvents: new Gauge({ name: 'calypso_buffered_events', help: 'Events accepted and not yet written to ClickHouse', registers: [registry] }),
+    graphqlOperations: new Counter({ name: 'calypso_graphql_operations_total', help: 'GraphQL operations by outcome and purpose', labelNames: ['outcome', 'purpose'], registers: [registry] }),
+  };
+}

@@ -1,0 +1,58 @@
+// Cookie id → keyed pseudonym. The raw id is used here, in memory, and never stored or logged.
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Cache } from '../cache/cache.ts';
+import type { Secrets } from '../config/secrets.ts';
+
+export interface Pseudonym {
+  /** UInt64 as a decimal string; "0" is reserved for "no cookie". */
+  readonly pid: string;
+  readonly keyVersion: number;
+}
+
+export interface Pseudonymiser {
+  /** First 64 bits of HMAC-SHA-256(key[v], site ‖ 0x00 ‖ cookieId), v the current key version. */
+  pseudonymise(site: string, cookieId: string): Pseudonym;
+  /**
+   * A visitor hash for cookieless hits (policy 5.2): keyed with a random salt that lives one day,
+   * so the same browser cannot be linked across days. Never used as a pid.
+   */
+  dailyVisitorHash(site: string, day: string, traits: string): Promise<string>;
+}
+
+export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'currentKeyVersion'>, cache: Cache): Pseudonymiser {
+  const key = secrets.pseudonymKeys.get(secrets.currentKeyVersion);
+  if (key === undefined) throw new Error('the current pseudonym key version has no key');
+  const version = secrets.currentKeyVersion;
+  const salts = new Map<string, Promise<Buffer>>();
+
+  const salt = (day: string): Promise<Buffer> => {
+    let s = salts.get(day);
+    if (s === undefined) {
+      // Shared through the cache so every instance agrees; it expires after two days and is never stored.
+      s = (async () => {
+        const cacheKey = `salt:${day}`;
+        await cache.setIfAbsent(cacheKey, randomBytes(32).toString('base64'), 2 * 86_400_000);
+        const value = await cache.get(cacheKey);
+        return value === null ? randomBytes(32) : Buffer.from(value, 'base64');
+      })();
+      salts.clear(); // only today's salt is kept in memory
+      salts.set(day, s);
+      s.catch(() => salts.delete(day));
+    }
+    return s;
+  };
+
+  return {
+    pseudonymise(site, cookieId) {
+      return { pid: first64(createHmac('sha256', key).update(site).update('\0').update(cookieId).digest()), keyVersion: version };
+    },
+    async dailyVisitorHash(site, day, traits) {
+      return first64(createHmac('sha256', await salt(day)).update(site).update('\0').update(traits).digest());
+    },
+  };
+}
+
+function first64(digest: Buffer): string {
+  const n = digest.readBigUInt64BE(0);
+  return (n === 0n ? 1n : n).toString();
+}

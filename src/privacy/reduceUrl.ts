@@ -1,0 +1,43 @@
+// URL → host + path + allow-listed campaign parameters, with personal data redacted from the path.
+
+export interface ReducedUrl {
+  readonly host: string;
+  readonly path: string;
+  readonly utm: Readonly<Record<UtmKey, string>>;
+}
+
+export const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
+export type UtmKey = (typeof UTM_KEYS)[number];
+
+const EMAIL = /[^/\s@]+@[^/\s@]+\.[^/\s@]+/g;
+const PHONE = /\+?\d[\d\-() ]{8,}\d/g;
+const LONG_TOKEN = /[A-Za-z0-9_-]{32,}/g;
+const MAX_PATH = 1024;
+const MAX_UTM = 200;
+
+export function redact(text: string): string {
+  return text.replace(EMAIL, '[email]').replace(PHONE, '[phone]').replace(LONG_TOKEN, '[token]');
+}
+
+/** `url` must already be a parsed absolute URL. Query strings and fragments are dropped but for utm_*. */
+export function reduceUrl(url: URL): ReducedUrl {
+  let path = url.pathname;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // keep the encoded form
+  }
+  const utm = {} as Record<UtmKey, string>;
+  for (const k of UTM_KEYS) utm[k] = redact(url.searchParams.get(k) ?? '').slice(0, MAX_UTM);
+  return { host: url.hostname, path: redact(path).slice(0, MAX_PATH), utm };
+}
+
+/** Referrer → host only (policy 1.2). */
+export function referrerHost(referrer: string | undefined): string {
+  if (referrer === undefined || referrer === '') return '';
+  try {
+    return new URL(referrer).hostname;
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,89 @@
+// The privacy stage: a validated hit becomes a row that holds no raw identifier.
+import { randomUUID } from 'node:crypto';
+import type { RawEvent } from '../collect/validateEvent.ts';
+import type { Site } from '../sites/siteStore.ts';
+import { nowSql } from '../store/sqlTime.ts';
+import type { Pseudonymiser } from './pseudonymiser.ts';
+import { redact, reduceUrl, referrerHost } from './reduceUrl.ts';
+
+/** What the request carried besides the body. NOTE: raw values; they die with the request. */
+export interface RequestTraits {
+  readonly ip: string;
+  readonly userAgent: string;
+  /** The `_cid` cookie from the Cookie header, when the body had no cid. */
+  readonly cookieId: string | undefined;
+}
+
+export const CONSENT_BITS = { statistics: 1, personalization: 2, advertising: 4, thirdParty: 8 } as const;
+/** A hit without consent gets statistics only (the site default; configurable per site in the collector issue). */
+export const DEFAULT_CONSENT = CONSENT_BITS.statistics;
+
+export interface EventRow {
+  site: string;
+  ts: string;
+  event_id: string;
+  pid: string;
+  key_version: number;
+  visitor_hash: string;
+  type: RawEvent['type'];
+  name: string;
+  host: string;
+  path: string;
+  referrer_source: string;
+  referrer_host: string;
+  utm_source: string;
+  utm_medium: string;
+  utm_campaign: string;
+  utm_term: string;
+  utm_content: string;
+  browser: string;
+  os: string;
+  device: string;
+  screen: string;
+  language: string;
+  country: string;
+  region: string;
+  is_bot: number;
+  consent: number;
+  engagement_ms: number;
+  props: Record<string, string>;
+  retention_days: number;
+}
+
+export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, pseudonymiser: Pseudonymiser): Promise<EventRow> {
+  const url = reduceUrl(e.url);
+  const cid = e.cid ?? req.cookieId;
+  const day = new Date(e.ts).toISOString().slice(0, 10);
+  const p = cid === undefined ? undefined : pseudonymiser.pseudonymise(site.id, cid);
+  const visitorHash = p === undefined ? await pseudonymiser.dailyVisitorHash(site.id, day, `${req.ip}\0${req.userAgent}`) : '0';
+  const refHost = referrerHost(e.referrer);
+  const props: Record<string, string> = {};
+  for (const [k, v] of Object.entries(e.props)) props[redact(k)] = redact(v);
+  return {
+    site: site.id,
+    ts: nowSql(new Date(e.ts)),
+    event_id: e.eid ?? randomUUID(),
+    pid: p?.pid ?? '0',
+    key_version: p?.keyVersion ?? 0,
+    visitor_hash: visitorHash,
+    type: e.type,
+    name: e.name,
+    host: url.host,
+    path: url.path,
+    referrer_source: refHost === '' ? 'direct' : site.hostnames.includes(refHost) ? 'internal' : 'other',
+    referrer_host: refHost,
+    ...url.utm,
+    browser: '',
+    os: '',
+    device: '',
+    screen: e.screen,
+    language: e.lang.toLowerCase(),
+    country: '',
+    region: '',
+    is_bot: 0,
+    consent: DEFAULT_CONSENT,
+    engagement_ms: 0,
+    props,
+    retention_days: site.retentionDays,
+  };
+}

@@ -1,0 +1,134 @@
+// Wires the stages together for one role and runs them on one HTTP server.
+import type { AddressInfo } from 'node:net';
+import { createApiKeyResolvers } from './access/apiKeyResolvers.ts';
+import { createApiKeyStore } from './access/apiKeyStore.ts';
+import type { AuditRow } from './audit/auditTrail.ts';
+import type { Cache } from './cache/cache.ts';
+import { createCacheLock } from './cache/cacheLock.ts';
+import { openCache } from './cache/openCache.ts';
+import { createCollectRoute } from './collect/collectRoute.ts';
+import type { Config, Role } from './config/config.ts';
+import { loadSecrets, type Secrets } from './config/secrets.ts';
+import { buildSchema } from './graphql/buildSchema.ts';
+import { createGraphqlRoute, type GraphqlRoute } from './graphql/graphqlRoute.ts';
+import { healthRoute, metricsRoute, readinessRoute } from './http/healthRoutes.ts';
+import { createHttpServer, type Handler } from './http/httpServer.ts';
+import type { Logger } from './observability/logger.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { createBatcher, type Batcher } from './pipeline/batcher.ts';
+import { createPseudonymiser } from './privacy/pseudonymiser.ts';
+import type { EventRow } from './privacy/toEventRow.ts';
+import { createSiteResolvers } from './sites/siteResolvers.ts';
+import { createSiteStore } from './sites/siteStore.ts';
+import { createStatsResolvers } from './stats/statsResolvers.ts';
+import { openEventStore, type EventStore } from './store/eventStore.ts';
+import { migrate } from './store/migrate.ts';
+
+export interface RunningService {
+  readonly port: number;
+  readonly url: string;
+  readonly secrets: Secrets;
+  /** Graceful stop: refuse new connections, finish requests, flush buffers, close the store. */
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  role: Role;
+  log: Logger;
+}
+
+/** Opens the event store and cache, migrates, and opens both when the role needs them. */
+export async function openStorage(config: Config, log: Logger): Promise<{ store: EventStore; cache: Cache }> {
+  const store = await openEventStore(config);
+  const cache = openCache(config);
+  try {
+    const result = await migrate(store, createCacheLock(cache), (m) => log.info({ version: m.version, name: m.name }, 'applying migration'));
+    log.info({ applied: result.applied.length, schemaVersion: result.current, store: store.mode, cache: cache.kind }, 'event store ready');
+  } catch (err) {
+    await Promise.allSettled([store.close(), cache.close()]);
+    throw err;
+  }
+  return { store, cache };
+}
+
+export async function startService(config: Config, opts: ServiceOptions): Promise<RunningService> {
+  const { role, log } = opts;
+  if (config.clickhouse.url === undefined && role !== 'all') {
+    throw new Error(`--role ${role} needs CLICKHOUSE_URL: the embedded engine lives inside one process, which runs every role`);
+  }
+  const secrets = loadSecrets(config);
+  const { store, cache } = await openStorage(config, log);
+  const metrics = createMetrics();
+  const sites = createSiteStore(store);
+  const keys = createApiKeyStore(store, secrets.adminKey);
+  const serves = (r: Role) => role === 'all' || role === r;
+
+  const batchers: Array<Batcher<object>> = [];
+  const routes = new Map<string, Handler>();
+  let graphql: GraphqlRoute | undefined;
+
+  if (serves('collector')) {
+    const events = createBatcher<EventRow>(
+      store,
+      { table: 'events', flushIntervalMs: config.flushIntervalMs, maxBatch: config.batchMaxEvents, maxBuffered: config.batchMaxEvents * 10 },
+      log,
+      metrics,
+    );
+    batchers.push(events);
+    const pseudonymiser = createPseudonymiser(secrets, cache);
+    routes.set('POST /collect', createCollectRoute({ sites, pseudonymiser, batcher: events, metrics }, { maxEvents: 500, maxBodyBytes: config.maxBodyBytes }));
+  }
+  if (serves('api')) {
+    const audit = createBatcher<AuditRow>(store, { table: 'audit_log', flushIntervalMs: 1_000, maxBatch: 5_000, maxBuffered: 100_000 }, log, metrics);
+    batchers.push(audit);
+    const schema = buildSchema([createSiteResolvers(sites), createApiKeyResolvers(keys, sites), createStatsResolvers(store, sites)]);
+    graphql = await createGraphqlRoute({ schema, keys, audit, log, metrics, production: config.nodeEnv === 'production', maxBodyBytes: config.maxBodyBytes });
+    routes.set('POST /graphql', graphql.handle);
+    routes.set('GET /graphql', graphql.handle);
+  }
+
+  let stopping = false;
+  routes.set('GET /healthz', healthRoute());
+  routes.set(
+    'GET /readyz',
+    readinessRoute(
+      [
+        { name: 'clickhouse', detail: store.mode, check: () => store.ping() },
+        { name: 'cache', detail: cache.kind, check: () => cache.ping() },
+      ],
+      () => stopping,
+    ),
+  );
+  routes.set('GET /metrics', metricsRoute(metrics));
+
+  const server = createHttpServer(routes, log, metrics);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  log.info({ role, port, host: config.host, store: store.mode, cache: cache.kind }, 'calypso listening');
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      stopping = true;
+      log.info('shutting down: no new connections, finishing requests');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(timer);
+      await Promise.all(batchers.map((b) => b.close()));
+      await graphql?.stop();
+      await Promise.allSettled([cache.close(), store.close()]);
+      log.info('stopped');
+    })());
+
+  return { port, url: `http://${host}:${port}`, secrets, stop };
+}

@@ -1,0 +1,63 @@
+// Validation of createSite input; pure, so the messages are unit-tested.
+import type { Site } from './siteStore.ts';
+
+export interface SiteInput {
+  id: string;
+  name: string;
+  hostnames: readonly string[];
+  timezone: string;
+  kAnonymity: number;
+  retentionDays: number;
+}
+
+export class SiteInputError extends Error {
+  override name = 'SiteInputError';
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+export const SITE_LIMITS = { maxHostnames: 50, minK: 1, maxK: 10_000, minRetentionDays: 1, maxRetentionDays: 3_650 } as const;
+const SITE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** Returns the normalised site or throws SiteInputError naming the field and what it expects. */
+export function validateSiteInput(input: SiteInput): Omit<Site, 'createdAt'> {
+  if (!SITE_ID.test(input.id)) throw new SiteInputError('id', 'id must be 1–63 lower-case letters, digits, "-" or "_", starting with a letter or digit');
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 200) throw new SiteInputError('name', 'name must be 1–200 characters');
+  if (input.hostnames.length === 0 || input.hostnames.length > SITE_LIMITS.maxHostnames) {
+    throw new SiteInputError('hostnames', `hostnames must list 1–${SITE_LIMITS.maxHostnames} host names`);
+  }
+  const hostnames = [...new Set(input.hostnames.map((h, i) => normaliseHostname(h, `hostnames[${i}]`)))];
+  if (!isTimeZone(input.timezone)) throw new SiteInputError('timezone', `timezone must be an IANA time zone such as "Europe/Moscow" (got "${input.timezone}")`);
+  if (!Number.isInteger(input.kAnonymity) || input.kAnonymity < SITE_LIMITS.minK || input.kAnonymity > SITE_LIMITS.maxK) {
+    throw new SiteInputError('kAnonymity', `kAnonymity must be an integer from ${SITE_LIMITS.minK} to ${SITE_LIMITS.maxK}`);
+  }
+  if (!Number.isInteger(input.retentionDays) || input.retentionDays < SITE_LIMITS.minRetentionDays || input.retentionDays > SITE_LIMITS.maxRetentionDays) {
+    throw new SiteInputError('retentionDays', `retentionDays must be an integer from ${SITE_LIMITS.minRetentionDays} to ${SITE_LIMITS.maxRetentionDays}`);
+  }
+  return { id: input.id, name, hostnames, timezone: input.timezone, kAnonymity: input.kAnonymity, retentionDays: input.retentionDays };
+}
+
+/** Lower-case, IDNA (punycode) form of a bare host name, as the WHATWG URL parser produces it. */
+export function normaliseHostname(raw: string, field: string): string {
+  const h = raw.trim();
+  if (h === '' || /[/:?#@\s]/.test(h)) throw new SiteInputError(field, `${field} must be a bare host name such as "shop.example" (got "${raw}")`);
+  try {
+    return new URL(`http://${h}/`).hostname;
+  } catch {
+    throw new SiteInputError(field, `${field} must be a valid host name (got "${raw}")`);
+  }
+}
+
+function isTimeZone(tz: string): boolean {
+  if (tz === '') return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,31 @@
+import { keyAllowsSite } from '../access/apiKey.ts';
+import { apiError, badInput } from '../graphql/errors.ts';
+import type { RequestContext } from '../graphql/requestContext.ts';
+import { SiteInputError, validateSiteInput, type SiteInput } from './siteInput.ts';
+import type { SiteStore } from './siteStore.ts';
+
+export function createSiteResolvers(sites: SiteStore) {
+  return {
+    Query: {
+      async sites(_: unknown, __: unknown, ctx: RequestContext) {
+        const { auth } = ctx.access;
+        const all = await sites.list();
+        return auth.kind === 'ok' ? all.filter((s) => keyAllowsSite(auth.key, s.id)) : [];
+      },
+    },
+    Mutation: {
+      async createSite(_: unknown, args: SiteInput) {
+        let site;
+        try {
+          site = validateSiteInput(args);
+        } catch (err) {
+          if (err instanceof SiteInputError) throw badInput(err.field, err.message);
+          throw err;
+        }
+        const created = await sites.create(site);
+        if (created === undefined) throw apiError('CONFLICT', `site "${site.id}" already exists`, { field: 'id' });
+        return created;
+      },
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// The one door to ClickHouse: an @clickhouse/client over the embedded chDB engine or a server.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import type { Config } from '../config/config.ts';
+import { StoreError, classifyStoreError } from './storeError.ts';
+
+export interface EventStore {
+  readonly client: ClickHouseClient;
+  readonly mode: 'embedded' | 'server';
+  /** Runs a parameterised SELECT and returns its rows. Values only through `params`. */
+  query<T>(sql: string, params?: Record<string, unknown>, settings?: ClickHouseSettings): Promise<T[]>;
+  /** Runs a statement with no result (DDL, ALTER, DELETE). */
+  command(sql: string, params?: Record<string, unknown>): Promise<void>;
+  /** Inserts rows as JSONEachRow; `dedupToken` makes a retried batch a no-op. */
+  insert(table: string, rows: readonly object[], dedupToken?: string): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+// NOTE: 64-bit integers as JSON strings, so pids never lose precision in a JS number.
+const SETTINGS: ClickHouseSettings = {
+  output_format_json_quote_64bit_integers: 1,
+  date_time_output_format: 'iso',
+};
+
+/** Opens the configured store. Embedded: chDB under `<dataDir>/clickhouse`, one engine per process. */
+export async function openEventStore(config: Config): Promise<EventStore> {
+  const ch = config.clickhouse;
+  if (ch.url === undefined) {
+    const dir = path.join(config.dataDir, 'clickhouse');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    let connection;
+    try {
+      connection = createChdbConnection({ path: dir });
+    } catch (err) {
+      throw classifyStoreError(err, 'opening the embedded ClickHouse');
+    }
+    // chdb types its Connection against its own copy of @clickhouse/client-common; same shape.
+    const client = createClient({ connection: connection as unknown as ClientConnection, clickhouse_settings: SETTINGS });
+    // chDB's connection has no per-request database; one session per process, so USE sticks.
+    await wrap(() => client.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` }), 'creating the database');
+    await wrap(() => client.command({ query: `USE ${ch.database}` }), 'selecting the database');
+    return makeStore(client, 'embedded');
+  }
+  const base = { url: ch.url, username: ch.user, password: ch.password, request_timeout: ch.requestTimeoutMs };
+  // The database may not exist yet: create it through a client without a default database.
+  const bootstrap = createClient({ ...base, clickhouse_settings: SETTINGS });
+  try {
+    await wrap(() => bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` }), 'creating the database');
+  } finally {
+    await bootstrap.close();
+  }
+  const client = createClient({ ...base, database: ch.database, clickhouse_settings: SETTINGS });
+  return makeStore(client, 'server');
+}
+
+function makeStore(client: ClickHouseClient, mode: EventStore['mode']): EventStore {
+  return {
+    client,
+    mode,
+    async query<T>(sql: string, params?: Record<string, unknown>, settings?: ClickHouseSettings) {
+      return wrap(async () => {
+        const rs = await client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
+        return rs.json<T>();
+      }, 'query');
+    },
+    async command(sql, params) {
+      await wrap(() => client.command({ query: sql, query_params: params }), 'command');
+    },
+    async insert(table, rows, dedupToken) {
+      if (rows.length === 0) return;
+      const settings: ClickHouseSettings = dedupToken === undefined ? {} : { insert_deduplication_token: dedupToken };
+      await wrap(() => client.insert({ table, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: settings }), 'insert');
+    },
+    async ping() {
+      const r = await client.ping();
+      if (!r.success) throw classifyStoreError(r.error, 'ping');
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+async function wrap<T>(fn: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    throw classifyStoreError(err, what);
+  }
+}
