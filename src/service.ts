@@ -28,6 +28,8 @@ export interface RunningService {
   readonly port: number;
   readonly url: string;
   readonly secrets: Secrets;
+  /** The service's own store, for the CLI and integration tests. */
+  readonly store: EventStore;
   /** Graceful stop: refuse new connections, finish requests, flush buffers, close the store. */
   stop(): Promise<void>;
 }
@@ -130,5 +132,5 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       log.info('stopped');
     })());
 
-  return { port, url: `http://${host}:${port}`, secrets, stop };
+  return { port, url: `http://${host}:${port}`, secrets, store, stop };
 }

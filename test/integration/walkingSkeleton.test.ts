@@ -1,0 +1,92 @@
+// One hit to one GraphQL number, end to end, on the embedded engine.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, siteWithKey, startTestService, type TestService } from '../support/testService.ts';
+
+const today = () => new Date().toISOString().slice(0, 10);
+const TOTALS = `query($site: ID!, $from: String!, $to: String!) { stats(site: $site, from: $from, to: $to) { totals { pageviews visitors } suppressedRows } }`;
+type Totals = { stats: { totals: { pageviews: number | null; visitors: number | null }; suppressedRows: number } };
+
+describe('walking skeleton', () => {
+  let svc: TestService;
+  let key: string;
+  beforeAll(async () => {
+    svc = await startTestService();
+    key = await siteWithKey(svc, 'shop', ['STATISTICS'], ', kAnonymity: 1');
+  });
+  afterAll(() => svc?.stop());
+
+  const totals = () => svc.gql<Totals>(key, 'STATISTICS', TOTALS, { site: 'shop', from: today(), to: today() });
+
+  it('a single hit becomes one pageview and one visitor', async () => {
+    const hit = await svc.collect({ site: 'shop', url: 'https://shop.example/a', cid: 'abc' });
+    expect(hit).toEqual({ status: 202, body: { accepted: 1, rejected: [] } });
+    const r = await eventually(totals, (r) => r.data?.stats.totals.pageviews === 1);
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.stats).toEqual({ totals: { pageviews: 1, visitors: 1 }, suppressedRows: 0 });
+  });
+
+  it('a batch keeps its good events and refuses the bad one by index, naming the field', async () => {
+    const res = await svc.collect({
+      events: [
+        { site: 'shop', url: 'https://shop.example/b', cid: 'abc' },
+        { site: 'shop', url: 'not a url', cid: 'abc' },
+        { site: 'shop', url: 'https://shop.example/c', cid: 'other' },
+        { site: 'shop', url: 'https://evil.example/c', cid: 'other' },
+      ],
+    });
+    expect(res.status).toBe(202);
+    expect(res.body.accepted).toBe(2);
+    expect(res.body.rejected.map((r) => r.index)).toEqual([1, 3]);
+    expect(res.body.rejected[0]?.error).toMatch(/^url /);
+    expect(res.body.rejected[1]?.error).toMatch(/evil\.example.*not a registered host name/);
+    const r = await eventually(totals, (r) => r.data?.stats.totals.pageviews === 3);
+    expect(r.data?.stats.totals).toEqual({ pageviews: 3, visitors: 2 });
+  });
+
+  it('a hit for an unregistered site leaves no trace', async () => {
+    const res = await svc.collect({ site: 'nosuch', url: 'https://shop.example/a', cid: 'abc' });
+    expect(res.body).toEqual({ accepted: 0, rejected: [{ index: 0, error: 'site "nosuch" is not registered' }] });
+    const rows = await svc.store.query<{ n: string }>("SELECT count() AS n FROM events WHERE site = 'nosuch'");
+    expect(rows[0]?.n).toBe('0');
+  });
+
+  it('stores a keyed pseudonym, never the raw cookie id', async () => {
+    await svc.collect({ site: 'shop', url: 'https://shop.example/p', cid: 'raw-cookie-id-123' });
+    const rows = await eventually(
+      () => svc.store.query<{ pid: string }>("SELECT toString(pid) AS pid FROM events WHERE path = '/p'"),
+      (r) => r.length === 1,
+    );
+    expect(rows[0]?.pid).toMatch(/^[1-9]\d*$/);
+    const anyColumnContains = (text: string) =>
+      svc.store.query<{ n: string }>('SELECT count() AS n FROM events WHERE position(toString(tuple(*)), {text:String}) > 0', { text });
+    expect((await anyColumnContains('/p'))[0]?.n).toBe('1'); // the probe does see every column
+    expect((await anyColumnContains('raw-cookie-id-123'))[0]?.n).toBe('0');
+  });
+
+  it('refuses malformed bodies with a clear 4xx', async () => {
+    const res = await fetch(`${svc.url}/collect`, { method: 'POST', body: '{nope', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'body must be valid JSON' });
+    const big = await fetch(`${svc.url}/collect`, { method: 'POST', body: JSON.stringify({ events: Array.from({ length: 501 }, () => ({})) }) });
+    expect(big.status).toBe(413);
+  });
+
+  it('serves health, readiness for each dependency, and Prometheus metrics', async () => {
+    expect(await (await fetch(`${svc.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${svc.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { checks: Record<string, { ok: boolean; detail: string }> };
+    expect(body.checks.clickhouse).toMatchObject({ ok: true, detail: 'embedded' });
+    expect(body.checks.cache).toMatchObject({ ok: true, detail: 'memory' });
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(metrics).toMatch(/^calypso_events_accepted_total\{site="shop"\} [1-9]/m);
+    expect(metrics).toMatch(/^# TYPE calypso_http_requests_total counter$/m);
+  });
+
+  it('validates stats ranges with stable codes', async () => {
+    const reversed = await svc.gql(key, 'STATISTICS', TOTALS, { site: 'shop', from: '2026-11-10', to: '2026-11-01' });
+    expect(reversed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
+    const tooLong = await svc.gql(key, 'STATISTICS', TOTALS, { site: 'shop', from: '2020-01-01', to: '2026-11-01' });
+    expect(tooLong.errors?.[0]?.extensions?.code).toBe('RANGE_TOO_LARGE');
+  });
+});

@@ -1,0 +1,71 @@
+// An in-process Calypso on a temporary data directory and a free port, with small GraphQL/collect helpers.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Role } from '../../src/config/config.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { startService, type RunningService } from '../../src/service.ts';
+
+export interface TestService extends RunningService {
+  readonly dataDir: string;
+  readonly adminKey: string;
+  gql<T = Record<string, unknown>>(key: string | undefined, purpose: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+  collect(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: { accepted: number; rejected: Array<{ index: number; error: string }> } }>;
+}
+
+export interface GqlResult<T> {
+  status: number;
+  data: T | null;
+  errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }>;
+}
+
+export function tempDir(prefix = 'calypso-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startTestService(opts: { env?: Record<string, string>; dataDir?: string; role?: Role } = {}): Promise<TestService> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const config = { ...loadConfig({ NODE_ENV: 'test', CALYPSO_DATA_DIR: dataDir, CALYPSO_FLUSH_INTERVAL_MS: '20', CALYPSO_LOG_LEVEL: 'silent', ...opts.env }), port: 0 };
+  const service = await startService(config, { role: opts.role ?? 'all', log: createLogger(config) });
+  return {
+    ...service,
+    dataDir,
+    adminKey: service.secrets.adminKey,
+    async gql(key, purpose, query, variables) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (key !== undefined) headers.authorization = `Bearer ${key}`;
+      if (purpose !== undefined) headers['x-calypso-purpose'] = purpose;
+      const res = await fetch(`${service.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const body = (await res.json()) as { data?: unknown; errors?: GqlResult<unknown>['errors'] };
+      return { status: res.status, data: (body.data ?? null) as never, errors: body.errors };
+    },
+    async collect(body, headers = {}) {
+      const res = await fetch(`${service.url}/collect`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as never };
+    },
+  };
+}
+
+/** Creates a site and a key for it; returns the key's secret. */
+export async function siteWithKey(svc: TestService, site: string, purposes: string[], extra = ''): Promise<string> {
+  const created = await svc.gql(svc.adminKey, 'ADMINISTRATION', `mutation { createSite(id: "${site}", name: "${site}", hostnames: ["${site}.example"]${extra}) { id } }`);
+  if (created.errors) throw new Error(JSON.stringify(created.errors));
+  const key = await svc.gql<{ createApiKey: { secret: string } }>(
+    svc.adminKey,
+    'ADMINISTRATION',
+    `mutation($p: [Purpose!]!, $s: [ID!]!) { createApiKey(name: "test", purposes: $p, sites: $s) { secret } }`,
+    { p: purposes, s: [site] },
+  );
+  if (key.errors || key.data === null) throw new Error(JSON.stringify(key.errors));
+  return key.data.createApiKey.secret;
+}
+
+/** Polls until `fn` returns a value `ok` accepts (ingest is asynchronous by design). */
+export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
