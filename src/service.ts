@@ -126,8 +126,11 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await closed;
       clearTimeout(timer);
+      log.debug('http closed; flushing buffers');
       await Promise.all(batchers.map((b) => b.close()));
+      log.debug('buffers flushed; stopping GraphQL');
       await graphql?.stop();
+      log.debug('closing cache and store');
       await Promise.allSettled([cache.close(), store.close()]);
       log.info('stopped');
     })());

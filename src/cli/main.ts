@@ -38,6 +38,7 @@ async function start(opts: { role: Role }): Promise<void> {
   process.stdout.write(`Calypso is serving on ${service.url} (role ${opts.role}); GraphQL at ${service.url}/graphql\n`);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    // A second signal forces the exit without flushing.
     if (++signals > 1) process.exit(130);
     log.info({ signal }, 'signal received');
     service.stop().then(

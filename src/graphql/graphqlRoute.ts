@@ -33,6 +33,8 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
     schema: deps.schema,
     introspection: !deps.production,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (service.stop flushes buffers first); Apollo's handler would re-raise the signal.
+    stopOnTerminationSignals: false,
     formatError: createFormatError(deps.log),
     plugins: [ApolloServerPluginLandingPageDisabled(), auditPlugin(deps.audit, deps.log, deps.metrics)],
   });

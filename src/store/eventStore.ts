@@ -37,6 +37,10 @@ export async function openEventStore(config: Config): Promise<EventStore> {
     try {
       connection = createChdbConnection({ path: dir });
     } catch (err) {
+      // libchdb reports "Cannot lock file …/status" (code 76) on stderr only; the status file tells us.
+      if (fs.existsSync(path.join(dir, 'status'))) {
+        throw new StoreError(`Cannot lock file ${dir}/status: another process holds the embedded engine`, { retryable: false, code: '76', cause: err });
+      }
       throw classifyStoreError(err, 'opening the embedded ClickHouse');
     }
     // chdb types its Connection against its own copy of @clickhouse/client-common; same shape.
