@@ -102,7 +102,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
     const got = env[name];
-    const shown = name.includes('KEY') || name.includes('PASSWORD') ? '' : ` (got ${JSON.stringify(got)})`;
+    // NOTE: a URL may carry credentials (scheme://user:password@host); never echo one that does.
+    const secret = name.includes('KEY') || name.includes('PASSWORD') || (name.endsWith('_URL') && got?.includes('@') === true);
+    const shown = secret ? '' : ` (got ${JSON.stringify(got)})`;
     throw new ConfigError(`${name} must be ${issue?.message ?? 'valid'}${shown}`);
   }
   const e = parsed.data;

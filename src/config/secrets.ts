@@ -43,6 +43,7 @@ export function parsePseudonymKeys(text: string): ReadonlyMap<number, Buffer> {
     if (!Number.isInteger(version) || version < 1 || version > 255 || key.length < 32) {
       throw new Error('pseudonym keys must be "version:base64" pairs, versions 1–255, keys of at least 32 bytes');
     }
+    if (keys.has(version)) throw new Error(`pseudonym key version ${version} is listed twice; each version needs exactly one key`);
     keys.set(version, key);
   }
   return keys;

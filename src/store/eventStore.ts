@@ -1,7 +1,7 @@
 // The one door to ClickHouse: an @clickhouse/client over the embedded chDB engine or a server.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../config/config.ts';
 import { StoreError, classifyStoreError } from './storeError.ts';
@@ -50,7 +50,8 @@ export async function openEventStore(config: Config): Promise<EventStore> {
     await wrap(() => client.command({ query: `USE ${ch.database}` }), 'selecting the database');
     return makeStore(client, 'embedded');
   }
-  const base = { url: ch.url, username: ch.user, password: ch.password, request_timeout: ch.requestTimeoutMs };
+  // The client's own console logging is off: every failure is classified (StoreError) and logged by us.
+  const base = { url: ch.url, username: ch.user, password: ch.password, request_timeout: ch.requestTimeoutMs, log: { level: ClickHouseLogLevel.OFF } };
   // The database may not exist yet: create it through a client without a default database.
   const bootstrap = createClient({ ...base, clickhouse_settings: SETTINGS });
   try {

@@ -1,0 +1,67 @@
+// Production shape: ClickHouse over HTTP (CLICKHOUSE_URL), Redis as the cache, collector and API as
+// two separate services sharing both, and an outage of the store.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChdbHttpServer, type ChdbHttpServer } from '../support/chdbHttpServer.ts';
+import { redisUrlOrSkip } from '../support/redis.ts';
+import { eventually, siteWithKey, startTestService, tempDir, type TestService } from '../support/testService.ts';
+
+const redis = redisUrlOrSkip();
+
+describe.skipIf(redis.url === undefined)(`remote ClickHouse with Redis, split roles ${redis.reason}`, () => {
+  let ch: ChdbHttpServer;
+  let collector: TestService;
+  let api: TestService;
+  let key: string;
+  beforeAll(async () => {
+    ch = await startChdbHttpServer(tempDir());
+    const env = {
+      CLICKHOUSE_URL: ch.url,
+      CLICKHOUSE_DATABASE: `calypso_${process.pid}`,
+      REDIS_URL: redis.url!,
+      CALYPSO_ADMIN_KEY: `cly_admin_${randomBytes(24).toString('base64url')}`,
+      CALYPSO_PSEUDONYM_KEYS: `1:${randomBytes(32).toString('base64')}`,
+    };
+    // Two instances migrating at the same moment against one server.
+    [api, collector] = await Promise.all([startTestService({ env, role: 'api' }), startTestService({ env, role: 'collector' })]);
+    key = await siteWithKey(api, 'shop', ['STATISTICS'], ', kAnonymity: 1');
+  });
+  afterAll(async () => {
+    await collector?.stop();
+    await api?.stop();
+    await ch?.close();
+  });
+
+  const today = () => new Date().toISOString().slice(0, 10);
+  const totals = () =>
+    api.gql<{ stats: { totals: { pageviews: number; visitors: number } } }>(key, 'STATISTICS', `{ stats(site: "shop", from: "${today()}", to: "${today()}") { totals { pageviews visitors } } }`);
+
+  it('serves each role only its own routes', async () => {
+    expect((await fetch(`${collector.url}/graphql`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${api.url}/collect`, { method: 'POST' })).status).toBe(404);
+    const ready = (await (await fetch(`${api.url}/readyz`)).json()) as { checks: Record<string, { detail: string; ok: boolean }> };
+    expect(ready.checks).toMatchObject({ clickhouse: { detail: 'server', ok: true }, cache: { detail: 'redis', ok: true } });
+  });
+
+  it('a hit taken by the collector is counted by the API, same pseudonym for the same cookie', async () => {
+    const a = await collector.collect({ events: [{ site: 'shop', url: 'https://shop.example/a', cid: 'c1' }, { site: 'shop', url: 'https://shop.example/b', cid: 'c1' }] });
+    expect(a.body).toEqual({ accepted: 2, rejected: [] });
+    const r = await eventually(totals, (r) => r.data?.stats.totals.pageviews === 2);
+    expect(r.data?.stats.totals).toEqual({ pageviews: 2, visitors: 1 });
+  });
+
+  it('reports the store down in /readyz during an outage, answers SERVICE_UNAVAILABLE, and keeps buffered hits', async () => {
+    await ch.stop();
+    const ready = await fetch(`${api.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { checks: { clickhouse: { ok: boolean } } }).checks.clickhouse.ok).toBe(false);
+    const during = await totals();
+    expect(during.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(JSON.stringify(during.errors)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|SELECT/);
+    const hit = await collector.collect({ site: 'shop', url: 'https://shop.example/c', cid: 'c2' });
+    expect(hit.status).toBe(202);
+    await ch.restart();
+    const r = await eventually(totals, (r) => r.data?.stats.totals.pageviews === 3, 10_000);
+    expect(r.data?.stats.totals).toEqual({ pageviews: 3, visitors: 2 });
+  });
+});
