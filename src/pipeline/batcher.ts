@@ -15,8 +15,11 @@ export interface BatcherOptions {
   maxBatch: number;
   /** Rows held in memory before `offer` refuses (back-pressure: the collector answers 503). */
   maxBuffered: number;
-  /** Attempts for a retryable failure before the batch is given up. Default 5. */
-  maxAttempts?: number;
+  /**
+   * Attempts for a retryable failure once the batcher is closing. While running, a retryable failure
+   * (store down) is retried until it succeeds, and the full buffer pushes back on the collector. Default 5.
+   */
+  maxAttemptsWhenClosing?: number;
 }
 
 export interface Batcher<T> {
@@ -33,7 +36,9 @@ export function createBatcher<T extends object>(store: EventStore, opts: Batcher
   let buffer: T[] = [];
   let writing: Promise<void> = Promise.resolve();
   let closed = false;
-  const maxAttempts = opts.maxAttempts ?? 5;
+  // Rows handed to a write that has not finished: they count against maxBuffered too.
+  let inFlight = 0;
+  const maxAttemptsWhenClosing = opts.maxAttemptsWhenClosing ?? 5;
 
   const write = async (rows: T[]): Promise<void> => {
     const token = randomUUID();
@@ -44,12 +49,13 @@ export function createBatcher<T extends object>(store: EventStore, opts: Batcher
         return;
       } catch (err) {
         const retryable = err instanceof StoreError && err.retryable;
-        if (!retryable || attempt >= maxAttempts) {
+        if (!retryable || (closed && attempt >= maxAttemptsWhenClosing)) {
           metrics.batchesWritten.inc({ outcome: 'failed' });
           log.error({ err: (err as Error).message, rows: rows.length, table: opts.table }, 'batch write failed; rows lost');
           return;
         }
         metrics.batchesWritten.inc({ outcome: 'retry' });
+        if (attempt === 1) log.warn({ err: (err as Error).message, rows: rows.length, table: opts.table }, 'batch write failed; retrying');
         await sleep(Math.min(100 * 2 ** attempt, 5_000));
       }
     }
@@ -59,26 +65,31 @@ export function createBatcher<T extends object>(store: EventStore, opts: Batcher
     if (buffer.length > 0) {
       const rows = buffer;
       buffer = [];
-      writing = writing.then(() => write(rows));
+      inFlight += rows.length;
+      writing = writing.then(() => write(rows)).finally(() => (inFlight -= rows.length));
     }
     const done = writing;
-    void done.then(() => metrics.bufferedEvents.set(buffer.length));
+    void done.then(() => metrics.bufferedEvents.set(buffer.length + inFlight));
     return done;
   };
 
-  const timer = setInterval(() => void flush(), opts.flushIntervalMs);
+  // While a write is under way (or retrying an outage), new rows gather into the next, larger batch.
+  const flushIfIdle = () => {
+    if (inFlight === 0) void flush();
+  };
+  const timer = setInterval(flushIfIdle, opts.flushIntervalMs);
   timer.unref();
 
   return {
     offer(rows) {
-      if (closed || buffer.length + rows.length > opts.maxBuffered) return false;
+      if (closed || buffer.length + inFlight + rows.length > opts.maxBuffered) return false;
       for (const r of rows) buffer.push(r);
-      metrics.bufferedEvents.set(buffer.length);
-      if (buffer.length >= opts.maxBatch) void flush();
+      metrics.bufferedEvents.set(buffer.length + inFlight);
+      if (buffer.length >= opts.maxBatch) flushIfIdle();
       return true;
     },
     get buffered() {
-      return buffer.length;
+      return buffer.length + inFlight;
     },
     flush,
     async close() {

@@ -67,6 +67,47 @@ export function splitStatements(sql: string): string[] {
  * schema even where no lock is to be had.
  */
 export function isIdempotent(statement: string): boolean {
-  const s = statement.replace(/\s+/g, ' ').toUpperCase();
-  return /^CREATE (TABLE|VIEW|MATERIALIZED VIEW|DICTIONARY|FUNCTION) IF NOT EXISTS /.test(s) || /^ALTER TABLE \S+ (ADD|DROP|MODIFY) (COLUMN|INDEX) IF (NOT )?EXISTS /.test(s);
+  // A second statement after a `;` on the same line would not be vouched for by the first.
+  const [s, ...more] = splitTopLevel(statement, ';').map(normalise).filter((p) => p !== '');
+  if (s === undefined || more.length > 0) return false;
+  if (/^CREATE (TABLE|VIEW|MATERIALIZED VIEW|DICTIONARY|FUNCTION) IF NOT EXISTS /.test(s)) return true;
+  // ALTER TABLE t cmd1, cmd2, …: every command must be guarded, not just the first.
+  const alter = /^ALTER TABLE \S+ (.*)$/.exec(s);
+  return alter !== null && splitTopLevel(alter[1] ?? '', ',').every((c) => /^(ADD|DROP|MODIFY) (COLUMN|INDEX) IF (NOT )?EXISTS /.test(normalise(c)));
+}
+
+const normalise = (s: string) => s.replace(/\s+/g, ' ').trim().toUpperCase();
+
+/** Splits at `sep` outside parentheses and quotes ('…', "…", `…`), dropping -- and /* */ comments. */
+function splitTopLevel(s: string, sep: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let current = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i] ?? '';
+    if (quote !== undefined) {
+      if (c === '\\') {
+        current += c + (s[i + 1] ?? '');
+        i++;
+        continue;
+      }
+      if (c === quote) quote = undefined;
+    } else if (s.startsWith('--', i) || s.startsWith('/*', i)) {
+      const end = s.indexOf(c === '-' ? '\n' : '*/', i + 2);
+      i = end === -1 ? s.length : c === '-' ? end - 1 : end + 1;
+      current += ' ';
+      continue;
+    } else if (c === "'" || c === '"' || c === '`') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === sep && depth === 0) {
+      parts.push(current);
+      current = '';
+      continue;
+    }
+    current += c;
+  }
+  parts.push(current);
+  return parts;
 }
