@@ -78,7 +78,7 @@ export function isIdempotent(statement: string): boolean {
 
 const normalise = (s: string) => s.replace(/\s+/g, ' ').trim().toUpperCase();
 
-/** Splits at `sep` outside parentheses and quotes ('…', "…", `…`), dropping -- and /* */ comments. */
+/** Splits at `sep` outside parentheses and quotes ('…', "…", `…`); SQL comments become spaces. */
 function splitTopLevel(s: string, sep: string): string[] {
   const parts: string[] = [];
   let depth = 0;

@@ -117,6 +117,8 @@ describe('isIdempotent', () => {
     'ALTER TABLE events MODIFY COLUMN IF EXISTS props Map(String, String)',
     'ALTER TABLE events ADD INDEX IF NOT EXISTS i_path path TYPE bloom_filter GRANULARITY 4',
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS a Map(String, String) DEFAULT map('x,y', 'z'), ADD COLUMN IF NOT EXISTS b UInt8",
+    "CREATE TABLE IF NOT EXISTS a (x String DEFAULT 'a;b', y String DEFAULT 'it\\'s') ENGINE = Memory",
+    '/* why */ CREATE TABLE IF NOT EXISTS a (x UInt8) ENGINE = Memory;',
   ])('accepts %s', (s) => {
     expect(isIdempotent(s)).toBe(true);
   });
@@ -135,6 +137,9 @@ describe('isIdempotent', () => {
     'ALTER TABLE events ADD COLUMN IF NOT EXISTS a UInt8, DROP COLUMN b',
     'ALTER TABLE events ADD COLUMN IF NOT EXISTS a Map(String, String), RENAME COLUMN c TO d',
     'CREATE TABLE IF NOT EXISTS a (x UInt8) ENGINE = Memory; DROP TABLE b',
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS a UInt8 -- don't\n, DROP COLUMN b",
+    'ALTER TABLE events ADD COLUMN IF NOT EXISTS a UInt8 /* , */, DROP COLUMN b',
+    '',
   ])('refuses %s', (s) => {
     expect(isIdempotent(s)).toBe(false);
   });
