@@ -66,7 +66,7 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
       for (const [k, v] of result.headers) out[k] = v;
       res.writeHead(result.status ?? 200, out);
       if (result.body.kind === 'complete') {
-        res.end(result.body.string);
+        res.end(`${result.body.string}\n`);
       } else {
         for await (const chunk of result.body.asyncIterator) res.write(chunk);
         res.end();

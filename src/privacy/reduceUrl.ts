@@ -25,7 +25,15 @@ export function reduceUrl(url: URL): ReducedUrl {
   try {
     path = decodeURIComponent(path);
   } catch {
-    // keep the encoded form
+    // One malformed escape must not keep the rest encoded (an e-mail as %40 escapes redaction):
+    // decode every run of escapes that decodes, and the ASCII escapes of those that do not.
+    path = path.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run.replace(/%[0-7][0-9A-Fa-f]/g, (e) => String.fromCharCode(parseInt(e.slice(1), 16)));
+      }
+    });
   }
   const utm = {} as Record<UtmKey, string>;
   for (const k of UTM_KEYS) utm[k] = redact(url.searchParams.get(k) ?? '').slice(0, MAX_UTM);

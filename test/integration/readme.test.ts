@@ -1,0 +1,41 @@
+// The README's example, run as written against `calypso start`: only the port and data directory
+// differ, so the test can run beside a developer's own instance.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cliProcess.ts';
+import { freePort } from '../support/ports.ts';
+import { tempDir } from '../support/testService.ts';
+
+const README = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+function example(): string {
+  const m = /<!-- readme-example:start -->\n```sh\n([\s\S]*?)```\n<!-- readme-example:end -->/.exec(README);
+  if (m === null) throw new Error('README.md has no readme-example block');
+  return m[1]!;
+}
+
+describe('README', () => {
+  it('its first command is npm install && npm start, its second npm test', () => {
+    const blocks = [...README.matchAll(/```sh\n([\s\S]*?)```/g)].map((b) => b[1]!.trim());
+    expect(blocks[0]).toBe('npm install && npm start');
+    expect(blocks).toContain('npm test');
+  });
+
+  it('its curl example works against a fresh start', async () => {
+    const cwd = tempDir();
+    const port = await freePort();
+    const run = runCli(['start'], { CALYPSO_DATA_DIR: path.join(cwd, 'data'), PORT: String(port) });
+    try {
+      await run.waitFor(/Calypso is serving on/);
+      const script = example().replaceAll('127.0.0.1:4000', `127.0.0.1:${port}`);
+      const out = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd, encoding: 'utf8', timeout: 30_000 });
+      expect(out.stderr).toBe('');
+      expect(out.stdout.trim().split('\n').at(-1)).toBe('{"data":{"stats":{"totals":{"pageviews":1,"visitors":1}}}}');
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited();
+    }
+  });
+});

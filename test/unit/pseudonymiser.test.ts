@@ -1,0 +1,102 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createMemoryCache } from '../../src/cache/memoryCache.ts';
+import { createPseudonymiser } from '../../src/privacy/pseudonymiser.ts';
+
+const KEY_1 = Buffer.alloc(32, 1);
+const KEY_2 = Buffer.alloc(32, 2);
+const secrets = (keys: Array<[number, Buffer]>, current = Math.max(...keys.map(([v]) => v))) => ({
+  pseudonymKeys: new Map(keys),
+  currentKeyVersion: current,
+});
+const COOKIE = 'cookie-3f9a2b7c';
+const MAX_U64 = 2n ** 64n - 1n;
+
+describe('pseudonymise', () => {
+  const p = createPseudonymiser(secrets([[1, KEY_1]]), createMemoryCache());
+
+  it('gives the same pid for the same site and cookie', () => {
+    expect(p.pseudonymise('shop', COOKIE)).toEqual(p.pseudonymise('shop', COOKIE));
+    const again = createPseudonymiser(secrets([[1, KEY_1]]), createMemoryCache());
+    expect(again.pseudonymise('shop', COOKIE).pid).toBe(p.pseudonymise('shop', COOKIE).pid);
+  });
+
+  it('gives different pids on different sites and for different cookies', () => {
+    const a = p.pseudonymise('shop', COOKIE).pid;
+    expect(p.pseudonymise('blog', COOKIE).pid).not.toBe(a);
+    expect(p.pseudonymise('shop', `${COOKIE}x`).pid).not.toBe(a);
+  });
+
+  it('separates site from cookie so shifting a character between them changes the pid', () => {
+    expect(p.pseudonymise('shopa', 'bc').pid).not.toBe(p.pseudonymise('shop', 'abc').pid);
+  });
+
+  it('gives a different pid under a different key', () => {
+    const other = createPseudonymiser(secrets([[1, KEY_2]]), createMemoryCache());
+    expect(other.pseudonymise('shop', COOKIE).pid).not.toBe(p.pseudonymise('shop', COOKIE).pid);
+  });
+
+  it('is the first 64 bits of HMAC-SHA-256(key, site 0x00 cookie) as a decimal UInt64', () => {
+    const expected = createHmac('sha256', KEY_1).update(`shop\0${COOKIE}`).digest().readBigUInt64BE(0).toString();
+    expect(p.pseudonymise('shop', COOKIE).pid).toBe(expected);
+  });
+
+  it('is a decimal UInt64 string, never "0", never containing the raw cookie id', () => {
+    for (let i = 0; i < 200; i++) {
+      // Numeric cookies: the only kind a decimal pid could possibly contain.
+      const cookie = String(10n ** 15n + BigInt(i) * 7919n);
+      const { pid } = p.pseudonymise('shop', cookie);
+      expect(pid).toMatch(/^[1-9]\d*$/);
+      expect(BigInt(pid) <= MAX_U64).toBe(true);
+      expect(pid).not.toContain(cookie);
+    }
+    expect(JSON.stringify(p.pseudonymise('shop', COOKIE))).not.toContain(COOKIE);
+  });
+
+  it('signs with the highest key version', () => {
+    const rotated = createPseudonymiser(secrets([[1, KEY_1], [3, KEY_2], [2, Buffer.alloc(32, 9)]]), createMemoryCache());
+    const only3 = createPseudonymiser(secrets([[3, KEY_2]]), createMemoryCache());
+    expect(rotated.pseudonymise('shop', COOKIE)).toEqual({ pid: only3.pseudonymise('shop', COOKIE).pid, keyVersion: 3 });
+    expect(p.pseudonymise('shop', COOKIE).keyVersion).toBe(1);
+  });
+
+  it('refuses a current version that has no key', () => {
+    expect(() => createPseudonymiser(secrets([[1, KEY_1]], 2), createMemoryCache())).toThrow(/no key/);
+  });
+});
+
+describe('dailyVisitorHash', () => {
+  const TRAITS = '203.0.113.7\0Mozilla/5.0';
+
+  it('is stable within a day, also across instances sharing the cache', async () => {
+    const cache = createMemoryCache();
+    const a = createPseudonymiser(secrets([[1, KEY_1]]), cache);
+    const b = createPseudonymiser(secrets([[1, KEY_1]]), cache);
+    const h = await a.dailyVisitorHash('shop', '2026-11-24', TRAITS);
+    expect(h).toMatch(/^[1-9]\d*$/);
+    expect(await a.dailyVisitorHash('shop', '2026-11-24', TRAITS)).toBe(h);
+    expect(await b.dailyVisitorHash('shop', '2026-11-24', TRAITS)).toBe(h);
+  });
+
+  it('differs across days, sites and traits', async () => {
+    const p = createPseudonymiser(secrets([[1, KEY_1]]), createMemoryCache());
+    const h = await p.dailyVisitorHash('shop', '2026-11-24', TRAITS);
+    expect(await p.dailyVisitorHash('shop', '2026-11-25', TRAITS)).not.toBe(h);
+    expect(await p.dailyVisitorHash('blog', '2026-11-24', TRAITS)).not.toBe(h);
+    expect(await p.dailyVisitorHash('shop', '2026-11-24', `${TRAITS}x`)).not.toBe(h);
+  });
+
+  it('keeps a day stable after another day was asked for in between', async () => {
+    const p = createPseudonymiser(secrets([[1, KEY_1]]), createMemoryCache());
+    const h = await p.dailyVisitorHash('shop', '2026-11-24', TRAITS);
+    await p.dailyVisitorHash('shop', '2026-11-25', TRAITS);
+    expect(await p.dailyVisitorHash('shop', '2026-11-24', TRAITS)).toBe(h);
+  });
+
+  it('is not derived from the pseudonym key, so it cannot be linked to a pid', async () => {
+    const p1 = createPseudonymiser(secrets([[1, KEY_1]]), createMemoryCache());
+    const p2 = createPseudonymiser(secrets([[1, KEY_1]]), createMemoryCache());
+    // Same key, separate caches: separate random salts, so different hashes for the same day.
+    expect(await p1.dailyVisitorHash('shop', '2026-11-24', TRAITS)).not.toBe(await p2.dailyVisitorHash('shop', '2026-11-24', TRAITS));
+  });
+});
