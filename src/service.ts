@@ -60,6 +60,15 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   }
   const secrets = loadSecrets(config);
   const { store, cache } = await openStorage(config, log);
+  try {
+    return await serve(config, opts, secrets, store, cache);
+  } catch (err) {
+    await Promise.allSettled([store.close(), cache.close()]);
+    throw err;
+  }
+}
+
+async function serve(config: Config, { role, log }: ServiceOptions, secrets: Secrets, store: EventStore, cache: Cache): Promise<RunningService> {
   const metrics = createMetrics();
   const sites = createSiteStore(store);
   const keys = createApiKeyStore(store, secrets.adminKey);

@@ -1,10 +1,11 @@
 // The `calypso` command line: start, migrate. Exit codes: 0 ok, 1 runtime failure, 2 bad configuration.
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, ROLES, type Config, type Role } from '../config/config.ts';
-import { loadSecrets } from '../config/secrets.ts';
 import { createLogger } from '../observability/logger.ts';
-import { openStorage, startService } from '../service.ts';
 import { explainStartupError } from './startupError.ts';
+
+// The service and engine load only for commands that need them, so --help answers at once.
+const service = () => import('../service.ts');
 
 function configOrExit(): Config {
   try {
@@ -21,27 +22,27 @@ function configOrExit(): Config {
 async function start(opts: { role: Role }): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config);
-  let service;
+  let running;
   try {
-    service = await startService(config, { role: opts.role, log });
+    running = await (await service()).startService(config, { role: opts.role, log });
   } catch (err) {
     process.stderr.write(`calypso: ${explainStartupError(err, config)}\n`);
     process.exit(1);
   }
-  if (service.secrets.generatedAdminKey) {
+  if (running.secrets.generatedAdminKey) {
     // Shown once; the file keeps it for restarts (mode 0600). NOTE: deliberately not a log record.
     process.stdout.write(
       `\nCalypso generated an admin key (purpose ADMINISTRATION, every site). It is printed only this once;\n` +
-        `it is kept in ${config.dataDir}/secrets/admin.key (mode 0600):\n\n  ${service.secrets.adminKey}\n\n`,
+        `it is kept in ${config.dataDir}/secrets/admin.key (mode 0600):\n\n  ${running.secrets.adminKey}\n\n`,
     );
   }
-  process.stdout.write(`Calypso is serving on ${service.url} (role ${opts.role}); GraphQL at ${service.url}/graphql\n`);
+  process.stdout.write(`Calypso is serving on ${running.url} (role ${opts.role}); GraphQL at ${running.url}/graphql\n`);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     // A second signal forces the exit without flushing.
     if (++signals > 1) process.exit(130);
     log.info({ signal }, 'signal received');
-    service.stop().then(
+    running.stop().then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
@@ -57,8 +58,7 @@ async function runMigrate(): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config);
   try {
-    loadSecrets(config);
-    const { store, cache } = await openStorage(config, log);
+    const { store, cache } = await (await service()).openStorage(config, log);
     await Promise.allSettled([store.close(), cache.close()]);
     process.stdout.write('migrations are up to date\n');
   } catch (err) {

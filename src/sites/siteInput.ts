@@ -52,11 +52,15 @@ export function normaliseHostname(raw: string, field: string): string {
   }
 }
 
+/**
+ * An IANA name, spelt as in the tz database. NOTE: Intl also accepts offsets ("+03:00") and any
+ * letter case ("utc", "europe/moscow"), which ClickHouse refuses ("Cannot load time zone").
+ */
 function isTimeZone(tz: string): boolean {
-  if (tz === '') return false;
+  if (!/^[A-Z][A-Za-z0-9_+-]*(\/[A-Z][A-Za-z0-9_+-]*)*$/.test(tz)) return false;
   try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
+    const resolved = new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone;
+    return resolved === tz || resolved.toLowerCase() !== tz.toLowerCase();
   } catch {
     return false;
   }

@@ -24,11 +24,12 @@ const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 function parse(field: 'from' | 'to', v: string): RangeBound {
-  const d = DAY.exec(v);
-  if (d !== null) {
+  const d = DAY.exec(v.slice(0, 10));
+  // NOTE: Date.parse rolls 2026-02-30T10:00Z over into March, so the date part is checked for instants too.
+  if (d !== null && (v.length === 10 || INSTANT.test(v))) {
     const date = new Date(Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3])));
-    if (date.toISOString().slice(0, 10) !== v) throw new StatsRangeError(field, false, `${field} must be a real date (got "${v}")`);
-    return { kind: 'day', day: v };
+    if (date.toISOString().slice(0, 10) !== d[0]) throw new StatsRangeError(field, false, `${field} must be a real date (got "${v.slice(0, 40)}")`);
+    if (v.length === 10) return { kind: 'day', day: v };
   }
   if (INSTANT.test(v) && !Number.isNaN(Date.parse(v))) return { kind: 'instant', ms: Date.parse(v) };
   throw new StatsRangeError(field, false, `${field} must be a date YYYY-MM-DD or an ISO-8601 timestamp with a zone, such as 2026-11-24T10:00:00Z (got "${v.slice(0, 40)}")`);
