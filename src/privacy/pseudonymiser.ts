@@ -19,6 +19,8 @@ export interface Pseudonymiser {
   dailyVisitorHash(site: string, day: string, traits: string): Promise<string>;
 }
 
+const SALT_TTL_MS = 4 * 86_400_000;
+
 export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'currentKeyVersion'>, cache: Cache): Pseudonymiser {
   const key = secrets.pseudonymKeys.get(secrets.currentKeyVersion);
   if (key === undefined) throw new Error('the current pseudonym key version has no key');
@@ -28,15 +30,17 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
   const salt = (day: string): Promise<Buffer> => {
     let s = salts.get(day);
     if (s === undefined) {
-      // Shared through the cache so every instance agrees; it expires after two days and is never stored.
+      // Shared through the cache so every instance agrees; never stored. It outlives its day by the
+      // longest a late hit may be (72 h) plus a day, so late hits of a day hash with that day's salt.
       s = (async () => {
         const cacheKey = `salt:${day}`;
-        await cache.setIfAbsent(cacheKey, randomBytes(32).toString('base64'), 2 * 86_400_000);
+        await cache.setIfAbsent(cacheKey, randomBytes(32).toString('base64'), SALT_TTL_MS);
         const value = await cache.get(cacheKey);
         return value === null ? randomBytes(32) : Buffer.from(value, 'base64');
       })();
-      salts.clear(); // only today's salt is kept in memory
       salts.set(day, s);
+      // Keep the few days a late hit may belong to; older salts are forgotten.
+      for (const old of [...salts.keys()].sort().slice(0, Math.max(0, salts.size - 4))) salts.delete(old);
       s.catch(() => salts.delete(day));
     }
     return s;

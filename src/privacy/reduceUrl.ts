@@ -12,11 +12,17 @@ export type UtmKey = (typeof UTM_KEYS)[number];
 const EMAIL = /[^/\s@]+@[^/\s@]+\.[^/\s@]+/g;
 const PHONE = /\+?\d[\d\-() ]{8,}\d/g;
 const LONG_TOKEN = /[A-Za-z0-9_-]{32,}/g;
+/** Phone numbers have 10–15 digits; fewer is a date or an id such as 2026-11-01. */
+const MIN_PHONE_DIGITS = 10;
 const MAX_PATH = 1024;
 const MAX_UTM = 200;
 
 export function redact(text: string): string {
-  return text.replace(EMAIL, '[email]').replace(PHONE, '[phone]').replace(LONG_TOKEN, '[token]');
+  return text
+    .replace(EMAIL, '[email]')
+    .replace(PHONE, (m) => (m.replace(/\D/g, '').length >= MIN_PHONE_DIGITS ? '[phone]' : m))
+    // A token mixes letters and digits; a long slug of words ("how-to-choose-…") is not one.
+    .replace(LONG_TOKEN, (m) => (/\d/.test(m) && /[A-Za-z]/.test(m) ? '[token]' : m));
 }
 
 /** `url` must already be a parsed absolute URL. Query strings and fragments are dropped but for utm_*. */

@@ -45,11 +45,18 @@ export function validateSiteInput(input: SiteInput): Omit<Site, 'createdAt'> {
 export function normaliseHostname(raw: string, field: string): string {
   const h = raw.trim();
   if (h === '' || /[/:?#@\s]/.test(h)) throw new SiteInputError(field, `${field} must be a bare host name such as "shop.example" (got "${raw}")`);
+  let host: string;
   try {
-    return new URL(`http://${h}/`).hostname;
+    host = new URL(`http://${h}/`).hostname;
   } catch {
     throw new SiteInputError(field, `${field} must be a valid host name (got "${raw}")`);
   }
+  // RFC 1035 labels after IDNA: 1–63 letters, digits or hyphens, not starting or ending with one.
+  const labels = host.split('.');
+  if (host.length > 253 || labels.some((l) => !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l))) {
+    throw new SiteInputError(field, `${field} must be a valid host name of dot-separated labels (got "${raw}")`);
+  }
+  return host;
 }
 
 /**

@@ -53,6 +53,13 @@ describe('reduceUrl', () => {
     expect(reduce(`https://s.example/reset/${token.slice(1)}`).path).toBe(`/reset/${token.slice(1)}`);
   });
 
+  it('keeps dates and long slugs of words, which are neither phones nor tokens', () => {
+    expect(reduce('https://s.example/archive/2026-11-01').path).toBe('/archive/2026-11-01');
+    const slug = 'how-to-choose-running-shoes-for-winter';
+    expect(slug.length).toBeGreaterThanOrEqual(32);
+    expect(reduce(`https://s.example/blog/${slug}`).path).toBe(`/blog/${slug}`);
+  });
+
   it('leaves ordinary paths and short numbers alone', () => {
     expect(reduce('https://s.example/catalog/item/12345/reviews').path).toBe('/catalog/item/12345/reviews');
     expect(reduce('https://s.example/blog/2026/11/01/sale').path).toBe('/blog/2026/11/01/sale');
