@@ -17,5 +17,5 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['src/config/config.ts', 'test/**', 'bench/**', 'vitest.config.ts', 'eslint.config.js'], rules: { 'no-restricted-syntax': 'off' } },
+  { files: ['src/config/config.ts', 'test/**', 'bench/**', 'scripts/**', 'vitest.config.ts', 'eslint.config.js'], rules: { 'no-restricted-syntax': 'off' } },
 );

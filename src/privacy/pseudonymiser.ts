@@ -1,5 +1,6 @@
 // Cookie id → keyed pseudonym. The raw id is used here, in memory, and never stored or logged.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { keyedHmacSha256, type KeyedHmac } from './hmacSha256.ts';
 import type { Cache } from '../cache/cache.ts';
 import type { Secrets } from '../config/secrets.ts';
 
@@ -25,9 +26,10 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
   const key = secrets.pseudonymKeys.get(secrets.currentKeyVersion);
   if (key === undefined) throw new Error('the current pseudonym key version has no key');
   const version = secrets.currentKeyVersion;
-  const salts = new Map<string, Promise<Buffer>>();
+  const hmac = keyedHmacSha256(key);
+  const salts = new Map<string, Promise<KeyedHmac>>();
 
-  const salt = (day: string): Promise<Buffer> => {
+  const salted = (day: string): Promise<KeyedHmac> => {
     let s = salts.get(day);
     if (s === undefined) {
       // Shared through the cache so every instance agrees; never stored. It outlives its day by the
@@ -36,7 +38,7 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
         const cacheKey = `salt:${day}`;
         await cache.setIfAbsent(cacheKey, randomBytes(32).toString('base64'), SALT_TTL_MS);
         const value = await cache.get(cacheKey);
-        return value === null ? randomBytes(32) : Buffer.from(value, 'base64');
+        return keyedHmacSha256(value === null ? randomBytes(32) : Buffer.from(value, 'base64'));
       })();
       salts.set(day, s);
       // Keep the few days a late hit may belong to; older salts are forgotten.
@@ -48,10 +50,10 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
 
   return {
     pseudonymise(site, cookieId) {
-      return { pid: first64(createHmac('sha256', key).update(site).update('\0').update(cookieId).digest()), keyVersion: version };
+      return { pid: first64(hmac(site, '\0', cookieId)), keyVersion: version };
     },
     async dailyVisitorHash(site, day, traits) {
-      return first64(createHmac('sha256', await salt(day)).update(site).update('\0').update(traits).digest());
+      return first64((await salted(day))(site, '\0', traits));
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createMemoryCache } from '../../src/cache/memoryCache.ts';
+import { keyedHmacSha256 } from '../../src/privacy/hmacSha256.ts';
 import { createPseudonymiser } from '../../src/privacy/pseudonymiser.ts';
 
 const KEY_1 = Buffer.alloc(32, 1);
@@ -98,5 +99,19 @@ describe('dailyVisitorHash', () => {
     const p2 = createPseudonymiser(secrets([[1, KEY_1]]), createMemoryCache());
     // Same key, separate caches: separate random salts, so different hashes for the same day.
     expect(await p1.dailyVisitorHash('shop', '2026-11-24', TRAITS)).not.toBe(await p2.dailyVisitorHash('shop', '2026-11-24', TRAITS));
+  });
+});
+
+describe('keyedHmacSha256', () => {
+  it('equals node:crypto HMAC-SHA-256 for short, block-sized and long keys, called repeatedly', () => {
+    for (const len of [1, 32, 64, 65, 200]) {
+      const key = Buffer.alloc(len, len);
+      const hmac = keyedHmacSha256(key);
+      for (const msg of ['', 'shop\0abc', 'x'.repeat(1000)]) {
+        const expected = createHmac('sha256', key).update(msg).digest('hex');
+        expect(hmac(msg).toString('hex')).toBe(expected);
+        expect(hmac(msg.slice(0, 3), msg.slice(3)).toString('hex')).toBe(expected);
+      }
+    }
   });
 });
