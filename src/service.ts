@@ -1,5 +1,6 @@
 // Wires the stages together for one role and runs them on one HTTP server.
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { createApiKeyResolvers } from './access/apiKeyResolvers.ts';
 import { createApiKeyStore } from './access/apiKeyStore.ts';
 import type { AuditRow } from './audit/auditTrail.ts';
@@ -11,13 +12,14 @@ import type { Config, Role } from './config/config.ts';
 import { loadSecrets, type Secrets } from './config/secrets.ts';
 import { buildSchema } from './graphql/buildSchema.ts';
 import { createGraphqlRoute, type GraphqlRoute } from './graphql/graphqlRoute.ts';
-import { healthRoute, metricsRoute, readinessRoute } from './http/healthRoutes.ts';
+import { healthRoute, metricsRoute, readinessRoute, type Dependency } from './http/healthRoutes.ts';
 import { createHttpServer, type Handler } from './http/httpServer.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createBatcher, type Batcher } from './pipeline/batcher.ts';
+import { Spool } from './pipeline/spool.ts';
+import { startSpoolDeliverer, type SpoolDeliverer } from './pipeline/spoolDeliverer.ts';
 import { createPseudonymiser } from './privacy/pseudonymiser.ts';
-import type { EventRow } from './privacy/toEventRow.ts';
 import { createSiteResolvers } from './sites/siteResolvers.ts';
 import { createSiteStore } from './sites/siteStore.ts';
 import { createStatsResolvers } from './stats/statsResolvers.ts';
@@ -76,18 +78,25 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
 
   const batchers: Array<Batcher<object>> = [];
   const routes = new Map<string, Handler>();
+  const dependencies: Dependency[] = [];
   let graphql: GraphqlRoute | undefined;
+  let deliverer: SpoolDeliverer | undefined;
 
   if (serves('collector')) {
-    const events = createBatcher<EventRow>(
-      store,
-      { table: 'events', flushIntervalMs: config.flushIntervalMs, maxBatch: config.batchMaxEvents, maxBuffered: config.batchMaxEvents * 10 },
-      log,
-      metrics,
-    );
-    batchers.push(events);
+    const spool = await Spool.open({ dir: path.join(config.dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
+    if (spool.pendingSegments > 0) log.info({ segments: spool.pendingSegments, bytes: spool.pendingBytes }, 'replaying the spool left by the last run');
+    const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: config.flushIntervalMs }, log, metrics);
+    deliverer = d;
+    dependencies.push({
+      name: 'spool',
+      detail: 'local disk',
+      critical: false,
+      async check() {
+        if (d.degraded) throw new Error(`degraded: ${spool.pendingBytes} bytes waiting for ClickHouse`);
+      },
+    });
     const pseudonymiser = createPseudonymiser(secrets, cache);
-    routes.set('POST /collect', createCollectRoute({ sites, pseudonymiser, batcher: events, metrics }, { maxEvents: 500, maxBodyBytes: config.maxBodyBytes }));
+    routes.set('POST /collect', createCollectRoute({ sites, pseudonymiser, spool, metrics }, { maxEvents: 500, maxBodyBytes: config.maxBodyBytes }));
   }
   if (serves('api')) {
     const audit = createBatcher<AuditRow>(store, { table: 'audit_log', flushIntervalMs: 1_000, maxBatch: 5_000, maxBuffered: 100_000 }, log, metrics);
@@ -100,16 +109,10 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
 
   let stopping = false;
   routes.set('GET /healthz', healthRoute());
-  routes.set(
-    'GET /readyz',
-    readinessRoute(
-      [
-        { name: 'clickhouse', detail: store.mode, check: () => store.ping() },
-        { name: 'cache', detail: cache.kind, check: () => cache.ping() },
-      ],
-      () => stopping,
-    ),
-  );
+  // A collector alone keeps accepting into its spool while ClickHouse is down: degraded, still ready.
+  dependencies.push({ name: 'clickhouse', detail: store.mode, critical: role !== 'collector', check: () => store.ping() });
+  dependencies.push({ name: 'cache', detail: cache.kind, critical: true, check: () => cache.ping() });
+  routes.set('GET /readyz', readinessRoute(dependencies, () => stopping));
   routes.set('GET /metrics', metricsRoute(metrics));
 
   const server = createHttpServer(routes, log, metrics);
@@ -136,7 +139,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       await closed;
       clearTimeout(timer);
       log.debug('http closed; flushing buffers');
-      await Promise.all(batchers.map((b) => b.close()));
+      await Promise.all([...batchers.map((b) => b.close()), deliverer?.close()]);
       log.debug('buffers flushed; stopping GraphQL');
       await graphql?.stop();
       log.debug('closing cache and store');

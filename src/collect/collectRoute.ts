@@ -1,9 +1,10 @@
 // POST /collect: one event or {"events":[…]}; good events are kept, bad ones refused by index.
+// The answer (202) is sent only once the accepted events are fsynced in the spool.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Batcher } from '../pipeline/batcher.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { SpoolFullError, type Spool } from '../pipeline/spool.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
-import { toEventRow, type EventRow } from '../privacy/toEventRow.ts';
+import { toEventRow } from '../privacy/toEventRow.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import { readJson } from '../http/readBody.ts';
 import { sendJson } from '../http/respond.ts';
@@ -19,8 +20,16 @@ export interface CollectOptions {
 export interface CollectDeps {
   sites: SiteStore;
   pseudonymiser: Pseudonymiser;
-  batcher: Batcher<EventRow>;
+  spool: Spool;
   metrics: Metrics;
+}
+
+const REASONS = new Set(['event', 'site', 'type', 'url', 'ts', 'name', 'screen', 'lang', 'props', 'referrer', 'cid', 'eid']);
+
+/** A bounded label for the refusal metric: the field the message names. */
+function reasonOf(message: string): string {
+  const field = /^[a-z]+/.exec(message)?.[0] ?? '';
+  return REASONS.has(field) ? field : 'other';
 }
 
 export function createCollectRoute(deps: CollectDeps, opts: CollectOptions) {
@@ -29,6 +38,7 @@ export function createCollectRoute(deps: CollectDeps, opts: CollectOptions) {
     const batch = body !== null && typeof body === 'object' && 'events' in body ? (body as { events: unknown }).events : [body];
     if (!Array.isArray(batch)) return sendJson(res, 400, { error: 'events must be an array of events' });
     if (batch.length > opts.maxEvents) return sendJson(res, 413, { error: `events must hold at most ${opts.maxEvents} events` });
+    deps.metrics.eventsReceived.inc(batch.length);
 
     const now = Date.now();
     const traits = {
@@ -36,7 +46,9 @@ export function createCollectRoute(deps: CollectDeps, opts: CollectOptions) {
       userAgent: req.headers['user-agent'] ?? '',
       cookieId: cookieValue(req.headers.cookie, '_cid'),
     };
-    const rows: EventRow[] = [];
+    let ndjson = '';
+    let accepted = 0;
+    const perSite = new Map<string, number>();
     const rejected: Array<{ index: number; error: string }> = [];
     for (let index = 0; index < batch.length; index++) {
       try {
@@ -46,19 +58,26 @@ export function createCollectRoute(deps: CollectDeps, opts: CollectOptions) {
         if (!site.hostnames.includes(event.url.hostname)) {
           throw new EventError(`url host "${event.url.hostname}" is not a registered host name of site "${site.id}"`);
         }
-        rows.push(await toEventRow(event, site, traits, deps.pseudonymiser));
+        ndjson += `${JSON.stringify(await toEventRow(event, site, traits, deps.pseudonymiser))}\n`;
+        accepted++;
+        perSite.set(site.id, (perSite.get(site.id) ?? 0) + 1);
       } catch (err) {
         if (!(err instanceof EventError)) throw err;
         rejected.push({ index, error: err.message });
+        deps.metrics.eventsRejected.inc({ reason: reasonOf(err.message) });
       }
     }
-    // All or nothing for the accepted part: a full buffer refuses the request instead of half-taking it.
-    if (!deps.batcher.offer(rows)) {
-      return sendJson(res, 503, { error: 'the collector is overloaded; retry later' }, { 'retry-after': '1' });
+    if (accepted > 0) {
+      try {
+        await deps.spool.append(Buffer.from(ndjson));
+      } catch (err) {
+        // Nothing of this request was kept: the client may retry all of it.
+        if (err instanceof SpoolFullError) return sendJson(res, 503, { error: 'the collector cannot take more events now; retry later' }, { 'retry-after': '5' });
+        throw err;
+      }
     }
-    for (const r of rows) deps.metrics.eventsAccepted.inc({ site: r.site });
-    if (rejected.length > 0) deps.metrics.eventsRejected.inc(rejected.length);
-    sendJson(res, 202, { accepted: rows.length, rejected });
+    for (const [site, n] of perSite) deps.metrics.eventsAccepted.inc({ site }, n);
+    sendJson(res, 202, { accepted, rejected });
   };
 }
 

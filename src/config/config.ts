@@ -25,6 +25,8 @@ export interface Config {
   };
   readonly redisUrl: string | undefined;
   readonly flushIntervalMs: number;
+  /** Disk budget of the collector's spool; beyond it /collect answers 503. */
+  readonly spoolMaxBytes: number;
   readonly batchMaxEvents: number;
   readonly maxBodyBytes: number;
   readonly shutdownTimeoutMs: number;
@@ -90,6 +92,7 @@ const schema = z.object({
   CLICKHOUSE_REQUEST_TIMEOUT_MS: int(100, 600_000, 30_000),
   REDIS_URL: url(['redis:', 'rediss:']),
   CALYPSO_FLUSH_INTERVAL_MS: int(10, 60_000, 250),
+  CALYPSO_SPOOL_MAX_BYTES: int(1024 * 1024, 1024 ** 4, 1024 ** 3),
   CALYPSO_BATCH_MAX_EVENTS: int(1, 1_000_000, 10_000),
   CALYPSO_MAX_BODY_BYTES: int(1024, 16 * 1024 * 1024, 1024 * 1024),
   CALYPSO_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
@@ -135,6 +138,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     },
     redisUrl: e.REDIS_URL,
     flushIntervalMs: e.CALYPSO_FLUSH_INTERVAL_MS,
+    spoolMaxBytes: e.CALYPSO_SPOOL_MAX_BYTES,
     batchMaxEvents: e.CALYPSO_BATCH_MAX_EVENTS,
     maxBodyBytes: e.CALYPSO_MAX_BODY_BYTES,
     shutdownTimeoutMs: e.CALYPSO_SHUTDOWN_TIMEOUT_MS,

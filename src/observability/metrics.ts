@@ -6,7 +6,13 @@ export interface Metrics {
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly httpDuration: Histogram<'route'>;
   readonly eventsAccepted: Counter<'site'>;
-  readonly eventsRejected: Counter;
+  readonly eventsRejected: Counter<'reason'>;
+  readonly eventsReceived: Counter;
+  readonly eventsWritten: Counter;
+  readonly spoolBytes: Gauge;
+  readonly spoolDamagedRecords: Counter;
+  readonly flushSeconds: Histogram;
+  readonly clickhouseErrors: Counter<'retryable'>;
   readonly batchesWritten: Counter<'outcome'>;
   readonly bufferedEvents: Gauge;
   readonly graphqlOperations: Counter<'outcome' | 'purpose'>;
@@ -26,7 +32,18 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
     eventsAccepted: new Counter({ name: 'calypso_events_accepted_total', help: 'Events accepted by the collector', labelNames: ['site'], registers: [registry] }),
-    eventsRejected: new Counter({ name: 'calypso_events_rejected_total', help: 'Events refused by the collector', registers: [registry] }),
+    eventsRejected: new Counter({ name: 'calypso_events_refused_total', help: 'Events refused by the collector, by reason', labelNames: ['reason'], registers: [registry] }),
+    eventsReceived: new Counter({ name: 'calypso_events_received_total', help: 'Events received by the collector, valid or not', registers: [registry] }),
+    eventsWritten: new Counter({ name: 'calypso_events_written_total', help: 'Events written to ClickHouse from the spool', registers: [registry] }),
+    spoolBytes: new Gauge({ name: 'calypso_spool_bytes', help: 'Bytes in the spool not yet in ClickHouse', registers: [registry] }),
+    spoolDamagedRecords: new Counter({ name: 'calypso_spool_damaged_records_total', help: 'Damaged spool records set aside', registers: [registry] }),
+    flushSeconds: new Histogram({
+      name: 'calypso_flush_duration_seconds',
+      help: 'Time to write one spool segment to ClickHouse',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    clickhouseErrors: new Counter({ name: 'calypso_clickhouse_errors_total', help: 'Failed ClickHouse writes, by retryability', labelNames: ['retryable'], registers: [registry] }),
     batchesWritten: new Counter({ name: 'calypso_batches_written_total', help: 'Event batches written to ClickHouse by outcome', labelNames: ['outcome'], registers: [registry] }),
     bufferedEvents: new Gauge({ name: 'calypso_buffered_events', help: 'Events accepted and not yet written to ClickHouse', registers: [registry] }),
     graphqlOperations: new Counter({ name: 'calypso_graphql_operations_total', help: 'GraphQL operations by outcome and purpose', labelNames: ['outcome', 'purpose'], registers: [registry] }),

@@ -1,6 +1,8 @@
 // The one door to ClickHouse: an @clickhouse/client over the embedded chDB engine or a server.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../config/config.ts';
@@ -15,6 +17,8 @@ export interface EventStore {
   command(sql: string, params?: Record<string, unknown>): Promise<void>;
   /** Inserts rows as JSONEachRow; `dedupToken` makes a retried batch a no-op. */
   insert(table: string, rows: readonly object[], dedupToken?: string): Promise<void>;
+  /** Inserts rows already encoded as JSONEachRow text (the spool's format). `table` must be a fixed name. */
+  insertNdjson(table: string, ndjson: string, dedupToken: string): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -80,6 +84,18 @@ function makeStore(client: ClickHouseClient, mode: EventStore['mode']): EventSto
       if (rows.length === 0) return;
       const settings: ClickHouseSettings = dedupToken === undefined ? {} : { insert_deduplication_token: dedupToken };
       await wrap(() => client.insert({ table, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: settings }), 'insert');
+    },
+    async insertNdjson(table, ndjson, dedupToken) {
+      if (ndjson.length === 0) return;
+      await wrap(async () => {
+        const r = await client.exec({
+          query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+          values: Readable.from([ndjson]),
+          clickhouse_settings: { insert_deduplication_token: dedupToken },
+        });
+        r.stream.resume(); // nothing to read; drain so the socket is released
+        await finished(r.stream);
+      }, 'insert');
     },
     async ping() {
       const r = await client.ping();

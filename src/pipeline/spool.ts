@@ -1,0 +1,189 @@
+// The local append-only spool: a hit is acknowledged only once its record is fsynced here.
+// Records are appended to the active segment in group commits (one write + one fdatasync for all the
+// requests waiting); segments are closed by time or size and handed to the delivery loop, which
+// inserts each closed segment as one batch whose deduplication token is the segment's name.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { encodeRecord } from './spoolRecord.ts';
+
+export interface SpoolOptions {
+  dir: string;
+  /** Budget for undelivered segments on disk; appends beyond it are refused (the collector answers 503). */
+  maxBytes: number;
+  /** A segment is closed once it holds this many bytes. Default 8 MiB. */
+  segmentMaxBytes?: number;
+}
+
+export interface ClosedSegment {
+  readonly seq: number;
+  readonly file: string;
+  readonly bytes: number;
+  /** Stable across restarts, so a replayed segment is deduplicated by ClickHouse. */
+  readonly token: string;
+}
+
+export class SpoolFullError extends Error {
+  override name = 'SpoolFullError';
+}
+
+interface Pending {
+  buf: Buffer;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const SEGMENT = /^seg-(\d{16})\.log$/;
+const segName = (seq: number) => `seg-${String(seq).padStart(16, '0')}.log`;
+
+export class Spool {
+  readonly dir: string;
+  private readonly maxBytes: number;
+  private readonly segmentMaxBytes: number;
+  private readonly instanceId: string;
+  private nextSeq: number;
+  private active: { seq: number; fh: fsp.FileHandle; bytes: number } | undefined;
+  private queue: Pending[] = [];
+  private writing: Promise<void> | undefined;
+  private closedSegments: ClosedSegment[] = [];
+  private undeliveredBytes = 0;
+  private closing = false;
+  /** Called whenever a segment is closed and ready for delivery. */
+  onSegment: () => void = () => {};
+
+  private constructor(opts: SpoolOptions, instanceId: string, existing: ClosedSegment[]) {
+    this.dir = opts.dir;
+    this.maxBytes = opts.maxBytes;
+    this.segmentMaxBytes = opts.segmentMaxBytes ?? 8 * 1024 * 1024;
+    this.instanceId = instanceId;
+    this.closedSegments = existing;
+    this.undeliveredBytes = existing.reduce((n, s) => n + s.bytes, 0);
+    this.nextSeq = (existing.at(-1)?.seq ?? 0) + 1;
+  }
+
+  /** Opens the spool; segments left by an earlier run (a crash included) are queued for replay. */
+  static async open(opts: SpoolOptions): Promise<Spool> {
+    await fsp.mkdir(opts.dir, { recursive: true, mode: 0o700 });
+    const idFile = path.join(opts.dir, 'instance.id');
+    let id: string;
+    try {
+      id = (await fsp.readFile(idFile, 'utf8')).trim();
+    } catch {
+      id = randomUUID();
+      await fsp.writeFile(idFile, `${id}\n`, { mode: 0o600 });
+    }
+    const existing: ClosedSegment[] = [];
+    for (const f of (await fsp.readdir(opts.dir)).sort()) {
+      const m = SEGMENT.exec(f);
+      if (m === null) continue;
+      const seq = Number(m[1]);
+      const file = path.join(opts.dir, f);
+      existing.push({ seq, file, bytes: (await fsp.stat(file)).size, token: `${id}:${seq}` });
+    }
+    return new Spool(opts, id, existing);
+  }
+
+  get pendingBytes(): number {
+    return this.undeliveredBytes;
+  }
+
+  get pendingSegments(): number {
+    return this.closedSegments.length + (this.active === undefined ? 0 : 1);
+  }
+
+  /** Resolves once the payload is on disk (fdatasync); rejects with SpoolFullError over budget. */
+  append(payload: Buffer): Promise<void> {
+    if (this.closing) return Promise.reject(new SpoolFullError('the spool is closing'));
+    const buf = encodeRecord(payload);
+    if (this.undeliveredBytes + buf.length > this.maxBytes) return Promise.reject(new SpoolFullError('the spool is over its disk budget'));
+    this.undeliveredBytes += buf.length;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ buf, resolve, reject });
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    this.writing ??= this.writeLoop().finally(() => {
+      this.writing = undefined;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async writeLoop(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group = this.queue;
+      this.queue = [];
+      try {
+        if (this.active === undefined) {
+          const seq = this.nextSeq++;
+          this.active = { seq, fh: await fsp.open(path.join(this.dir, segName(seq)), 'a', 0o600), bytes: 0 };
+        }
+        const data = group.length === 1 ? group[0]!.buf : Buffer.concat(group.map((p) => p.buf));
+        await this.active.fh.write(data);
+        await this.active.fh.datasync();
+        this.active.bytes += data.length;
+        for (const p of group) p.resolve();
+        if (this.active.bytes >= this.segmentMaxBytes) await this.closeActive();
+      } catch (err) {
+        for (const p of group) {
+          this.undeliveredBytes -= p.buf.length;
+          p.reject(err);
+        }
+      }
+    }
+  }
+
+  private async closeActive(): Promise<void> {
+    const a = this.active;
+    if (a === undefined) return;
+    this.active = undefined;
+    await a.fh.close();
+    this.closedSegments.push({ seq: a.seq, file: path.join(this.dir, segName(a.seq)), bytes: a.bytes, token: `${this.instanceId}:${a.seq}` });
+    this.onSegment();
+  }
+
+  /** Closes the active segment (if it holds anything) after the writes in progress. Called by the flush timer. */
+  async rotate(): Promise<void> {
+    while (this.writing !== undefined) await this.writing;
+    if (this.active !== undefined && this.active.bytes > 0) await this.closeActive();
+  }
+
+  /** The oldest closed segment not yet delivered. */
+  peek(): ClosedSegment | undefined {
+    return this.closedSegments[0];
+  }
+
+  /** Deletes a delivered segment. */
+  async ack(segment: ClosedSegment): Promise<void> {
+    await fsp.rm(segment.file, { force: true });
+    this.closedSegments = this.closedSegments.filter((s) => s.seq !== segment.seq);
+    this.undeliveredBytes -= segment.bytes;
+  }
+
+  /** Moves a segment that can never be delivered aside, keeping it for inspection. */
+  async setAside(segment: ClosedSegment, why: string): Promise<string> {
+    const dir = path.join(this.dir, 'failed');
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    const dest = path.join(dir, path.basename(segment.file));
+    await fsp.rename(segment.file, dest);
+    await fsp.writeFile(`${dest}.reason`, `${why}\n`, { mode: 0o600 });
+    this.closedSegments = this.closedSegments.filter((s) => s.seq !== segment.seq);
+    this.undeliveredBytes -= segment.bytes;
+    return dest;
+  }
+
+  /** Keeps damaged bytes found while reading a segment, so nothing is silently thrown away. */
+  saveDamaged(segment: ClosedSegment, offset: number, bytes: Buffer): void {
+    const dir = path.join(this.dir, 'damaged');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(dir, `${path.basename(segment.file, '.log')}-${offset}.bin`), bytes, { mode: 0o600 });
+  }
+
+  /** Refuses new appends and closes the active segment. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.rotate();
+  }
+}
