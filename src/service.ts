@@ -1,13 +1,12 @@
 // Wires the stages together for one role and runs them on one HTTP server.
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { createApiKeyResolvers } from './access/apiKeyResolvers.ts';
 import { createApiKeyStore } from './access/apiKeyStore.ts';
 import type { AuditRow } from './audit/auditTrail.ts';
 import type { Cache } from './cache/cache.ts';
 import { createCacheLock } from './cache/cacheLock.ts';
 import { openCache } from './cache/openCache.ts';
-import { createCollectRoute } from './collect/collectRoute.ts';
+import { startCollector, type Collector } from './collect/startCollector.ts';
 import type { Config, Role } from './config/config.ts';
 import { loadSecrets, type Secrets } from './config/secrets.ts';
 import { buildSchema } from './graphql/buildSchema.ts';
@@ -17,9 +16,6 @@ import { createHttpServer, type Handler } from './http/httpServer.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createBatcher, type Batcher } from './pipeline/batcher.ts';
-import { Spool } from './pipeline/spool.ts';
-import { startSpoolDeliverer, type SpoolDeliverer } from './pipeline/spoolDeliverer.ts';
-import { createPseudonymiser } from './privacy/pseudonymiser.ts';
 import { createSiteResolvers } from './sites/siteResolvers.ts';
 import { createSiteStore } from './sites/siteStore.ts';
 import { createStatsResolvers } from './stats/statsResolvers.ts';
@@ -32,6 +28,8 @@ export interface RunningService {
   readonly secrets: Secrets;
   /** The service's own store, for the CLI and integration tests. */
   readonly store: EventStore;
+  /** Writes what the collector has spooled; resolves once it is in ClickHouse (or ClickHouse is down). */
+  flush(): Promise<void>;
   /** Graceful stop: refuse new connections, finish requests, flush buffers, close the store. */
   stop(): Promise<void>;
 }
@@ -80,23 +78,12 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   const routes = new Map<string, Handler>();
   const dependencies: Dependency[] = [];
   let graphql: GraphqlRoute | undefined;
-  let deliverer: SpoolDeliverer | undefined;
+  let collector: Collector | undefined;
 
   if (serves('collector')) {
-    const spool = await Spool.open({ dir: path.join(config.dataDir, 'spool'), maxBytes: config.spoolMaxBytes });
-    if (spool.pendingSegments > 0) log.info({ segments: spool.pendingSegments, bytes: spool.pendingBytes }, 'replaying the spool left by the last run');
-    const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: config.flushIntervalMs }, log, metrics);
-    deliverer = d;
-    dependencies.push({
-      name: 'spool',
-      detail: 'local disk',
-      critical: false,
-      async check() {
-        if (d.degraded) throw new Error(`degraded: ${spool.pendingBytes} bytes waiting for ClickHouse`);
-      },
-    });
-    const pseudonymiser = createPseudonymiser(secrets, cache);
-    routes.set('POST /collect', createCollectRoute({ sites, pseudonymiser, spool, metrics }, { maxEvents: 500, maxBodyBytes: config.maxBodyBytes }));
+    collector = await startCollector({ config, secrets, store, cache, sites, log, metrics });
+    for (const [k, h] of collector.routes) routes.set(k, h);
+    dependencies.push(...collector.dependencies);
   }
   if (serves('api')) {
     const audit = createBatcher<AuditRow>(store, { table: 'audit_log', flushIntervalMs: 1_000, maxBatch: 5_000, maxBuffered: 100_000 }, log, metrics);
@@ -139,7 +126,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       await closed;
       clearTimeout(timer);
       log.debug('http closed; flushing buffers');
-      await Promise.all([...batchers.map((b) => b.close()), deliverer?.close()]);
+      await Promise.all([...batchers.map((b) => b.close()), collector?.close()]);
       log.debug('buffers flushed; stopping GraphQL');
       await graphql?.stop();
       log.debug('closing cache and store');
@@ -147,5 +134,5 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       log.info('stopped');
     })());
 
-  return { port, url: `http://${host}:${port}`, secrets, store, stop };
+  return { port, url: `http://${host}:${port}`, secrets, store, flush: async () => collector?.flush(), stop };
 }

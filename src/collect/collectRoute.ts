@@ -1,83 +1,122 @@
-// POST /collect: one event or {"events":[…]}; good events are kept, bad ones refused by index.
-// The answer (202) is sent only once the accepted events are fsynced in the spool.
+// The collector's HTTP surface: POST /collect, GET /collect.gif, POST /consent.
+// Answers come only once what was accepted is durable (ingest.ts); the spool over budget → 503,
+// a client over its rate or the process over its in-flight limit → 429, each with Retry-After.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Metrics } from '../observability/metrics.ts';
-import { SpoolFullError, type Spool } from '../pipeline/spool.ts';
-import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
-import { toEventRow } from '../privacy/toEventRow.ts';
-import type { SiteStore } from '../sites/siteStore.ts';
-import { readJson } from '../http/readBody.ts';
+import { ConsentError, parseConsent, toFlags, fromFlags } from '../consent/consentFlags.ts';
+import { SpoolFullError } from '../pipeline/spool.ts';
+import { BodyError, readJson } from '../http/readBody.ts';
 import { sendJson } from '../http/respond.ts';
-import { EventError, validateEvent } from './validateEvent.ts';
+import type { ClientIp } from './clientIp.ts';
+import { applyCors } from './cors.ts';
+import { ingest, type IngestDeps } from './ingest.ts';
+import type { RateLimiter } from './rateLimiter.ts';
+import type { EventLimits } from './validateEvent.ts';
 
 export interface CollectOptions {
   /** Most events in one request. Default 500. */
   maxEvents: number;
   /** Largest body accepted. Default 1 MiB. */
   maxBodyBytes: number;
+  /** Requests being processed at once before new ones get 429 (bounds memory). Default 1 000. */
+  maxInFlight: number;
+  limits: EventLimits;
 }
 
-export interface CollectDeps {
-  sites: SiteStore;
-  pseudonymiser: Pseudonymiser;
-  spool: Spool;
-  metrics: Metrics;
+export interface CollectRouteDeps extends IngestDeps {
+  clientIp: ClientIp;
+  rateLimiter: RateLimiter;
 }
 
-const REASONS = new Set(['event', 'site', 'type', 'url', 'ts', 'name', 'screen', 'lang', 'props', 'referrer', 'cid', 'eid']);
+// A 1×1 transparent GIF.
+const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+const JSON_TYPES = /^(application\/json|text\/plain)\b/i;
 
-/** A bounded label for the refusal metric: the field the message names. */
-function reasonOf(message: string): string {
-  const field = /^[a-z]+/.exec(message)?.[0] ?? '';
-  return REASONS.has(field) ? field : 'other';
-}
+export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions) {
+  let inFlight = 0;
 
-export function createCollectRoute(deps: CollectDeps, opts: CollectOptions) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readJson(req, opts.maxBodyBytes);
-    const batch = body !== null && typeof body === 'object' && 'events' in body ? (body as { events: unknown }).events : [body];
-    if (!Array.isArray(batch)) return sendJson(res, 400, { error: 'events must be an array of events' });
-    if (batch.length > opts.maxEvents) return sendJson(res, 413, { error: `events must hold at most ${opts.maxEvents} events` });
-    deps.metrics.eventsReceived.inc(batch.length);
-
-    const now = Date.now();
-    const traits = {
-      ip: req.socket.remoteAddress ?? '',
-      userAgent: req.headers['user-agent'] ?? '',
-      cookieId: cookieValue(req.headers.cookie, '_cid'),
-    };
-    let ndjson = '';
-    let accepted = 0;
-    const perSite = new Map<string, number>();
-    const rejected: Array<{ index: number; error: string }> = [];
-    for (let index = 0; index < batch.length; index++) {
-      try {
-        const event = validateEvent(batch[index], now);
-        const site = await deps.sites.get(event.site);
-        if (site === undefined) throw new EventError(`site "${event.site}" is not registered`);
-        if (!site.hostnames.includes(event.url.hostname)) {
-          throw new EventError(`url host "${event.url.hostname}" is not a registered host name of site "${site.id}"`);
-        }
-        ndjson += `${JSON.stringify(await toEventRow(event, site, traits, deps.pseudonymiser))}\n`;
-        accepted++;
-        perSite.set(site.id, (perSite.get(site.id) ?? 0) + 1);
-      } catch (err) {
-        if (!(err instanceof EventError)) throw err;
-        rejected.push({ index, error: err.message });
-        deps.metrics.eventsRejected.inc({ reason: reasonOf(err.message) });
-      }
+  /** Shared gate: rate limit, in-flight bound, CORS. Returns the traits, or undefined when answered. */
+  const admit = async (req: IncomingMessage, res: ServerResponse) => {
+    const ip = deps.clientIp(req);
+    const wait = deps.rateLimiter.take(ip);
+    if (wait > 0) {
+      sendJson(res, 429, { error: 'too many requests from this address; slow down' }, { 'retry-after': String(wait) });
+      return undefined;
     }
-    if (accepted > 0) {
-      try {
-        await deps.spool.append(Buffer.from(ndjson));
-      } catch (err) {
-        // Nothing of this request was kept: the client may retry all of it.
-        if (err instanceof SpoolFullError) return sendJson(res, 503, { error: 'the collector cannot take more events now; retry later' }, { 'retry-after': '5' });
-        throw err;
-      }
+    if (inFlight >= opts.maxInFlight) {
+      sendJson(res, 429, { error: 'the collector is busy; retry shortly' }, { 'retry-after': '1' });
+      return undefined;
     }
-    for (const [site, n] of perSite) deps.metrics.eventsAccepted.inc({ site }, n);
-    sendJson(res, 202, { accepted, rejected });
+    await applyCors(req, res, deps.sites);
+    return { ip, userAgent: req.headers['user-agent'] ?? '', cookieId: cookieValue(req.headers.cookie, '_cid') };
+  };
+
+  const guarded = (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => async (req: IncomingMessage, res: ServerResponse) => {
+    inFlight++;
+    try {
+      await handler(req, res);
+    } catch (err) {
+      if (!(err instanceof SpoolFullError)) throw err;
+      // Nothing of this request was kept: the client may retry all of it.
+      sendJson(res, 503, { error: 'the collector cannot take more events now; retry later' }, { 'retry-after': '5' });
+    } finally {
+      inFlight--;
+    }
+  };
+
+  const readBody = async (req: IncomingMessage): Promise<unknown> => {
+    const type = req.headers['content-type'];
+    // sendBeacon sends text/plain; anything else that is not JSON is refused before it is read.
+    if (type !== undefined && !JSON_TYPES.test(type)) throw new BodyError(415, 'content-type must be application/json or text/plain');
+    return readJson(req, opts.maxBodyBytes);
+  };
+
+  return {
+    collect: guarded(async (req, res) => {
+      const traits = await admit(req, res);
+      if (traits === undefined) return;
+      const body = await readBody(req);
+      const batch = body !== null && typeof body === 'object' && !Array.isArray(body) && 'events' in body ? (body as { events: unknown }).events : [body];
+      if (!Array.isArray(batch)) return sendJson(res, 400, { error: 'events must be an array of events' });
+      if (batch.length > opts.maxEvents) return sendJson(res, 413, { error: `events must hold at most ${opts.maxEvents} events` });
+      sendJson(res, 202, await ingest(batch, traits, deps, opts.limits));
+    }),
+
+    pixel: guarded(async (req, res) => {
+      const traits = await admit(req, res);
+      if (traits === undefined) return;
+      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+      const event: Record<string, unknown> = {};
+      for (const k of ['site', 'type', 'url', 'referrer', 'cid', 'eid', 'name', 'screen', 'lang']) {
+        const v = q.get(k);
+        if (v !== null) event[k] = v;
+      }
+      const ts = q.get('ts');
+      if (ts !== null) event.ts = /^\d+$/.test(ts) ? Number(ts) : ts;
+      const { accepted, rejected } = await ingest([event], traits, deps, opts.limits);
+      const headers: Record<string, string> = { 'content-type': 'image/gif', 'cache-control': 'no-store', 'content-length': String(PIXEL.length) };
+      if (accepted === 0) headers['x-calypso-refused'] = encodeURIComponent(rejected[0]?.error ?? 'refused');
+      res.writeHead(accepted > 0 ? 200 : 400, headers);
+      res.end(PIXEL);
+    }),
+
+    consent: guarded(async (req, res) => {
+      const traits = await admit(req, res);
+      if (traits === undefined) return;
+      const body = (await readBody(req)) as Record<string, unknown> | null;
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) return sendJson(res, 400, { error: 'body must be {"site", "cid", "consent"}' });
+      const site = typeof body.site === 'string' ? await deps.sites.get(body.site) : undefined;
+      if (site === undefined) return sendJson(res, 400, { error: typeof body.site === 'string' ? `site "${body.site}" is not registered` : 'site is required' });
+      const cid = typeof body.cid === 'string' && body.cid !== '' ? body.cid : traits.cookieId;
+      if (cid === undefined || cid.length > 128) return sendJson(res, 400, { error: 'cid (or the _cid cookie) is required, at most 128 characters' });
+      let flags: number;
+      try {
+        flags = toFlags(parseConsent(body.consent));
+      } catch (err) {
+        return sendJson(res, 400, { error: (err as ConsentError).message });
+      }
+      await deps.consents.record([{ site: site.id, pseudonym: deps.pseudonymiser.pseudonymise(site.id, cid), flags }], 'counter');
+      sendJson(res, 200, { consent: fromFlags(flags) });
+    }),
   };
 }
 

@@ -1,4 +1,5 @@
 // Shape and size checks for one incoming hit (policy 1.3: validated for shape, not truth). Pure.
+import { ConsentError, parseConsent, type Consent } from '../consent/consentFlags.ts';
 
 export interface RawEvent {
   readonly site: string;
@@ -14,6 +15,8 @@ export interface RawEvent {
   readonly screen: string;
   readonly lang: string;
   readonly props: Readonly<Record<string, string>>;
+  /** The consent the hit carries; undefined → the site's default. */
+  readonly consent: Consent | undefined;
 }
 
 export const EVENT_LIMITS = {
@@ -28,6 +31,8 @@ export const EVENT_LIMITS = {
   maxPropValueLength: 200,
 } as const;
 
+export type EventLimits = { readonly [K in keyof typeof EVENT_LIMITS]: number };
+
 export class EventError extends Error {
   override name = 'EventError';
 }
@@ -35,7 +40,7 @@ export class EventError extends Error {
 const TYPES = new Set(['pageview', 'event', 'engagement']);
 
 /** Returns the event or throws EventError whose message names the field and what it expects. */
-export function validateEvent(input: unknown, now: number, limits = EVENT_LIMITS): RawEvent {
+export function validateEvent(input: unknown, now: number, limits: EventLimits = EVENT_LIMITS): RawEvent {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new EventError('event must be a JSON object');
   const e = input as Record<string, unknown>;
   const site = str(e, 'site', 64, true);
@@ -52,7 +57,7 @@ export function validateEvent(input: unknown, now: number, limits = EVENT_LIMITS
   let ts = now;
   if (e.ts !== undefined) {
     if (typeof e.ts !== 'number' || !Number.isInteger(e.ts)) throw new EventError('ts must be an integer timestamp in milliseconds');
-    if (e.ts < now - limits.maxAgeMs) throw new EventError(`ts must be at most ${limits.maxAgeMs / 3_600_000} hours old`);
+    if (e.ts < now - limits.maxAgeMs) throw new EventError(`ts must be at most ${Math.round((limits.maxAgeMs / 3_600_000) * 100) / 100} hours old`);
     if (e.ts > now + limits.maxFutureMs) throw new EventError(`ts must be at most ${limits.maxFutureMs / 60_000} minutes ahead of the server clock`);
     ts = e.ts;
   }
@@ -61,8 +66,17 @@ export function validateEvent(input: unknown, now: number, limits = EVENT_LIMITS
   if (screen !== '' && !/^\d{2,5}x\d{2,5}$/.test(screen)) throw new EventError('screen must look like "1920x1080"');
   const lang = str(e, 'lang', 35, false) ?? '';
   if (lang !== '' && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(lang)) throw new EventError('lang must be a language tag such as "ru-RU"');
+  let consent: Consent | undefined;
+  if (e.consent !== undefined && e.consent !== null) {
+    try {
+      consent = parseConsent(e.consent);
+    } catch (err) {
+      throw new EventError((err as ConsentError).message);
+    }
+  }
   return {
     site,
+    consent,
     type: type as RawEvent['type'],
     url,
     referrer: str(e, 'referrer', limits.maxUrlLength, false),
@@ -89,7 +103,7 @@ function str(e: Record<string, unknown>, field: string, max: number, required: b
   return v;
 }
 
-function props(v: unknown, limits: typeof EVENT_LIMITS): Record<string, string> {
+function props(v: unknown, limits: EventLimits): Record<string, string> {
   if (v === undefined || v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new EventError('props must be an object of short values');
   const entries = Object.entries(v as Record<string, unknown>);

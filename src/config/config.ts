@@ -1,4 +1,5 @@
 // The one module that reads process.env. Everything else receives a frozen Config.
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -25,6 +26,12 @@ export interface Config {
   };
   readonly redisUrl: string | undefined;
   readonly flushIntervalMs: number;
+  /** Oldest `ts` a hit may carry. */
+  readonly maxEventAgeMs: number;
+  /** Proxies whose X-Forwarded-For is believed: addresses or CIDR ranges. */
+  readonly trustedProxies: readonly string[];
+  /** Requests per second per client IP on the collector (token bucket; burst twice this). */
+  readonly rateLimitPerIp: number;
   /** Disk budget of the collector's spool; beyond it /collect answers 503. */
   readonly spoolMaxBytes: number;
   readonly batchMaxEvents: number;
@@ -93,6 +100,18 @@ const schema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']),
   CALYPSO_FLUSH_INTERVAL_MS: int(10, 60_000, 250),
   CALYPSO_SPOOL_MAX_BYTES: int(1024 * 1024, 1024 ** 4, 1024 ** 3),
+  CALYPSO_MAX_EVENT_AGE: z
+    .string()
+    .regex(/^\d{1,6}[smhd]$/, 'a duration such as 72h, 30m or 3d')
+    .optional()
+    .transform((v) => (v === undefined ? 72 * 3_600_000 : Number(v.slice(0, -1)) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[v.slice(-1) as 's']))
+    .pipe(z.number().min(60_000, 'a duration of at least 1m').max(366 * 86_400_000, 'a duration of at most 366d')),
+  CALYPSO_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''))
+    .refine((list) => list.every(isAddressOrCidr), 'comma-separated IP addresses or CIDR ranges such as 10.0.0.0/8,::1'),
+  CALYPSO_RATE_LIMIT_PER_IP: int(1, 1_000_000, 200),
   CALYPSO_BATCH_MAX_EVENTS: int(1, 1_000_000, 10_000),
   CALYPSO_MAX_BODY_BYTES: int(1024, 16 * 1024 * 1024, 1024 * 1024),
   CALYPSO_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
@@ -139,10 +158,22 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     redisUrl: e.REDIS_URL,
     flushIntervalMs: e.CALYPSO_FLUSH_INTERVAL_MS,
     spoolMaxBytes: e.CALYPSO_SPOOL_MAX_BYTES,
+    maxEventAgeMs: e.CALYPSO_MAX_EVENT_AGE,
+    trustedProxies: e.CALYPSO_TRUSTED_PROXIES,
+    rateLimitPerIp: e.CALYPSO_RATE_LIMIT_PER_IP,
     batchMaxEvents: e.CALYPSO_BATCH_MAX_EVENTS,
     maxBodyBytes: e.CALYPSO_MAX_BODY_BYTES,
     shutdownTimeoutMs: e.CALYPSO_SHUTDOWN_TIMEOUT_MS,
   });
+}
+
+function isAddressOrCidr(s: string): boolean {
+  const [addr, bits, extra] = s.split('/');
+  const family = net.isIP(addr ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n <= (family === 4 ? 32 : 128);
 }
 
 function deepFreeze<T extends object>(o: T): Readonly<T> {

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { RawEvent } from '../collect/validateEvent.ts';
 import type { Site } from '../sites/siteStore.ts';
 import { nowSql } from '../store/sqlTime.ts';
-import type { Pseudonymiser } from './pseudonymiser.ts';
+import { CONSENT_BITS, toFlags } from '../consent/consentFlags.ts';
+import type { Pseudonym, Pseudonymiser } from './pseudonymiser.ts';
 import { redact, reduceUrl, referrerHost } from './reduceUrl.ts';
 
 /** What the request carried besides the body. NOTE: raw values; they die with the request. */
@@ -14,9 +15,6 @@ export interface RequestTraits {
   readonly cookieId: string | undefined;
 }
 
-export const CONSENT_BITS = { statistics: 1, personalization: 2, advertising: 4, thirdParty: 8 } as const;
-/** A hit without consent gets statistics only (the site default; configurable per site in the collector issue). */
-export const DEFAULT_CONSENT = CONSENT_BITS.statistics;
 
 export interface EventRow {
   site: string;
@@ -50,16 +48,28 @@ export interface EventRow {
   retention_days: number;
 }
 
-export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, pseudonymiser: Pseudonymiser): Promise<EventRow> {
+export interface ReducedEvent {
+  readonly row: EventRow;
+  /** The cookie's pseudonym even when the row is cookieless, so a refusal of consent can be recorded. */
+  readonly pseudonym: Pseudonym | undefined;
+}
+
+/**
+ * Reduces a validated hit. Without statistics consent the hit still counts, cookieless (policy 5.2):
+ * pid 0 and the day's visitor hash, never linked to the cookie.
+ */
+export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, pseudonymiser: Pseudonymiser): Promise<ReducedEvent> {
   const url = reduceUrl(e.url);
   const cid = e.cid ?? req.cookieId;
   const day = new Date(e.ts).toISOString().slice(0, 10);
-  const p = cid === undefined ? undefined : pseudonymiser.pseudonymise(site.id, cid);
+  const consent = e.consent === undefined ? site.defaultConsent : toFlags(e.consent);
+  const pseudonym = cid === undefined ? undefined : pseudonymiser.pseudonymise(site.id, cid);
+  const p = (consent & CONSENT_BITS.statistics) !== 0 ? pseudonym : undefined;
   const visitorHash = p === undefined ? await pseudonymiser.dailyVisitorHash(site.id, day, `${req.ip}\0${req.userAgent}`) : '0';
   const refHost = referrerHost(e.referrer);
   const props: Record<string, string> = {};
   for (const [k, v] of Object.entries(e.props)) props[redact(k)] = redact(v);
-  return {
+  const row: EventRow = {
     site: site.id,
     ts: nowSql(new Date(e.ts)),
     event_id: e.eid ?? randomUUID(),
@@ -81,9 +91,10 @@ export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, ps
     country: '',
     region: '',
     is_bot: 0,
-    consent: DEFAULT_CONSENT,
+    consent,
     engagement_ms: 0,
     props,
     retention_days: site.retentionDays,
   };
+  return { row, pseudonym };
 }

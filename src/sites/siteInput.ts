@@ -1,4 +1,5 @@
 // Validation of createSite input; pure, so the messages are unit-tested.
+import { DEFAULT_CONSENT_FLAGS, toFlags, type Consent } from '../consent/consentFlags.ts';
 import type { Site } from './siteStore.ts';
 
 export interface SiteInput {
@@ -8,6 +9,8 @@ export interface SiteInput {
   timezone: string;
   kAnonymity: number;
   retentionDays: number;
+  /** Omitted → statistics only. */
+  defaultConsent?: Consent | null;
 }
 
 export class SiteInputError extends Error {
@@ -38,7 +41,8 @@ export function validateSiteInput(input: SiteInput): Omit<Site, 'createdAt'> {
   if (!Number.isInteger(input.retentionDays) || input.retentionDays < SITE_LIMITS.minRetentionDays || input.retentionDays > SITE_LIMITS.maxRetentionDays) {
     throw new SiteInputError('retentionDays', `retentionDays must be an integer from ${SITE_LIMITS.minRetentionDays} to ${SITE_LIMITS.maxRetentionDays}`);
   }
-  return { id: input.id, name, hostnames, timezone: input.timezone, kAnonymity: input.kAnonymity, retentionDays: input.retentionDays };
+  const defaultConsent = input.defaultConsent == null ? DEFAULT_CONSENT_FLAGS : toFlags(input.defaultConsent);
+  return { id: input.id, name, hostnames, timezone: input.timezone, kAnonymity: input.kAnonymity, retentionDays: input.retentionDays, defaultConsent };
 }
 
 /** Lower-case, IDNA (punycode) form of a bare host name, as the WHATWG URL parser produces it. */

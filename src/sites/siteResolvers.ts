@@ -1,11 +1,15 @@
 import { keyAllowsSite } from '../access/apiKey.ts';
+import { fromFlags } from '../consent/consentFlags.ts';
 import { apiError, badInput } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import { SiteInputError, validateSiteInput, type SiteInput } from './siteInput.ts';
-import type { SiteStore } from './siteStore.ts';
+import type { Site, SiteStore } from './siteStore.ts';
 
 export function createSiteResolvers(sites: SiteStore) {
   return {
+    Site: {
+      defaultConsent: (site: Site) => fromFlags(site.defaultConsent),
+    },
     Query: {
       async sites(_: unknown, __: unknown, ctx: RequestContext) {
         const { auth } = ctx.access;

@@ -10,6 +10,8 @@ export interface Site {
   readonly timezone: string;
   readonly kAnonymity: number;
   readonly retentionDays: number;
+  /** Consent flags a hit gets when it carries none (consentFlags.ts). */
+  readonly defaultConsent: number;
   readonly createdAt: string;
 }
 
@@ -21,6 +23,8 @@ export interface SiteStoreOptions {
 export interface SiteStore {
   get(id: string): Promise<Site | undefined>;
   list(): Promise<Site[]>;
+  /** Whether any site registers this (normalised) host name; for CORS. */
+  isRegisteredHost(host: string): Promise<boolean>;
   /** Creates a site; false when the id is taken. Input must be validated already (siteInput.ts). */
   create(site: Omit<Site, 'createdAt'>): Promise<Site | undefined>;
 }
@@ -32,20 +36,23 @@ interface Row {
   timezone: string;
   k_anonymity: number;
   retention_days: number;
+  default_consent: number;
   created_at: string;
 }
 
 export function createSiteStore(store: EventStore, options: SiteStoreOptions = {}): SiteStore {
   const refreshMs = options.refreshMs ?? 5_000;
   let sites = new Map<string, Site>();
+  let hosts = new Set<string>();
   let loadedAt = 0;
   let loading: Promise<void> | undefined;
 
   const load = (): Promise<void> =>
     (loading ??= (async () => {
       try {
-        const rows = await store.query<Row>('SELECT id, name, hostnames, timezone, k_anonymity, retention_days, created_at FROM sites FINAL ORDER BY id');
+        const rows = await store.query<Row>('SELECT id, name, hostnames, timezone, k_anonymity, retention_days, default_consent, created_at FROM sites FINAL ORDER BY id');
         sites = new Map(rows.map((r) => [r.id, toSite(r)]));
+        hosts = new Set(rows.flatMap((r) => r.hostnames));
         loadedAt = Date.now();
       } finally {
         loading = undefined;
@@ -61,6 +68,10 @@ export function createSiteStore(store: EventStore, options: SiteStoreOptions = {
         site = sites.get(id);
       }
       return site;
+    },
+    async isRegisteredHost(host) {
+      if (Date.now() - loadedAt > refreshMs) await load();
+      return hosts.has(host);
     },
     async list() {
       await load();
@@ -79,11 +90,13 @@ export function createSiteStore(store: EventStore, options: SiteStoreOptions = {
         timezone: input.timezone,
         k_anonymity: input.kAnonymity,
         retention_days: input.retentionDays,
+        default_consent: input.defaultConsent,
         created_at: now,
       };
       await store.insert('sites', [{ ...row, updated_at: now }]);
       const site = toSite(row);
       sites.set(site.id, site);
+      for (const h of site.hostnames) hosts.add(h);
       return site;
     },
   };
@@ -97,6 +110,7 @@ function toSite(r: Row): Site {
     timezone: r.timezone,
     kAnonymity: Number(r.k_anonymity),
     retentionDays: Number(r.retention_days),
+    defaultConsent: Number(r.default_consent),
     createdAt: isoOf(r.created_at),
   });
 }

@@ -68,7 +68,7 @@ describe('spool delivery', () => {
 
     const buf = fs.readFileSync(flipped);
     const first = HEADER_BYTES + payload('d-1').length;
-    buf[first + HEADER_BYTES + 10] ^= 0xff;
+    buf[first + HEADER_BYTES + 10] = buf[first + HEADER_BYTES + 10]! ^ 0xff;
     fs.writeFileSync(flipped, buf);
     const tornBuf = fs.readFileSync(torn);
     fs.writeFileSync(torn, tornBuf.subarray(0, tornBuf.length - 20));

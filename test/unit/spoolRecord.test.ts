@@ -26,7 +26,7 @@ describe('spool records', () => {
     const b = rec('second\n');
     const c = rec('third\n');
     const seg = Buffer.concat([a, b, c]);
-    seg[a.length + HEADER_BYTES + 2] ^= 0x01;
+    seg[a.length + HEADER_BYTES + 2] = seg[a.length + HEADER_BYTES + 2]! ^ 0x01;
     const d = decodeSegment(seg);
     expect(texts(d)).toEqual(['first\n', 'third\n']);
     expect(d.damaged).toEqual([{ offset: a.length, bytes: seg.subarray(a.length, a.length + b.length) }]);

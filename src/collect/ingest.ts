@@ -1,0 +1,65 @@
+// The collector's core, shared by POST /collect, GET /collect.gif and `calypso import`: validate each
+// event, check its site and host, reduce it, and make the accepted ones durable before answering.
+import type { ConsentChange, ConsentStore } from '../consent/consentStore.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Spool } from '../pipeline/spool.ts';
+import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
+import { toEventRow, type RequestTraits } from '../privacy/toEventRow.ts';
+import type { SiteStore } from '../sites/siteStore.ts';
+import { EventError, validateEvent, type EventLimits } from './validateEvent.ts';
+import { checkHost } from './checkHost.ts';
+
+export interface IngestDeps {
+  sites: SiteStore;
+  pseudonymiser: Pseudonymiser;
+  spool: Spool;
+  consents: ConsentStore;
+  metrics: Metrics;
+}
+
+export interface IngestResult {
+  accepted: number;
+  rejected: Array<{ index: number; error: string }>;
+}
+
+const REASONS = new Set(['event', 'site', 'type', 'url', 'ts', 'name', 'screen', 'lang', 'props', 'referrer', 'cid', 'eid', 'consent']);
+
+/** A bounded label for the refusal metric: the field the message names. */
+function reasonOf(message: string): string {
+  const field = /^[a-z]+/.exec(message)?.[0] ?? '';
+  return REASONS.has(field) ? field : 'other';
+}
+
+/** Throws SpoolFullError when nothing could be kept (the caller answers 503); nothing is half-stored. */
+export async function ingest(batch: readonly unknown[], traits: RequestTraits, deps: IngestDeps, limits?: EventLimits): Promise<IngestResult> {
+  deps.metrics.eventsReceived.inc(batch.length);
+  const now = Date.now();
+  let ndjson = '';
+  let accepted = 0;
+  const perSite = new Map<string, number>();
+  const consentChanges: ConsentChange[] = [];
+  const rejected: IngestResult['rejected'] = [];
+  for (let index = 0; index < batch.length; index++) {
+    try {
+      const event = validateEvent(batch[index], now, limits);
+      const site = await deps.sites.get(event.site);
+      if (site === undefined) throw new EventError(`site "${event.site}" is not registered`);
+      checkHost(event.url, site);
+      const { row, pseudonym } = await toEventRow(event, site, traits, deps.pseudonymiser);
+      ndjson += `${JSON.stringify(row)}\n`;
+      if (event.consent !== undefined && pseudonym !== undefined) consentChanges.push({ site: site.id, pseudonym, flags: row.consent });
+      accepted++;
+      perSite.set(site.id, (perSite.get(site.id) ?? 0) + 1);
+    } catch (err) {
+      if (!(err instanceof EventError)) throw err;
+      rejected.push({ index, error: err.message });
+      deps.metrics.eventsRejected.inc({ reason: reasonOf(err.message) });
+    }
+  }
+  if (accepted > 0) {
+    // Both durable before the answer; a consent change carried by a hit is as binding as the hit.
+    await Promise.all([deps.spool.append(Buffer.from(ndjson)), deps.consents.record(consentChanges, 'counter')]);
+  }
+  for (const [site, n] of perSite) deps.metrics.eventsAccepted.inc({ site }, n);
+  return { accepted, rejected };
+}

@@ -1,0 +1,90 @@
+// Assembles the collector role: spools and their delivery, consent, the HTTP routes.
+import path from 'node:path';
+import type { Cache } from '../cache/cache.ts';
+import type { Config } from '../config/config.ts';
+import type { Secrets } from '../config/secrets.ts';
+import { createConsentStore } from '../consent/consentStore.ts';
+import type { Dependency } from '../http/healthRoutes.ts';
+import type { Handler } from '../http/httpServer.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { Spool } from '../pipeline/spool.ts';
+import { startSpoolDeliverer, type SpoolDeliverer } from '../pipeline/spoolDeliverer.ts';
+import { createPseudonymiser } from '../privacy/pseudonymiser.ts';
+import type { SiteStore } from '../sites/siteStore.ts';
+import type { EventStore } from '../store/eventStore.ts';
+import { createClientIp } from './clientIp.ts';
+import { createCollectRoutes } from './collectRoute.ts';
+import { preflightRoute } from './cors.ts';
+import { createRateLimiter } from './rateLimiter.ts';
+import { EVENT_LIMITS } from './validateEvent.ts';
+
+export interface Collector {
+  readonly routes: ReadonlyMap<string, Handler>;
+  readonly dependencies: readonly Dependency[];
+  /** Writes what is spooled now (tests and the import command wait on it). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CollectorDeps {
+  config: Config;
+  secrets: Secrets;
+  store: EventStore;
+  cache: Cache;
+  sites: SiteStore;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export async function startCollector({ config, secrets, store, cache, sites, log, metrics }: CollectorDeps): Promise<Collector> {
+  const deliverers: SpoolDeliverer[] = [];
+  const dependencies: Dependency[] = [];
+  // One spool per table: each segment is one insert into one table, with one dedup token.
+  const openSpool = async (table: 'events' | 'consents') => {
+    const spool = await Spool.open({ dir: path.join(config.dataDir, 'spool', table), maxBytes: config.spoolMaxBytes });
+    if (spool.pendingSegments > 0) log.info({ table, segments: spool.pendingSegments, bytes: spool.pendingBytes }, 'replaying the spool left by the last run');
+    const d = startSpoolDeliverer(spool, store, { table, flushIntervalMs: config.flushIntervalMs }, log, metrics);
+    deliverers.push(d);
+    dependencies.push({
+      name: `spool:${table}`,
+      detail: 'local disk',
+      critical: false,
+      async check() {
+        if (d.degraded) throw new Error(`degraded: ${spool.pendingBytes} bytes waiting for ClickHouse`);
+      },
+    });
+    return spool;
+  };
+  const events = await openSpool('events');
+  const consents = createConsentStore(await openSpool('consents'), cache);
+  const routes = createCollectRoutes(
+    {
+      sites,
+      pseudonymiser: createPseudonymiser(secrets, cache),
+      spool: events,
+      consents,
+      metrics,
+      clientIp: createClientIp(config.trustedProxies),
+      rateLimiter: createRateLimiter({ perSecond: config.rateLimitPerIp }),
+    },
+    { maxEvents: 500, maxBodyBytes: config.maxBodyBytes, maxInFlight: 1_000, limits: { ...EVENT_LIMITS, maxAgeMs: config.maxEventAgeMs } },
+  );
+  const preflight = preflightRoute(sites);
+  return {
+    routes: new Map<string, Handler>([
+      ['POST /collect', routes.collect],
+      ['GET /collect.gif', routes.pixel],
+      ['POST /consent', routes.consent],
+      ['OPTIONS /collect', preflight],
+      ['OPTIONS /consent', preflight],
+    ]),
+    dependencies,
+    async flush() {
+      await Promise.all(deliverers.map((d) => d.flush()));
+    },
+    async close() {
+      await Promise.all(deliverers.map((d) => d.close()));
+    },
+  };
+}

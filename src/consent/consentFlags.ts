@@ -1,0 +1,41 @@
+// Consent as one flag per purpose (policy 5.1), packed in a byte. Pure.
+
+export interface Consent {
+  readonly statistics: boolean;
+  readonly personalization: boolean;
+  readonly advertising: boolean;
+  readonly thirdParty: boolean;
+}
+
+export const CONSENT_BITS = { statistics: 1, personalization: 2, advertising: 4, thirdParty: 8 } as const;
+const KEYS = Object.keys(CONSENT_BITS) as Array<keyof Consent>;
+
+/** A site's default when none is configured: statistics only. */
+export const DEFAULT_CONSENT_FLAGS = CONSENT_BITS.statistics;
+
+export function toFlags(c: Consent): number {
+  let f = 0;
+  for (const k of KEYS) if (c[k]) f |= CONSENT_BITS[k];
+  return f;
+}
+
+export function fromFlags(flags: number): Consent {
+  return { statistics: (flags & 1) !== 0, personalization: (flags & 2) !== 0, advertising: (flags & 4) !== 0, thirdParty: (flags & 8) !== 0 };
+}
+
+export class ConsentError extends Error {
+  override name = 'ConsentError';
+}
+
+/** Parses `{"statistics":…,"personalization":…,"advertising":…,"thirdParty":…}`; missing flags are false. */
+export function parseConsent(v: unknown, field = 'consent'): Consent {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new ConsentError(`${field} must be an object of booleans: statistics, personalization, advertising, thirdParty`);
+  }
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!(KEYS as string[]).includes(k)) throw new ConsentError(`${field}.${k.slice(0, 30)} is not a consent flag; use statistics, personalization, advertising, thirdParty`);
+    if (typeof o[k] !== 'boolean') throw new ConsentError(`${field}.${k} must be true or false`);
+  }
+  return { statistics: o.statistics === true, personalization: o.personalization === true, advertising: o.advertising === true, thirdParty: o.thirdParty === true };
+}
