@@ -15,6 +15,7 @@ import type { SiteStore } from '../sites/siteStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { createClientIp } from './clientIp.ts';
 import { createCollectRoutes } from './collectRoute.ts';
+import { counterRoute } from './counterRoute.ts';
 import { preflightRoute } from './cors.ts';
 import { createRateLimiter } from './rateLimiter.ts';
 import { EVENT_LIMITS } from './validateEvent.ts';
@@ -78,6 +79,7 @@ export async function startCollector({ config, secrets, store, cache, sites, log
       ['POST /consent', routes.consent],
       ['OPTIONS /collect', preflight],
       ['OPTIONS /consent', preflight],
+      ['GET /counter.js', counterRoute()],
     ]),
     dependencies,
     async flush() {

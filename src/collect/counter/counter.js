@@ -1,0 +1,1 @@
+/* Calypso counter: placeholder until the counter script lands. */
