@@ -81,7 +81,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   let collector: Collector | undefined;
 
   if (serves('collector')) {
-    collector = await startCollector({ config, secrets, store, cache, sites, log, metrics });
+    collector = await startCollector({ config, secrets, store, cache, sites, keys, log, metrics });
     for (const [k, h] of collector.routes) routes.set(k, h);
     dependencies.push(...collector.dependencies);
   }

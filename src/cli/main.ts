@@ -1,7 +1,8 @@
 // The `calypso` command line: start, migrate. Exit codes: 0 ok, 1 runtime failure, 2 bad configuration.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, ROLES, type Config, type Role } from '../config/config.ts';
 import { createLogger } from '../observability/logger.ts';
+import type { ServiceClient } from './serviceClient.ts';
 import { explainStartupError } from './startupError.ts';
 
 // The service and engine load only for commands that need them, so --help answers at once.
@@ -67,6 +68,65 @@ async function runMigrate(): Promise<void> {
   }
 }
 
+/** Runs a command that talks to a running service; CLI errors print one line and exit 1. */
+async function viaService(url: string | undefined, fn: (client: ServiceClient) => Promise<void>): Promise<void> {
+  const config = configOrExit();
+  try {
+    const { adminKeyOf, createServiceClient } = await import('./serviceClient.ts');
+    await fn(createServiceClient(url ?? `http://127.0.0.1:${config.port}`, adminKeyOf(config)));
+  } catch (err) {
+    process.stderr.write(`calypso: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}
+
+async function runImport(file: string, opts: { url?: string }): Promise<void> {
+  await viaService(opts.url, async (client) => {
+    const { importFile } = await import('./importCommand.ts');
+    const started = Date.now();
+    const s = await importFile(file, client, (p) => process.stderr.write(`\rimported ${p.accepted} events, ${p.refused.length} refused (line ${p.lines})`));
+    process.stderr.write('\n');
+    for (const r of s.refused.slice(0, 20)) process.stderr.write(`  line ${r.line}: ${r.error}\n`);
+    if (s.refused.length > 20) process.stderr.write(`  … and ${s.refused.length - 20} more\n`);
+    process.stdout.write(`${s.accepted} events imported into ${client.url} in ${((Date.now() - started) / 1000).toFixed(1)} s; ${s.refused.length} refused\n`);
+    if (s.refused.length > 0) process.exitCode = 1;
+  });
+}
+
+async function runDemo(opts: { url?: string; site: string; visitors: string; days: string }): Promise<void> {
+  const visitors = Number(opts.visitors);
+  const days = Number(opts.days);
+  if (!Number.isInteger(visitors) || visitors < 1 || visitors > 1_000_000) throw new InvalidArgumentError('--visitors must be an integer from 1 to 1000000');
+  if (!Number.isInteger(days) || days < 1 || days > 365) throw new InvalidArgumentError('--days must be an integer from 1 to 365');
+  await viaService(opts.url, async (client) => {
+    const { demoEvents } = await import('./demoTraffic.ts');
+    const host = `${opts.site}.calypso.example`;
+    try {
+      await client.graphql(`mutation($id: ID!, $h: String!) { createSite(id: $id, name: "Demo shop", hostnames: [$h]) { id } }`, { id: opts.site, h: host });
+      process.stderr.write(`created site "${opts.site}" (${host})\n`);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'CONFLICT') throw err;
+      process.stderr.write(`site "${opts.site}" exists; adding traffic to it\n`);
+    }
+    let lines: string[] = [];
+    let sent = 0;
+    const flush = async () => {
+      if (lines.length === 0) return;
+      const r = await client.importBatch(`${lines.join('\n')}\n`);
+      sent += r.accepted;
+      lines = [];
+      process.stderr.write(`\rsent ${sent} events`);
+    };
+    for (const e of demoEvents({ site: opts.site, host, visitors, days })) {
+      lines.push(JSON.stringify(e));
+      if (lines.length >= 5_000) await flush();
+    }
+    await flush();
+    process.stderr.write('\n');
+    process.stdout.write(`${sent} demo events from ${visitors} visitors over ${days} days are in site "${opts.site}"\n`);
+  });
+}
+
 export function buildCli(): Command {
   const program = new Command('calypso')
     .description('Calypso: privacy-enforcing web analytics and ad-targeting segments over GraphQL.\nConfiguration comes from the environment; see README.md.')
@@ -77,6 +137,20 @@ export function buildCli(): Command {
     .addOption(new Option('--role <role>', 'which part to run; roles other than "all" need CLICKHOUSE_URL').choices(ROLES).default('all'))
     .action(start);
   program.command('migrate').description('apply pending ClickHouse migrations and exit (start also does this)').action(runMigrate);
+  program
+    .command('import')
+    .description('send historical events (one JSON event per line, any age; may carry "ip" and "ua") to a running Calypso')
+    .argument('<file>', 'an NDJSON file')
+    .option('--url <url>', 'the running service (default http://127.0.0.1:$PORT)')
+    .action(runImport);
+  program
+    .command('demo')
+    .description('generate realistic synthetic traffic for a site in a running Calypso')
+    .option('--url <url>', 'the running service (default http://127.0.0.1:$PORT)')
+    .option('--site <id>', 'site id, created when missing', 'demo')
+    .option('--visitors <n>', 'distinct visitors', '3000')
+    .option('--days <n>', 'days of history', '14')
+    .action(runDemo);
   return program;
 }
 

@@ -114,7 +114,7 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
       } catch (err) {
         return sendJson(res, 400, { error: (err as ConsentError).message });
       }
-      await deps.consents.record([{ site: site.id, pseudonym: deps.pseudonymiser.pseudonymise(site.id, cid), flags }], 'counter');
+      await deps.consents.record([{ site: site.id, pseudonym: deps.reducers.pseudonymiser.pseudonymise(site.id, cid), flags }], 'counter');
       sendJson(res, 200, { consent: fromFlags(flags) });
     }),
   };

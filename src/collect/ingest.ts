@@ -1,9 +1,9 @@
 // The collector's core, shared by POST /collect, GET /collect.gif and `calypso import`: validate each
 // event, check its site and host, reduce it, and make the accepted ones durable before answering.
-import type { ConsentChange, ConsentStore } from '../consent/consentStore.ts';
+import type { ConsentChange, ConsentSource, ConsentStore } from '../consent/consentStore.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Spool } from '../pipeline/spool.ts';
-import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
+import type { Reducers } from '../privacy/reducers.ts';
 import { toEventRow, type RequestTraits } from '../privacy/toEventRow.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import { EventError, validateEvent, type EventLimits } from './validateEvent.ts';
@@ -11,7 +11,7 @@ import { checkHost } from './checkHost.ts';
 
 export interface IngestDeps {
   sites: SiteStore;
-  pseudonymiser: Pseudonymiser;
+  reducers: Reducers;
   spool: Spool;
   consents: ConsentStore;
   metrics: Metrics;
@@ -31,7 +31,13 @@ function reasonOf(message: string): string {
 }
 
 /** Throws SpoolFullError when nothing could be kept (the caller answers 503); nothing is half-stored. */
-export async function ingest(batch: readonly unknown[], traits: RequestTraits, deps: IngestDeps, limits?: EventLimits): Promise<IngestResult> {
+export async function ingest(
+  batch: readonly unknown[],
+  traits: RequestTraits | ((raw: unknown) => RequestTraits),
+  deps: IngestDeps,
+  limits?: EventLimits,
+  source: ConsentSource = 'counter',
+): Promise<IngestResult> {
   deps.metrics.eventsReceived.inc(batch.length);
   const now = Date.now();
   let ndjson = '';
@@ -45,7 +51,7 @@ export async function ingest(batch: readonly unknown[], traits: RequestTraits, d
       const site = await deps.sites.get(event.site);
       if (site === undefined) throw new EventError(`site "${event.site}" is not registered`);
       checkHost(event.url, site);
-      const { row, pseudonym } = await toEventRow(event, site, traits, deps.pseudonymiser);
+      const { row, pseudonym } = await toEventRow(event, site, typeof traits === 'function' ? traits(batch[index]) : traits, deps.reducers);
       ndjson += `${JSON.stringify(row)}\n`;
       if (event.consent !== undefined && pseudonym !== undefined) consentChanges.push({ site: site.id, pseudonym, flags: row.consent });
       accepted++;
@@ -58,7 +64,7 @@ export async function ingest(batch: readonly unknown[], traits: RequestTraits, d
   }
   if (accepted > 0) {
     // Both durable before the answer; a consent change carried by a hit is as binding as the hit.
-    await Promise.all([deps.spool.append(Buffer.from(ndjson)), deps.consents.record(consentChanges, 'counter')]);
+    await Promise.all([deps.spool.append(Buffer.from(ndjson)), deps.consents.record(consentChanges, source)]);
   }
   for (const [site, n] of perSite) deps.metrics.eventsAccepted.inc({ site }, n);
   return { accepted, rejected };

@@ -1,5 +1,6 @@
 // Assembles the collector role: spools and their delivery, consent, the HTTP routes.
 import path from 'node:path';
+import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import type { Cache } from '../cache/cache.ts';
 import type { Config } from '../config/config.ts';
 import type { Secrets } from '../config/secrets.ts';
@@ -10,12 +11,13 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { Spool } from '../pipeline/spool.ts';
 import { startSpoolDeliverer, type SpoolDeliverer } from '../pipeline/spoolDeliverer.ts';
-import { createPseudonymiser } from '../privacy/pseudonymiser.ts';
+import { createReducers } from '../privacy/reducers.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { createClientIp } from './clientIp.ts';
 import { createCollectRoutes } from './collectRoute.ts';
 import { counterRoute } from './counterRoute.ts';
+import { importRoute } from './importRoute.ts';
 import { preflightRoute } from './cors.ts';
 import { createRateLimiter } from './rateLimiter.ts';
 import { EVENT_LIMITS } from './validateEvent.ts';
@@ -34,11 +36,12 @@ export interface CollectorDeps {
   store: EventStore;
   cache: Cache;
   sites: SiteStore;
+  keys: ApiKeyStore;
   log: Logger;
   metrics: Metrics;
 }
 
-export async function startCollector({ config, secrets, store, cache, sites, log, metrics }: CollectorDeps): Promise<Collector> {
+export async function startCollector({ config, secrets, store, cache, sites, keys, log, metrics }: CollectorDeps): Promise<Collector> {
   const deliverers: SpoolDeliverer[] = [];
   const dependencies: Dependency[] = [];
   // One spool per table: each segment is one insert into one table, with one dedup token.
@@ -59,16 +62,9 @@ export async function startCollector({ config, secrets, store, cache, sites, log
   };
   const events = await openSpool('events');
   const consents = createConsentStore(await openSpool('consents'), cache);
+  const ingestDeps = { sites, reducers: createReducers(secrets, cache), spool: events, consents, metrics };
   const routes = createCollectRoutes(
-    {
-      sites,
-      pseudonymiser: createPseudonymiser(secrets, cache),
-      spool: events,
-      consents,
-      metrics,
-      clientIp: createClientIp(config.trustedProxies),
-      rateLimiter: createRateLimiter({ perSecond: config.rateLimitPerIp }),
-    },
+    { ...ingestDeps, clientIp: createClientIp(config.trustedProxies), rateLimiter: createRateLimiter({ perSecond: config.rateLimitPerIp }) },
     { maxEvents: 500, maxBodyBytes: config.maxBodyBytes, maxInFlight: 1_000, limits: { ...EVENT_LIMITS, maxAgeMs: config.maxEventAgeMs } },
   );
   const preflight = preflightRoute(sites);
@@ -80,6 +76,7 @@ export async function startCollector({ config, secrets, store, cache, sites, log
       ['OPTIONS /collect', preflight],
       ['OPTIONS /consent', preflight],
       ['GET /counter.js', counterRoute()],
+      ['POST /v1/import', importRoute(ingestDeps, keys, log, { maxBodyBytes: 16 * 1024 * 1024, maxEvents: 10_000 })],
     ]),
     dependencies,
     async flush() {

@@ -2,7 +2,7 @@
 // Records are appended to the active segment in group commits (one write + one fdatasync for all the
 // requests waiting); segments are closed by time or size and handed to the delivery loop, which
 // inserts each closed segment as one batch whose deduplication token is the segment's name.
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -34,14 +34,16 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-const SEGMENT = /^seg-(\d{16})\.log$/;
-const segName = (seq: number) => `seg-${String(seq).padStart(16, '0')}.log`;
+// A segment's name carries its token: the run that wrote it and its number in that run. A new run
+// never reuses a token, so ClickHouse cannot mistake a new segment for an old one already inserted.
+const SEGMENT = /^seg-(\d{16})-([0-9a-f]{16})\.log$/;
+const segName = (seq: number, run: string) => `seg-${String(seq).padStart(16, '0')}-${run}.log`;
 
 export class Spool {
   readonly dir: string;
   private readonly maxBytes: number;
   private readonly segmentMaxBytes: number;
-  private readonly instanceId: string;
+  private readonly runId: string;
   private nextSeq: number;
   private active: { seq: number; fh: fsp.FileHandle; bytes: number } | undefined;
   private queue: Pending[] = [];
@@ -52,11 +54,11 @@ export class Spool {
   /** Called whenever a segment is closed and ready for delivery. */
   onSegment: () => void = () => {};
 
-  private constructor(opts: SpoolOptions, instanceId: string, existing: ClosedSegment[]) {
+  private constructor(opts: SpoolOptions, existing: ClosedSegment[]) {
     this.dir = opts.dir;
     this.maxBytes = opts.maxBytes;
     this.segmentMaxBytes = opts.segmentMaxBytes ?? 8 * 1024 * 1024;
-    this.instanceId = instanceId;
+    this.runId = randomBytes(8).toString('hex');
     this.closedSegments = existing;
     this.undeliveredBytes = existing.reduce((n, s) => n + s.bytes, 0);
     this.nextSeq = (existing.at(-1)?.seq ?? 0) + 1;
@@ -65,23 +67,15 @@ export class Spool {
   /** Opens the spool; segments left by an earlier run (a crash included) are queued for replay. */
   static async open(opts: SpoolOptions): Promise<Spool> {
     await fsp.mkdir(opts.dir, { recursive: true, mode: 0o700 });
-    const idFile = path.join(opts.dir, 'instance.id');
-    let id: string;
-    try {
-      id = (await fsp.readFile(idFile, 'utf8')).trim();
-    } catch {
-      id = randomUUID();
-      await fsp.writeFile(idFile, `${id}\n`, { mode: 0o600 });
-    }
     const existing: ClosedSegment[] = [];
     for (const f of (await fsp.readdir(opts.dir)).sort()) {
       const m = SEGMENT.exec(f);
       if (m === null) continue;
       const seq = Number(m[1]);
       const file = path.join(opts.dir, f);
-      existing.push({ seq, file, bytes: (await fsp.stat(file)).size, token: `${id}:${seq}` });
+      existing.push({ seq, file, bytes: (await fsp.stat(file)).size, token: `${m[2]}:${seq}` });
     }
-    return new Spool(opts, id, existing);
+    return new Spool(opts, existing);
   }
 
   get pendingBytes(): number {
@@ -118,7 +112,7 @@ export class Spool {
       try {
         if (this.active === undefined) {
           const seq = this.nextSeq++;
-          this.active = { seq, fh: await fsp.open(path.join(this.dir, segName(seq)), 'a', 0o600), bytes: 0 };
+          this.active = { seq, fh: await fsp.open(path.join(this.dir, segName(seq, this.runId)), 'a', 0o600), bytes: 0 };
         }
         const data = group.length === 1 ? group[0]!.buf : Buffer.concat(group.map((p) => p.buf));
         await this.active.fh.write(data);
@@ -139,8 +133,10 @@ export class Spool {
     const a = this.active;
     if (a === undefined) return;
     this.active = undefined;
+    // Queued before the close resolves, so a flush that runs meanwhile already sees it (its data is
+    // fsynced; only the handle is still open).
+    this.closedSegments.push({ seq: a.seq, file: path.join(this.dir, segName(a.seq, this.runId)), bytes: a.bytes, token: `${this.runId}:${a.seq}` });
     await a.fh.close();
-    this.closedSegments.push({ seq: a.seq, file: path.join(this.dir, segName(a.seq)), bytes: a.bytes, token: `${this.instanceId}:${a.seq}` });
     this.onSegment();
   }
 

@@ -4,8 +4,10 @@ import type { RawEvent } from '../collect/validateEvent.ts';
 import type { Site } from '../sites/siteStore.ts';
 import { nowSql } from '../store/sqlTime.ts';
 import { CONSENT_BITS, toFlags } from '../consent/consentFlags.ts';
-import type { Pseudonym, Pseudonymiser } from './pseudonymiser.ts';
+import type { Pseudonym } from './pseudonymiser.ts';
+import type { Reducers } from './reducers.ts';
 import { redact, reduceUrl, referrerHost } from './reduceUrl.ts';
+import { classifyReferrer } from './referrerSource.ts';
 
 /** What the request carried besides the body. NOTE: raw values; they die with the request. */
 export interface RequestTraits {
@@ -58,7 +60,8 @@ export interface ReducedEvent {
  * Reduces a validated hit. Without statistics consent the hit still counts, cookieless (policy 5.2):
  * pid 0 and the day's visitor hash, never linked to the cookie.
  */
-export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, pseudonymiser: Pseudonymiser): Promise<ReducedEvent> {
+export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, reducers: Reducers): Promise<ReducedEvent> {
+  const { pseudonymiser } = reducers;
   const url = reduceUrl(e.url);
   const cid = e.cid ?? req.cookieId;
   const day = new Date(e.ts).toISOString().slice(0, 10);
@@ -66,7 +69,9 @@ export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, ps
   const pseudonym = cid === undefined ? undefined : pseudonymiser.pseudonymise(site.id, cid);
   const p = (consent & CONSENT_BITS.statistics) !== 0 ? pseudonym : undefined;
   const visitorHash = p === undefined ? await pseudonymiser.dailyVisitorHash(site.id, day, `${req.ip}\0${req.userAgent}`) : '0';
-  const refHost = referrerHost(e.referrer);
+  const referrer = classifyReferrer(referrerHost(e.referrer), site.hostnames);
+  const ua = reducers.userAgent(req.userAgent);
+  const geo = reducers.geo(req.ip);
   const props: Record<string, string> = {};
   for (const [k, v] of Object.entries(e.props)) props[redact(k)] = redact(v);
   const row: EventRow = {
@@ -80,17 +85,17 @@ export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, ps
     name: e.name,
     host: url.host,
     path: url.path,
-    referrer_source: refHost === '' ? 'direct' : site.hostnames.includes(refHost) ? 'internal' : 'other',
-    referrer_host: refHost,
+    referrer_source: referrer.source,
+    referrer_host: referrer.host,
     ...url.utm,
-    browser: '',
-    os: '',
-    device: '',
+    browser: ua.browser,
+    os: ua.os,
+    device: ua.device,
     screen: e.screen,
     language: e.lang.toLowerCase(),
-    country: '',
-    region: '',
-    is_bot: 0,
+    country: geo.country,
+    region: geo.region,
+    is_bot: ua.isBot ? 1 : 0,
     consent,
     engagement_ms: 0,
     props,

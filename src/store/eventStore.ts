@@ -31,6 +31,10 @@ const SETTINGS: ClickHouseSettings = {
   date_time_output_format: 'iso',
 };
 
+// NOTE: chDB applies per-query settings as SET statements on its one session, so they stick to later
+// queries. Every call therefore states the limits and the dedup token it wants, empty or not.
+const QUERY_DEFAULTS: ClickHouseSettings = { max_execution_time: 0, max_result_rows: '0', result_overflow_mode: 'throw' };
+
 /** Opens the configured store. Embedded: chDB under `<dataDir>/clickhouse`, one engine per process. */
 export async function openEventStore(config: Config): Promise<EventStore> {
   const ch = config.clickhouse;
@@ -73,7 +77,7 @@ function makeStore(client: ClickHouseClient, mode: EventStore['mode']): EventSto
     mode,
     async query<T>(sql: string, params?: Record<string, unknown>, settings?: ClickHouseSettings) {
       return wrap(async () => {
-        const rs = await client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
+        const rs = await client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: { ...QUERY_DEFAULTS, ...settings } });
         return rs.json<T>();
       }, 'query');
     },
@@ -82,7 +86,7 @@ function makeStore(client: ClickHouseClient, mode: EventStore['mode']): EventSto
     },
     async insert(table, rows, dedupToken) {
       if (rows.length === 0) return;
-      const settings: ClickHouseSettings = dedupToken === undefined ? {} : { insert_deduplication_token: dedupToken };
+      const settings: ClickHouseSettings = { insert_deduplication_token: dedupToken ?? '' };
       await wrap(() => client.insert({ table, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: settings }), 'insert');
     },
     async insertNdjson(table, ndjson, dedupToken) {

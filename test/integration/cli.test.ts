@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cliProcess.ts';
 import { freePort } from '../support/ports.ts';
-import { tempDir } from '../support/testService.ts';
+import { BROWSER_UA, tempDir } from '../support/testService.ts';
 
 const RAW_COOKIE = 'cli-raw-cookie-7f3a9e';
 
@@ -38,7 +38,7 @@ describe('calypso CLI', () => {
     await gql(url, adminKey!, 'ADMINISTRATION', 'mutation { createSite(id: "shop", name: "Shop", hostnames: ["shop.example"], kAnonymity: 1) { id } }');
     const made = await gql(url, adminKey!, 'ADMINISTRATION', 'mutation { createApiKey(name: "m", purposes: [STATISTICS], sites: ["shop"]) { secret } }');
     const secret = (made.data?.createApiKey as { secret: string }).secret;
-    const hit = await fetch(`${url}/collect`, { method: 'POST', body: JSON.stringify({ site: 'shop', url: 'https://shop.example/a', cid: RAW_COOKIE }) });
+    const hit = await fetch(`${url}/collect`, { method: 'POST', headers: { 'user-agent': BROWSER_UA }, body: JSON.stringify({ site: 'shop', url: 'https://shop.example/a', cid: RAW_COOKIE }) });
     expect(hit.status).toBe(202);
     // SIGTERM at once: the buffered hit must be flushed, not lost.
     first.child.kill('SIGTERM');

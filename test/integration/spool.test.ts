@@ -52,6 +52,18 @@ describe('spool delivery', () => {
     expect(again.pendingBytes).toBe(0);
   });
 
+  it('never reuses a token in a new run, so its first segment is not taken for the last run\'s', async () => {
+    const dir = tempDir();
+    for (const eid of ['n-1', 'n-2']) {
+      const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+      await spool.append(payload(eid));
+      const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, createMetrics());
+      await d.flush();
+      await d.close();
+    }
+    expect(await countOf('n-')).toBe(2);
+  });
+
   it('delivers every intact record of a damaged spool, sets the damage aside and counts it', async () => {
     const dir = tempDir();
     const writer = await Spool.open({ dir, maxBytes: 1 << 30 });

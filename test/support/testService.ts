@@ -19,6 +19,9 @@ export interface GqlResult<T> {
   errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }>;
 }
 
+/** A browser's user agent: hits from tools (curl, node's fetch) are bots, stored but never counted. */
+export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+
 export function tempDir(prefix = 'calypso-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -40,7 +43,7 @@ export async function startTestService(opts: { env?: Record<string, string>; dat
       return { status: res.status, data: (body.data ?? null) as never, errors: body.errors };
     },
     async collect(body, headers = {}) {
-      const res = await fetch(`${service.url}/collect`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      const res = await fetch(`${service.url}/collect`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA, ...headers }, body: JSON.stringify(body) });
       return { status: res.status, body: (await res.json()) as never };
     },
   };

@@ -26,7 +26,7 @@ import { readSdl } from '../../src/graphql/buildSchema.ts';
 import type { RequestContext } from '../../src/graphql/requestContext.ts';
 
 // Plausible fake values; no store behind them.
-const SITE = { id: 'shop', name: 'Shop', hostnames: ['shop.example'], timezone: 'UTC', kAnonymity: 10, retentionDays: 395, createdAt: '2026-11-01T00:00:00.000Z' };
+const SITE = { id: 'shop', name: 'Shop', hostnames: ['shop.example'], timezone: 'UTC', kAnonymity: 10, retentionDays: 395, defaultConsent: { statistics: true, personalization: false, advertising: false, thirdParty: false }, createdAt: '2026-11-01T00:00:00.000Z' };
 const KEY = { id: 'key_1', name: 'dashboard', purposes: ['STATISTICS'], sites: ['shop'], createdAt: '2026-11-01T00:00:00.000Z', revokedAt: null };
 const resolvers = {
   Query: {

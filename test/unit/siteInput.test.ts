@@ -69,7 +69,13 @@ describe('validateSiteInput', () => {
       timezone: 'Europe/Moscow',
       kAnonymity: 10,
       retentionDays: 395,
+      defaultConsent: 1,
     });
+  });
+
+  it('packs the default consent into flags, statistics only when omitted', () => {
+    expect(validateSiteInput({ ...VALID, defaultConsent: { statistics: true, personalization: false, advertising: true, thirdParty: false } }).defaultConsent).toBe(5);
+    expect(validateSiteInput({ ...VALID, defaultConsent: null }).defaultConsent).toBe(1);
   });
 
   it('accepts the limits of every number and IANA zones of every shape', () => {

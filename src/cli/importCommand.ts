@@ -1,0 +1,42 @@
+// `calypso import FILE.ndjson`: one event per line, sent in batches to the running service.
+import fs from 'node:fs';
+import readline from 'node:readline';
+import type { ServiceClient } from './serviceClient.ts';
+
+export interface ImportSummary {
+  lines: number;
+  accepted: number;
+  refused: Array<{ line: number; error: string }>;
+}
+
+/** Streams the file; progress goes to `progress` after each batch. */
+export async function importFile(file: string, client: ServiceClient, progress: (s: ImportSummary) => void, batchSize = 5_000): Promise<ImportSummary> {
+  const summary: ImportSummary = { lines: 0, accepted: 0, refused: [] };
+  let batch: string[] = [];
+  let batchLines: number[] = [];
+  const send = async () => {
+    if (batch.length === 0) return;
+    const r = await client.importBatch(`${batch.join('\n')}\n`);
+    summary.accepted += r.accepted;
+    for (const x of r.rejected) summary.refused.push({ line: batchLines[x.index]!, error: x.error });
+    batch = [];
+    batchLines = [];
+    progress(summary);
+  };
+  const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+  for await (const line of lines) {
+    summary.lines++;
+    if (line.trim() === '') continue;
+    try {
+      JSON.parse(line);
+    } catch {
+      summary.refused.push({ line: summary.lines, error: 'not valid JSON' });
+      continue;
+    }
+    batch.push(line);
+    batchLines.push(summary.lines);
+    if (batch.length >= batchSize) await send();
+  }
+  await send();
+  return summary;
+}

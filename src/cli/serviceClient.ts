@@ -1,0 +1,62 @@
+// How CLI commands reach a running Calypso: over its HTTP API (the embedded engine is locked by the
+// running process, and a server deployment has many), with the admin key.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/config.ts';
+
+export interface ServiceClient {
+  readonly url: string;
+  graphql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** Sends NDJSON events to /v1/import; returns the service's answer. */
+  importBatch(ndjson: string): Promise<{ accepted: number; rejected: Array<{ index: number; error: string }> }>;
+}
+
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+export function adminKeyOf(config: Config): string {
+  if (config.adminKey !== undefined) return config.adminKey;
+  const file = path.join(config.dataDir, 'secrets', 'admin.key');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    throw new CliError(`no admin key: set CALYPSO_ADMIN_KEY, or start Calypso once so that it writes ${file}`);
+  }
+}
+
+export function createServiceClient(url: string, adminKey: string): ServiceClient {
+  const call = async (route: string, init: RequestInit): Promise<Response> => {
+    try {
+      return await fetch(`${url}${route}`, init);
+    } catch {
+      throw new CliError(`cannot reach Calypso at ${url}: start it (npm start) or pass --url`);
+    }
+  };
+  return {
+    url,
+    async graphql<T>(query: string, variables?: Record<string, unknown>) {
+      const res = await call('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+      if (body.errors?.length) throw Object.assign(new CliError(body.errors[0]!.message), { code: body.errors[0]!.extensions?.code });
+      return body.data as T;
+    },
+    async importBatch(ndjson) {
+      for (let attempt = 1; ; attempt++) {
+        const res = await call('/v1/import', { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${adminKey}` }, body: ndjson });
+        if (res.status === 503 && attempt < 20) {
+          // The spool is full while ClickHouse catches up: wait as told.
+          await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+          continue;
+        }
+        const body = (await res.json()) as { accepted: number; rejected: Array<{ index: number; error: string }>; error?: string };
+        if (res.status !== 202) throw new CliError(`import refused (${res.status}): ${body.error ?? 'unknown error'}`);
+        return body;
+      }
+    },
+  };
+}
