@@ -1,6 +1,6 @@
 // Ingest bench (DESIGN.md "Performance"): figures and ratios against baselines measured in the same run.
-//   npm run bench                 default 10 s per case
-//   BENCH_SECONDS=5 npm run bench
+//   npm run bench:ingest                 default 10 s per case
+//   BENCH_SECONDS=5 npm run bench:ingest
 // Single-hit /collect vs a bare node:http 204 endpoint (goal ≥ 0.6×); batched /collect (500 events per
 // request) vs raw @clickhouse/client inserts of the same rows into chDB (goal ≥ 0.5×, ≥ 100k events/s).
 import { spawn } from 'node:child_process';
@@ -34,7 +34,7 @@ function child(args: string[], env: Record<string, string>, ready: RegExp): Prom
 }
 
 async function load(url: string, body: string): Promise<{ rps: number; p99: number }> {
-  const r = await autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections: CONNECTIONS, duration: SECONDS });
+  const r = await autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' }, connections: CONNECTIONS, duration: SECONDS });
   if (r.non2xx > 0 || r.errors > 0) console.warn(`  ! ${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
   return { rps: r.requests.average, p99: r.latency.p99 };
 }
@@ -53,7 +53,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en');
 const dataDir = tmp('calypso-bench-');
 const calypso = await child(
   ['bin/calypso.js', 'start'],
-  { CALYPSO_DATA_DIR: dataDir, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn', CALYPSO_BATCH_MAX_EVENTS: '50000', ...profile },
+  { CALYPSO_DATA_DIR: dataDir, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn', CALYPSO_RATE_LIMIT_PER_IP: '1000000', ...profile },
   /serving on http:\/\/[^:]+:(\d+)/,
 );
 const admin = fs.readFileSync(path.join(dataDir, 'secrets', 'admin.key'), 'utf8').trim();

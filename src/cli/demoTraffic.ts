@@ -51,8 +51,8 @@ export function* demoEvents(opts: DemoOptions): Generator<Record<string, unknown
     for (let i = 0; i < xs.length; i++) if ((r -= ws[i]!) < 0) return xs[i]!;
     return xs[xs.length - 1]!;
   };
-  // Zipf-like: page k with weight 1/(k+1).
-  const page = () => PAGES[Math.min(PAGES.length - 1, Math.floor(PAGES.length ** rnd()) - 1 + (rnd() < 0.5 ? 0 : 0))]!;
+  // Roughly Zipf: index = n^u − 1 for uniform u puts most of the weight on the first pages.
+  const page = () => PAGES[Math.min(PAGES.length - 1, Math.floor(PAGES.length ** rnd()) - 1)]!;
   const now = opts.now ?? Date.now();
   const span = opts.days * 86_400_000;
   let eid = 0;
