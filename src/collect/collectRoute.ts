@@ -17,7 +17,7 @@ export interface CollectOptions {
   maxEvents: number;
   /** Largest body accepted. Default 1 MiB. */
   maxBodyBytes: number;
-  /** Requests being processed at once before new ones get 429 (bounds memory). Default 1 000. */
+  /** Requests being processed at once before new ones get 429: with 1 MiB bodies, bounds memory near 256 MiB. */
   maxInFlight: number;
   limits: EventLimits;
 }

@@ -65,7 +65,7 @@ export async function startCollector({ config, secrets, store, cache, sites, key
   const ingestDeps = { sites, reducers: createReducers(secrets, cache), spool: events, consents, metrics };
   const routes = createCollectRoutes(
     { ...ingestDeps, clientIp: createClientIp(config.trustedProxies), rateLimiter: createRateLimiter({ perSecond: config.rateLimitPerIp }) },
-    { maxEvents: 500, maxBodyBytes: config.maxBodyBytes, maxInFlight: 1_000, limits: { ...EVENT_LIMITS, maxAgeMs: config.maxEventAgeMs } },
+    { maxEvents: 500, maxBodyBytes: config.maxBodyBytes, maxInFlight: 256, limits: { ...EVENT_LIMITS, maxAgeMs: config.maxEventAgeMs } },
   );
   const preflight = preflightRoute(sites);
   return {
