@@ -73,7 +73,7 @@ export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, re
   const ua = reducers.userAgent(req.userAgent);
   const geo = reducers.geo(req.ip);
   const props: Record<string, string> = {};
-  for (const [k, v] of Object.entries(e.props)) props[redact(k)] = redact(v);
+  for (const [k, v] of Object.entries(e.props)) if (!(e.type === 'engagement' && k === 'ms')) props[redact(k)] = redact(v);
   const row: EventRow = {
     site: site.id,
     ts: nowSql(new Date(e.ts)),
@@ -97,9 +97,15 @@ export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, re
     region: geo.region,
     is_bot: ua.isBot ? 1 : 0,
     consent,
-    engagement_ms: 0,
+    engagement_ms: e.type === 'engagement' ? engagementMs(e.props.ms) : 0,
     props,
     retention_days: site.retentionDays,
   };
   return { row, pseudonym };
+}
+
+/** Engagement hits carry their visible time as props.ms; stored in its own column, capped at a day. */
+function engagementMs(ms: string | undefined): number {
+  const n = Number(ms);
+  return Number.isFinite(n) && n > 0 ? Math.min(Math.round(n), 86_400_000) : 0;
 }
