@@ -1,5 +1,6 @@
 // Realistic synthetic traffic for `calypso demo`: visitors with real user-agent strings, a power law
 // of pages, referrers and campaigns, sessions spread over days of history. Deterministic per seed.
+import { mulberry32 } from './mulberry32.ts';
 
 export interface DemoOptions {
   site: string;
@@ -31,20 +32,8 @@ const CAMPAIGNS = [undefined, undefined, undefined, { utm_source: 'yandex', utm_
 const SCREENS = ['1920x1080', '1536x864', '1440x900', '390x844', '412x915', '820x1180', '2560x1440'];
 const LANGS = ['ru-RU', 'ru-RU', 'ru-RU', 'en-US', 'de-DE', 'kk-KZ'];
 
-/** A small, fast, seedable PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function* demoEvents(opts: DemoOptions): Generator<Record<string, unknown>> {
-  const rnd = prng(opts.seed ?? 20261124);
+  const rnd = mulberry32(opts.seed ?? 20261124);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const weighted = <T>(xs: readonly T[], ws: readonly number[]): T => {
     let r = rnd() * ws.reduce((a, b) => a + b, 0);

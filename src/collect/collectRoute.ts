@@ -29,7 +29,7 @@ export interface CollectRouteDeps extends IngestDeps {
 
 // A 1×1 transparent GIF.
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
-const JSON_TYPES = /^(application\/json|text\/plain)\b/i;
+const JSON_TYPES = /^(application\/json|text\/plain)\s*(;|$)/i;
 
 export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions) {
   let inFlight = 0;
@@ -105,7 +105,7 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
       const body = (await readBody(req)) as Record<string, unknown> | null;
       if (body === null || typeof body !== 'object' || Array.isArray(body)) return sendJson(res, 400, { error: 'body must be {"site", "cid", "consent"}' });
       const site = typeof body.site === 'string' ? await deps.sites.get(body.site) : undefined;
-      if (site === undefined) return sendJson(res, 400, { error: typeof body.site === 'string' ? `site "${body.site}" is not registered` : 'site is required' });
+      if (site === undefined) return sendJson(res, 400, { error: typeof body.site === 'string' ? `site "${body.site.slice(0, 64)}" is not registered` : 'site is required' });
       const cid = typeof body.cid === 'string' && body.cid !== '' ? body.cid : traits.cookieId;
       if (cid === undefined || cid.length > 128) return sendJson(res, 400, { error: 'cid (or the _cid cookie) is required, at most 128 characters' });
       let flags: number;

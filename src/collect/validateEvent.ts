@@ -100,7 +100,13 @@ function str(e: Record<string, unknown>, field: string, max: number, required: b
   }
   if (typeof v !== 'string') throw new EventError(`${field} must be a string`);
   if (v.length > max) throw new EventError(`${field} must be at most ${max} characters`);
-  return v;
+  return wellFormed(v);
+}
+
+// NOTE: JSON allows lone UTF-16 surrogates ("\ud800"); ClickHouse refuses them when it reads the row,
+// which would fail a whole batch. They become U+FFFD here, before anything is stored.
+export function wellFormed(s: string): string {
+  return /\p{Cs}/u.test(s) ? s.replace(/\p{Cs}/gu, '\uFFFD') : s;
 }
 
 function props(v: unknown, limits: EventLimits): Record<string, string> {
@@ -116,7 +122,7 @@ function props(v: unknown, limits: EventLimits): Record<string, string> {
     }
     const text = String(val);
     if (text.length > limits.maxPropValueLength) throw new EventError(`props.${k} must be at most ${limits.maxPropValueLength} characters`);
-    out[k] = text;
+    out[wellFormed(k)] = wellFormed(text);
   }
   return out;
 }

@@ -11,6 +11,7 @@ export interface Metrics {
   readonly eventsWritten: Counter;
   readonly spoolBytes: Gauge;
   readonly spoolDamagedRecords: Counter;
+  readonly spoolFailedRecords: Counter;
   readonly flushSeconds: Histogram;
   readonly clickhouseErrors: Counter<'retryable'>;
   readonly batchesWritten: Counter<'outcome'>;
@@ -37,6 +38,7 @@ export function createMetrics(): Metrics {
     eventsWritten: new Counter({ name: 'calypso_events_written_total', help: 'Events written to ClickHouse from the spool', registers: [registry] }),
     spoolBytes: new Gauge({ name: 'calypso_spool_bytes', help: 'Bytes in the spool not yet in ClickHouse', registers: [registry] }),
     spoolDamagedRecords: new Counter({ name: 'calypso_spool_damaged_records_total', help: 'Damaged spool records set aside', registers: [registry] }),
+    spoolFailedRecords: new Counter({ name: 'calypso_spool_failed_records_total', help: 'Spool records ClickHouse refused, set aside', registers: [registry] }),
     flushSeconds: new Histogram({
       name: 'calypso_flush_duration_seconds',
       help: 'Time to write one spool segment to ClickHouse',

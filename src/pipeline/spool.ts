@@ -170,6 +170,15 @@ export class Spool {
     return dest;
   }
 
+  /** Keeps a record ClickHouse refused, with the reason, for inspection and replay by hand. */
+  saveFailed(segment: ClosedSegment, index: number, record: Buffer, why: string): void {
+    const dir = path.join(this.dir, 'failed');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const base = path.join(dir, `${path.basename(segment.file, '.log')}-${index}`);
+    fs.writeFileSync(`${base}.ndjson`, record, { mode: 0o600 });
+    fs.writeFileSync(`${base}.reason`, `${why}\n`, { mode: 0o600 });
+  }
+
   /** Keeps damaged bytes found while reading a segment, so nothing is silently thrown away. */
   saveDamaged(segment: ClosedSegment, offset: number, bytes: Buffer): void {
     const dir = path.join(this.dir, 'damaged');

@@ -42,10 +42,33 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     if (decoded.truncatedTail > 0) log.warn({ segment: seg.seq, bytes: decoded.truncatedTail }, 'torn write at the end of a spool segment ignored (never acknowledged)');
     const body = Buffer.concat(decoded.records).toString('utf8');
     const started = performance.now();
-    await store.insertNdjson(opts.table, body, seg.token);
+    try {
+      await store.insertNdjson(opts.table, body, seg.token);
+      metrics.eventsWritten.inc(countLines(body));
+    } catch (err) {
+      if (!(err instanceof StoreError) || err.retryable) throw err;
+      // One bad record must not cost the others: write them one by one, set aside only what fails.
+      log.error({ err: err.message, segment: seg.seq }, 'ClickHouse refused a spool segment; retrying its records one by one');
+      await deliverRecords(seg, decoded.records);
+    }
     metrics.flushSeconds.observe((performance.now() - started) / 1000);
-    metrics.eventsWritten.inc(countLines(body));
     await spool.ack(seg);
+  };
+
+  // Each record gets a token of its own, stable across replays, so a retry or a crash cannot double it.
+  const deliverRecords = async (seg: ClosedSegment, records: Buffer[]): Promise<void> => {
+    for (const [i, rec] of records.entries()) {
+      const body = rec.toString('utf8');
+      try {
+        await store.insertNdjson(opts.table, body, `${seg.token}/${i}`);
+        metrics.eventsWritten.inc(countLines(body));
+      } catch (err) {
+        if (!(err instanceof StoreError) || err.retryable) throw err;
+        spool.saveFailed(seg, i, rec, err.message);
+        metrics.spoolFailedRecords.inc();
+        log.error({ err: err.message, segment: seg.seq, record: i }, 'spool record refused by ClickHouse; set aside');
+      }
+    }
   };
 
   const loop = async (): Promise<void> => {
@@ -60,8 +83,9 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
         const retryable = err instanceof StoreError && err.retryable;
         metrics.clickhouseErrors.inc({ retryable: String(retryable) });
         if (!retryable) {
+          // Not a ClickHouse refusal of the rows (those are handled record by record): e.g. an unreadable file.
           const where = await spool.setAside(seg, (err as Error).message);
-          log.error({ err: (err as Error).message, segment: seg.seq, where }, 'spool segment refused by ClickHouse; set aside');
+          log.error({ err: (err as Error).message, segment: seg.seq, where }, 'spool segment could not be delivered; set aside');
           continue;
         }
         if (!degraded) log.warn({ err: (err as Error).message, pendingBytes: spool.pendingBytes }, 'ClickHouse unavailable; hits stay in the spool');

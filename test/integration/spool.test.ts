@@ -96,6 +96,22 @@ describe('spool delivery', () => {
     expect(await metrics.registry.getSingleMetricAsString('calypso_spool_damaged_records_total')).toMatch(/ 1$/m);
   });
 
+  it('sets aside only the record ClickHouse refuses, and delivers the rest of its segment', async () => {
+    const dir = tempDir();
+    const metrics = createMetrics();
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    await spool.append(payload('f-1'));
+    await spool.append(Buffer.from('{"site":"shop","ts":"2026-11-24 10:00:00.000","event_id":"f-bad\\ud800","path":"/"}\n'));
+    await spool.append(payload('f-2', 'f-3'));
+    const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, metrics);
+    await d.flush();
+    await d.close();
+    const got = await store.query<{ event_id: string }>("SELECT event_id FROM events WHERE startsWith(event_id, 'f-') ORDER BY event_id");
+    expect(got.map((r) => r.event_id)).toEqual(['f-1', 'f-2', 'f-3']);
+    expect(fs.readdirSync(path.join(dir, 'failed')).sort()).toEqual([expect.stringMatching(/-1\.ndjson$/), expect.stringMatching(/-1\.reason$/)]);
+    expect(await metrics.registry.getSingleMetricAsString('calypso_spool_failed_records_total')).toMatch(/ 1$/m);
+  });
+
   it('refuses appends over its disk budget and takes them again once delivered', async () => {
     const dir = tempDir();
     const one = payload('b-1');
