@@ -98,7 +98,7 @@ const schema = z.object({
     .optional(),
   CLICKHOUSE_REQUEST_TIMEOUT_MS: int(100, 600_000, 30_000),
   REDIS_URL: url(['redis:', 'rediss:']),
-  CALYPSO_FLUSH_INTERVAL_MS: int(10, 60_000, 250),
+  CALYPSO_FLUSH_INTERVAL_MS: int(10, 60_000, 1_000),
   CALYPSO_SPOOL_MAX_BYTES: int(1024 * 1024, 1024 ** 4, 1024 ** 3),
   CALYPSO_MAX_EVENT_AGE: z
     .string()

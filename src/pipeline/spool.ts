@@ -28,14 +28,20 @@ export class SpoolFullError extends Error {
   override name = 'SpoolFullError';
 }
 
-interface Pending {
-  buf: Buffer;
+interface Waiter {
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
-// A segment's name carries its token: the run that wrote it and its number in that run. A new run
-// never reuses a token, so ClickHouse cannot mistake a new segment for an old one already inserted.
+/** The segment being appended to: written synchronously, made durable by fdatasync in groups. */
+interface ActiveSegment {
+  seq: number;
+  fd: number;
+  bytes: number;
+  waiters: Waiter[];
+  syncing: Promise<void> | undefined;
+}
+
 const SEGMENT = /^seg-(\d{16})-([0-9a-f]{16})\.log$/;
 const segName = (seq: number, run: string) => `seg-${String(seq).padStart(16, '0')}-${run}.log`;
 
@@ -45,9 +51,8 @@ export class Spool {
   private readonly segmentMaxBytes: number;
   private readonly runId: string;
   private nextSeq: number;
-  private active: { seq: number; fh: fsp.FileHandle; bytes: number } | undefined;
-  private queue: Pending[] = [];
-  private writing: Promise<void> | undefined;
+  private active: ActiveSegment | undefined;
+  private rotating: Promise<void> | undefined;
   private closedSegments: ClosedSegment[] = [];
   private undeliveredBytes = 0;
   private closing = false;
@@ -86,64 +91,72 @@ export class Spool {
     return this.closedSegments.length + (this.active === undefined ? 0 : 1);
   }
 
-  /** Resolves once the payload is on disk (fdatasync); rejects with SpoolFullError over budget. */
+  /**
+   * Resolves once the payload is on disk; rejects with SpoolFullError over budget. The write itself is
+   * synchronous (to the page cache, microseconds); the fdatasync runs off the event loop and covers
+   * every write made before it started, so requests arriving together share one.
+   */
   append(payload: Buffer): Promise<void> {
     if (this.closing) return Promise.reject(new SpoolFullError('the spool is closing'));
     const buf = encodeRecord(payload);
     if (this.undeliveredBytes + buf.length > this.maxBytes) return Promise.reject(new SpoolFullError('the spool is over its disk budget'));
-    this.undeliveredBytes += buf.length;
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ buf, resolve, reject });
-      this.kick();
-    });
-  }
-
-  private kick(): void {
-    this.writing ??= this.writeLoop().finally(() => {
-      this.writing = undefined;
-      if (this.queue.length > 0) this.kick();
-    });
-  }
-
-  private async writeLoop(): Promise<void> {
-    while (this.queue.length > 0) {
-      const group = this.queue;
-      this.queue = [];
-      try {
-        if (this.active === undefined) {
-          const seq = this.nextSeq++;
-          this.active = { seq, fh: await fsp.open(path.join(this.dir, segName(seq, this.runId)), 'a', 0o600), bytes: 0 };
-        }
-        const data = group.length === 1 ? group[0]!.buf : Buffer.concat(group.map((p) => p.buf));
-        await this.active.fh.write(data);
-        await this.active.fh.datasync();
-        this.active.bytes += data.length;
-        for (const p of group) p.resolve();
-        if (this.active.bytes >= this.segmentMaxBytes) await this.closeActive();
-      } catch (err) {
-        for (const p of group) {
-          this.undeliveredBytes -= p.buf.length;
-          p.reject(err);
-        }
-      }
+    let seg: ActiveSegment;
+    try {
+      seg = this.active ??= this.openSegment();
+      for (let off = 0; off < buf.length; ) off += fs.writeSync(seg.fd, buf, off);
+    } catch (err) {
+      return Promise.reject(err);
     }
+    seg.bytes += buf.length;
+    this.undeliveredBytes += buf.length;
+    const durable = new Promise<void>((resolve, reject) => seg.waiters.push({ resolve, reject }));
+    this.sync(seg);
+    if (seg.bytes >= this.segmentMaxBytes) void this.rotate();
+    return durable;
   }
 
-  private async closeActive(): Promise<void> {
-    const a = this.active;
-    if (a === undefined) return;
-    this.active = undefined;
-    // Queued before the close resolves, so a flush that runs meanwhile already sees it (its data is
-    // fsynced; only the handle is still open).
-    this.closedSegments.push({ seq: a.seq, file: path.join(this.dir, segName(a.seq, this.runId)), bytes: a.bytes, token: `${this.runId}:${a.seq}` });
-    await a.fh.close();
-    this.onSegment();
+  private openSegment(): ActiveSegment {
+    const seq = this.nextSeq++;
+    const fd = fs.openSync(path.join(this.dir, segName(seq, this.runId)), 'a', 0o600);
+    return { seq, fd, bytes: 0, waiters: [], syncing: undefined };
   }
 
-  /** Closes the active segment (if it holds anything) after the writes in progress. Called by the flush timer. */
+  /** Starts an fdatasync for the waiters so far, unless one is running (it restarts when that ends). */
+  private sync(seg: ActiveSegment): void {
+    if (seg.syncing !== undefined || seg.waiters.length === 0) return;
+    const batch = seg.waiters;
+    seg.waiters = [];
+    seg.syncing = new Promise<void>((done) =>
+      fs.fdatasync(seg.fd, (err) => {
+        for (const w of batch) if (err) w.reject(err);
+        else w.resolve();
+        done();
+      }),
+    ).finally(() => {
+      seg.syncing = undefined;
+      this.sync(seg);
+    });
+  }
+
+  /** Closes the active segment (if it holds anything) once it is durable, and queues it for delivery. */
   async rotate(): Promise<void> {
-    while (this.writing !== undefined) await this.writing;
-    if (this.active !== undefined && this.active.bytes > 0) await this.closeActive();
+    // One rotation at a time; a caller arriving during one rotates what was written since.
+    while (this.rotating !== undefined) await this.rotating;
+    this.rotating = this.rotateNow().finally(() => (this.rotating = undefined));
+    return this.rotating;
+  }
+
+  private async rotateNow(): Promise<void> {
+    const seg = this.active;
+    if (seg === undefined || seg.bytes === 0) return;
+    this.active = undefined; // new appends open the next segment
+    while (seg.syncing !== undefined || seg.waiters.length > 0) {
+      this.sync(seg);
+      await seg.syncing;
+    }
+    fs.closeSync(seg.fd);
+    this.closedSegments.push({ seq: seg.seq, file: path.join(this.dir, segName(seg.seq, this.runId)), bytes: seg.bytes, token: `${this.runId}:${seg.seq}` });
+    this.onSegment();
   }
 
   /** The oldest closed segment not yet delivered. */

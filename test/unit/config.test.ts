@@ -29,7 +29,7 @@ describe('loadConfig defaults', () => {
     expect(c.pseudonymKeys).toBeUndefined();
     expect(c.redisUrl).toBeUndefined();
     expect(c.clickhouse).toEqual({ url: undefined, user: 'default', password: '', database: 'calypso', requestTimeoutMs: 30_000 });
-    expect(c.flushIntervalMs).toBe(250);
+    expect(c.flushIntervalMs).toBe(1_000);
     expect(c.batchMaxEvents).toBe(10_000);
     expect(c.maxBodyBytes).toBe(1024 * 1024);
     expect(c.shutdownTimeoutMs).toBe(10_000);
