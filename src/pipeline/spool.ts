@@ -37,7 +37,10 @@ interface Waiter {
 interface ActiveSegment {
   seq: number;
   fd: number;
+  /** Bytes appended, written or about to be. */
   bytes: number;
+  /** Records appended since the last write: written together when the next fdatasync starts. */
+  unwritten: Buffer[];
   waiters: Waiter[];
   syncing: Promise<void> | undefined;
 }
@@ -92,9 +95,9 @@ export class Spool {
   }
 
   /**
-   * Resolves once the payload is on disk; rejects with SpoolFullError over budget. The write itself is
-   * synchronous (to the page cache, microseconds); the fdatasync runs off the event loop and covers
-   * every write made before it started, so requests arriving together share one.
+   * Resolves once the payload is on disk; rejects with SpoolFullError over budget. Records that arrive
+   * while an fdatasync runs are written together (one write to the page cache) when the next one
+   * starts, and share it: the group commit.
    */
   append(payload: Buffer): Promise<void> {
     if (this.closing) return Promise.reject(new SpoolFullError('the spool is closing'));
@@ -103,10 +106,10 @@ export class Spool {
     let seg: ActiveSegment;
     try {
       seg = this.active ??= this.openSegment();
-      for (let off = 0; off < buf.length; ) off += fs.writeSync(seg.fd, buf, off);
     } catch (err) {
       return Promise.reject(err);
     }
+    seg.unwritten.push(buf);
     seg.bytes += buf.length;
     this.undeliveredBytes += buf.length;
     const durable = new Promise<void>((resolve, reject) => seg.waiters.push({ resolve, reject }));
@@ -118,14 +121,32 @@ export class Spool {
   private openSegment(): ActiveSegment {
     const seq = this.nextSeq++;
     const fd = fs.openSync(path.join(this.dir, segName(seq, this.runId)), 'a', 0o600);
-    return { seq, fd, bytes: 0, waiters: [], syncing: undefined };
+    // The new file's directory entry must be durable too, or a crash could lose a whole fsynced segment.
+    const dir = fs.openSync(this.dir, 'r');
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
+    return { seq, fd, bytes: 0, unwritten: [], waiters: [], syncing: undefined };
   }
 
   /** Starts an fdatasync for the waiters so far, unless one is running (it restarts when that ends). */
   private sync(seg: ActiveSegment): void {
     if (seg.syncing !== undefined || seg.waiters.length === 0) return;
     const batch = seg.waiters;
+    const data = seg.unwritten.length === 1 ? seg.unwritten[0]! : Buffer.concat(seg.unwritten);
     seg.waiters = [];
+    seg.unwritten = [];
+    try {
+      for (let off = 0; off < data.length; ) off += fs.writeSync(seg.fd, data, off);
+    } catch (err) {
+      // Not written: not acknowledged, and not counted against the budget.
+      seg.bytes -= data.length;
+      this.undeliveredBytes -= data.length;
+      for (const w of batch) w.reject(err);
+      return;
+    }
     seg.syncing = new Promise<void>((done) =>
       fs.fdatasync(seg.fd, (err) => {
         for (const w of batch) if (err) w.reject(err);
