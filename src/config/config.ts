@@ -34,7 +34,6 @@ export interface Config {
   readonly rateLimitPerIp: number;
   /** Disk budget of the collector's spool; beyond it /collect answers 503. */
   readonly spoolMaxBytes: number;
-  readonly batchMaxEvents: number;
   readonly maxBodyBytes: number;
   readonly shutdownTimeoutMs: number;
 }
@@ -112,7 +111,6 @@ const schema = z.object({
     .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''))
     .refine((list) => list.every(isAddressOrCidr), 'comma-separated IP addresses or CIDR ranges such as 10.0.0.0/8,::1'),
   CALYPSO_RATE_LIMIT_PER_IP: int(1, 1_000_000, 200),
-  CALYPSO_BATCH_MAX_EVENTS: int(1, 1_000_000, 10_000),
   CALYPSO_MAX_BODY_BYTES: int(1024, 16 * 1024 * 1024, 1024 * 1024),
   CALYPSO_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
 });
@@ -161,7 +159,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxEventAgeMs: e.CALYPSO_MAX_EVENT_AGE,
     trustedProxies: e.CALYPSO_TRUSTED_PROXIES,
     rateLimitPerIp: e.CALYPSO_RATE_LIMIT_PER_IP,
-    batchMaxEvents: e.CALYPSO_BATCH_MAX_EVENTS,
     maxBodyBytes: e.CALYPSO_MAX_BODY_BYTES,
     shutdownTimeoutMs: e.CALYPSO_SHUTDOWN_TIMEOUT_MS,
   });

@@ -1,5 +1,6 @@
-// Buffers pseudonymised rows and writes them to ClickHouse in batches, each with a dedup token so a
-// retried batch is written once. The durable disk spool in front of it is the collector issue's work.
+// Buffers rows in memory and writes them to ClickHouse in batches, each with a dedup token so a
+// retried batch is written once. Used for the audit log, off the request path. NOTE: unlike hits (the
+// spool), audit rows buffered at the moment of a crash are lost; a shutdown flushes them.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../observability/logger.ts';

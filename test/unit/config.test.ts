@@ -30,7 +30,6 @@ describe('loadConfig defaults', () => {
     expect(c.redisUrl).toBeUndefined();
     expect(c.clickhouse).toEqual({ url: undefined, user: 'default', password: '', database: 'calypso', requestTimeoutMs: 30_000 });
     expect(c.flushIntervalMs).toBe(1_000);
-    expect(c.batchMaxEvents).toBe(10_000);
     expect(c.maxBodyBytes).toBe(1024 * 1024);
     expect(c.shutdownTimeoutMs).toBe(10_000);
   });
@@ -57,7 +56,6 @@ describe('loadConfig defaults', () => {
         CALYPSO_PSEUDONYM_KEYS: KEYS,
         CALYPSO_ADMIN_KEY: ADMIN,
         REDIS_URL: 'rediss://cache:6380',
-        CALYPSO_BATCH_MAX_EVENTS: '500',
       },
       CWD,
     );
@@ -68,7 +66,6 @@ describe('loadConfig defaults', () => {
     expect(c.pseudonymKeys).toBe(KEYS);
     expect(c.adminKey).toBe(ADMIN);
     expect(c.redisUrl).toBe('rediss://cache:6380');
-    expect(c.batchMaxEvents).toBe(500);
   });
 
   it('treats empty optional strings as unset', () => {
