@@ -1,7 +1,7 @@
 // `calypso import FILE.ndjson`: one event per line, sent in batches to the running service.
 import fs from 'node:fs';
 import readline from 'node:readline';
-import type { ServiceClient } from './serviceClient.ts';
+import { CliError, type ServiceClient } from './serviceClient.ts';
 
 export interface ImportSummary {
   lines: number;
@@ -11,6 +11,11 @@ export interface ImportSummary {
 
 /** Streams the file; progress goes to `progress` after each batch. */
 export async function importFile(file: string, client: ServiceClient, progress: (s: ImportSummary) => void, batchSize = 5_000): Promise<ImportSummary> {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch {
+    throw new CliError(`cannot read ${file}: no such file, or not readable`);
+  }
   const summary: ImportSummary = { lines: 0, accepted: 0, refused: [] };
   let batch: string[] = [];
   let batchLines: number[] = [];

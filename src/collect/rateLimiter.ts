@@ -1,4 +1,6 @@
 // A token bucket per client IP, in a bounded LRU so a flood of addresses cannot grow memory.
+// NOTE: the keys are raw client addresses; they live only in this process's memory, for as long as a
+// bucket is recent, and are never written or logged.
 import { LRUCache } from 'lru-cache';
 
 export interface RateLimiterOptions {

@@ -83,3 +83,49 @@ describe('calypso CLI', () => {
     expect(bad.stderr()).toMatch(/all, collector, api, worker/);
   });
 });
+
+describe('calypso import and demo', () => {
+  it('send events to a running service with progress, naming refused lines', async () => {
+    const dataDir = tempDir();
+    const port = await freePort();
+    const env = { CALYPSO_DATA_DIR: dataDir, PORT: String(port) };
+    const service = runCli(['start'], env);
+    try {
+      await service.waitFor(/Calypso is serving on/);
+      const demo = runCli(['demo', '--visitors', '40', '--days', '3'], env);
+      expect(await demo.exited()).toBe(0);
+      expect(demo.stderr()).toMatch(/created site "demo"/);
+      expect(demo.stdout()).toMatch(/^\d+ demo events from 40 visitors over 3 days are in site "demo"$/m);
+
+      const file = path.join(dataDir, 'events.ndjson');
+      const old = Date.now() - 30 * 86_400_000;
+      fs.writeFileSync(
+        file,
+        [
+          JSON.stringify({ site: 'demo', url: 'https://demo.calypso.example/old', ts: old, cid: 'imp-1' }),
+          '{not json',
+          JSON.stringify({ site: 'demo', url: 'https://elsewhere.example/', cid: 'imp-2' }),
+          '',
+        ].join('\n'),
+      );
+      const imp = runCli(['import', file], env);
+      expect(await imp.exited()).toBe(1);
+      expect(imp.stdout()).toMatch(/^1 events imported into http:\/\/127\.0\.0\.1:\d+ in [\d.]+ s; 2 refused$/m);
+      expect(imp.stderr()).toMatch(/line 2: not valid JSON/);
+      expect(imp.stderr()).toMatch(/line 3: url host "elsewhere\.example" is not a registered host name/);
+
+      const bad = runCli(['demo', '--visitors', 'many'], env);
+      expect(await bad.exited()).not.toBe(0);
+      expect(bad.stderr()).toMatch(/--visitors must be an integer/);
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.exited();
+    }
+    const missing = runCli(['import', path.join(dataDir, 'nothing.ndjson')], { CALYPSO_DATA_DIR: dataDir, PORT: String(await freePort()) });
+    expect(await missing.exited()).toBe(1);
+    expect(missing.stderr()).toMatch(/^calypso: cannot read .*nothing\.ndjson: no such file, or not readable\n$/);
+    const unreachable = runCli(['import', path.join(dataDir, 'events.ndjson')], { CALYPSO_DATA_DIR: dataDir, PORT: String(await freePort()) });
+    expect(await unreachable.exited()).toBe(1);
+    expect(unreachable.stderr()).toMatch(/^calypso: cannot reach Calypso at http:\/\/127\.0\.0\.1:\d+: start it \(npm start\) or pass --url\n$/);
+  });
+});
