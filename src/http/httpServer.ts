@@ -11,16 +11,25 @@ export type Routes = ReadonlyMap<string, Handler>;
 
 export function createHttpServer(routes: Routes, log: Logger, metrics: Metrics): http.Server {
   const paths = new Set([...routes.keys()].map((k) => k.slice(k.indexOf(' ') + 1)));
+  // Labelled children resolved once per route and status: prom-client hashes labels on every call.
+  const durations = new Map<string, { observe(v: number): void }>();
+  const counts = new Map<string, { inc(): void }>();
+  const record = (route: string, status: number, seconds: number) => {
+    const key = `${route} ${status}`;
+    let c = counts.get(key);
+    if (c === undefined) counts.set(key, (c = metrics.httpRequests.labels(route, String(status))));
+    c.inc();
+    let d = durations.get(route);
+    if (d === undefined) durations.set(route, (d = metrics.httpDuration.labels(route)));
+    d.observe(seconds);
+  };
   return http.createServer(async (req, res) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const q = req.url?.indexOf('?') ?? -1;
     const path = q === -1 ? (req.url ?? '/') : req.url!.slice(0, q);
     const handler = routes.get(`${req.method} ${path}`);
     const route = handler === undefined ? 'unmatched' : path;
-    res.once('finish', () => {
-      metrics.httpRequests.inc({ route, status: String(res.statusCode) });
-      metrics.httpDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
-    });
+    res.once('finish', () => record(route, res.statusCode, (performance.now() - started) / 1000));
     if (handler === undefined) {
       if (paths.has(path)) return sendJson(res, 405, { error: `method ${req.method} is not allowed on ${path}` });
       return sendJson(res, 404, { error: `no route ${path}` });
