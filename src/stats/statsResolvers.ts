@@ -1,26 +1,64 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { EventStore } from '../store/eventStore.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import { apiError, badInput } from '../graphql/errors.ts';
-import { compileTotals } from './statsQuery.ts';
+import { compileStats, type StatsFilter, type StatsOrder } from './compileStats.ts';
+import { DIMENSIONS, enumToField, METRICS, type Dimension, type Metric } from './statsCatalog.ts';
 import { parseStatsRange, StatsRangeError } from './statsRange.ts';
+import { readStatsSelection, SelectionError } from './statsSelection.ts';
 
-export interface StatsRowValue {
-  pageviews: number | null;
-  visitors: number | null;
-}
+export type StatsRowValue = Partial<Record<Dimension | Metric, string | number | null>>;
 
 export interface StatsValue {
+  rows: StatsRowValue[];
   totals: StatsRowValue;
   suppressedRows: number;
 }
 
 /** Limits on every statistics query, so no request can hold the engine. */
-export const STATS_QUERY_SETTINGS = { max_execution_time: 30, max_result_rows: '100000', result_overflow_mode: 'throw' } as const;
+export const STATS_QUERY_SETTINGS = { max_execution_time: 30, max_result_rows: '20000', result_overflow_mode: 'throw', group_by_use_nulls: 1 } as const;
+export const STATS_LIMITS = { maxLimit: 10_000, maxFilters: 20, maxFilterValues: 1_000, maxValueLength: 1_000 } as const;
+
+interface StatsArgs {
+  site: string;
+  from: string;
+  to: string;
+  filter?: Array<{ dimension: string; op: StatsFilter['op']; values: string[] }> | null;
+  orderBy?: Array<{ field: string; direction: 'ASC' | 'DESC' }> | null;
+  limit: number;
+  offset: number;
+}
+
+const DIMENSION_SET: ReadonlySet<string> = new Set(DIMENSIONS);
+const METRIC_SET: ReadonlySet<string> = new Set(METRICS);
+
+function validateFilters(args: StatsArgs): StatsFilter[] {
+  const filters = args.filter ?? [];
+  if (filters.length > STATS_LIMITS.maxFilters) throw badInput('filter', `filter takes at most ${STATS_LIMITS.maxFilters} conditions`);
+  return filters.map((f, i) => {
+    const field = `filter[${i}]`;
+    if ((f.op === 'EQ' || f.op === 'NEQ') && f.values.length !== 1) throw badInput(field, `${field}: ${f.op} takes exactly one value`);
+    if (f.values.length === 0 || f.values.length > STATS_LIMITS.maxFilterValues) throw badInput(field, `${field}: values must hold 1–${STATS_LIMITS.maxFilterValues} strings`);
+    if (f.values.some((v) => v.length > STATS_LIMITS.maxValueLength)) throw badInput(field, `${field}: each value must be at most ${STATS_LIMITS.maxValueLength} characters`);
+    return { dimension: enumToField(f.dimension) as Dimension, op: f.op, values: f.values };
+  });
+}
+
+function validateOrder(args: StatsArgs, dimensions: readonly Dimension[]): StatsOrder[] {
+  return (args.orderBy ?? []).map((o, i) => {
+    const field = enumToField(o.field);
+    if (DIMENSION_SET.has(field) && !dimensions.includes(field as Dimension)) {
+      throw badInput(`orderBy[${i}]`, `orderBy[${i}]: ${o.field} is not selected under rows, so it cannot order them`);
+    }
+    if (!DIMENSION_SET.has(field) && !METRIC_SET.has(field)) throw badInput(`orderBy[${i}]`, `orderBy[${i}]: unknown field ${o.field}`);
+    return { field: field as Dimension | Metric, direction: o.direction };
+  });
+}
 
 export function createStatsResolvers(store: EventStore, sites: SiteStore) {
   return {
     Query: {
-      async stats(_: unknown, args: { site: string; from: string; to: string }): Promise<StatsValue> {
+      async stats(_: unknown, args: StatsArgs, _ctx: unknown, info: GraphQLResolveInfo): Promise<StatsValue> {
         const site = await sites.get(args.site);
         if (site === undefined) throw apiError('NOT_FOUND', `site "${args.site}" does not exist`);
         let range;
@@ -30,13 +68,41 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore) {
           if (!(err instanceof StatsRangeError)) throw err;
           throw err.tooLarge ? apiError('RANGE_TOO_LARGE', err.message, { field: err.field }) : badInput(err.field, err.message);
         }
-        const q = compileTotals(site.id, site.timezone, range);
-        const [row] = await store.query<{ pageviews: string; visitors: string }>(q.sql, q.params, STATS_QUERY_SETTINGS);
-        const visitors = Number(row?.visitors ?? 0);
-        const pageviews = Number(row?.pageviews ?? 0);
-        // k-anonymity: a total over fewer visitors than k would describe a handful of people.
-        if (visitors > 0 && visitors < site.kAnonymity) return { totals: { pageviews: null, visitors: null }, suppressedRows: 1 };
-        return { totals: { pageviews, visitors }, suppressedRows: 0 };
+        if (!Number.isInteger(args.limit) || args.limit < 0 || args.limit > STATS_LIMITS.maxLimit) throw badInput('limit', `limit must be from 0 to ${STATS_LIMITS.maxLimit}`);
+        if (!Number.isInteger(args.offset) || args.offset < 0) throw badInput('offset', 'offset must be 0 or more');
+        let selection;
+        try {
+          selection = readStatsSelection(info);
+        } catch (err) {
+          if (err instanceof SelectionError) throw badInput('rows', err.message);
+          throw err;
+        }
+        const q = compileStats({
+          site: site.id,
+          timezone: site.timezone,
+          range,
+          k: site.kAnonymity,
+          ...selection,
+          filters: validateFilters(args),
+          order: validateOrder(args, selection.dimensions),
+          limit: args.limit,
+          offset: args.offset,
+        });
+        const out = await store.query<Record<string, string | number | null>>(q.sql, q.params, STATS_QUERY_SETTINGS);
+        const toRow = (r: Record<string, string | number | null>, total: boolean): StatsRowValue => {
+          const row: StatsRowValue = {};
+          for (const [d, col] of q.columns) row[d] = total ? null : (r[col] ?? null);
+          for (const m of q.metrics) row[m] = r[m] === null || r[m] === undefined ? null : Number(r[m]);
+          return row;
+        };
+        const totalRow = out.find((r) => Number(r.is_total) !== 0);
+        const suppressedRows = Number(totalRow?.suppressed ?? out[0]?.suppressed ?? 0);
+        const rows = out.filter((r) => Number(r.is_total) === 0).map((r) => toRow(r, false));
+        let totals = totalRow === undefined ? Object.fromEntries(q.metrics.map((m) => [m, 0])) : toRow(totalRow, true);
+        // k-anonymity holds for the totals too: a total over a handful of visitors describes them.
+        const visitors = Number(totals.visitors ?? 0);
+        if (visitors > 0 && visitors < site.kAnonymity) totals = Object.fromEntries(q.metrics.map((m) => [m, null]));
+        return { rows, totals, suppressedRows };
       },
     },
   };

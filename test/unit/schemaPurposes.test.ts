@@ -31,7 +31,7 @@ const KEY = { id: 'key_1', name: 'dashboard', purposes: ['STATISTICS'], sites: [
 const resolvers = {
   Query: {
     sites: () => [SITE],
-    stats: () => ({ totals: { pageviews: 120, visitors: 30 }, suppressedRows: 0 }),
+    stats: () => ({ rows: [{ page: '/', visitors: 30, pageviews: 120 }], totals: { pageviews: 120, visitors: 30 }, suppressedRows: 0 }),
     apiKeys: () => [KEY],
   },
   Mutation: {

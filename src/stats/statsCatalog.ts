@@ -1,0 +1,74 @@
+// The allow-lists of the statistics compiler: every dimension and metric a query may name, with the
+// only SQL it may become. Nothing from a request is ever spliced into SQL; it picks from here.
+
+export const INTERVALS = ['HOUR', 'DAY', 'WEEK', 'MONTH'] as const;
+export type Interval = (typeof INTERVALS)[number];
+
+/** StatsRow dimension fields → the hit- or visit-level column they group by. `time` is built per interval. */
+export const DIMENSION_COLUMNS = {
+  page: 'path',
+  entryPage: 'entry_page',
+  exitPage: 'exit_page',
+  host: 'host',
+  referrerSource: 'referrer_source',
+  referrerHost: 'referrer_host',
+  utmSource: 'utm_source',
+  utmMedium: 'utm_medium',
+  utmCampaign: 'utm_campaign',
+  utmTerm: 'utm_term',
+  utmContent: 'utm_content',
+  browser: 'browser',
+  os: 'os',
+  device: 'device',
+  country: 'country',
+  region: 'region',
+  language: 'language',
+  screen: 'screen',
+  eventName: 'name',
+} as const;
+
+export type ColumnDimension = keyof typeof DIMENSION_COLUMNS;
+export type Dimension = ColumnDimension | 'time';
+export const DIMENSIONS: readonly Dimension[] = ['time', ...(Object.keys(DIMENSION_COLUMNS) as ColumnDimension[])];
+
+/** Local time of the bucket start in the site's zone, as ISO text without offset. */
+export function timeExpression(interval: Interval): string {
+  switch (interval) {
+    case 'HOUR':
+      return "formatDateTime(toStartOfHour(ts, {tz:String}), '%Y-%m-%dT%H:00', {tz:String})";
+    case 'DAY':
+      return 'toString(toDate(ts, {tz:String}))';
+    case 'WEEK':
+      return 'toString(toMonday(toDate(ts, {tz:String})))';
+    case 'MONTH':
+      return 'toString(toStartOfMonth(toDate(ts, {tz:String})))';
+  }
+}
+
+/**
+ * Metrics over the per-visit rows of the grouped query (see compileStats.ts). In a dimension group each
+ * row is a distinct visit; in the totals a visit split over several groups has several rows, and only
+ * its `first` one counts for visit-level metrics. `total` is the SQL that tells the totals row.
+ */
+export const METRIC_SQL = {
+  visitors: () => 'uniqExact(vkey)',
+  visits: (total: string) => `if(${total}, countIf(first), count())`,
+  pageviews: () => 'sum(pv)',
+  events: () => 'sum(ev)',
+  viewsPerVisit: (total: string) => `round(ifNotFinite(sum(pv) / if(${total}, countIf(first), count()), 0), 2)`,
+  bounceRate: (total: string) =>
+    `round(ifNotFinite(100 * if(${total}, countIf(first AND visit_pageviews <= 1) / countIf(first), countIf(visit_pageviews <= 1) / count()), 0), 1)`,
+  visitDuration: (total: string) => `round(ifNotFinite(if(${total}, avgIf(visit_duration, first), avg(visit_duration)), 0), 1)`,
+} as const;
+
+export type Metric = keyof typeof METRIC_SQL;
+export const METRICS = Object.keys(METRIC_SQL) as Metric[];
+
+/** UPPER_SNAKE enum value ↔ camelCase field, for Dimension and StatsField. */
+export function enumToField(value: string): string {
+  return value.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function fieldToEnum(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}
