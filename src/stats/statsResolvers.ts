@@ -32,6 +32,8 @@ interface StatsArgs {
 const DIMENSION_SET: ReadonlySet<string> = new Set(DIMENSIONS);
 const METRIC_SET: ReadonlySet<string> = new Set(METRICS);
 
+const nulls = (metrics: readonly Metric[]): StatsRowValue => Object.fromEntries(metrics.map((m) => [m, null]));
+
 function validateFilters(args: StatsArgs): StatsFilter[] {
   const filters = args.filter ?? [];
   if (filters.length > STATS_LIMITS.maxFilters) throw badInput('filter', `filter takes at most ${STATS_LIMITS.maxFilters} conditions`);
@@ -101,7 +103,12 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore) {
         let totals = totalRow === undefined ? Object.fromEntries(q.metrics.map((m) => [m, 0])) : toRow(totalRow, true);
         // k-anonymity holds for the totals too: a total over a handful of visitors describes them.
         const visitors = Number(totals.visitors ?? 0);
-        if (visitors > 0 && visitors < site.kAnonymity) totals = Object.fromEntries(q.metrics.map((m) => [m, null]));
+        const totalsHidden = visitors > 0 && visitors < site.kAnonymity;
+        if (selection.dimensions.length === 0) {
+          // No dimension under rows: the one group is the whole range.
+          return { rows: totalsHidden || visitors === 0 ? [] : [totals], totals: totalsHidden ? nulls(q.metrics) : totals, suppressedRows: totalsHidden ? 1 : 0 };
+        }
+        if (totalsHidden) totals = nulls(q.metrics);
         return { rows, totals, suppressedRows };
       },
     },

@@ -156,6 +156,8 @@ describe('stats', () => {
     const two = await svc.gql(key, 'STATISTICS', `query { stats(site: "utc", from: "${DAY}", to: "${DAY}") { rows { h: time(interval: HOUR) d: time(interval: DAY) } } }`);
     expect(two.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
     expect(two.errors?.[0]?.message).toMatch(/two intervals/);
+    const skipped = await stats('utc', '{ rows { page @skip(if: true) pageviews } }');
+    expect(skipped.rows).toEqual([{ pageviews: 8 }]); // no dimension left: one row, the whole range
     const unsel = await svc.gql(key, 'STATISTICS', `query { stats(site: "utc", from: "${DAY}", to: "${DAY}", orderBy: [{field: PAGE}]) { rows { visitors } } }`);
     expect(unsel.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'orderBy[0]' });
   });
