@@ -24,6 +24,12 @@ const PUBLIC_CODES: ReadonlySet<string> = new Set([...Object.values(ErrorCode), 
 /** Known codes pass through; anything else becomes INTERNAL_SERVER_ERROR with a generic message. */
 export function createFormatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    // Apollo files validation and parse errors under its own codes; a limit we set keeps ours.
+    const cause = (error as { originalError?: { extensions?: { code?: unknown } } } | undefined)?.originalError;
+    const tooComplex = cause?.extensions?.code === ErrorCode.QUERY_TOO_COMPLEX || /more tha[nt] \d+ tokens/.test(formatted.message);
+    if (tooComplex) {
+      return { message: formatted.message, locations: formatted.locations, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
+    }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};

@@ -11,6 +11,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { readBody } from '../http/readBody.ts';
 import { createFormatError } from './errors.ts';
+import { introspectionPlugin } from './introspectionPlugin.ts';
+import { DEFAULT_QUERY_LIMITS, queryLimitsRule } from './queryLimits.ts';
 import type { RequestContext } from './requestContext.ts';
 
 export interface GraphqlDeps {
@@ -31,12 +33,14 @@ export interface GraphqlRoute {
 export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRoute> {
   const apollo = new ApolloServer<RequestContext>({
     schema: deps.schema,
-    introspection: !deps.production,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (service.stop flushes buffers first); Apollo's handler would re-raise the signal.
     stopOnTerminationSignals: false,
     formatError: createFormatError(deps.log),
-    plugins: [ApolloServerPluginLandingPageDisabled(), auditPlugin(deps.audit, deps.log, deps.metrics)],
+    introspection: true, // gated per request by introspectionPlugin
+    validationRules: [queryLimitsRule(DEFAULT_QUERY_LIMITS)],
+    parseOptions: { maxTokens: DEFAULT_QUERY_LIMITS.maxTokens },
+    plugins: [ApolloServerPluginLandingPageDisabled(), introspectionPlugin(deps.production), auditPlugin(deps.audit, deps.log, deps.metrics)],
   });
   await apollo.start();
 

@@ -17,7 +17,9 @@ export interface StatsValue {
 
 /** Limits on every statistics query, so no request can hold the engine. */
 export const STATS_QUERY_SETTINGS = { max_execution_time: 30, max_result_rows: '20000', result_overflow_mode: 'throw', group_by_use_nulls: 1 } as const;
-export const STATS_LIMITS = { maxLimit: 10_000, maxFilters: 20, maxFilterValues: 1_000, maxValueLength: 1_000 } as const;
+export const STATS_LIMITS = { maxLimit: 10_000, maxFilters: 20, maxFilterValues: 1_000, maxValueLength: 1_000, maxTimeBuckets: 2_000 } as const;
+
+const BUCKETS_PER_DAY = { HOUR: 24, DAY: 1, WEEK: 1 / 7, MONTH: 1 / 28 } as const;
 
 interface StatsArgs {
   site: string;
@@ -78,6 +80,12 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore) {
         } catch (err) {
           if (err instanceof SelectionError) throw badInput('rows', err.message);
           throw err;
+        }
+        if (selection.dimensions.includes('time')) {
+          const buckets = Math.ceil(range.days * BUCKETS_PER_DAY[selection.interval]);
+          if (buckets > STATS_LIMITS.maxTimeBuckets) {
+            throw apiError('QUERY_TOO_COMPLEX', `time(interval: ${selection.interval}) over ${range.days} days is ${buckets} buckets; at most ${STATS_LIMITS.maxTimeBuckets}: use a longer interval or a shorter range`);
+          }
         }
         const q = compileStats({
           site: site.id,

@@ -1,0 +1,33 @@
+// Introspection: open outside production; in production only to a live key declaring ADMINISTRATION.
+import type { ApolloServerPlugin } from '@apollo/server';
+import { visit, type DocumentNode } from 'graphql';
+import { apiError } from './errors.ts';
+import type { RequestContext } from './requestContext.ts';
+
+function introspects(doc: DocumentNode): boolean {
+  let found = false;
+  visit(doc, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') found = true;
+    },
+  });
+  return found;
+}
+
+export function introspectionPlugin(production: boolean): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document }) {
+          if (!production || !introspects(document)) return;
+          const { auth, purpose } = contextValue.access;
+          const admin = auth.kind === 'ok' && purpose === 'ADMINISTRATION' && auth.key.purposes.includes('ADMINISTRATION');
+          if (!admin) {
+            contextValue.audit.touch('Query.__schema', [], 'FORBIDDEN');
+            throw apiError('FORBIDDEN', 'introspection needs a key with the ADMINISTRATION purpose, declared');
+          }
+        },
+      };
+    },
+  };
+}
