@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { createApiKeyResolvers } from './access/apiKeyResolvers.ts';
 import { createApiKeyStore } from './access/apiKeyStore.ts';
+import { createAuditResolvers } from './audit/auditResolvers.ts';
 import type { AuditRow } from './audit/auditTrail.ts';
 import type { Cache } from './cache/cache.ts';
 import { createCacheLock } from './cache/cacheLock.ts';
@@ -18,6 +19,7 @@ import { createMetrics } from './observability/metrics.ts';
 import { createBatcher, type Batcher } from './pipeline/batcher.ts';
 import { createSiteResolvers } from './sites/siteResolvers.ts';
 import { createSiteStore } from './sites/siteStore.ts';
+import { createRealtimeResolvers } from './stats/realtimeResolvers.ts';
 import { createStatsResolvers } from './stats/statsResolvers.ts';
 import { openEventStore, type EventStore } from './store/eventStore.ts';
 import { migrate } from './store/migrate.ts';
@@ -88,7 +90,13 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   if (serves('api')) {
     const audit = createBatcher<AuditRow>(store, { table: 'audit_log', flushIntervalMs: 1_000, maxBatch: 5_000, maxBuffered: 100_000 }, log, metrics);
     batchers.push(audit);
-    const schema = buildSchema([createSiteResolvers(sites), createApiKeyResolvers(keys, sites), createStatsResolvers(store, sites)]);
+    const schema = buildSchema([
+      createSiteResolvers(sites),
+      createApiKeyResolvers(keys, sites),
+      createStatsResolvers(store, sites),
+      createRealtimeResolvers(store, sites),
+      createAuditResolvers(store),
+    ]);
     graphql = await createGraphqlRoute({ schema, keys, audit, log, metrics, production: config.nodeEnv === 'production', maxBodyBytes: config.maxBodyBytes });
     routes.set('POST /graphql', graphql.handle);
     routes.set('GET /graphql', graphql.handle);

@@ -92,5 +92,15 @@ describe('access', () => {
       { operation: 'AllowedProbe', outcome: 'allowed', code: '', purpose: 'STATISTICS', fields: ['Query.sites'], sites: [] },
       { operation: 'DeniedProbe', outcome: 'denied', code: 'PURPOSE_NOT_ALLOWED', purpose: 'ADVERTISING', fields: ['Query.stats'], sites: ['shop'] },
     ]);
+
+    // The same trail through auditLog, newest first, filtered by purpose; only under ADMINISTRATION.
+    const day = new Date().toISOString().slice(0, 10);
+    type Entry = { operation: string; outcome: string; code: string | null; keyId: string };
+    const log = await svc.gql<{ auditLog: Entry[] }>(svc.adminKey, 'ADMINISTRATION', `{ auditLog(from: "${day}", to: "${day}", purpose: ADVERTISING) { operation outcome code keyId } }`);
+    expect(log.errors).toBeUndefined();
+    expect(log.data?.auditLog.find((e) => e.operation === 'DeniedProbe')).toMatchObject({ outcome: 'denied', code: 'PURPOSE_NOT_ALLOWED' });
+    expect(log.data?.auditLog.every((e) => e.operation !== 'AllowedProbe')).toBe(true);
+    const refused = await svc.gql(statsKey, 'STATISTICS', `{ auditLog(from: "${day}", to: "${day}") { operation } }`);
+    expect(codeOf(refused)).toEqual(['PURPOSE_NOT_ALLOWED']);
   });
 });

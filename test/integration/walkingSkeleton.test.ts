@@ -83,6 +83,15 @@ describe('walking skeleton', () => {
     expect(metrics).toMatch(/^# TYPE calypso_http_requests_total counter$/m);
   });
 
+  it('shows who is on the site now, k-anonymously', async () => {
+    type RT = { realtime: { visitors: number | null; topPages: Array<{ page: string; visitors: number }> } };
+    const now = await svc.gql<RT>(key, 'STATISTICS', '{ realtime(site: "shop") { visitors topPages { page visitors } } }');
+    expect(now.errors).toBeUndefined();
+    // Hits of this file so far, all within the last minutes: cookies abc, other, raw-cookie-id-123.
+    expect(now.data?.realtime.visitors).toBe(3);
+    expect(now.data?.realtime.topPages[0]).toEqual({ page: '/a', visitors: 1 });
+  });
+
   it('validates stats ranges with stable codes', async () => {
     const reversed = await svc.gql(key, 'STATISTICS', TOTALS, { site: 'shop', from: '2026-11-10', to: '2026-11-01' });
     expect(reversed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });

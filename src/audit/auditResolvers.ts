@@ -1,0 +1,67 @@
+// auditLog: the trail an administrator reads; a key bound to some sites sees only entries about them.
+import type { RequestContext } from '../graphql/requestContext.ts';
+import { badInput } from '../graphql/errors.ts';
+import { parseStatsRange, StatsRangeError, type RangeBound } from '../stats/statsRange.ts';
+import type { EventStore } from '../store/eventStore.ts';
+import { isoOf } from '../store/sqlTime.ts';
+
+interface Row {
+  ts: string;
+  key_id: string;
+  purpose: string;
+  operation: string;
+  fields: string[];
+  sites: string[];
+  outcome: string;
+  code: string;
+  rows: number;
+  duration_ms: number;
+}
+
+const MAX_LIMIT = 10_000;
+/** The audit log is kept three years: ask for at most that. */
+const MAX_DAYS = 1_096;
+
+const bound = (b: RangeBound) => (b.kind === 'day' ? Date.parse(`${b.day}T00:00:00Z`) : b.ms);
+
+export function createAuditResolvers(store: EventStore) {
+  return {
+    Query: {
+      async auditLog(_: unknown, args: { from: string; to: string; keyId?: string | null; purpose?: string | null; limit: number }, ctx: RequestContext) {
+        if (!Number.isInteger(args.limit) || args.limit < 1 || args.limit > MAX_LIMIT) throw badInput('limit', `limit must be from 1 to ${MAX_LIMIT}`);
+        let range;
+        try {
+          range = parseStatsRange(args.from, args.to, MAX_DAYS);
+        } catch (err) {
+          if (err instanceof StatsRangeError) throw badInput(err.field, err.message);
+          throw err;
+        }
+        const { auth } = ctx.access;
+        const sites = auth.kind === 'ok' && auth.key.sites !== '*' ? [...auth.key.sites] : null;
+        const rows = await store.query<Row>(
+          `SELECT ts, key_id, purpose, operation, fields, sites, outcome, code, rows, duration_ms
+           FROM audit_log
+           WHERE ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+             AND ({keyId:String} = '' OR key_id = {keyId:String})
+             AND ({purpose:String} = '' OR purpose = {purpose:String})
+             AND ({allSites:UInt8} = 1 OR hasAny(sites, {sites:Array(String)}))
+           ORDER BY ts DESC
+           LIMIT {limit:UInt32}`,
+          { from: bound(range.from), to: bound(range.to), keyId: args.keyId ?? '', purpose: args.purpose ?? '', allSites: sites === null ? 1 : 0, sites: sites ?? [], limit: args.limit },
+        );
+        return rows.map((r) => ({
+          time: isoOf(r.ts),
+          keyId: r.key_id,
+          purpose: r.purpose,
+          operation: r.operation,
+          fields: r.fields,
+          sites: r.sites,
+          outcome: r.outcome,
+          code: r.code === '' ? null : r.code,
+          rows: Number(r.rows),
+          durationMs: Number(r.duration_ms),
+        }));
+      },
+    },
+  };
+}

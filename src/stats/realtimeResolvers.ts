@@ -1,0 +1,39 @@
+// realtime: who is on the site now, k-anonymous like every statistic.
+import { apiError } from '../graphql/errors.ts';
+import type { SiteStore } from '../sites/siteStore.ts';
+import type { EventStore } from '../store/eventStore.ts';
+import { STATS_QUERY_SETTINGS } from './statsResolvers.ts';
+
+/** "Now" is the last five minutes. */
+export const REALTIME_WINDOW_SECONDS = 300;
+
+const VISITOR = 'if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash))';
+
+export function createRealtimeResolvers(store: EventStore, sites: SiteStore) {
+  return {
+    Query: {
+      async realtime(_: unknown, args: { site: string }) {
+        const site = await sites.get(args.site);
+        if (site === undefined) throw apiError('NOT_FOUND', `site "${args.site}" does not exist`);
+        const rows = await store.query<{ page: string | null; visitors: string }>(
+          `SELECT path AS page, uniqExact(${VISITOR}) AS visitors
+           FROM events
+           WHERE site = {site:String} AND ts >= now64(3) - INTERVAL {window:UInt32} SECOND AND is_bot = 0
+           GROUP BY GROUPING SETS ((path), ())
+           ORDER BY grouping(path) DESC, visitors DESC, page ASC`,
+          { site: site.id, window: REALTIME_WINDOW_SECONDS },
+          STATS_QUERY_SETTINGS,
+        );
+        const [total, ...pages] = rows;
+        const visitors = Number(total?.visitors ?? 0);
+        return {
+          visitors: visitors > 0 && visitors < site.kAnonymity ? null : visitors,
+          topPages: pages
+            .map((p) => ({ page: p.page ?? '', visitors: Number(p.visitors) }))
+            .filter((p) => p.visitors >= site.kAnonymity)
+            .slice(0, 10),
+        };
+      },
+    },
+  };
+}
