@@ -1,5 +1,6 @@
 // Limits on what one GraphQL request may ask, each refused with QUERY_TOO_COMPLEX before any work;
 // introspection in production only under ADMINISTRATION.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteWithKey, startTestService, type TestService } from '../support/testService.ts';
 
@@ -36,6 +37,23 @@ describe('query limits', () => {
     expect(await code(year)).toEqual(['QUERY_TOO_COMPLEX']);
     const daily = await svc.gql(key, 'STATISTICS', year.replace('HOUR', 'DAY'));
     expect(daily.errors).toBeUndefined();
+  });
+
+  it('answers automatic persisted queries by hash once registered', async () => {
+    const query = '{ sites { id } }';
+    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    const send = async (body: object) => {
+      const res = await fetch(`${svc.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-calypso-purpose': 'STATISTICS' },
+        body: JSON.stringify(body),
+      });
+      return (await res.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
+    };
+    const extensions = { persistedQuery: { version: 1, sha256Hash } };
+    expect((await send({ extensions })).errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect((await send({ query, extensions })).data).toEqual({ sites: [{ id: 'shop' }] });
+    expect((await send({ extensions })).data).toEqual({ sites: [{ id: 'shop' }] });
   });
 
   it('allows introspection in production only to an ADMINISTRATION key', async () => {
