@@ -20,6 +20,7 @@ import { createBatcher, type Batcher } from './pipeline/batcher.ts';
 import { createSiteResolvers } from './sites/siteResolvers.ts';
 import { createSiteStore } from './sites/siteStore.ts';
 import { createRealtimeResolvers } from './stats/realtimeResolvers.ts';
+import { createStatsCache } from './stats/statsCache.ts';
 import { createStatsResolvers } from './stats/statsResolvers.ts';
 import { openEventStore, type EventStore } from './store/eventStore.ts';
 import { migrate } from './store/migrate.ts';
@@ -74,6 +75,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   const metrics = createMetrics();
   const sites = createSiteStore(store);
   const keys = createApiKeyStore(store, secrets.adminKey);
+  const statsCache = createStatsCache(cache, metrics);
   const serves = (r: Role) => role === 'all' || role === r;
 
   const batchers: Array<Batcher<object>> = [];
@@ -83,7 +85,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   let collector: Collector | undefined;
 
   if (serves('collector')) {
-    collector = await startCollector({ config, secrets, store, cache, sites, keys, log, metrics });
+    collector = await startCollector({ config, secrets, store, cache, sites, keys, statsCache, log, metrics });
     for (const [k, h] of collector.routes) routes.set(k, h);
     dependencies.push(...collector.dependencies);
   }
@@ -93,7 +95,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
     const schema = buildSchema([
       createSiteResolvers(sites),
       createApiKeyResolvers(keys, sites),
-      createStatsResolvers(store, sites),
+      createStatsResolvers(store, sites, statsCache),
       createRealtimeResolvers(store, sites),
       createAuditResolvers(store),
     ]);

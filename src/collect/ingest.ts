@@ -64,7 +64,7 @@ export async function ingest(
   }
   if (accepted > 0) {
     // Both durable before the answer; a consent change carried by a hit is as binding as the hit.
-    await Promise.all([deps.spool.append(Buffer.from(ndjson)), deps.consents.record(consentChanges, source)]);
+    await Promise.all([deps.spool.append(Buffer.from(ndjson), perSite.keys()), deps.consents.record(consentChanges, source)]);
   }
   for (const [site, n] of perSite) deps.metrics.eventsAccepted.inc({ site }, n);
   return { accepted, rejected };

@@ -9,10 +9,11 @@ import type { Dependency } from '../http/healthRoutes.ts';
 import type { Handler } from '../http/httpServer.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { Spool } from '../pipeline/spool.ts';
+import { Spool, type ClosedSegment } from '../pipeline/spool.ts';
 import { startSpoolDeliverer, type SpoolDeliverer } from '../pipeline/spoolDeliverer.ts';
 import { createReducers } from '../privacy/reducers.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
+import type { StatsCache } from '../stats/statsCache.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { createClientIp } from './clientIp.ts';
 import { createCollectRoutes } from './collectRoute.ts';
@@ -37,18 +38,21 @@ export interface CollectorDeps {
   cache: Cache;
   sites: SiteStore;
   keys: ApiKeyStore;
+  statsCache: StatsCache;
   log: Logger;
   metrics: Metrics;
 }
 
-export async function startCollector({ config, secrets, store, cache, sites, keys, log, metrics }: CollectorDeps): Promise<Collector> {
+export async function startCollector({ config, secrets, store, cache, sites, keys, statsCache, log, metrics }: CollectorDeps): Promise<Collector> {
   const deliverers: SpoolDeliverer[] = [];
   const dependencies: Dependency[] = [];
   // One spool per table: each segment is one insert into one table, with one dedup token.
   const openSpool = async (table: 'events' | 'consents') => {
     const spool = await Spool.open({ dir: path.join(config.dataDir, 'spool', table), maxBytes: config.spoolMaxBytes });
     if (spool.pendingSegments > 0) log.info({ table, segments: spool.pendingSegments, bytes: spool.pendingBytes }, 'replaying the spool left by the last run');
-    const d = startSpoolDeliverer(spool, store, { table, flushIntervalMs: config.flushIntervalMs }, log, metrics);
+    // New events move their sites' data watermarks, so cached statistics are never staler than a flush.
+    const onDelivered = table === 'events' ? (seg: ClosedSegment) => statsCache.bump(seg.tags ?? '*') : undefined;
+    const d = startSpoolDeliverer(spool, store, { table, flushIntervalMs: config.flushIntervalMs, onDelivered }, log, metrics);
     deliverers.push(d);
     dependencies.push({
       name: `spool:${table}`,

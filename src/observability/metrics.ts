@@ -17,6 +17,7 @@ export interface Metrics {
   readonly batchesWritten: Counter<'outcome'>;
   readonly bufferedEvents: Gauge;
   readonly graphqlOperations: Counter<'outcome' | 'purpose'>;
+  readonly statsCache: Counter<'result'>;
 }
 
 export function createMetrics(): Metrics {
@@ -48,6 +49,7 @@ export function createMetrics(): Metrics {
     clickhouseErrors: new Counter({ name: 'calypso_clickhouse_errors_total', help: 'Failed ClickHouse writes, by retryability', labelNames: ['retryable'], registers: [registry] }),
     batchesWritten: new Counter({ name: 'calypso_batches_written_total', help: 'Event batches written to ClickHouse by outcome', labelNames: ['outcome'], registers: [registry] }),
     bufferedEvents: new Gauge({ name: 'calypso_buffered_events', help: 'Events accepted and not yet written to ClickHouse', registers: [registry] }),
+    statsCache: new Counter({ name: 'calypso_stats_cache_requests_total', help: 'Statistics answers from the cache (hit) or ClickHouse (miss)', labelNames: ['result'], registers: [registry] }),
     graphqlOperations: new Counter({ name: 'calypso_graphql_operations_total', help: 'GraphQL operations by outcome and purpose', labelNames: ['outcome', 'purpose'], registers: [registry] }),
   };
 }

@@ -22,6 +22,8 @@ export interface ClosedSegment {
   readonly bytes: number;
   /** Stable across restarts, so a replayed segment is deduplicated by ClickHouse. */
   readonly token: string;
+  /** What its records were tagged with (the sites of the events); undefined for a segment replayed from disk. */
+  readonly tags: ReadonlySet<string> | undefined;
 }
 
 export class SpoolFullError extends Error {
@@ -39,6 +41,7 @@ interface ActiveSegment {
   fd: number;
   /** Bytes appended, written or about to be. */
   bytes: number;
+  tags: Set<string>;
   /** Records appended since the last write: written together when the next fdatasync starts. */
   unwritten: Buffer[];
   waiters: Waiter[];
@@ -81,7 +84,7 @@ export class Spool {
       if (m === null) continue;
       const seq = Number(m[1]);
       const file = path.join(opts.dir, f);
-      existing.push({ seq, file, bytes: (await fsp.stat(file)).size, token: `${m[2]}:${seq}` });
+      existing.push({ seq, file, bytes: (await fsp.stat(file)).size, token: `${m[2]}:${seq}`, tags: undefined });
     }
     return new Spool(opts, existing);
   }
@@ -99,7 +102,7 @@ export class Spool {
    * while an fdatasync runs are written together (one write to the page cache) when the next one
    * starts, and share it: the group commit.
    */
-  append(payload: Buffer): Promise<void> {
+  append(payload: Buffer, tags: Iterable<string> = []): Promise<void> {
     if (this.closing) return Promise.reject(new SpoolFullError('the spool is closing'));
     const buf = encodeRecord(payload);
     if (this.undeliveredBytes + buf.length > this.maxBytes) return Promise.reject(new SpoolFullError('the spool is over its disk budget'));
@@ -110,6 +113,7 @@ export class Spool {
       return Promise.reject(err);
     }
     seg.unwritten.push(buf);
+    for (const t of tags) seg.tags.add(t);
     seg.bytes += buf.length;
     this.undeliveredBytes += buf.length;
     const durable = new Promise<void>((resolve, reject) => seg.waiters.push({ resolve, reject }));
@@ -128,7 +132,7 @@ export class Spool {
     } finally {
       fs.closeSync(dir);
     }
-    return { seq, fd, bytes: 0, unwritten: [], waiters: [], syncing: undefined };
+    return { seq, fd, bytes: 0, tags: new Set(), unwritten: [], waiters: [], syncing: undefined };
   }
 
   /** Starts an fdatasync for the waiters so far, unless one is running (it restarts when that ends). */
@@ -176,7 +180,7 @@ export class Spool {
       await seg.syncing;
     }
     fs.closeSync(seg.fd);
-    this.closedSegments.push({ seq: seg.seq, file: path.join(this.dir, segName(seg.seq, this.runId)), bytes: seg.bytes, token: `${this.runId}:${seg.seq}` });
+    this.closedSegments.push({ seq: seg.seq, file: path.join(this.dir, segName(seg.seq, this.runId)), bytes: seg.bytes, token: `${this.runId}:${seg.seq}`, tags: seg.tags });
     this.onSegment();
   }
 

@@ -14,6 +14,8 @@ export interface DelivererOptions {
   table: string;
   /** Closes the active segment this often, so a hit is queryable soon after it is acknowledged. */
   flushIntervalMs: number;
+  /** Called once a segment is in ClickHouse (to move the data watermarks of its sites). */
+  onDelivered?: (segment: ClosedSegment) => Promise<void> | void;
 }
 
 export interface SpoolDeliverer {
@@ -53,6 +55,11 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     }
     metrics.flushSeconds.observe((performance.now() - started) / 1000);
     await spool.ack(seg);
+    try {
+      await opts.onDelivered?.(seg);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not move the data watermark; cached statistics expire by their TTL');
+    }
   };
 
   // Each record gets a token of its own, stable across replays, so a retry or a crash cannot double it.

@@ -3,17 +3,12 @@ import type { EventStore } from '../store/eventStore.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import { apiError, badInput } from '../graphql/errors.ts';
 import { compileStats, type StatsFilter, type StatsOrder } from './compileStats.ts';
+import { toStatsValue, type ResultRow, type StatsValue } from './statsResult.ts';
+import type { StatsCache } from './statsCache.ts';
 import { DIMENSIONS, enumToField, METRICS, type Dimension, type Metric } from './statsCatalog.ts';
 import { parseStatsRange, StatsRangeError } from './statsRange.ts';
 import { readStatsSelection, SelectionError } from './statsSelection.ts';
 
-export type StatsRowValue = Partial<Record<Dimension | Metric, string | number | null>>;
-
-export interface StatsValue {
-  rows: StatsRowValue[];
-  totals: StatsRowValue;
-  suppressedRows: number;
-}
 
 /** Limits on every statistics query, so no request can hold the engine. */
 export const STATS_QUERY_SETTINGS = { max_execution_time: 30, max_result_rows: '20000', result_overflow_mode: 'throw', group_by_use_nulls: 1 } as const;
@@ -33,8 +28,6 @@ interface StatsArgs {
 
 const DIMENSION_SET: ReadonlySet<string> = new Set(DIMENSIONS);
 const METRIC_SET: ReadonlySet<string> = new Set(METRICS);
-
-const nulls = (metrics: readonly Metric[]): StatsRowValue => Object.fromEntries(metrics.map((m) => [m, null]));
 
 function validateFilters(args: StatsArgs): StatsFilter[] {
   const filters = args.filter ?? [];
@@ -59,7 +52,7 @@ function validateOrder(args: StatsArgs, dimensions: readonly Dimension[]): Stats
   });
 }
 
-export function createStatsResolvers(store: EventStore, sites: SiteStore) {
+export function createStatsResolvers(store: EventStore, sites: SiteStore, cache: StatsCache) {
   return {
     Query: {
       async stats(_: unknown, args: StatsArgs, _ctx: unknown, info: GraphQLResolveInfo): Promise<StatsValue> {
@@ -98,26 +91,12 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore) {
           limit: args.limit,
           offset: args.offset,
         });
-        const out = await store.query<Record<string, string | number | null>>(q.sql, q.params, STATS_QUERY_SETTINGS);
-        const toRow = (r: Record<string, string | number | null>, total: boolean): StatsRowValue => {
-          const row: StatsRowValue = {};
-          for (const [d, col] of q.columns) row[d] = total ? null : (r[col] ?? null);
-          for (const m of q.metrics) row[m] = r[m] === null || r[m] === undefined ? null : Number(r[m]);
-          return row;
-        };
-        const totalRow = out.find((r) => Number(r.is_total) !== 0);
-        const suppressedRows = Number(totalRow?.suppressed ?? out[0]?.suppressed ?? 0);
-        const rows = out.filter((r) => Number(r.is_total) === 0).map((r) => toRow(r, false));
-        let totals = totalRow === undefined ? Object.fromEntries(q.metrics.map((m) => [m, 0])) : toRow(totalRow, true);
-        // k-anonymity holds for the totals too: a total over a handful of visitors describes them.
-        const visitors = Number(totals.visitors ?? 0);
-        const totalsHidden = visitors > 0 && visitors < site.kAnonymity;
-        if (selection.dimensions.length === 0) {
-          // No dimension under rows: the one group is the whole range.
-          return { rows: totalsHidden || visitors === 0 ? [] : [totals], totals: totalsHidden ? nulls(q.metrics) : totals, suppressedRows: totalsHidden ? 1 : 0 };
-        }
-        if (totalsHidden) totals = nulls(q.metrics);
-        return { rows, totals, suppressedRows };
+        const cached = await cache.lookup<StatsValue>(site.id, { sql: q.sql, params: q.params });
+        if ('hit' in cached) return cached.hit;
+        const out = await store.query<ResultRow>(q.sql, q.params, STATS_QUERY_SETTINGS);
+        const value = toStatsValue(out, q, selection.dimensions.length === 0, site.kAnonymity);
+        await cache.store(cached.key, value);
+        return value;
       },
     },
   };

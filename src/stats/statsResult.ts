@@ -1,0 +1,35 @@
+// The compiled query's rows → the GraphQL Stats value, with k-anonymity applied to the totals. Pure.
+import type { CompiledStats } from './compileStats.ts';
+import type { Dimension, Metric } from './statsCatalog.ts';
+
+export type ResultRow = Record<string, string | number | null>;
+export type StatsRowValue = Partial<Record<Dimension | Metric, string | number | null>>;
+
+export interface StatsValue {
+  rows: StatsRowValue[];
+  totals: StatsRowValue;
+  suppressedRows: number;
+}
+
+const nulls = (metrics: readonly Metric[]): StatsRowValue => Object.fromEntries(metrics.map((m) => [m, null]));
+
+export function toStatsValue(out: readonly ResultRow[], q: Pick<CompiledStats, 'columns' | 'metrics'>, noDimensions: boolean, k: number): StatsValue {
+  const toRow = (r: ResultRow, total: boolean): StatsRowValue => {
+    const row: StatsRowValue = {};
+    for (const [d, col] of q.columns) row[d] = total ? null : (r[col] ?? null);
+    for (const m of q.metrics) row[m] = r[m] === null || r[m] === undefined ? null : Number(r[m]);
+    return row;
+  };
+  const totalRow = out.find((r) => Number(r.is_total) !== 0);
+  const suppressedRows = Number(totalRow?.suppressed ?? out[0]?.suppressed ?? 0);
+  const rows = out.filter((r) => Number(r.is_total) === 0).map((r) => toRow(r, false));
+  const totals = totalRow === undefined ? Object.fromEntries(q.metrics.map((m) => [m, 0])) : toRow(totalRow, true);
+  // k-anonymity holds for the totals too: a total over a handful of visitors describes them.
+  const visitors = Number(totals.visitors ?? 0);
+  const totalsHidden = visitors > 0 && visitors < k;
+  if (noDimensions) {
+    // No dimension under rows: the one group is the whole range.
+    return { rows: totalsHidden || visitors === 0 ? [] : [totals], totals: totalsHidden ? nulls(q.metrics) : totals, suppressedRows: totalsHidden ? 1 : 0 };
+  }
+  return { rows, totals: totalsHidden ? nulls(q.metrics) : totals, suppressedRows };
+}
