@@ -14,7 +14,7 @@ export function auditPlugin(sink: AuditSink, log: Logger, metrics: Metrics): Apo
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const data = (body?.data ?? {}) as Record<string, unknown>;
           let rows = 0;
-          for (const v of Object.values(data)) rows += Array.isArray(v) ? v.length : v === null || v === undefined ? 0 : 1;
+          for (const v of Object.values(data)) rows += rowsIn(v);
           const firstCode = (errors ?? body?.errors)?.[0]?.extensions?.code;
           const keyId = access.auth.kind === 'ok' || access.auth.kind === 'revoked' ? access.auth.key.id : '';
           const row = audit.toRow(keyId, access.purposeText ?? '', operationName ?? '', rows, typeof firstCode === 'string' ? firstCode : undefined);
@@ -24,4 +24,12 @@ export function auditPlugin(sink: AuditSink, log: Logger, metrics: Metrics): Apo
       };
     },
   };
+}
+
+/** Rows a root field returned: a list's length, a statistics answer's rows, else one value or none. */
+function rowsIn(v: unknown): number {
+  if (Array.isArray(v)) return v.length;
+  if (v === null || v === undefined) return 0;
+  const rows = (v as { rows?: unknown }).rows;
+  return Array.isArray(rows) ? rows.length : 1;
 }

@@ -4,6 +4,7 @@
 // day's cookieless hash) → visits (a gap over 30 minutes starts a new one) and each visit's pageviews,
 // duration, entry and exit page → the filtered hits folded per (dimensions, visit) → the metrics per
 // dimension group and for the totals (GROUPING SETS) → k-anonymity, order and paging by window.
+// When no visit-level metric or dimension is asked for, the visit steps are left out.
 import { DIMENSION_COLUMNS, METRIC_SQL, timeExpression, type Dimension, type Interval, type Metric } from './statsCatalog.ts';
 import type { RangeBound, StatsRange } from './statsRange.ts';
 
@@ -48,6 +49,19 @@ export interface CompiledStats {
 /** A visit ends after this long without a hit from the same visitor. */
 export const VISIT_GAP_SECONDS = 1800;
 
+const VISIT_METRICS: ReadonlySet<Metric> = new Set(['visits', 'viewsPerVisit', 'bounceRate', 'visitDuration']);
+const VISIT_DIMENSIONS: ReadonlySet<Dimension> = new Set(['entryPage', 'exitPage']);
+
+/** Whether the query needs visits (the window functions); visitors, pageviews and events do not. */
+export function needsVisits(q: Pick<StatsQuery, 'dimensions' | 'metrics' | 'filters' | 'order'>): boolean {
+  return (
+    q.metrics.some((m) => VISIT_METRICS.has(m)) ||
+    q.order.some((o) => VISIT_METRICS.has(o.field as Metric)) ||
+    q.dimensions.some((d) => VISIT_DIMENSIONS.has(d)) ||
+    q.filters.some((f) => VISIT_DIMENSIONS.has(f.dimension))
+  );
+}
+
 const HIT_COLUMNS = ['ts', 'type', 'name', ...new Set(Object.values(DIMENSION_COLUMNS).filter((c) => c !== 'entry_page' && c !== 'exit_page' && c !== 'name'))];
 
 function bound(name: string, b: RangeBound, params: Record<string, unknown>): string {
@@ -85,6 +99,25 @@ function filterSql(f: StatsFilter, i: number, interval: Interval, params: Record
   }
 }
 
+/** Visits: a gap over VISIT_GAP_SECONDS starts a new one; each hit learns its visit's pageviews, length, entry and exit. */
+const VISITS = `marked AS (
+  SELECT *, if(dateDiff('second', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > {gap:UInt32}, 1, 0) AS new_visit
+  FROM base
+),
+visited AS (
+  SELECT *, sum(new_visit) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS visit
+  FROM marked
+),
+hits AS (
+  SELECT *,
+    countIf(type = 'pageview') OVER v AS visit_pageviews,
+    dateDiff('second', min(ts) OVER v, max(ts) OVER v) AS visit_duration,
+    argMinIf(path, ts, type = 'pageview') OVER v AS entry_page,
+    argMaxIf(path, ts, type = 'pageview') OVER v AS exit_page
+  FROM visited
+  WINDOW v AS (PARTITION BY vkey, visit)
+),`;
+
 export function compileStats(q: StatsQuery): CompiledStats {
   const params: Record<string, unknown> = { site: q.site, tz: q.timezone, k: q.k, offset: q.offset, limit: q.limit, gap: VISIT_GAP_SECONDS };
   const from = bound('from', q.range.from, params);
@@ -104,29 +137,9 @@ export function compileStats(q: StatsQuery): CompiledStats {
     ...dimAliases.map((a) => `${a} ASC`),
   ];
 
-  const sql = `WITH
-base AS (
-  SELECT ${HIT_COLUMNS.join(', ')}, if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash)) AS vkey
-  FROM events
-  WHERE site = {site:String} AND ts >= ${from} AND ts < ${to} AND is_bot = 0
-),
-marked AS (
-  SELECT *, if(dateDiff('second', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > {gap:UInt32}, 1, 0) AS new_visit
-  FROM base
-),
-visited AS (
-  SELECT *, sum(new_visit) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS visit
-  FROM marked
-),
-hits AS (
-  SELECT *,
-    countIf(type = 'pageview') OVER v AS visit_pageviews,
-    dateDiff('second', min(ts) OVER v, max(ts) OVER v) AS visit_duration,
-    argMinIf(path, ts, type = 'pageview') OVER v AS entry_page,
-    argMaxIf(path, ts, type = 'pageview') OVER v AS exit_page
-  FROM visited
-  WINDOW v AS (PARTITION BY vkey, visit)
-),
+  // Without visit metrics each hit is its own row: no sorting by visitor, many times faster.
+  const perVisit = needsVisits(q)
+    ? `${VISITS}
 per_visit AS (
   SELECT ${[...dimSelect, 'vkey', 'visit'].join(', ')}, countIf(type = 'pageview') AS pv, countIf(type = 'event') AS ev,
     any(visit_pageviews) AS visit_pageviews, any(visit_duration) AS visit_duration,
@@ -134,7 +147,20 @@ per_visit AS (
   FROM hits
   ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
   GROUP BY ${[...dimAliases, 'vkey', 'visit'].join(', ')}
+),`
+    : `per_visit AS (
+  SELECT ${[...dimSelect, 'vkey'].join(', ')}, type = 'pageview' AS pv, type = 'event' AS ev
+  FROM base
+  ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+),`;
+
+  const sql = `WITH
+base AS (
+  SELECT ${HIT_COLUMNS.join(', ')}, if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash)) AS vkey
+  FROM events
+  WHERE site = {site:String} AND ts >= ${from} AND ts < ${to} AND is_bot = 0
 ),
+${perVisit}
 grouped AS (
   SELECT ${[...dimAliases, `${isTotal} AS is_total`, ...metrics.map((m) => `${METRIC_SQL[m](isTotal)} AS ${m}`)].join(', ')}
   FROM per_visit

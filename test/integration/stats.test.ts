@@ -1,7 +1,7 @@
 // Statistics on a hand-built dataset whose expected numbers are worked out here, by hand, not by the
 // code under test. Hits are imported at fixed times (POST /v1/import takes any age).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROWSER_UA, startTestService, type TestService } from '../support/testService.ts';
+import { BROWSER_UA, eventually, startTestService, type TestService } from '../support/testService.ts';
 
 const DAY = new Date(Date.now() - 14 * 86_400_000).toISOString().slice(0, 10);
 const NEXT = new Date(Date.parse(`${DAY}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
@@ -133,6 +133,16 @@ describe('stats', () => {
     ]);
     expect(s.suppressedRows).toBe(1); // /checkout: one visitor
     expect(s.totals).toEqual({ visitors: 4 });
+  });
+
+  it('audits the rows a statistics answer returned', async () => {
+    await svc.gql(key, 'STATISTICS', `query RowsProbe { stats(site: "utc", from: "${DAY}", to: "${DAY}") { rows { page } } }`);
+    await svc.flush();
+    const rows = await eventually(
+      () => svc.store.query<{ rows: number }>("SELECT rows FROM audit_log WHERE operation = 'RowsProbe'"),
+      (r) => r.length === 1,
+    );
+    expect(rows).toEqual([{ rows: 3 }]);
   });
 
   it('takes hostile filter values as plain non-matches', async () => {

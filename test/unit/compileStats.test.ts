@@ -50,6 +50,13 @@ describe('compileStats', () => {
     expect(q.sql).toContain('visitors >= {k:UInt32}');
   });
 
+  it('forms visits only when a visit-level metric or dimension is asked for', () => {
+    expect(compileStats({ ...base, metrics: ['visitors', 'pageviews', 'events'], dimensions: ['page', 'time'] }).sql).not.toContain('lagInFrame');
+    for (const extra of [{ metrics: ['bounceRate' as const] }, { dimensions: ['entryPage' as const] }, { filters: [{ dimension: 'exitPage' as const, op: 'EQ' as const, values: ['/'] }] }, { order: [{ field: 'visits' as const, direction: 'DESC' as const }] }]) {
+      expect(compileStats({ ...base, ...extra }).sql, JSON.stringify(extra)).toContain('lagInFrame');
+    }
+  });
+
   it('has no GROUP BY of dimensions for totals alone', () => {
     const q = compileStats(base);
     expect(q.sql).not.toContain('GROUPING SETS');
