@@ -4,19 +4,10 @@ import { badInput } from '../graphql/errors.ts';
 import { parseStatsRange, StatsRangeError, type RangeBound } from '../stats/statsRange.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { isoOf } from '../store/sqlTime.ts';
+import type { AuditRow } from './auditTrail.ts';
 
-interface Row {
-  ts: string;
-  key_id: string;
-  purpose: string;
-  operation: string;
-  fields: string[];
-  sites: string[];
-  outcome: string;
-  code: string;
-  rows: number;
-  duration_ms: number;
-}
+/** A stored row reads back as it was written. */
+type Row = AuditRow;
 
 const MAX_LIMIT = 10_000;
 /** The audit log is kept three years: ask for at most that. */
