@@ -22,7 +22,8 @@ export class SiteInputError extends Error {
   }
 }
 
-export const SITE_LIMITS = { maxHostnames: 50, minK: 1, maxK: 10_000, minRetentionDays: 1, maxRetentionDays: 3_650 } as const;
+// NOTE: k of at least 2: with k = 1 a statistics row could describe one visitor (policy 2.2.5).
+export const SITE_LIMITS = { maxHostnames: 50, minK: 2, maxK: 10_000, minRetentionDays: 1, maxRetentionDays: 3_650 } as const;
 const SITE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** Returns the normalised site or throws SiteInputError naming the field and what it expects. */

@@ -35,10 +35,10 @@ describe('calypso CLI', () => {
     expect(fs.statSync(path.join(dataDir, 'secrets', 'admin.key')).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(dataDir, 'secrets', 'pseudonym.keys')).mode & 0o777).toBe(0o600);
 
-    await gql(url, adminKey!, 'ADMINISTRATION', 'mutation { createSite(id: "shop", name: "Shop", hostnames: ["shop.example"], kAnonymity: 1) { id } }');
+    await gql(url, adminKey!, 'ADMINISTRATION', 'mutation { createSite(id: "shop", name: "Shop", hostnames: ["shop.example"], kAnonymity: 2) { id } }');
     const made = await gql(url, adminKey!, 'ADMINISTRATION', 'mutation { createApiKey(name: "m", purposes: [STATISTICS], sites: ["shop"]) { secret } }');
     const secret = (made.data?.createApiKey as { secret: string }).secret;
-    const hit = await fetch(`${url}/collect`, { method: 'POST', headers: { 'user-agent': BROWSER_UA }, body: JSON.stringify({ site: 'shop', url: 'https://shop.example/a', cid: RAW_COOKIE }) });
+    const hit = await fetch(`${url}/collect`, { method: 'POST', headers: { 'user-agent': BROWSER_UA }, body: JSON.stringify({ events: [{ site: 'shop', url: 'https://shop.example/a', cid: RAW_COOKIE }, { site: 'shop', url: 'https://shop.example/a', cid: 'second' }] }) });
     expect(hit.status).toBe(202);
     // SIGTERM at once: the buffered hit must be flushed, not lost.
     first.child.kill('SIGTERM');
@@ -52,7 +52,7 @@ describe('calypso CLI', () => {
 
     const day = new Date().toISOString().slice(0, 10);
     const stats = await gql(url, secret, 'STATISTICS', `{ stats(site: "shop", from: "${day}", to: "${day}") { totals { pageviews visitors } } }`);
-    expect(stats).toEqual({ data: { stats: { totals: { pageviews: 1, visitors: 1 } } } });
+    expect(stats).toEqual({ data: { stats: { totals: { pageviews: 2, visitors: 2 } } } });
 
     const intruder = runCli(['migrate'], env);
     expect(await intruder.exited()).toBe(1);

@@ -32,7 +32,7 @@ describe('README', () => {
       const script = example().replaceAll('127.0.0.1:4000', `127.0.0.1:${port}`);
       const out = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd, encoding: 'utf8', timeout: 30_000 });
       expect(out.stderr).toBe('');
-      expect(out.stdout.trim().split('\n').at(-1)).toBe('{"data":{"stats":{"totals":{"pageviews":1,"visitors":1}}}}');
+      expect(out.stdout.trim().split('\n').at(-1)).toBe('{"data":{"stats":{"totals":{"pageviews":2,"visitors":2}}}}');
     } finally {
       run.child.kill('SIGTERM');
       await run.exited();

@@ -11,18 +11,21 @@ describe('walking skeleton', () => {
   let key: string;
   beforeAll(async () => {
     svc = await startTestService();
-    key = await siteWithKey(svc, 'shop', ['STATISTICS'], ', kAnonymity: 1');
+    key = await siteWithKey(svc, 'shop', ['STATISTICS'], ', kAnonymity: 2');
   });
   afterAll(() => svc?.stop());
 
   const totals = () => svc.gql<Totals>(key, 'STATISTICS', TOTALS, { site: 'shop', from: today(), to: today() });
 
-  it('a single hit becomes one pageview and one visitor', async () => {
+  it('one visitor is not shown (k = 2); a second makes two pageviews and two visitors', async () => {
     const hit = await svc.collect({ site: 'shop', url: 'https://shop.example/a', cid: 'abc' });
     expect(hit).toEqual({ status: 202, body: { accepted: 1, rejected: [] } });
-    const r = await eventually(totals, (r) => r.data?.stats.totals.pageviews === 1);
+    await svc.flush();
+    expect((await totals()).data?.stats).toEqual({ totals: { pageviews: null, visitors: null }, suppressedRows: 1 });
+    await svc.collect({ site: 'shop', url: 'https://shop.example/a', cid: 'xyz' });
+    const r = await eventually(totals, (r) => r.data?.stats.totals.pageviews === 2);
     expect(r.errors).toBeUndefined();
-    expect(r.data?.stats).toEqual({ totals: { pageviews: 1, visitors: 1 }, suppressedRows: 0 });
+    expect(r.data?.stats).toEqual({ totals: { pageviews: 2, visitors: 2 }, suppressedRows: 0 });
   });
 
   it('a batch keeps its good events and refuses the bad one by index, naming the field', async () => {
@@ -39,8 +42,8 @@ describe('walking skeleton', () => {
     expect(res.body.rejected.map((r) => r.index)).toEqual([1, 3]);
     expect(res.body.rejected[0]?.error).toMatch(/^url /);
     expect(res.body.rejected[1]?.error).toMatch(/evil\.example.*not a registered host name/);
-    const r = await eventually(totals, (r) => r.data?.stats.totals.pageviews === 3);
-    expect(r.data?.stats.totals).toEqual({ pageviews: 3, visitors: 2 });
+    const r = await eventually(totals, (r) => r.data?.stats.totals.pageviews === 4);
+    expect(r.data?.stats.totals).toEqual({ pageviews: 4, visitors: 3 });
   });
 
   it('a hit for an unregistered site leaves no trace', async () => {
@@ -87,9 +90,10 @@ describe('walking skeleton', () => {
     type RT = { realtime: { visitors: number | null; topPages: Array<{ page: string; visitors: number }> } };
     const now = await svc.gql<RT>(key, 'STATISTICS', '{ realtime(site: "shop") { visitors topPages { page visitors } } }');
     expect(now.errors).toBeUndefined();
-    // Hits of this file so far, all within the last minutes: cookies abc, other, raw-cookie-id-123.
-    expect(now.data?.realtime.visitors).toBe(3);
-    expect(now.data?.realtime.topPages[0]).toEqual({ page: '/a', visitors: 1 });
+    // Hits of this file so far, all within the last minutes: cookies abc, xyz, other, raw-cookie-id-123;
+    // only /a has two visitors (k = 2).
+    expect(now.data?.realtime.visitors).toBe(4);
+    expect(now.data?.realtime.topPages).toEqual([{ page: '/a', visitors: 2 }]);
   });
 
   it('validates stats ranges with stable codes', async () => {

@@ -79,7 +79,7 @@ describe('validateSiteInput', () => {
   });
 
   it('accepts the limits of every number and IANA zones of every shape', () => {
-    expect(validateSiteInput({ ...VALID, kAnonymity: 1, retentionDays: 1 }).kAnonymity).toBe(1);
+    expect(validateSiteInput({ ...VALID, kAnonymity: 2, retentionDays: 1 }).kAnonymity).toBe(2);
     expect(validateSiteInput({ ...VALID, kAnonymity: 10_000, retentionDays: 3_650 }).retentionDays).toBe(3_650);
     for (const timezone of ['UTC', 'EST', 'Etc/GMT+3', 'America/Argentina/Buenos_Aires', 'America/Port-au-Prince', 'Europe/Kyiv', 'Europe/Kiev']) {
       expect(validateSiteInput({ ...VALID, timezone }).timezone).toBe(timezone);
@@ -103,6 +103,7 @@ describe('validateSiteInput', () => {
     ['timezone in the wrong case', 'timezone', { timezone: 'utc' }],
     ['timezone lower-case', 'timezone', { timezone: 'europe/moscow' }],
     ['kAnonymity 0', 'kAnonymity', { kAnonymity: 0 }],
+    ['kAnonymity 1: a row could be one visitor', 'kAnonymity', { kAnonymity: 1 }],
     ['kAnonymity fractional', 'kAnonymity', { kAnonymity: 2.5 }],
     ['kAnonymity too large', 'kAnonymity', { kAnonymity: 10_001 }],
     ['retentionDays 0', 'retentionDays', { retentionDays: 0 }],
