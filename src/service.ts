@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApiKeyResolvers } from './access/apiKeyResolvers.ts';
 import { createApiKeyStore } from './access/apiKeyStore.ts';
 import { createAuditResolvers } from './audit/auditResolvers.ts';
-import type { AuditRow } from './audit/auditTrail.ts';
+import { spooledAuditSink } from './audit/auditTrail.ts';
 import type { Cache } from './cache/cache.ts';
 import { createCacheLock } from './cache/cacheLock.ts';
 import { openCache } from './cache/openCache.ts';
@@ -16,7 +16,7 @@ import { healthRoute, metricsRoute, readinessRoute, type Dependency } from './ht
 import { createHttpServer, type Handler } from './http/httpServer.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
-import { createBatcher, type Batcher } from './pipeline/batcher.ts';
+import { openSpooledTable, type SpooledTable } from './pipeline/spooledTable.ts';
 import { createSiteResolvers } from './sites/siteResolvers.ts';
 import { createSiteStore } from './sites/siteStore.ts';
 import { createRealtimeResolvers } from './stats/realtimeResolvers.ts';
@@ -78,7 +78,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   const statsCache = createStatsCache(cache, metrics);
   const serves = (r: Role) => role === 'all' || role === r;
 
-  const batchers: Array<Batcher<object>> = [];
+  const spooled: SpooledTable[] = [];
   const routes = new Map<string, Handler>();
   const dependencies: Dependency[] = [];
   let graphql: GraphqlRoute | undefined;
@@ -90,8 +90,10 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
     dependencies.push(...collector.dependencies);
   }
   if (serves('api')) {
-    const audit = createBatcher<AuditRow>(store, { table: 'audit_log', flushIntervalMs: 1_000, maxBatch: 5_000, maxBuffered: 100_000 }, log, metrics);
-    batchers.push(audit);
+    const auditTable = await openSpooledTable('audit_log', { config, store, log, metrics });
+    spooled.push(auditTable);
+    dependencies.push(auditTable.dependency);
+    const audit = spooledAuditSink(auditTable.spool, log);
     const schema = buildSchema([
       createSiteResolvers(sites),
       createApiKeyResolvers(keys, sites),
@@ -136,7 +138,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       await closed;
       clearTimeout(timer);
       log.debug('http closed; flushing buffers');
-      await Promise.all([...batchers.map((b) => b.close()), collector?.close()]);
+      await Promise.all([...spooled.map((t) => t.deliverer.close()), collector?.close()]);
       log.debug('buffers flushed; stopping GraphQL');
       await graphql?.stop();
       log.debug('closing cache and store');
@@ -144,5 +146,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       log.info('stopped');
     })());
 
-  return { port, url: `http://${host}:${port}`, secrets, store, flush: async () => collector?.flush(), stop };
+  return { port, url: `http://${host}:${port}`, secrets, store, flush: async () => {
+      await Promise.all([collector?.flush(), ...spooled.map((t) => t.deliverer.flush())]);
+    }, stop };
 }

@@ -1,11 +1,10 @@
-// Writes one audit_log row per GraphQL operation, allowed or denied, through a batcher (off the request path).
+// Writes one audit_log row per GraphQL operation, allowed or denied, through the audit spool (off the request path).
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import type { AuditSink } from './auditTrail.ts';
 
-export function auditPlugin(sink: AuditSink, log: Logger, metrics: Metrics): ApolloServerPlugin<RequestContext> {
+export function auditPlugin(sink: AuditSink, metrics: Metrics): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
@@ -19,7 +18,7 @@ export function auditPlugin(sink: AuditSink, log: Logger, metrics: Metrics): Apo
           const keyId = access.auth.kind === 'ok' || access.auth.kind === 'revoked' ? access.auth.key.id : '';
           const row = audit.toRow(keyId, access.purposeText ?? '', operationName ?? '', rows, typeof firstCode === 'string' ? firstCode : undefined);
           metrics.graphqlOperations.inc({ outcome: row.outcome, purpose: access.purpose ?? 'none' });
-          if (!sink.offer([row])) log.error({ operation: row.operation }, 'audit buffer full; audit row dropped');
+          sink.record(row);
         },
       };
     },

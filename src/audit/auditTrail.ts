@@ -1,5 +1,6 @@
 // What one GraphQL operation touched, collected by the resolvers and written as one audit_log row.
-import type { Batcher } from '../pipeline/batcher.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Spool } from '../pipeline/spool.ts';
 import { nowSql } from '../store/sqlTime.ts';
 
 export interface AuditRow {
@@ -45,4 +46,18 @@ export class AuditTrail {
   }
 }
 
-export type AuditSink = Batcher<AuditRow>;
+export interface AuditSink {
+  /** Takes the row off the request path; it is durable within one group commit. */
+  record(row: AuditRow): void;
+}
+
+/** Audit rows go through their own spool, like hits: a crash does not lose the trail. */
+export function spooledAuditSink(spool: Spool, log: Logger): AuditSink {
+  return {
+    record(row) {
+      spool.append(Buffer.from(`${JSON.stringify(row)}\n`)).catch((err: unknown) => {
+        log.error({ err: err instanceof Error ? err.message : String(err), operation: row.operation }, 'audit row could not be written');
+      });
+    },
+  };
+}

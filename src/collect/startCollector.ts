@@ -1,5 +1,4 @@
 // Assembles the collector role: spools and their delivery, consent, the HTTP routes.
-import path from 'node:path';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import type { Cache } from '../cache/cache.ts';
 import type { Config } from '../config/config.ts';
@@ -9,8 +8,7 @@ import type { Dependency } from '../http/healthRoutes.ts';
 import type { Handler } from '../http/httpServer.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { Spool, type ClosedSegment } from '../pipeline/spool.ts';
-import { startSpoolDeliverer, type SpoolDeliverer } from '../pipeline/spoolDeliverer.ts';
+import { openSpooledTable } from '../pipeline/spooledTable.ts';
 import { createReducers } from '../privacy/reducers.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { StatsCache } from '../stats/statsCache.ts';
@@ -44,28 +42,13 @@ export interface CollectorDeps {
 }
 
 export async function startCollector({ config, secrets, store, cache, sites, keys, statsCache, log, metrics }: CollectorDeps): Promise<Collector> {
-  const deliverers: SpoolDeliverer[] = [];
-  const dependencies: Dependency[] = [];
-  // One spool per table: each segment is one insert into one table, with one dedup token.
-  const openSpool = async (table: 'events' | 'consents') => {
-    const spool = await Spool.open({ dir: path.join(config.dataDir, 'spool', table), maxBytes: config.spoolMaxBytes });
-    if (spool.pendingSegments > 0) log.info({ table, segments: spool.pendingSegments, bytes: spool.pendingBytes }, 'replaying the spool left by the last run');
-    // New events move their sites' data watermarks, so cached statistics are never staler than a flush.
-    const onDelivered = table === 'events' ? (seg: ClosedSegment) => statsCache.bump(seg.tags ?? '*') : undefined;
-    const d = startSpoolDeliverer(spool, store, { table, flushIntervalMs: config.flushIntervalMs, onDelivered }, log, metrics);
-    deliverers.push(d);
-    dependencies.push({
-      name: `spool:${table}`,
-      detail: 'local disk',
-      critical: false,
-      async check() {
-        if (d.degraded) throw new Error(`degraded: ${spool.pendingBytes} bytes waiting for ClickHouse`);
-      },
-    });
-    return spool;
-  };
-  const events = await openSpool('events');
-  const consents = createConsentStore(await openSpool('consents'), cache);
+  const deps = { config, store, log, metrics };
+  // New events move their sites' data watermarks, so cached statistics are never staler than a flush.
+  const eventsTable = await openSpooledTable('events', deps, (seg) => statsCache.bump(seg.tags ?? '*'));
+  const consentsTable = await openSpooledTable('consents', deps);
+  const tables = [eventsTable, consentsTable];
+  const events = eventsTable.spool;
+  const consents = createConsentStore(consentsTable.spool, cache);
   const ingestDeps = { sites, reducers: createReducers(secrets, cache), spool: events, consents, metrics };
   const routes = createCollectRoutes(
     { ...ingestDeps, clientIp: createClientIp(config.trustedProxies), rateLimiter: createRateLimiter({ perSecond: config.rateLimitPerIp }) },
@@ -82,12 +65,12 @@ export async function startCollector({ config, secrets, store, cache, sites, key
       ['GET /counter.js', counterRoute()],
       ['POST /v1/import', importRoute(ingestDeps, keys, log, { maxBodyBytes: 16 * 1024 * 1024, maxEvents: 10_000 })],
     ]),
-    dependencies,
+    dependencies: tables.map((t) => t.dependency),
     async flush() {
-      await Promise.all(deliverers.map((d) => d.flush()));
+      await Promise.all(tables.map((t) => t.deliverer.flush()));
     },
     async close() {
-      await Promise.all(deliverers.map((d) => d.close()));
+      await Promise.all(tables.map((t) => t.deliverer.close()));
     },
   };
 }

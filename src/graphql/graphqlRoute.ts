@@ -40,7 +40,7 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
     introspection: true, // gated per request by introspectionPlugin
     validationRules: [queryLimitsRule(DEFAULT_QUERY_LIMITS)],
     parseOptions: { maxTokens: DEFAULT_QUERY_LIMITS.maxTokens },
-    plugins: [ApolloServerPluginLandingPageDisabled(), introspectionPlugin(deps.production), auditPlugin(deps.audit, deps.log, deps.metrics)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), introspectionPlugin(deps.production), auditPlugin(deps.audit, deps.metrics)],
   });
   await apollo.start();
 

@@ -9,13 +9,11 @@ export interface Metrics {
   readonly eventsRejected: Counter<'reason'>;
   readonly eventsReceived: Counter;
   readonly eventsWritten: Counter;
-  readonly spoolBytes: Gauge;
+  readonly spoolBytes: Gauge<'table'>;
   readonly spoolDamagedRecords: Counter;
   readonly spoolFailedRecords: Counter;
   readonly flushSeconds: Histogram;
   readonly clickhouseErrors: Counter<'retryable'>;
-  readonly batchesWritten: Counter<'outcome'>;
-  readonly bufferedEvents: Gauge;
   readonly graphqlOperations: Counter<'outcome' | 'purpose'>;
   readonly statsCache: Counter<'result'>;
 }
@@ -37,7 +35,7 @@ export function createMetrics(): Metrics {
     eventsRejected: new Counter({ name: 'calypso_events_refused_total', help: 'Events refused by the collector, by reason', labelNames: ['reason'], registers: [registry] }),
     eventsReceived: new Counter({ name: 'calypso_events_received_total', help: 'Events received by the collector, valid or not', registers: [registry] }),
     eventsWritten: new Counter({ name: 'calypso_events_written_total', help: 'Events written to ClickHouse from the spool', registers: [registry] }),
-    spoolBytes: new Gauge({ name: 'calypso_spool_bytes', help: 'Bytes in the spool not yet in ClickHouse', registers: [registry] }),
+    spoolBytes: new Gauge({ name: 'calypso_spool_bytes', help: 'Bytes in a spool not yet in ClickHouse, by table', labelNames: ['table'], registers: [registry] }),
     spoolDamagedRecords: new Counter({ name: 'calypso_spool_damaged_records_total', help: 'Damaged spool records set aside', registers: [registry] }),
     spoolFailedRecords: new Counter({ name: 'calypso_spool_failed_records_total', help: 'Spool records ClickHouse refused, set aside', registers: [registry] }),
     flushSeconds: new Histogram({
@@ -47,8 +45,6 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
     clickhouseErrors: new Counter({ name: 'calypso_clickhouse_errors_total', help: 'Failed ClickHouse writes, by retryability', labelNames: ['retryable'], registers: [registry] }),
-    batchesWritten: new Counter({ name: 'calypso_batches_written_total', help: 'Event batches written to ClickHouse by outcome', labelNames: ['outcome'], registers: [registry] }),
-    bufferedEvents: new Gauge({ name: 'calypso_buffered_events', help: 'Events accepted and not yet written to ClickHouse', registers: [registry] }),
     statsCache: new Counter({ name: 'calypso_stats_cache_requests_total', help: 'Statistics answers from the cache (hit) or ClickHouse (miss)', labelNames: ['result'], registers: [registry] }),
     graphqlOperations: new Counter({ name: 'calypso_graphql_operations_total', help: 'GraphQL operations by outcome and purpose', labelNames: ['outcome', 'purpose'], registers: [registry] }),
   };

@@ -110,14 +110,14 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     if (running === undefined) {
       running = loop().finally(() => {
         running = undefined;
-        metrics.spoolBytes.set(spool.pendingBytes);
+        metrics.spoolBytes.set({ table: opts.table }, spool.pendingBytes);
       });
     }
     return running;
   };
 
   spool.onSegment = () => {
-    metrics.spoolBytes.set(spool.pendingBytes);
+    metrics.spoolBytes.set({ table: opts.table }, spool.pendingBytes);
     void run();
   };
   const timer = setInterval(() => void spool.rotate(), opts.flushIntervalMs);

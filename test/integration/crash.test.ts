@@ -19,7 +19,7 @@ describe('crash safety', () => {
     await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, 'x-calypso-purpose': 'ADMINISTRATION' },
-      body: JSON.stringify({ query: 'mutation { createSite(id: "shop", name: "Shop", hostnames: ["shop.example"]) { id } }' }),
+      body: JSON.stringify({ query: 'mutation CrashProbe { createSite(id: "shop", name: "Shop", hostnames: ["shop.example"]) { id } }' }),
     });
 
     const acked: string[] = [];
@@ -61,6 +61,9 @@ describe('crash safety', () => {
       expect(missing).toEqual([]);
       expect(rows.filter((r) => r.n !== '1')).toEqual([]);
       expect(rows.length).toBeLessThanOrEqual(sent);
+      // The audit trail is spooled like hits: the operation before the kill is there exactly once.
+      const audit = await store.query<{ n: string }>("SELECT count() AS n FROM audit_log WHERE operation = 'CrashProbe'");
+      expect(audit).toEqual([{ n: '1' }]);
     } finally {
       await store.close();
     }
