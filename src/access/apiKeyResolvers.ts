@@ -1,4 +1,5 @@
 import { apiError, badInput } from '../graphql/errors.ts';
+import { ADMIN_KEY_ID } from './apiKey.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { ApiKeyStore } from './apiKeyStore.ts';
 import type { Purpose } from './purposes.ts';
@@ -21,7 +22,7 @@ export function createApiKeyResolvers(keys: ApiKeyStore, sites: SiteStore) {
         return { id: key.id, secret, key };
       },
       async revokeApiKey(_: unknown, args: { id: string }) {
-        if (args.id === 'admin') throw apiError('FORBIDDEN', 'the bootstrap admin key is revoked by changing CALYPSO_ADMIN_KEY or deleting its file');
+        if (args.id === ADMIN_KEY_ID) throw apiError('FORBIDDEN', 'the bootstrap admin key is revoked by changing CALYPSO_ADMIN_KEY or deleting its file');
         return keys.revoke(args.id);
       },
     },

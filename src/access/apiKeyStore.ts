@@ -1,6 +1,7 @@
 // API keys in ClickHouse (hashed), served from an in-memory snapshot on the hot path.
 import type { EventStore } from '../store/eventStore.ts';
 import { isoOf, nowSql } from '../store/sqlTime.ts';
+import { TableSnapshot } from '../store/tableSnapshot.ts';
 import { ADMIN_KEY_ID, hashSecret, newKeyId, newSecret, type ApiKey } from './apiKey.ts';
 import type { Purpose } from './purposes.ts';
 
@@ -32,35 +33,22 @@ interface Row {
 const SELECT = 'SELECT id, name, secret_sha256, purposes, sites, created_at, revoked_at FROM api_keys FINAL ORDER BY created_at';
 
 export function createApiKeyStore(store: EventStore, adminSecret: string, options: ApiKeyStoreOptions = {}): ApiKeyStore {
-  const refreshMs = options.refreshMs ?? 5_000;
   const adminHash = hashSecret(adminSecret);
   const admin: ApiKey = { id: ADMIN_KEY_ID, name: 'bootstrap admin key', purposes: ['ADMINISTRATION'], sites: '*', createdAt: '', revokedAt: null };
-  let byHash = new Map<string, ApiKey>();
-  let byId = new Map<string, { row: Row; key: ApiKey }>();
-  let loadedAt = 0;
-  let loading: Promise<void> | undefined;
-
-  const load = (): Promise<void> =>
-    (loading ??= (async () => {
-      try {
-        const rows = await store.query<Row>(SELECT);
-        const h = new Map<string, ApiKey>();
-        const i = new Map<string, { row: Row; key: ApiKey }>();
-        for (const row of rows) {
-          const key = toKey(row);
-          h.set(row.secret_sha256, key);
-          i.set(row.id, { row, key });
-        }
-        byHash = h;
-        byId = i;
-        loadedAt = Date.now();
-      } finally {
-        loading = undefined;
-      }
-    })());
-
-  const fresh = async (): Promise<void> => {
-    if (Date.now() - loadedAt > refreshMs) await load();
+  const snapshot = new TableSnapshot(
+    async () => {
+      const rows = (await store.query<Row>(SELECT)).map((row) => ({ row, key: toKey(row) }));
+      return { byHash: new Map(rows.map((r) => [r.row.secret_sha256, r.key])), byId: new Map(rows.map((r) => [r.row.id, r])) };
+    },
+    { byHash: new Map<string, ApiKey>(), byId: new Map<string, { row: Row; key: ApiKey }>() },
+    { refreshMs: options.refreshMs ?? 5_000 },
+  );
+  /** Puts a row just written into the copy current now. */
+  const remember = (row: Row): ApiKey => {
+    const key = toKey(row);
+    snapshot.value.byHash.set(row.secret_sha256, key);
+    snapshot.value.byId.set(row.id, { row, key });
+    return key;
   };
 
   const write = (row: Row) => store.insert('api_keys', [{ ...row, updated_at: nowSql() }]);
@@ -69,13 +57,7 @@ export function createApiKeyStore(store: EventStore, adminSecret: string, option
     async lookup(secret) {
       const hash = hashSecret(secret);
       if (hash === adminHash) return { kind: 'ok', key: admin };
-      await fresh();
-      let key = byHash.get(hash);
-      // A key made on another instance moments ago: re-read once, at most every second.
-      if (key === undefined && Date.now() - loadedAt > 1_000) {
-        await load();
-        key = byHash.get(hash);
-      }
+      const key = (await snapshot.fresh()).byHash.get(hash) ?? (await snapshot.afterMiss()).byHash.get(hash);
       if (key === undefined) return { kind: 'unknown' };
       return key.revokedAt === null ? { kind: 'ok', key } : { kind: 'revoked', key };
     },
@@ -91,25 +73,18 @@ export function createApiKeyStore(store: EventStore, adminSecret: string, option
         revoked_at: null,
       };
       await write(row);
-      const key = toKey(row);
-      byHash.set(row.secret_sha256, key);
-      byId.set(row.id, { row, key });
-      return { key, secret };
+      return { key: remember(row), secret };
     },
     async revoke(id) {
-      await load();
-      const found = byId.get(id);
+      const found = (await snapshot.reload()).byId.get(id);
       if (found === undefined || found.key.revokedAt !== null) return false;
       const row = { ...found.row, revoked_at: nowSql() };
       await write(row);
-      const key = toKey(row);
-      byHash.set(row.secret_sha256, key);
-      byId.set(id, { row, key });
+      remember(row);
       return true;
     },
     async list() {
-      await load();
-      return [...byId.values()].map((v) => v.key);
+      return [...(await snapshot.reload()).byId.values()].map((v) => v.key);
     },
   };
 }

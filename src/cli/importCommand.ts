@@ -1,4 +1,5 @@
-// `calypso import FILE.ndjson`: one event per line, sent in batches to the running service.
+// `calypso import FILE.ndjson` and `calypso demo`: events, one JSON per line, sent in batches to the
+// running service.
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { CliError, type ServiceClient } from './serviceClient.ts';
@@ -16,6 +17,16 @@ export async function importFile(file: string, client: ServiceClient, progress: 
   } catch {
     throw new CliError(`cannot read ${file}: no such file, or not readable`);
   }
+  return importLines(readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity }), client, progress, batchSize);
+}
+
+/** Sends the lines in batches; a line that is not JSON is refused here, naming its number. */
+export async function importLines(
+  lines: AsyncIterable<string> | Iterable<string>,
+  client: ServiceClient,
+  progress: (s: ImportSummary) => void,
+  batchSize = 5_000,
+): Promise<ImportSummary> {
   const summary: ImportSummary = { lines: 0, accepted: 0, refused: [] };
   let batch: string[] = [];
   let batchLines: number[] = [];
@@ -28,7 +39,6 @@ export async function importFile(file: string, client: ServiceClient, progress: 
     batchLines = [];
     progress(summary);
   };
-  const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
   for await (const line of lines) {
     summary.lines++;
     if (line.trim() === '') continue;

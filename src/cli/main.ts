@@ -100,6 +100,7 @@ async function runDemo(opts: { url?: string; site: string; visitors: string; day
   if (!Number.isInteger(days) || days < 1 || days > 365) throw new InvalidArgumentError('--days must be an integer from 1 to 365');
   await viaService(opts.url, async (client) => {
     const { demoEvents } = await import('./demoTraffic.ts');
+    const { importLines } = await import('./importCommand.ts');
     const host = `${opts.site}.calypso.example`;
     try {
       await client.graphql(`mutation($id: ID!, $h: String!) { createSite(id: $id, name: "Demo shop", hostnames: [$h]) { id } }`, { id: opts.site, h: host });
@@ -108,20 +109,11 @@ async function runDemo(opts: { url?: string; site: string; visitors: string; day
       if ((err as { code?: string }).code !== 'CONFLICT') throw err;
       process.stderr.write(`site "${opts.site}" exists; adding traffic to it\n`);
     }
-    let lines: string[] = [];
-    let sent = 0;
-    const flush = async () => {
-      if (lines.length === 0) return;
-      const r = await client.importBatch(`${lines.join('\n')}\n`);
-      sent += r.accepted;
-      lines = [];
-      process.stderr.write(`\rsent ${sent} events`);
-    };
-    for (const e of demoEvents({ site: opts.site, host, visitors, days })) {
-      lines.push(JSON.stringify(e));
-      if (lines.length >= 5_000) await flush();
-    }
-    await flush();
+    const events = demoEvents({ site: opts.site, host, visitors, days });
+    const lines = (function* () {
+      for (const e of events) yield JSON.stringify(e);
+    })();
+    const { accepted: sent } = await importLines(lines, client, (p) => process.stderr.write(`\rsent ${p.accepted} events`));
     process.stderr.write('\n');
     process.stdout.write(`${sent} demo events from ${visitors} visitors over ${days} days are in site "${opts.site}"\n`);
   });

@@ -31,6 +31,11 @@ export interface CollectRouteDeps extends IngestDeps {
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const JSON_TYPES = /^(application\/json|text\/plain)\s*(;|$)/i;
 
+/** The answer when the spool is over its budget: nothing of the request was kept, so all of it may be retried. */
+export function sendSpoolFull(res: ServerResponse): void {
+  sendJson(res, 503, { error: 'the collector cannot take more events now; retry later' }, { 'retry-after': '5' });
+}
+
 export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions) {
   let inFlight = 0;
 
@@ -57,7 +62,7 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
     } catch (err) {
       if (!(err instanceof SpoolFullError)) throw err;
       // Nothing of this request was kept: the client may retry all of it.
-      sendJson(res, 503, { error: 'the collector cannot take more events now; retry later' }, { 'retry-after': '5' });
+      sendSpoolFull(res);
     } finally {
       inFlight--;
     }

@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.ts';
 import { SpoolFullError } from '../pipeline/spool.ts';
 import { readBody } from '../http/readBody.ts';
 import { sendJson } from '../http/respond.ts';
+import { sendSpoolFull } from './collectRoute.ts';
 import { ingest, type IngestDeps } from './ingest.ts';
 import { EVENT_LIMITS } from './validateEvent.ts';
 
@@ -48,7 +49,7 @@ export function importRoute(deps: IngestDeps, keys: ApiKeyStore, log: Logger, op
       log.info({ keyId: found.key.id, accepted: result.accepted, refused: result.rejected.length }, 'import');
       sendJson(res, 202, result);
     } catch (err) {
-      if (err instanceof SpoolFullError) return sendJson(res, 503, { error: 'the collector cannot take more events now; retry later' }, { 'retry-after': '5' });
+      if (err instanceof SpoolFullError) return sendSpoolFull(res);
       throw err;
     }
   };

@@ -14,5 +14,17 @@ export interface Reducers {
 }
 
 export function createReducers(secrets: Pick<Secrets, 'pseudonymKeys' | 'currentKeyVersion'>, cache: Cache): Reducers {
-  return { pseudonymiser: createPseudonymiser(secrets, cache), userAgent: createUaParser(), geo: createGeoLookup() };
+  const lookup = createGeoLookup();
+  // The events of one request share its address: look it up once, not once per event of a batch.
+  // NOTE: the last address stays in this closure until the next hit replaces it; it is never written.
+  let lastIp = '';
+  let lastGeo = lookup('');
+  const geo = (ip: string) => {
+    if (ip !== lastIp) {
+      lastGeo = lookup(ip);
+      lastIp = ip;
+    }
+    return lastGeo;
+  };
+  return { pseudonymiser: createPseudonymiser(secrets, cache), userAgent: createUaParser(), geo };
 }

@@ -64,7 +64,8 @@ export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, re
   const { pseudonymiser } = reducers;
   const url = reduceUrl(e.url);
   const cid = e.cid ?? req.cookieId;
-  const day = new Date(e.ts).toISOString().slice(0, 10);
+  const ts = nowSql(new Date(e.ts));
+  const day = ts.slice(0, 10);
   const consent = e.consent === undefined ? site.defaultConsent : toFlags(e.consent);
   const pseudonym = cid === undefined ? undefined : pseudonymiser.pseudonymise(site.id, cid);
   const p = (consent & CONSENT_BITS.statistics) !== 0 ? pseudonym : undefined;
@@ -76,7 +77,7 @@ export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, re
   for (const [k, v] of Object.entries(e.props)) if (!(e.type === 'engagement' && k === 'ms')) props[redact(k)] = redact(v);
   const row: EventRow = {
     site: site.id,
-    ts: nowSql(new Date(e.ts)),
+    ts,
     event_id: e.eid ?? randomUUID(),
     pid: p?.pid ?? '0',
     key_version: p?.keyVersion ?? 0,

@@ -1,6 +1,7 @@
 // Sites in ClickHouse, served from an in-memory snapshot: the collector checks every hit against it.
 import type { EventStore } from '../store/eventStore.ts';
 import { isoOf, nowSql } from '../store/sqlTime.ts';
+import { TableSnapshot } from '../store/tableSnapshot.ts';
 
 export interface Site {
   readonly id: string;
@@ -41,44 +42,27 @@ interface Row {
 }
 
 export function createSiteStore(store: EventStore, options: SiteStoreOptions = {}): SiteStore {
-  const refreshMs = options.refreshMs ?? 5_000;
-  let sites = new Map<string, Site>();
-  let hosts = new Set<string>();
-  let loadedAt = 0;
-  let loading: Promise<void> | undefined;
-
-  const load = (): Promise<void> =>
-    (loading ??= (async () => {
-      try {
-        const rows = await store.query<Row>('SELECT id, name, hostnames, timezone, k_anonymity, retention_days, default_consent, created_at FROM sites FINAL ORDER BY id');
-        sites = new Map(rows.map((r) => [r.id, toSite(r)]));
-        hosts = new Set(rows.flatMap((r) => r.hostnames));
-        loadedAt = Date.now();
-      } finally {
-        loading = undefined;
-      }
-    })());
+  const snapshot = new TableSnapshot(
+    async () => {
+      const rows = await store.query<Row>('SELECT id, name, hostnames, timezone, k_anonymity, retention_days, default_consent, created_at FROM sites FINAL ORDER BY id');
+      return { sites: new Map(rows.map((r) => [r.id, toSite(r)])), hosts: new Set(rows.flatMap((r) => r.hostnames)) };
+    },
+    { sites: new Map<string, Site>(), hosts: new Set<string>() },
+    { refreshMs: options.refreshMs ?? 5_000 },
+  );
 
   return {
     async get(id) {
-      if (Date.now() - loadedAt > refreshMs) await load();
-      let site = sites.get(id);
-      if (site === undefined && Date.now() - loadedAt > 1_000) {
-        await load();
-        site = sites.get(id);
-      }
-      return site;
+      return (await snapshot.fresh()).sites.get(id) ?? (await snapshot.afterMiss()).sites.get(id);
     },
     async isRegisteredHost(host) {
-      if (Date.now() - loadedAt > refreshMs) await load();
-      return hosts.has(host);
+      return (await snapshot.fresh()).hosts.has(host);
     },
     async list() {
-      await load();
-      return [...sites.values()];
+      return [...(await snapshot.reload()).sites.values()];
     },
     async create(input) {
-      await load();
+      const { sites } = await snapshot.reload();
       // NOTE: two admins creating the same id at the same instant on two instances both succeed and
       // the later row wins; ids are chosen by people, so this is accepted rather than locked.
       if (sites.has(input.id)) return undefined;
@@ -95,8 +79,9 @@ export function createSiteStore(store: EventStore, options: SiteStoreOptions = {
       };
       await store.insert('sites', [{ ...row, updated_at: now }]);
       const site = toSite(row);
-      sites.set(site.id, site);
-      for (const h of site.hostnames) hosts.add(h);
+      // Into the copy current now: a re-read may have replaced the one checked above.
+      snapshot.value.sites.set(site.id, site);
+      for (const h of site.hostnames) snapshot.value.hosts.add(h);
       return site;
     },
   };

@@ -5,7 +5,7 @@
 // duration, entry and exit page → the filtered hits folded per (dimensions, visit) → the metrics per
 // dimension group and for the totals (GROUPING SETS) → k-anonymity, order and paging by window.
 // When no visit-level metric or dimension is asked for, the visit steps are left out.
-import { DIMENSION_COLUMNS, METRIC_SQL, timeExpression, type Dimension, type Interval, type Metric } from './statsCatalog.ts';
+import { DIMENSION_COLUMNS, METRIC_SQL, timeExpression, VISITOR_KEY_SQL, type Dimension, type Interval, type Metric } from './statsCatalog.ts';
 import type { RangeBound, StatsRange } from './statsRange.ts';
 
 export const FILTER_OPS = ['EQ', 'NEQ', 'IN', 'NOT_IN', 'CONTAINS', 'PREFIX'] as const;
@@ -156,7 +156,7 @@ per_visit AS (
 
   const sql = `WITH
 base AS (
-  SELECT ${HIT_COLUMNS.join(', ')}, if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash)) AS vkey
+  SELECT ${HIT_COLUMNS.join(', ')}, ${VISITOR_KEY_SQL} AS vkey
   FROM events
   WHERE site = {site:String} AND ts >= ${from} AND ts < ${to} AND is_bot = 0
 ),

@@ -2,12 +2,12 @@
 import { apiError } from '../graphql/errors.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
+import { VISITOR_KEY_SQL } from './statsCatalog.ts';
 import { STATS_QUERY_SETTINGS } from './statsResolvers.ts';
 
 /** "Now" is the last five minutes. */
 export const REALTIME_WINDOW_SECONDS = 300;
 
-const VISITOR = 'if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash))';
 
 export function createRealtimeResolvers(store: EventStore, sites: SiteStore) {
   return {
@@ -16,7 +16,7 @@ export function createRealtimeResolvers(store: EventStore, sites: SiteStore) {
         const site = await sites.get(args.site);
         if (site === undefined) throw apiError('NOT_FOUND', `site "${args.site}" does not exist`);
         const rows = await store.query<{ page: string | null; visitors: string }>(
-          `SELECT path AS page, uniqExact(${VISITOR}) AS visitors
+          `SELECT path AS page, uniqExact(${VISITOR_KEY_SQL}) AS visitors
            FROM events
            WHERE site = {site:String} AND ts >= now64(3) - INTERVAL {window:UInt32} SECOND AND is_bot = 0
            GROUP BY GROUPING SETS ((path), ())

@@ -4,6 +4,9 @@
 export const INTERVALS = ['HOUR', 'DAY', 'WEEK', 'MONTH'] as const;
 export type Interval = (typeof INTERVALS)[number];
 
+/** A visitor: the cookie's pid, or without one the day's cookieless hash (never linked across days). */
+export const VISITOR_KEY_SQL = 'if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash))';
+
 /** StatsRow dimension fields → the hit- or visit-level column they group by. `time` is built per interval. */
 export const DIMENSION_COLUMNS = {
   page: 'path',
