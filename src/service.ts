@@ -17,6 +17,7 @@ import { createHttpServer, type Handler } from './http/httpServer.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { openSpooledTable, type SpooledTable } from './pipeline/spooledTable.ts';
+import { createSegments, type Segments } from './segments/startSegments.ts';
 import { createSiteResolvers } from './sites/siteResolvers.ts';
 import { createSiteStore } from './sites/siteStore.ts';
 import { createRealtimeResolvers } from './stats/realtimeResolvers.ts';
@@ -83,6 +84,8 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   const dependencies: Dependency[] = [];
   let graphql: GraphqlRoute | undefined;
   let collector: Collector | undefined;
+  const segments: Segments | undefined =
+    serves('api') || serves('worker') ? createSegments({ store, cache, sites, keys, secrets, log, metrics }, { tickMs: config.segmentTickMs }) : undefined;
 
   if (serves('collector')) {
     collector = await startCollector({ config, secrets, store, cache, sites, keys, statsCache, log, metrics });
@@ -100,11 +103,14 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       createStatsResolvers(store, sites, statsCache),
       createRealtimeResolvers(store, sites),
       createAuditResolvers(store),
+      segments!.resolvers(),
     ]);
     graphql = await createGraphqlRoute({ schema, keys, audit, log, metrics, production: config.nodeEnv === 'production', maxBodyBytes: config.maxBodyBytes });
     routes.set('POST /graphql', graphql.handle);
     routes.set('GET /graphql', graphql.handle);
+    for (const [k, h] of segments!.routes(audit)) routes.set(k, h);
   }
+  if (serves('worker')) segments!.startWorker();
 
   let stopping = false;
   routes.set('GET /healthz', healthRoute());
@@ -138,6 +144,8 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       await closed;
       clearTimeout(timer);
       log.debug('http closed; flushing buffers');
+      // Before the spools close: the fast path's audit tally flushes into the audit spool.
+      await segments?.close();
       await Promise.all([...spooled.map((t) => t.deliverer.close()), collector?.close()]);
       log.debug('buffers flushed; stopping GraphQL');
       await graphql?.stop();

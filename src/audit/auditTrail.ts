@@ -14,6 +14,8 @@ export interface AuditRow {
   code: string;
   rows: number;
   duration_ms: number;
+  /** The third party data went to, and under what, when the operation transferred any; else empty. */
+  transfer: string;
 }
 
 export class AuditTrail {
@@ -21,11 +23,17 @@ export class AuditTrail {
   private readonly fields = new Set<string>();
   private readonly sites = new Set<string>();
   private denied: string | undefined;
+  private readonly transfers: string[] = [];
 
   touch(field: string, sites: readonly string[], deniedCode: string | undefined): void {
     this.fields.add(field);
     for (const s of sites) this.sites.add(s);
     this.denied ??= deniedCode;
+  }
+
+  /** Records a transfer to a third party (policy 3.3): who received what, logged with the operation. */
+  transfer(description: string): void {
+    this.transfers.push(description);
   }
 
   /** The row for this operation; `errorCode` is the first error's code when the operation failed otherwise. */
@@ -42,6 +50,7 @@ export class AuditTrail {
       code: this.denied ?? errorCode ?? '',
       rows,
       duration_ms: Date.now() - this.startedAt,
+      transfer: this.transfers.join('; '),
     };
   }
 }

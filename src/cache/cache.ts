@@ -9,6 +9,8 @@ export interface Cache {
   /** Deletes the key only if it still holds `value` (a lock's owner token). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
   del(...keys: string[]): Promise<number>;
+  /** Adds one to a counter (created at 0) and returns the new value: fencing tokens. */
+  incr(key: string): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,10 +8,12 @@ export interface MemoryCacheOptions {
 
 export function createMemoryCache(options: MemoryCacheOptions = {}): Cache {
   const lru = new LRUCache<string, string>({ max: options.maxEntries ?? 100_000, ttlAutopurge: false });
+  const counters = new Map<string, number>();
   return {
     kind: 'memory',
     async get(key) {
-      return lru.get(key) ?? null;
+      const counter = counters.get(key);
+      return counter !== undefined ? String(counter) : (lru.get(key) ?? null);
     },
     async set(key, value, ttlMs) {
       lru.set(key, value, { ttl: ttlMs });
@@ -28,6 +30,12 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): Cache {
     async del(...keys) {
       let n = 0;
       for (const k of keys) if (lru.delete(k)) n++;
+      return n;
+    },
+    async incr(key) {
+      // NOTE: counters live outside the LRU: an evicted fence going back would admit a stale writer.
+      const n = (counters.get(key) ?? 0) + 1;
+      counters.set(key, n);
       return n;
     },
     async ping() {},

@@ -8,11 +8,23 @@ export interface RedisCacheOptions {
   keyPrefix?: string;
 }
 
+/** The Redis cache also lends its connection to the segment index (scripts, sets). */
+export interface RedisCache extends Cache {
+  readonly kind: 'redis';
+  readonly redis: Redis;
+  readonly keyPrefix: string;
+  /** Resolves once the first connection attempt has ended. */
+  readonly ready: Promise<void>;
+}
+
+export const isRedisCache = (c: Cache): c is RedisCache => c.kind === 'redis' && 'redis' in c;
+
 /** Redis through ioredis with auto-pipelining: concurrent commands share round trips. */
-export function createRedisCache(url: string, options: RedisCacheOptions = {}): Cache {
+export function createRedisCache(url: string, options: RedisCacheOptions = {}): RedisCache {
+  const keyPrefix = options.keyPrefix ?? 'calypso:';
   const redis = new Redis(url, {
     enableAutoPipelining: true,
-    keyPrefix: options.keyPrefix ?? 'calypso:',
+    keyPrefix,
     lazyConnect: true,
     maxRetriesPerRequest: 2,
     // Fail fast while disconnected instead of queueing requests without bound.
@@ -27,6 +39,9 @@ export function createRedisCache(url: string, options: RedisCacheOptions = {}): 
   redis.defineCommand('calypsoDeleteIfEquals', { numberOfKeys: 1, lua: DELETE_IF_EQUALS });
   return {
     kind: 'redis',
+    redis,
+    keyPrefix,
+    ready,
     async get(key) {
       await ready;
       return redis.get(key);
@@ -46,6 +61,10 @@ export function createRedisCache(url: string, options: RedisCacheOptions = {}): 
     async del(...keys) {
       await ready;
       return keys.length === 0 ? 0 : redis.del(...keys);
+    },
+    async incr(key) {
+      await ready;
+      return redis.incr(key);
     },
     async ping() {
       await ready;

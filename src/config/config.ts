@@ -36,6 +36,8 @@ export interface Config {
   readonly spoolMaxBytes: number;
   readonly maxBodyBytes: number;
   readonly shutdownTimeoutMs: number;
+  /** How often a worker looks for segments due a refresh. */
+  readonly segmentTickMs: number;
 }
 
 /** Thrown for a bad environment; its message is the one line printed before exiting. */
@@ -113,6 +115,7 @@ const schema = z.object({
   CALYPSO_RATE_LIMIT_PER_IP: int(1, 1_000_000, 200),
   CALYPSO_MAX_BODY_BYTES: int(1024, 16 * 1024 * 1024, 1024 * 1024),
   CALYPSO_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
+  CALYPSO_SEGMENT_TICK_MS: int(100, 3_600_000, 5_000),
 });
 
 /** Parses an environment (process.env by default) into a frozen Config, or throws one-line ConfigError. */
@@ -161,6 +164,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     rateLimitPerIp: e.CALYPSO_RATE_LIMIT_PER_IP,
     maxBodyBytes: e.CALYPSO_MAX_BODY_BYTES,
     shutdownTimeoutMs: e.CALYPSO_SHUTDOWN_TIMEOUT_MS,
+    segmentTickMs: e.CALYPSO_SEGMENT_TICK_MS,
   });
 }
 

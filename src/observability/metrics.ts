@@ -16,6 +16,9 @@ export interface Metrics {
   readonly clickhouseErrors: Counter<'retryable'>;
   readonly graphqlOperations: Counter<'outcome' | 'purpose'>;
   readonly statsCache: Counter<'result'>;
+  readonly segmentLookups: Counter<'source'>;
+  readonly segmentRefreshes: Counter<'outcome'>;
+  readonly segmentRefreshSeconds: Histogram;
 }
 
 export function createMetrics(): Metrics {
@@ -46,6 +49,19 @@ export function createMetrics(): Metrics {
     }),
     clickhouseErrors: new Counter({ name: 'calypso_clickhouse_errors_total', help: 'Failed ClickHouse writes, by retryability', labelNames: ['retryable'], registers: [registry] }),
     statsCache: new Counter({ name: 'calypso_stats_cache_requests_total', help: 'Statistics answers from the cache (hit) or ClickHouse (miss)', labelNames: ['result'], registers: [registry] }),
+    segmentLookups: new Counter({
+      name: 'calypso_segment_lookups_total',
+      help: 'Segment look-ups by source: index (Redis or memory) or clickhouse (degraded, index unavailable)',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    segmentRefreshes: new Counter({ name: 'calypso_segment_refreshes_total', help: 'Segment refreshes by outcome', labelNames: ['outcome'], registers: [registry] }),
+    segmentRefreshSeconds: new Histogram({
+      name: 'calypso_segment_refresh_duration_seconds',
+      help: 'Time to materialise one segment version and switch to it',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
     graphqlOperations: new Counter({ name: 'calypso_graphql_operations_total', help: 'GraphQL operations by outcome and purpose', labelNames: ['outcome', 'purpose'], registers: [registry] }),
   };
 }

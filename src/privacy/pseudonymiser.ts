@@ -18,6 +18,11 @@ export interface Pseudonymiser {
    * so the same browser cannot be linked across days. Never used as a pid.
    */
   dailyVisitorHash(site: string, day: string, traits: string): Promise<string>;
+  /**
+   * A pid as one recipient of a transfer sees it (16 hex digits): keyed, and scoped to the recipient,
+   * so two recipients' files cannot be joined and neither can be linked back to the pid without the key.
+   */
+  forRecipient(recipient: string, pid: string): string;
 }
 
 const SALT_TTL_MS = 4 * 86_400_000;
@@ -51,6 +56,9 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
   return {
     pseudonymise(site, cookieId) {
       return { pid: first64(hmac(site, '\0', cookieId)), keyVersion: version };
+    },
+    forRecipient(recipient, pid) {
+      return hmac('transfer\0', recipient, '\0', pid).subarray(0, 8).toString('hex');
     },
     async dailyVisitorHash(site, day, traits) {
       return first64((await salted(day))(site, '\0', traits));

@@ -13,8 +13,10 @@ export interface EventStore {
   readonly mode: 'embedded' | 'server';
   /** Runs a parameterised SELECT and returns its rows. Values only through `params`. */
   query<T>(sql: string, params?: Record<string, unknown>, settings?: ClickHouseSettings): Promise<T[]>;
-  /** Runs a statement with no result (DDL, ALTER, DELETE). */
-  command(sql: string, params?: Record<string, unknown>): Promise<void>;
+  /** Runs a statement with no result (DDL, ALTER, DELETE, INSERT … SELECT). */
+  command(sql: string, params?: Record<string, unknown>, settings?: ClickHouseSettings): Promise<void>;
+  /** Runs a parameterised SELECT of one column and returns its values as text, one per row (large results). */
+  queryColumn(sql: string, params?: Record<string, unknown>): Promise<string[]>;
   /** Inserts rows as JSONEachRow; `dedupToken` makes a retried batch a no-op. */
   insert(table: string, rows: readonly object[], dedupToken?: string): Promise<void>;
   /** Inserts rows already encoded as JSONEachRow text (the spool's format). `table` must be a fixed name. */
@@ -81,8 +83,16 @@ function makeStore(client: ClickHouseClient, mode: EventStore['mode']): EventSto
         return rs.json<T>();
       }, 'query');
     },
-    async command(sql, params) {
-      await wrap(() => client.command({ query: sql, query_params: params }), 'command');
+    async command(sql, params, settings) {
+      const all: ClickHouseSettings = { ...QUERY_DEFAULTS, insert_deduplication_token: '', ...settings };
+      await wrap(() => client.command({ query: sql, query_params: params, clickhouse_settings: all }), 'command');
+    },
+    async queryColumn(sql, params) {
+      return wrap(async () => {
+        const rs = await client.query({ query: sql, query_params: params, format: 'TabSeparated', clickhouse_settings: QUERY_DEFAULTS });
+        const text = await rs.text();
+        return text === '' ? [] : text.slice(0, text.endsWith('\n') ? -1 : undefined).split('\n');
+      }, 'query');
     },
     async insert(table, rows, dedupToken) {
       if (rows.length === 0) return;

@@ -1,0 +1,74 @@
+// The segment index in Redis: `seg:{site}:live` maps segment → live version, `seg:{site}:m:<segment>:<version>`
+// holds that version's pids. A look-up is one script: consent mirror + live map + membership, atomically,
+// so it never sees half a segment. Keys of one site share a hash tag, ready for Redis Cluster.
+import type { RedisCache } from '../cache/redisCache.ts';
+import { consentCacheKey } from '../consent/consentStore.ts';
+import { FENCE_KEY, FencedError, type IndexLookup, type SegmentIndex } from './segmentIndex.ts';
+
+const LOOKUP = `
+local out = { redis.call('GET', KEYS[2]) or '' }
+local live = redis.call('HGETALL', KEYS[1])
+for i = 1, #live, 2 do
+  if redis.call('SISMEMBER', ARGV[2] .. live[i] .. ':' .. live[i + 1], ARGV[1]) == 1 then out[#out + 1] = live[i] end
+end
+return out`;
+
+// NOTE: the fence check and the switch are one script, so no newer refresher can slip in between.
+const ACTIVATE = `
+if tonumber(redis.call('GET', KEYS[2]) or '0') > tonumber(ARGV[3]) then return redis.error_reply('FENCED stale fencing token') end
+local previous = redis.call('HGET', KEYS[1], ARGV[1]) or '0'
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return previous`;
+
+type Scripted = RedisCache['redis'] & {
+  calypsoSegmentLookup(live: string, consent: string, pid: string, setPrefix: string): Promise<string[]>;
+  calypsoSegmentActivate(live: string, fence: string, segment: string, version: string, token: string): Promise<string>;
+};
+
+/** Members are added in chunks so one command never carries a million arguments. */
+const CHUNK = 10_000;
+
+export function createRedisSegmentIndex(cache: RedisCache): SegmentIndex {
+  const redis = cache.redis as Scripted;
+  redis.defineCommand('calypsoSegmentLookup', { numberOfKeys: 2, lua: LOOKUP });
+  redis.defineCommand('calypsoSegmentActivate', { numberOfKeys: 2, lua: ACTIVATE });
+  const liveKey = (site: string) => `seg:{${site}}:live`;
+  const memberKey = (site: string, segment: string, version: string) => `seg:{${site}}:m:${segment}:${version}`;
+  // Keys built inside the script are not prefixed by ioredis; the script gets the full prefix.
+  const setPrefix = (site: string) => `${cache.keyPrefix}seg:{${site}}:m:`;
+
+  return {
+    async add(site, segment, version, pids) {
+      await cache.ready;
+      const key = memberKey(site, segment, version);
+      for (let i = 0; i < pids.length; i += CHUNK) await redis.sadd(key, ...pids.slice(i, i + CHUNK));
+    },
+    async activate(site, segment, version, fence) {
+      await cache.ready;
+      try {
+        return await redis.calypsoSegmentActivate(liveKey(site), FENCE_KEY, segment, version, String(fence));
+      } catch (err) {
+        if (err instanceof Error && err.message.includes('FENCED')) throw new FencedError(`fencing token ${fence} is stale`);
+        throw err;
+      }
+    },
+    async deactivate(site, segment) {
+      await cache.ready;
+      const version = await redis.hget(liveKey(site), segment);
+      await redis.hdel(liveKey(site), segment);
+      if (version !== null) await redis.unlink(memberKey(site, segment, version));
+    },
+    async drop(site, segment, version) {
+      await cache.ready;
+      if ((await redis.hget(liveKey(site), segment)) !== version) await redis.unlink(memberKey(site, segment, version));
+    },
+    async liveVersions(site) {
+      await cache.ready;
+      return new Map(Object.entries(await redis.hgetall(liveKey(site))));
+    },
+    async lookup(site, pid): Promise<IndexLookup> {
+      const [consent, ...segments] = await redis.calypsoSegmentLookup(liveKey(site), consentCacheKey(site, pid), pid, setPrefix(site));
+      return { consent: consent === '' || consent === undefined ? undefined : Number(consent), segments };
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// Segment look-ups by raw cookie id, for the ad server and personalisation. The cookie id is
+// pseudonymised here exactly as the collector does and goes no further. Current consent is checked on
+// every look-up, so a revocation takes effect at once, not at the next refresh.
+import type { Cache } from '../cache/cache.ts';
+import { CONSENT_BITS } from '../consent/consentFlags.ts';
+import { consentCacheKey } from '../consent/consentStore.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
+import type { Site } from '../sites/siteStore.ts';
+import type { EventStore } from '../store/eventStore.ts';
+import type { SegmentIndex } from './segmentIndex.ts';
+
+export interface CookieSegments {
+  /** Consent flags in force (consentFlags.ts). */
+  readonly consent: number;
+  /** Live segments holding the cookie, before any consent filter. */
+  readonly segments: readonly string[];
+}
+
+export interface LookupResult {
+  readonly cookies: CookieSegments[];
+  /** True when the index was unavailable and ClickHouse answered. */
+  readonly degraded: boolean;
+}
+
+export interface SegmentLookup {
+  /** One entry per cookie id, in order. */
+  lookup(site: Site, cookieIds: readonly string[]): Promise<LookupResult>;
+}
+
+export interface SegmentLookupDeps {
+  index: SegmentIndex;
+  cache: Cache;
+  store: EventStore;
+  pseudonymiser: Pseudonymiser;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** The segments a purpose may see: advertising needs the advertising flag, personalisation its own. */
+export function segmentsFor(purpose: 'advertising' | 'personalization', c: CookieSegments): readonly string[] {
+  return (c.consent & CONSENT_BITS[purpose]) !== 0 ? c.segments : [];
+}
+
+const CONSENT_TTL_MS = 400 * 86_400_000;
+
+export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
+  const { index, cache, store, pseudonymiser, log, metrics } = deps;
+  const indexSource = metrics.segmentLookups.labels('index');
+  const storeSource = metrics.segmentLookups.labels('clickhouse');
+
+  /** Consent from ClickHouse for pids the mirror does not hold; the site's default when none was given. */
+  const storedConsent = async (site: Site, pids: readonly string[]): Promise<Map<string, number>> => {
+    const rows = await store.query<{ pid: string; flags: number }>(
+      'SELECT pid, argMax(flags, updated_at) AS flags FROM consents WHERE site = {site:String} AND pid IN {pids:Array(UInt64)} GROUP BY pid',
+      { site: site.id, pids: pids.map(BigInt) },
+    );
+    const found = new Map(rows.map((r) => [String(r.pid), Number(r.flags)]));
+    return new Map(pids.map((p) => [p, found.get(p) ?? site.defaultConsent]));
+  };
+
+  const fromIndex = async (site: Site, pids: readonly string[]): Promise<CookieSegments[]> => {
+    const hits = await Promise.all(pids.map((pid) => index.lookup(site.id, pid)));
+    const unknown = pids.filter((_, i) => hits[i]!.consent === undefined);
+    const loaded = unknown.length === 0 ? new Map<string, number>() : await storedConsent(site, unknown);
+    // NOTE: set only if absent, so a consent change that lands meanwhile is never overwritten by this read.
+    for (const [pid, flags] of loaded) void cache.setIfAbsent(consentCacheKey(site.id, pid), String(flags), CONSENT_TTL_MS).catch(() => {});
+    indexSource.inc(pids.length);
+    return hits.map((h, i) => ({ consent: h.consent ?? loaded.get(pids[i]!)!, segments: h.segments }));
+  };
+
+  const fromStore = async (site: Site, pids: readonly string[]): Promise<CookieSegments[]> => {
+    const [rows, consent] = await Promise.all([
+      store.query<{ pid: string; segment_id: string }>(
+        `SELECT pid, segment_id FROM segment_members WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}
+           AND (segment_id, version) IN (SELECT id, live_version FROM segment_state FINAL WHERE site = {site:String} AND live_version != 0)
+         ORDER BY segment_id`,
+        { site: site.id, pids: pids.map(BigInt) },
+      ),
+      storedConsent(site, pids),
+    ]);
+    const bySid = new Map<string, string[]>();
+    for (const r of rows) bySid.set(String(r.pid), [...(bySid.get(String(r.pid)) ?? []), r.segment_id]);
+    storeSource.inc(pids.length);
+    return pids.map((p) => ({ consent: consent.get(p)!, segments: bySid.get(p) ?? [] }));
+  };
+
+  return {
+    async lookup(site, cookieIds) {
+      const pids = cookieIds.map((c) => pseudonymiser.pseudonymise(site.id, c).pid);
+      try {
+        return { cookies: await fromIndex(site, pids), degraded: false };
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err), site: site.id }, 'segment index unavailable; answering from ClickHouse');
+        return { cookies: await fromStore(site, pids), degraded: true };
+      }
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// Materialises segments: members computed in ClickHouse (only pids whose current consent allows
+// advertising), written to segment_members under a new version, indexed, then switched to in one step.
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { SiteStore } from '../sites/siteStore.ts';
+import type { EventStore } from '../store/eventStore.ts';
+import { compileSegmentRule } from './compileSegmentRule.ts';
+import type { SegmentIndex } from './segmentIndex.ts';
+import type { RefreshLock } from './segmentRefreshLock.ts';
+import type { SegmentDefinition, SegmentState, SegmentStore } from './segmentStore.ts';
+
+export interface MaterialiserDeps {
+  store: EventStore;
+  segments: SegmentStore;
+  index: SegmentIndex;
+  sites: SiteStore;
+  lock: RefreshLock;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export interface Materialiser {
+  /** Refreshes one segment now, waiting up to `waitMs` for the lock; resolves once the new version is live. */
+  refresh(id: string, waitMs?: number): Promise<SegmentState>;
+  /** One scheduler pass, if this instance gets the lock: refresh what is due, repair the index. */
+  tick(now?: Date): Promise<{ refreshed: number; repaired: number } | undefined>;
+}
+
+export class SegmentNotFoundError extends Error {
+  override name = 'SegmentNotFoundError';
+}
+export class RefreshBusyError extends Error {
+  override name = 'RefreshBusyError';
+}
+
+/** Pids whose newest consent row allows advertising (bit 4). */
+const ADVERTISING_CONSENTED = `SELECT pid FROM consents WHERE site = {site:String} GROUP BY pid HAVING bitAnd(argMax(flags, updated_at), 4) != 0`;
+const FAILED_RETRY_MS = 60_000;
+
+export function createMaterialiser(deps: MaterialiserDeps): Materialiser {
+  const { store, segments, index, sites, lock, log, metrics } = deps;
+
+  const membersOf = (site: string, id: string, version: string) =>
+    store.queryColumn('SELECT pid FROM segment_members WHERE site = {site:String} AND segment_id = {id:String} AND version = {version:UInt64}', { site, id, version });
+
+  /** Builds and switches to a new version. Runs under the lock with its fencing token. */
+  const materialise = async (def: SegmentDefinition, previous: SegmentState | undefined, fence: number): Promise<SegmentState> => {
+    const started = performance.now();
+    const site = await sites.get(def.site);
+    if (site === undefined) throw new SegmentNotFoundError(`site "${def.site}" of segment ${def.id} is gone`);
+    const now = new Date();
+    // Versions are milliseconds, kept increasing even if two refreshes share a millisecond or clocks step back.
+    const version = String(BigInt(Math.max(now.getTime(), Number(previous?.liveVersion ?? 0) + 1)));
+    const compiled = compileSegmentRule(def.rule, site.id, now);
+    const params = { ...compiled.params, seg_id: def.id, seg_version: version };
+    try {
+      await store.command(
+        `INSERT INTO segment_members (site, segment_id, version, pid, created_at)
+         SELECT {site:String}, {seg_id:String}, {seg_version:UInt64}, pid, now() FROM (${compiled.sql})
+         WHERE pid IN (${ADVERTISING_CONSENTED})`,
+        params,
+      );
+      const pids = await membersOf(site.id, def.id, version);
+      await index.add(site.id, def.id, version, pids);
+      const replaced = await index.activate(site.id, def.id, version, fence);
+      const state = { id: def.id, site: site.id, liveVersion: version, size: pids.length, definitionVersion: def.version, refreshedAt: now.toISOString(), error: '' };
+      await segments.writeState(state, fence);
+      // The old version is unreachable now; free it (the table TTL catches what a crash leaves).
+      if (replaced !== '0') await index.drop(site.id, def.id, replaced);
+      await store.command('DELETE FROM segment_members WHERE site = {site:String} AND segment_id = {id:String} AND version < {version:UInt64}', { site: site.id, id: def.id, version });
+      metrics.segmentRefreshes.inc({ outcome: 'ok' });
+      metrics.segmentRefreshSeconds.observe((performance.now() - started) / 1000);
+      log.info({ segment: def.id, site: site.id, version, size: pids.length, ms: Math.round(performance.now() - started) }, 'segment refreshed');
+      return { ...state, updatedAt: new Date().toISOString() };
+    } catch (err) {
+      metrics.segmentRefreshes.inc({ outcome: 'failed' });
+      // The previous version stays live; the half-built one is removed.
+      await index.drop(site.id, def.id, version).catch(() => {});
+      await store.command('DELETE FROM segment_members WHERE site = {site:String} AND segment_id = {id:String} AND version = {version:UInt64}', { site: site.id, id: def.id, version }).catch(() => {});
+      const message = err instanceof Error ? err.message : String(err);
+      log.warn({ segment: def.id, err: message }, 'segment refresh failed; the previous version stays live');
+      const failed = {
+        id: def.id,
+        site: site.id,
+        liveVersion: previous?.liveVersion ?? '0',
+        size: previous?.size ?? 0,
+        definitionVersion: previous?.definitionVersion ?? 0,
+        refreshedAt: previous?.refreshedAt ?? null,
+        error: message.slice(0, 500),
+      };
+      await segments.writeState(failed, fence).catch(() => {});
+      throw err;
+    }
+  };
+
+  return {
+    async refresh(id, waitMs = 30_000) {
+      const held = await lock.run(async (fence) => {
+        const def = await segments.get(id);
+        if (def === undefined) throw new SegmentNotFoundError(`segment ${id} does not exist`);
+        return materialise(def, (await segments.states(def.site)).get(id), fence);
+      }, waitMs);
+      if (held === undefined) throw new RefreshBusyError(`another refresh held the lock for more than ${waitMs} ms; retry`);
+      return held.value;
+    },
+
+    async tick(now = new Date()) {
+      const held = await lock.run(async (fence) => {
+        const [defs, states] = await Promise.all([segments.list(), segments.states()]);
+        let refreshed = 0;
+        let repaired = 0;
+        const bySite = new Map<string, SegmentDefinition[]>();
+        for (const d of defs) bySite.set(d.site, [...(bySite.get(d.site) ?? []), d]);
+        for (const [site, siteDefs] of bySite) {
+          const live = await index.liveVersions(site);
+          for (const def of siteDefs) {
+            const state = states.get(def.id);
+            const age = state === undefined || state.refreshedAt === null ? Infinity : now.getTime() - Date.parse(state.refreshedAt);
+            const failedRecently = state !== undefined && state.error !== '' && now.getTime() - Date.parse(state.updatedAt) < FAILED_RETRY_MS;
+            const due = state === undefined || state.definitionVersion !== def.version || age >= def.refreshEveryMinutes * 60_000;
+            if (due && !failedRecently) {
+              await materialise(def, state, fence).then(() => refreshed++, () => {});
+            } else if (state !== undefined && state.liveVersion !== '0' && live.get(def.id) !== state.liveVersion) {
+              // The index lost the live version (Redis restarted, or a fresh process): reload it from ClickHouse.
+              await index.add(site, def.id, state.liveVersion, await membersOf(site, def.id, state.liveVersion));
+              await index.activate(site, def.id, state.liveVersion, fence);
+              repaired++;
+            }
+          }
+        }
+        // Segments deleted since they were indexed leave the look-ups.
+        for (const s of states.values()) {
+          if (defs.some((d) => d.id === s.id)) continue;
+          if ((await index.liveVersions(s.site)).has(s.id)) await index.deactivate(s.site, s.id);
+        }
+        return { refreshed, repaired };
+      }, 0);
+      return held?.value;
+    },
+  };
+}

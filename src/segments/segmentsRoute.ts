@@ -1,0 +1,107 @@
+// The look-up fast path for ad servers: GET /v1/segments?site=…&cookie=… and POST /v1/segments
+// {"site", "cookies": [...]}, with the same key, purpose (ADVERTISING), checks and answers as the
+// GraphQL look-ups, without the GraphQL machinery. Audited through a per-second tally.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiKeyStore } from '../access/apiKeyStore.ts';
+import { checkAccess, type Denial } from '../access/checkAccess.ts';
+import { resolveAccess } from '../access/requestAccess.ts';
+import type { AuditTally } from '../audit/auditTally.ts';
+import { readJson } from '../http/readBody.ts';
+import { sendJson } from '../http/respond.ts';
+import type { SiteStore } from '../sites/siteStore.ts';
+import { segmentsFor, type SegmentLookup } from './segmentLookup.ts';
+import { MAX_BATCH_COOKIES } from './segmentResolvers.ts';
+
+const ADVERTISING = new Set(['ADVERTISING'] as const);
+const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, KEY_REVOKED: 401, PURPOSE_REQUIRED: 403, PURPOSE_NOT_ALLOWED: 403, FORBIDDEN: 403 };
+const MAX_COOKIE_LENGTH = 128;
+
+export interface SegmentsRouteDeps {
+  keys: ApiKeyStore;
+  sites: SiteStore;
+  lookup: SegmentLookup;
+  tally: AuditTally;
+}
+
+class RequestError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function createSegmentsRoute(deps: SegmentsRouteDeps) {
+  const { keys, sites, lookup, tally } = deps;
+
+  const answer = async (req: IncomingMessage, res: ServerResponse, route: string, parse: () => Promise<{ site: string; cookies: string[]; batch: boolean }>) => {
+    const started = performance.now();
+    const access = await resolveAccess(req.headers.authorization, header(req, 'x-calypso-purpose'), undefined, keys);
+    const keyId = access.auth.kind === 'ok' || access.auth.kind === 'revoked' ? access.auth.key.id : '';
+    let site = '';
+    try {
+      // Who and why first, then the input: an unauthenticated caller learns nothing from a 400.
+      deny(checkAccess(access, route, ADVERTISING, []));
+      const input = await parse();
+      site = input.site;
+      deny(checkAccess(access, route, ADVERTISING, [site]));
+      const found = await sites.get(site);
+      if (found === undefined) throw new RequestError(404, 'NOT_FOUND', `site "${site.slice(0, 64)}" does not exist`);
+      const result = await lookup.lookup(found, input.cookies);
+      const headers: Record<string, string> = result.degraded ? { 'x-calypso-degraded': 'segment-index' } : {};
+      const body = input.batch
+        ? { results: result.cookies.map((c, i) => ({ cookie: input.cookies[i], segments: segmentsFor('advertising', c) })) }
+        : { segments: segmentsFor('advertising', result.cookies[0]!) };
+      sendJson(res, 200, body, headers);
+      tally.count({ keyId, purpose: access.purposeText ?? '', route, site, outcome: 'allowed', code: '', rows: input.cookies.length, durationMs: performance.now() - started });
+    } catch (err) {
+      if (!(err instanceof RequestError)) throw err;
+      sendJson(res, err.status, { error: err.message, code: err.code });
+      const denied = err.status === 401 || err.status === 403;
+      tally.count({ keyId, purpose: access.purposeText ?? '', route, site, outcome: denied ? 'denied' : 'error', code: err.code, rows: 0, durationMs: performance.now() - started });
+    }
+  };
+
+  return {
+    get: (req: IncomingMessage, res: ServerResponse) =>
+      answer(req, res, 'GET /v1/segments', async () => {
+        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        return { site: required(q.get('site'), 'site'), cookies: [cookie(q.get('cookie'), 'cookie')], batch: false };
+      }),
+    post: (req: IncomingMessage, res: ServerResponse) =>
+      answer(req, res, 'POST /v1/segments', async () => {
+        let body: unknown;
+        try {
+          body = await readJson(req, 1024 * 1024);
+        } catch (err) {
+          throw new RequestError(400, 'BAD_USER_INPUT', err instanceof Error ? err.message : 'body must be JSON');
+        }
+        const o = (body ?? {}) as { site?: unknown; cookies?: unknown };
+        if (!Array.isArray(o.cookies) || o.cookies.length === 0 || o.cookies.length > MAX_BATCH_COOKIES) {
+          throw new RequestError(400, 'BAD_USER_INPUT', `cookies must be a list of 1 to ${MAX_BATCH_COOKIES} cookie ids`);
+        }
+        return { site: required(o.site, 'site'), cookies: o.cookies.map((c, i) => cookie(c, `cookies[${i}]`)), batch: true };
+      }),
+  };
+}
+
+function deny(denial: Denial | undefined): void {
+  if (denial !== undefined) throw new RequestError(STATUS[denial.code] ?? 403, denial.code, denial.message);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function required(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v === '') throw new RequestError(400, 'BAD_USER_INPUT', `${field} is required`);
+  return v;
+}
+
+function cookie(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v === '' || v.length > MAX_COOKIE_LENGTH) throw new RequestError(400, 'BAD_USER_INPUT', `${field} must be a cookie id of 1 to ${MAX_COOKIE_LENGTH} characters`);
+  return v;
+}

@@ -1,0 +1,93 @@
+// Assembles segments for a role: definitions, the index (Redis or memory), the refresh lock, the
+// materialiser and its schedule (worker), the look-ups, the GraphQL resolvers and the fast path (api).
+import type { ApiKeyStore } from '../access/apiKeyStore.ts';
+import { createAuditTally } from '../audit/auditTally.ts';
+import type { AuditSink } from '../audit/auditTrail.ts';
+import type { Cache } from '../cache/cache.ts';
+import { isRedisCache } from '../cache/redisCache.ts';
+import type { Secrets } from '../config/secrets.ts';
+import type { Handler } from '../http/httpServer.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { createPseudonymiser } from '../privacy/pseudonymiser.ts';
+import type { SiteStore } from '../sites/siteStore.ts';
+import type { EventStore } from '../store/eventStore.ts';
+import { createMemorySegmentIndex, type SegmentIndex } from './segmentIndex.ts';
+import { createSegmentLookup } from './segmentLookup.ts';
+import { createMaterialiser, type Materialiser } from './segmentMaterialiser.ts';
+import { createSegmentReads } from './segmentReads.ts';
+import { createRefreshLock } from './segmentRefreshLock.ts';
+import { createSegmentResolvers } from './segmentResolvers.ts';
+import { createSegmentsRoute } from './segmentsRoute.ts';
+import { createSegmentStore } from './segmentStore.ts';
+import { createRedisSegmentIndex } from './redisSegmentIndex.ts';
+
+export interface SegmentsDeps {
+  store: EventStore;
+  cache: Cache;
+  sites: SiteStore;
+  keys: ApiKeyStore;
+  secrets: Secrets;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export interface SegmentsOptions {
+  /** How often the worker looks for due segments. Default 5 000 ms. */
+  tickMs?: number;
+}
+
+export interface Segments {
+  readonly index: SegmentIndex;
+  readonly materialiser: Materialiser;
+  resolvers(): ReturnType<typeof createSegmentResolvers>;
+  /** The fast-path routes, audited through `audit`. */
+  routes(audit: AuditSink): ReadonlyMap<string, Handler>;
+  /** Runs the refresh schedule in this process (worker role). */
+  startWorker(): void;
+  close(): Promise<void>;
+}
+
+export function createSegments(deps: SegmentsDeps, options: SegmentsOptions = {}): Segments {
+  const { store, cache, sites, keys, secrets, log, metrics } = deps;
+  const segments = createSegmentStore(store);
+  const index = isRedisCache(cache) ? createRedisSegmentIndex(cache) : createMemorySegmentIndex(cache);
+  const pseudonymiser = createPseudonymiser(secrets, cache);
+  const materialiser = createMaterialiser({ store, segments, index, sites, lock: createRefreshLock(cache), log, metrics });
+  const lookup = createSegmentLookup({ index, cache, store, pseudonymiser, log, metrics });
+  const reads = createSegmentReads(store, segments, index, cache, pseudonymiser);
+  const tallies: Array<{ close(): void }> = [];
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+
+  return {
+    index,
+    materialiser,
+    resolvers: () => createSegmentResolvers({ segments, sites, materialiser, lookup, reads }),
+    routes(audit) {
+      const tally = createAuditTally(audit);
+      tallies.push(tally);
+      const route = createSegmentsRoute({ keys, sites, lookup, tally });
+      return new Map<string, Handler>([
+        ['GET /v1/segments', route.get],
+        ['POST /v1/segments', route.post],
+      ]);
+    },
+    startWorker() {
+      const tick = () => {
+        running ??= materialiser
+          .tick()
+          .catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'segment schedule pass failed; retrying'))
+          .finally(() => (running = undefined));
+      };
+      timer = setInterval(tick, options.tickMs ?? 5_000);
+      timer.unref();
+      tick();
+    },
+    async close() {
+      clearInterval(timer);
+      await running;
+      for (const t of tallies) t.close();
+    },
+  };
+}
