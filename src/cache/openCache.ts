@@ -4,5 +4,5 @@ import { createMemoryCache } from './memoryCache.ts';
 import { createRedisCache } from './redisCache.ts';
 
 export function openCache(config: Config): Cache {
-  return config.redisUrl === undefined ? createMemoryCache() : createRedisCache(config.redisUrl);
+  return config.redisUrl === undefined ? createMemoryCache() : createRedisCache(config.redisUrl, { keyPrefix: config.redisKeyPrefix });
 }

@@ -25,6 +25,8 @@ export interface Config {
     readonly requestTimeoutMs: number;
   };
   readonly redisUrl: string | undefined;
+  /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
+  readonly redisKeyPrefix: string;
   readonly flushIntervalMs: number;
   /** Oldest `ts` a hit may carry. */
   readonly maxEventAgeMs: number;
@@ -99,6 +101,7 @@ const schema = z.object({
     .optional(),
   CLICKHOUSE_REQUEST_TIMEOUT_MS: int(100, 600_000, 30_000),
   REDIS_URL: url(['redis:', 'rediss:']),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - (at most 64), such as "calypso:"').optional(),
   CALYPSO_FLUSH_INTERVAL_MS: int(10, 60_000, 1_000),
   CALYPSO_SPOOL_MAX_BYTES: int(1024 * 1024, 1024 ** 4, 1024 ** 3),
   CALYPSO_MAX_EVENT_AGE: z
@@ -157,6 +160,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
     },
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'calypso:',
     flushIntervalMs: e.CALYPSO_FLUSH_INTERVAL_MS,
     spoolMaxBytes: e.CALYPSO_SPOOL_MAX_BYTES,
     maxEventAgeMs: e.CALYPSO_MAX_EVENT_AGE,

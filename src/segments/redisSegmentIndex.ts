@@ -67,6 +67,8 @@ export function createRedisSegmentIndex(cache: RedisCache): SegmentIndex {
       return new Map(Object.entries(await redis.hgetall(liveKey(site))));
     },
     async lookup(site, pid): Promise<IndexLookup> {
+      // Fail at once while disconnected, so the caller falls back to ClickHouse instead of queueing.
+      if (redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
       const [consent, ...segments] = await redis.calypsoSegmentLookup(liveKey(site), consentCacheKey(site, pid), pid, setPrefix(site));
       return { consent: consent === '' || consent === undefined ? undefined : Number(consent), segments };
     },

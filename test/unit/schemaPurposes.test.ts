@@ -5,6 +5,7 @@ import {
   execute,
   getNamedType,
   isEnumType,
+  isInputObjectType,
   isListType,
   isNonNullType,
   isObjectType,
@@ -28,8 +29,16 @@ import type { RequestContext } from '../../src/graphql/requestContext.ts';
 // Plausible fake values; no store behind them.
 const SITE = { id: 'shop', name: 'Shop', hostnames: ['shop.example'], timezone: 'UTC', kAnonymity: 10, retentionDays: 395, defaultConsent: { statistics: true, personalization: false, advertising: false, thirdParty: false }, createdAt: '2026-11-01T00:00:00.000Z' };
 const KEY = { id: 'key_1', name: 'dashboard', purposes: ['STATISTICS'], sites: ['shop'], createdAt: '2026-11-01T00:00:00.000Z', revokedAt: null };
+const SEGMENT = { id: 'seg_1', site: 'shop', name: 'Buyers', rule: { lastSeen: { withinDays: 7 } }, version: 1, refreshEveryMinutes: 15, size: 40, refreshedAt: '2026-11-01T00:00:00.000Z', status: 'LIVE', error: null };
 const resolvers = {
   Query: {
+    segments: () => [SEGMENT],
+    segment: () => SEGMENT,
+    segmentHistory: () => [{ ...SEGMENT, deleted: false, changedAt: '2026-11-01T00:00:00.000Z' }],
+    segmentOverlap: () => ({ a: 'seg_1', b: 'seg_2', size: 12 }),
+    segmentsForCookie: () => ['seg_1'],
+    segmentsForCookies: () => [{ cookieId: 'c1', segments: ['seg_1'] }],
+    personalization: () => ({ allowed: true, segments: ['seg_1'] }),
     sites: () => [SITE],
     stats: () => ({ rows: [{ page: '/', visitors: 30, pageviews: 120 }], totals: { pageviews: 120, visitors: 30 }, suppressedRows: 0 }),
     apiKeys: () => [KEY],
@@ -40,6 +49,11 @@ const resolvers = {
     createSite: () => SITE,
     createApiKey: () => ({ id: 'key_2', secret: 'cly_fake', key: KEY }),
     revokeApiKey: () => true,
+    defineSegment: () => SEGMENT,
+    updateSegment: () => SEGMENT,
+    deleteSegment: () => true,
+    refreshSegment: () => SEGMENT,
+    exportSegment: () => ({ segment: 'seg_1', recipient: 'partner', version: '1', ids: ['0123456789abcdef'], createdAt: '2026-11-01T00:00:00.000Z' }),
   },
 };
 
@@ -50,6 +64,7 @@ const declared = declaredPurposes(schema);
 function sample(type: GraphQLInputType, arg: string): string {
   if (isNonNullType(type)) return sample(type.ofType, arg);
   if (isListType(type)) return `[${sample(type.ofType, arg)}]`;
+  if (isInputObjectType(type) && type.name === 'SegmentRuleInput') return '{ lastSeen: { withinDays: 7 } }';
   if (isEnumType(type)) return type.getValues()[0]?.name ?? '';
   if (isScalarType(type) && type.name === 'Int') return '1';
   if (isScalarType(type) && (type.name === 'ID' || type.name === 'String')) return JSON.stringify(arg === 'from' || arg === 'to' ? '2026-11-01' : 'shop');
