@@ -111,7 +111,7 @@ describe.skipIf(redis.url === undefined)(`segments on Redis ${redis.reason}`, ()
   it('revoking advertising consent empties the look-ups at once, before any refresh', async () => {
     const id = await define({ lastSeen: { withinDays: 1 } }, 'recent');
     await refresh(id);
-    expect((await (await fastPath('erin')).json()).segments).toContain(id);
+    expect(((await (await fastPath('erin')).json()) as { segments: string[] }).segments).toContain(id);
     const revoked = await fetch(`${svc.url}/consent`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA }, body: JSON.stringify({ site, cid: 'erin', consent: { statistics: true } }) });
     expect(revoked.status).toBe(200);
     expect(await (await fastPath('erin')).json()).toEqual({ segments: [] });
