@@ -5,7 +5,7 @@ import type { RedisCache } from '../cache/redisCache.ts';
 import { consentCacheKey } from '../consent/consentStore.ts';
 import { FENCE_KEY, FencedError, type IndexLookup, type SegmentIndex } from './segmentIndex.ts';
 
-const LOOKUP = `
+export const LOOKUP_SCRIPT = `
 local out = { redis.call('GET', KEYS[2]) or '' }
 local live = redis.call('HGETALL', KEYS[1])
 for i = 1, #live, 2 do
@@ -30,7 +30,7 @@ const CHUNK = 10_000;
 
 export function createRedisSegmentIndex(cache: RedisCache): SegmentIndex {
   const redis = cache.redis as Scripted;
-  redis.defineCommand('calypsoSegmentLookup', { numberOfKeys: 2, lua: LOOKUP });
+  redis.defineCommand('calypsoSegmentLookup', { numberOfKeys: 2, lua: LOOKUP_SCRIPT });
   redis.defineCommand('calypsoSegmentActivate', { numberOfKeys: 2, lua: ACTIVATE });
   const liveKey = (site: string) => `seg:{${site}}:live`;
   const memberKey = (site: string, segment: string, version: string) => `seg:{${site}}:m:${segment}:${version}`;

@@ -1,0 +1,105 @@
+// Segments bench (DESIGN.md "Performance"): refresh time over BENCH_EVENTS events of BENCH_COOKIES cookies,
+// then look-ups at 32 connections against a bare node:http + ioredis endpoint doing the same Redis read,
+// all in the same run, each server in its own process, on a redis-server of its own.
+//   npm run bench:segments                                  10 000 000 events, 1 000 000 cookies, 10 s per case
+//   BENCH_EVENTS=1000000 BENCH_COOKIES=100000 BENCH_SECONDS=5 npm run bench:segments
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { freePort } from '../test/support/ports.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 32;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+function run(args: string[], env: Record<string, string>, ready?: RegExp): Promise<{ proc: ChildProcess; out: () => string; match: RegExpMatchArray | null }> {
+  const proc = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = ready === undefined ? null : out.match(ready);
+      if (m) resolve({ proc, out: () => out, match: m });
+    });
+    proc.once('exit', (code) => (code === 0 && ready === undefined ? resolve({ proc, out: () => out, match: null }) : reject(new Error(`${args.join(' ')} exited ${code}: ${out.slice(-2000)}`))));
+  });
+}
+
+const stop = (p: ChildProcess) => new Promise<void>((r) => (p.once('exit', () => r()), p.kill('SIGTERM')));
+
+// A redis-server of our own: no persistence, its own port.
+const redisPort = await freePort();
+const redisProc = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+await sleep(300);
+const env = {
+  CALYPSO_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-bench-segments-')),
+  REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+  REDIS_KEY_PREFIX: 'bench:',
+  BENCH_EVENTS: process.env.BENCH_EVENTS ?? '10000000',
+  BENCH_COOKIES: process.env.BENCH_COOKIES ?? '1000000',
+};
+
+try {
+  log('building the dataset and refreshing segments …');
+  const data = await run(['bench/segmentsBenchData.ts'], env);
+  const { key, refreshes, sample } = JSON.parse(data.out().trim().split('\n').pop()!) as {
+    key: string;
+    refreshes: Array<{ name: string; size: number; ms: number }>;
+    sample: Array<{ cookie: string; pid: string }>;
+  };
+
+  const calypso = await run(['bin/calypso.js', 'start'], { ...env, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn' }, /serving on http:\/\/[^:]+:(\d+)/);
+  const bare = await run(['bench/bareSegmentsServer.ts'], env, /listening (\d+)/);
+  const calypsoUrl = `http://127.0.0.1:${calypso.match![1]}`;
+  const bareUrl = `http://127.0.0.1:${bare.match![1]}`;
+  const auth = { authorization: `Bearer ${key}`, 'x-calypso-purpose': 'ADVERTISING' };
+
+  /** Load with a different cookie on each request, round robin over the sample. */
+  const load = async (make: (i: number) => { path: string; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> }, base: string) => {
+    let i = 0;
+    const r = await autocannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      requests: [
+        {
+          setupRequest: (req: Record<string, unknown>) => {
+            const m = make(i++ % sample.length);
+            return { ...req, path: m.path, method: m.method ?? 'GET', body: m.body, headers: { ...(req.headers as object), ...m.headers } };
+          },
+        },
+      ],
+    });
+    if (r.non2xx > 0 || r.errors > 0) log(`  ! ${base}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    return { rps: r.requests.average, p99: r.latency.p99 };
+  };
+  const gqlBody = (cookie: string) => JSON.stringify({ query: `{ segmentsForCookie(site: "bench", cookieId: "${cookie}") }` });
+  const cases = {
+    bare: (i: number) => ({ path: `/?pid=${sample[i]!.pid}` }),
+    fast: (i: number) => ({ path: `/v1/segments?site=bench&cookie=${sample[i]!.cookie}`, headers: auth }),
+    graphql: (i: number) => ({ path: '/graphql', method: 'POST' as const, body: gqlBody(sample[i]!.cookie), headers: { ...auth, 'content-type': 'application/json' } }),
+  };
+  // Warm both: consent mirrors, the pseudonym pads, Apollo's document cache, JIT.
+  for (let i = 0; i < sample.length; i++) await fetch(`${calypsoUrl}${cases.fast(i).path}`, { headers: auth });
+  await load(cases.graphql, calypsoUrl);
+
+  const b = await load(cases.bare, bareUrl);
+  const f = await load(cases.fast, calypsoUrl);
+  const g = await load(cases.graphql, calypsoUrl);
+  const fmt = (n: number) => Math.round(n).toLocaleString('en');
+  console.log(`segments bench: ${Number(env.BENCH_EVENTS).toLocaleString('en')} events, ${Number(env.BENCH_COOKIES).toLocaleString('en')} cookies, ${SECONDS} s per case, ${CONNECTIONS} connections, ${os.cpus().length} cores\n`);
+  for (const r of refreshes) console.log(`refresh "${r.name}" (${fmt(r.size)} members)   ${(r.ms / 1000).toFixed(1)} s median of 3 (goal ≤ 10 s)`);
+  console.log('');
+  console.log(`look-up   bare node:http + ioredis     ${fmt(b.rps)} req/s  p99 ${b.p99} ms`);
+  console.log(`look-up   GET /v1/segments (fast path) ${fmt(f.rps)} req/s  p99 ${f.p99} ms   ratio ${(f.rps / b.rps).toFixed(2)} (goal ≥ 0.85, p99 ≤ 5 ms)`);
+  console.log(`look-up   GraphQL segmentsForCookie    ${fmt(g.rps)} req/s  p99 ${g.p99} ms   ratio ${(g.rps / b.rps).toFixed(2)} (goal ≥ 0.50, p99 ≤ 5 ms)`);
+  await Promise.all([stop(calypso.proc), stop(bare.proc)]);
+} finally {
+  redisProc.kill('SIGTERM');
+}
+process.exit(0);
