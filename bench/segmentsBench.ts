@@ -53,7 +53,9 @@ try {
     sample: Array<{ cookie: string; pid: string }>;
   };
 
-  const calypso = await run(['bin/calypso.js', 'start'], { ...env, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn' }, /serving on http:\/\/[^:]+:(\d+)/);
+  // BENCH_PROFILE=dir writes a V8 CPU profile of the service into dir.
+  const profile: Record<string, string> = process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {};
+  const calypso = await run(['bin/calypso.js', 'start'], { ...env, ...profile, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn' }, /serving on http:\/\/[^:]+:(\d+)/);
   const bare = await run(['bench/bareSegmentsServer.ts'], env, /listening (\d+)/);
   const calypsoUrl = `http://127.0.0.1:${calypso.match![1]}`;
   const bareUrl = `http://127.0.0.1:${bare.match![1]}`;
@@ -68,9 +70,9 @@ try {
       duration: SECONDS,
       requests: [
         {
-          setupRequest: (req: Record<string, unknown>) => {
+          setupRequest: (req) => {
             const m = make(i++ % sample.length);
-            return { ...req, path: m.path, method: m.method ?? 'GET', body: m.body, headers: { ...(req.headers as object), ...m.headers } };
+            return { ...req, path: m.path, method: m.method ?? 'GET', body: m.body, headers: { ...req.headers, ...m.headers } };
           },
         },
       ],

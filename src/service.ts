@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApiKeyResolvers } from './access/apiKeyResolvers.ts';
 import { createApiKeyStore } from './access/apiKeyStore.ts';
 import { createAuditResolvers } from './audit/auditResolvers.ts';
+import { createAuditTally, type AuditTally } from './audit/auditTally.ts';
 import { spooledAuditSink } from './audit/auditTrail.ts';
 import type { Cache } from './cache/cache.ts';
 import { createCacheLock } from './cache/cacheLock.ts';
@@ -84,6 +85,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   const dependencies: Dependency[] = [];
   let graphql: GraphqlRoute | undefined;
   let collector: Collector | undefined;
+  let auditTally: AuditTally | undefined;
   const segments: Segments | undefined =
     serves('api') || serves('worker') ? createSegments({ store, cache, sites, keys, secrets, log, metrics }, { tickMs: config.segmentTickMs }) : undefined;
 
@@ -97,6 +99,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
     spooled.push(auditTable);
     dependencies.push(auditTable.dependency);
     const audit = spooledAuditSink(auditTable.spool, log);
+    auditTally = createAuditTally(audit);
     const schema = buildSchema([
       createSiteResolvers(sites),
       createApiKeyResolvers(keys, sites),
@@ -105,10 +108,10 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       createAuditResolvers(store),
       segments!.resolvers(),
     ]);
-    graphql = await createGraphqlRoute({ schema, keys, audit, log, metrics, production: config.nodeEnv === 'production', maxBodyBytes: config.maxBodyBytes });
+    graphql = await createGraphqlRoute({ schema, keys, audit, auditTally, log, metrics, production: config.nodeEnv === 'production', maxBodyBytes: config.maxBodyBytes });
     routes.set('POST /graphql', graphql.handle);
     routes.set('GET /graphql', graphql.handle);
-    for (const [k, h] of segments!.routes(audit)) routes.set(k, h);
+    for (const [k, h] of segments!.routes(auditTally)) routes.set(k, h);
   }
   if (serves('worker')) segments!.startWorker();
 
@@ -144,8 +147,9 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       await closed;
       clearTimeout(timer);
       log.debug('http closed; flushing buffers');
-      // Before the spools close: the fast path's audit tally flushes into the audit spool.
+      // Before the spools close: the look-ups' audit tally flushes into the audit spool.
       await segments?.close();
+      auditTally?.close();
       await Promise.all([...spooled.map((t) => t.deliverer.close()), collector?.close()]);
       log.debug('buffers flushed; stopping GraphQL');
       await graphql?.stop();

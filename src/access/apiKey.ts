@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Purpose } from './purposes.ts';
 
 export interface ApiKey {
@@ -15,7 +15,8 @@ export const ADMIN_KEY_ID = 'admin';
 
 /** NOTE: only this digest is stored; a leaked table does not leak usable secrets. */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  // One-shot hash: no Hash object per request (this runs on every look-up).
+  return hash('sha256', secret, 'hex');
 }
 
 export function newSecret(): string {

@@ -2,9 +2,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Metrics } from '../observability/metrics.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
+import { TALLIED_FIELDS, type AuditTally } from './auditTally.ts';
 import type { AuditSink } from './auditTrail.ts';
 
-export function auditPlugin(sink: AuditSink, metrics: Metrics): ApolloServerPlugin<RequestContext> {
+/** Look-up-only operations go to `tally` (one row per second per kind); every other operation is its own row. */
+export function auditPlugin(sink: AuditSink, metrics: Metrics, tally?: AuditTally): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
@@ -18,7 +20,8 @@ export function auditPlugin(sink: AuditSink, metrics: Metrics): ApolloServerPlug
           const keyId = access.auth.kind === 'ok' || access.auth.kind === 'revoked' ? access.auth.key.id : '';
           const row = audit.toRow(keyId, access.purposeText ?? '', operationName ?? '', rows, typeof firstCode === 'string' ? firstCode : undefined);
           metrics.graphqlOperations.inc({ outcome: row.outcome, purpose: access.purpose ?? 'none' });
-          sink.record(row);
+          if (tally !== undefined && row.fields.length > 0 && row.fields.every((f) => TALLIED_FIELDS.has(f))) tally.count(row);
+          else sink.record(row);
         },
       };
     },

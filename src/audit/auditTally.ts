@@ -1,15 +1,17 @@
-// Audit for the hot HTTP paths (segment look-ups, thousands a second): every request is counted, and
-// once a second each (key, purpose, route, site, outcome) becomes one audit_log row whose `rows` is the
-// number of answers and whose operation names the request count. Nothing is left out; it is only summed.
-import { nowSql } from '../store/sqlTime.ts';
+// Audit for the hot read paths (segment look-ups, thousands a second): every request is counted, and
+// once a second each (key, purpose, fields, sites, outcome, code) becomes one audit_log row whose `rows`
+// sums the answers and whose operation ends in "×<requests>". Nothing is left out; it is only summed.
 import type { AuditRow, AuditSink } from './auditTrail.ts';
 
 export interface AuditTally {
-  count(entry: { keyId: string; purpose: string; route: string; site: string; outcome: AuditRow['outcome']; code: string; rows: number; durationMs: number }): void;
+  count(row: AuditRow): void;
   /** Writes what is counted now (shutdown, tests). */
   flush(): void;
   close(): void;
 }
+
+/** Root fields whose operations are tallied rather than written one by one: look-ups, read-only, per cookie. */
+export const TALLIED_FIELDS: ReadonlySet<string> = new Set(['Query.segmentsForCookie', 'Query.segmentsForCookies', 'Query.personalization']);
 
 export function createAuditTally(sink: AuditSink, intervalMs = 1_000): AuditTally {
   let open = new Map<string, { row: AuditRow; requests: number }>();
@@ -21,19 +23,13 @@ export function createAuditTally(sink: AuditSink, intervalMs = 1_000): AuditTall
   const timer = setInterval(flush, intervalMs);
   timer.unref();
   return {
-    count(e) {
-      const key = `${e.keyId}\0${e.purpose}\0${e.route}\0${e.site}\0${e.outcome}\0${e.code}`;
+    count(row) {
+      const key = `${row.key_id}\0${row.purpose}\0${row.operation}\0${row.fields.join(',')}\0${row.sites.join(',')}\0${row.outcome}\0${row.code}`;
       const t = open.get(key);
-      if (t !== undefined) {
-        t.requests++;
-        t.row.rows += e.rows;
-        t.row.duration_ms = Math.max(t.row.duration_ms, Math.round(e.durationMs));
-        return;
-      }
-      open.set(key, {
-        requests: 1,
-        row: { ts: nowSql(), key_id: e.keyId, purpose: e.purpose, operation: e.route, fields: [e.route], sites: e.site === '' ? [] : [e.site], outcome: e.outcome, code: e.code, rows: e.rows, duration_ms: Math.round(e.durationMs), transfer: '' },
-      });
+      if (t === undefined) return void open.set(key, { requests: 1, row: { ...row, duration_ms: Math.round(row.duration_ms) } });
+      t.requests++;
+      t.row.rows += row.rows;
+      t.row.duration_ms = Math.max(t.row.duration_ms, Math.round(row.duration_ms));
     },
     flush,
     close() {

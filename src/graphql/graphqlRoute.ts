@@ -6,6 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import { resolveAccess } from '../access/requestAccess.ts';
 import { auditPlugin } from '../audit/auditPlugin.ts';
+import type { AuditTally } from '../audit/auditTally.ts';
 import { AuditTrail, type AuditSink } from '../audit/auditTrail.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -19,6 +20,8 @@ export interface GraphqlDeps {
   schema: GraphQLSchema;
   keys: ApiKeyStore;
   audit: AuditSink;
+  /** Where look-up-only operations are audited (summed per second); without it, every operation is a row. */
+  auditTally?: AuditTally;
   log: Logger;
   metrics: Metrics;
   production: boolean;
@@ -40,7 +43,7 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
     introspection: true, // gated per request by introspectionPlugin
     validationRules: [queryLimitsRule(DEFAULT_QUERY_LIMITS)],
     parseOptions: { maxTokens: DEFAULT_QUERY_LIMITS.maxTokens },
-    plugins: [ApolloServerPluginLandingPageDisabled(), introspectionPlugin(deps.production), auditPlugin(deps.audit, deps.metrics)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), introspectionPlugin(deps.production), auditPlugin(deps.audit, deps.metrics, deps.auditTally)],
   });
   await apollo.start();
 

@@ -6,9 +6,11 @@ import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import { checkAccess, type Denial } from '../access/checkAccess.ts';
 import { resolveAccess } from '../access/requestAccess.ts';
 import type { AuditTally } from '../audit/auditTally.ts';
+import type { AuditRow } from '../audit/auditTrail.ts';
 import { readJson } from '../http/readBody.ts';
 import { sendJson } from '../http/respond.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
+import { nowSql } from '../store/sqlTime.ts';
 import { segmentsFor, type SegmentLookup } from './segmentLookup.ts';
 import { MAX_BATCH_COOKIES } from './segmentResolvers.ts';
 
@@ -55,12 +57,12 @@ export function createSegmentsRoute(deps: SegmentsRouteDeps) {
         ? { results: result.cookies.map((c, i) => ({ cookie: input.cookies[i], segments: segmentsFor('advertising', c) })) }
         : { segments: segmentsFor('advertising', result.cookies[0]!) };
       sendJson(res, 200, body, headers);
-      tally.count({ keyId, purpose: access.purposeText ?? '', route, site, outcome: 'allowed', code: '', rows: input.cookies.length, durationMs: performance.now() - started });
+      tally.count(auditRow(keyId, access.purposeText, route, site, 'allowed', '', input.cookies.length, started));
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
       sendJson(res, err.status, { error: err.message, code: err.code });
       const denied = err.status === 401 || err.status === 403;
-      tally.count({ keyId, purpose: access.purposeText ?? '', route, site, outcome: denied ? 'denied' : 'error', code: err.code, rows: 0, durationMs: performance.now() - started });
+      tally.count(auditRow(keyId, access.purposeText, route, site, denied ? 'denied' : 'error', err.code, 0, started));
     }
   };
 
@@ -85,6 +87,11 @@ export function createSegmentsRoute(deps: SegmentsRouteDeps) {
         return { site: required(o.site, 'site'), cookies: o.cookies.map((c, i) => cookie(c, `cookies[${i}]`)), batch: true };
       }),
   };
+}
+
+function auditRow(keyId: string, purpose: string | undefined, route: string, site: string, outcome: AuditRow['outcome'], code: string, rows: number, started: number): AuditRow {
+  const duration = performance.now() - started;
+  return { ts: nowSql(), key_id: keyId, purpose: purpose ?? '', operation: route, fields: [route], sites: site === '' ? [] : [site], outcome, code, rows, duration_ms: duration, transfer: '' };
 }
 
 function deny(denial: Denial | undefined): void {

@@ -1,8 +1,7 @@
 // Assembles segments for a role: definitions, the index (Redis or memory), the refresh lock, the
 // materialiser and its schedule (worker), the look-ups, the GraphQL resolvers and the fast path (api).
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
-import { createAuditTally } from '../audit/auditTally.ts';
-import type { AuditSink } from '../audit/auditTrail.ts';
+import type { AuditTally } from '../audit/auditTally.ts';
 import type { Cache } from '../cache/cache.ts';
 import { isRedisCache } from '../cache/redisCache.ts';
 import type { Secrets } from '../config/secrets.ts';
@@ -41,8 +40,8 @@ export interface Segments {
   readonly index: SegmentIndex;
   readonly materialiser: Materialiser;
   resolvers(): ReturnType<typeof createSegmentResolvers>;
-  /** The fast-path routes, audited through `audit`. */
-  routes(audit: AuditSink): ReadonlyMap<string, Handler>;
+  /** The fast-path routes, audited through `tally`. */
+  routes(tally: AuditTally): ReadonlyMap<string, Handler>;
   /** Runs the refresh schedule in this process (worker role). */
   startWorker(): void;
   close(): Promise<void>;
@@ -56,7 +55,6 @@ export function createSegments(deps: SegmentsDeps, options: SegmentsOptions = {}
   const materialiser = createMaterialiser({ store, segments, index, sites, lock: createRefreshLock(cache), log, metrics });
   const lookup = createSegmentLookup({ index, cache, store, pseudonymiser, log, metrics });
   const reads = createSegmentReads(store, segments, index, cache, pseudonymiser);
-  const tallies: Array<{ close(): void }> = [];
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
 
@@ -64,9 +62,7 @@ export function createSegments(deps: SegmentsDeps, options: SegmentsOptions = {}
     index,
     materialiser,
     resolvers: () => createSegmentResolvers({ segments, sites, materialiser, lookup, reads }),
-    routes(audit) {
-      const tally = createAuditTally(audit);
-      tallies.push(tally);
+    routes(tally) {
       const route = createSegmentsRoute({ keys, sites, lookup, tally });
       return new Map<string, Handler>([
         ['GET /v1/segments', route.get],
@@ -87,7 +83,6 @@ export function createSegments(deps: SegmentsDeps, options: SegmentsOptions = {}
     async close() {
       clearInterval(timer);
       await running;
-      for (const t of tallies) t.close();
     },
   };
 }

@@ -107,10 +107,12 @@ describe('keyedHmacSha256', () => {
     for (const len of [1, 32, 64, 65, 200]) {
       const key = Buffer.alloc(len, len);
       const hmac = keyedHmacSha256(key);
-      for (const msg of ['', 'shop\0abc', 'x'.repeat(1000)]) {
+      // Short, multi-byte, around the reused buffer's size (4096 bytes) and past it.
+      for (const msg of ['', 'shop\0abc', 'x'.repeat(1000), 'кука-🍪', 'é'.repeat(1500), 'y'.repeat(4096), 'z'.repeat(5000)]) {
         const expected = createHmac('sha256', key).update(msg).digest('hex');
         expect(hmac(msg).toString('hex')).toBe(expected);
         expect(hmac(msg.slice(0, 3), msg.slice(3)).toString('hex')).toBe(expected);
+        expect(hmac(Buffer.from(msg)).toString('hex')).toBe(expected);
       }
     }
   });
