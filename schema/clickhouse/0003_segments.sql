@@ -14,7 +14,9 @@ ORDER BY (id, version)
 SETTINGS non_replicated_deduplication_window = 1000;
 
 -- What is live for each segment: the materialised version look-ups read, its size and when it was made.
--- Written only by the worker holding the refresh lock; `fence` is that lock's token, newest wins.
+-- Written only by the holder of the refresh lock (`fence` is its token). The row with the newest live
+-- version wins, so a holder that stalled and writes late cannot roll the state back to an older version;
+-- among rows of one version (a failed refresh after a success) the last written wins.
 CREATE TABLE IF NOT EXISTS segment_state (
   id String,
   site LowCardinality(String),
@@ -26,7 +28,7 @@ CREATE TABLE IF NOT EXISTS segment_state (
   error String,
   fence UInt64,
   updated_at DateTime64(3, 'UTC')
-) ENGINE = ReplacingMergeTree(updated_at)
+) ENGINE = ReplacingMergeTree(live_version)
 ORDER BY id;
 
 -- Members of one materialised version of a segment: pseudonyms only, and only those whose consent

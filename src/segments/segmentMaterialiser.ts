@@ -5,7 +5,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { compileSegmentRule } from './compileSegmentRule.ts';
-import type { SegmentIndex } from './segmentIndex.ts';
+import { FencedError, type SegmentIndex } from './segmentIndex.ts';
 import type { RefreshLock } from './segmentRefreshLock.ts';
 import type { SegmentDefinition, SegmentState, SegmentStore } from './segmentStore.ts';
 
@@ -73,6 +73,13 @@ export function createMaterialiser(deps: MaterialiserDeps): Materialiser {
       log.info({ segment: def.id, site: site.id, version, size: pids.length, ms: Math.round(performance.now() - started) }, 'segment refreshed');
       return { ...state, updatedAt: new Date().toISOString() };
     } catch (err) {
+      if (err instanceof FencedError) {
+        // Another holder took over while this one stalled: its versions stand; leave no trace but the metric.
+        metrics.segmentRefreshes.inc({ outcome: 'fenced' });
+        await index.drop(site.id, def.id, version).catch(() => {});
+        log.warn({ segment: def.id, fence }, 'segment refresh fenced off: a newer refresher holds the lock');
+        throw err;
+      }
       metrics.segmentRefreshes.inc({ outcome: 'failed' });
       // The previous version stays live; the half-built one is removed.
       await index.drop(site.id, def.id, version).catch(() => {});
