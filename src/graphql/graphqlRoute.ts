@@ -62,18 +62,18 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
       }
       const url = new URL(req.url ?? '/', 'http://localhost');
       const extensions = (body as { extensions?: { purpose?: unknown } } | undefined)?.extensions;
-      let context: RequestContext | undefined;
+      const response: RequestContext['response'] = {};
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'POST', headers, search: url.search, body },
-        context: async () =>
-          (context = {
-            access: await resolveAccess(headers.get('authorization'), headers.get('x-calypso-purpose'), extensions?.purpose, deps.keys),
-            audit: new AuditTrail(),
-          }),
+        context: async () => ({
+          access: await resolveAccess(headers.get('authorization'), headers.get('x-calypso-purpose'), extensions?.purpose, deps.keys),
+          audit: new AuditTrail(),
+          response,
+        }),
       });
       const out: Record<string, string> = {};
       for (const [k, v] of result.headers) out[k] = v;
-      if (context?.degraded !== undefined) out['x-calypso-degraded'] = context.degraded;
+      if (response.degraded !== undefined) out['x-calypso-degraded'] = response.degraded;
       res.writeHead(result.status ?? 200, out);
       if (result.body.kind === 'complete') {
         res.end(`${result.body.string}\n`);

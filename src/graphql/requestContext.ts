@@ -4,6 +4,9 @@ import type { AuditTrail } from '../audit/auditTrail.ts';
 export interface RequestContext {
   readonly access: RequestAccess;
   readonly audit: AuditTrail;
-  /** Set by a resolver that answered from a fallback (e.g. the segment index was down): sent as X-Calypso-Degraded. */
-  degraded?: string;
+  /**
+   * What resolvers tell the HTTP response. An object of its own because Apollo shallow-copies the context
+   * per operation: a field set on the copy would be lost, one set on this shared object is not.
+   */
+  readonly response: { degraded?: string };
 }

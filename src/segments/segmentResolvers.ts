@@ -116,19 +116,19 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
       async segmentsForCookie(_: unknown, args: { site: string; cookieId: string }, ctx: RequestContext) {
         const cookie = checkCookieId(args.cookieId);
         const result = await lookup.lookup(await siteOf(args.site), [cookie]);
-        if (result.degraded) ctx.degraded = 'segment-index';
+        if (result.degraded) ctx.response.degraded = 'segment-index';
         return segmentsFor('advertising', result.cookies[0]!);
       },
       async segmentsForCookies(_: unknown, args: { site: string; cookieIds: string[] }, ctx: RequestContext) {
         if (args.cookieIds.length > MAX_BATCH_COOKIES) throw badInput('cookieIds', `cookieIds holds at most ${MAX_BATCH_COOKIES} ids; got ${args.cookieIds.length}`);
         const cookies = args.cookieIds.map((c, i) => checkCookieId(c, `cookieIds[${i}]`));
         const result = await lookup.lookup(await siteOf(args.site), cookies);
-        if (result.degraded) ctx.degraded = 'segment-index';
+        if (result.degraded) ctx.response.degraded = 'segment-index';
         return result.cookies.map((c, i) => ({ cookieId: cookies[i], segments: segmentsFor('advertising', c) }));
       },
       async personalization(_: unknown, args: { site: string; cookieId: string }, ctx: RequestContext) {
         const result = await lookup.lookup(await siteOf(args.site), [checkCookieId(args.cookieId)]);
-        if (result.degraded) ctx.degraded = 'segment-index';
+        if (result.degraded) ctx.response.degraded = 'segment-index';
         const segs = segmentsFor('personalization', result.cookies[0]!);
         return { allowed: (result.cookies[0]!.consent & 2) !== 0, segments: segs };
       },

@@ -98,7 +98,7 @@ function documentFor(op: 'Query' | 'Mutation', field: GraphQLField<unknown, unkn
 async function run(s: GraphQLSchema, source: string, purpose: Purpose, sites: ApiKey['sites'] = '*'): Promise<{ result: ExecutionResult; audit: AuditTrail }> {
   const key: ApiKey = { id: 'k', name: 'k', purposes: [...PURPOSES], sites, createdAt: '', revokedAt: null };
   const audit = new AuditTrail();
-  const contextValue: RequestContext = { access: { auth: { kind: 'ok', key }, purpose, purposeText: purpose }, audit };
+  const contextValue: RequestContext = { access: { auth: { kind: 'ok', key }, purpose, purposeText: purpose }, audit, response: {} };
   const result = await execute({ schema: s, document: parse(source), contextValue });
   return { result, audit };
 }
