@@ -1,8 +1,9 @@
-// The `calypso` command line: start, migrate. Exit codes: 0 ok, 1 runtime failure, 2 bad configuration.
+// The `calypso` command line: start, migrate, import, demo, segment. Exit codes: 0 ok, 1 runtime failure, 2 bad configuration.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, ROLES, type Config, type Role } from '../config/config.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { ServiceClient } from './serviceClient.ts';
+import { addSegmentCommands } from './segmentCommand.ts';
 import { explainStartupError } from './startupError.ts';
 
 // The service and engine load only for commands that need them, so --help answers at once.
@@ -143,6 +144,7 @@ export function buildCli(): Command {
     .option('--visitors <n>', 'distinct visitors', '3000')
     .option('--days <n>', 'days of history', '14')
     .action(runDemo);
+  addSegmentCommands(program, viaService);
   return program;
 }
 

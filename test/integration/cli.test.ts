@@ -73,7 +73,7 @@ describe('calypso CLI', () => {
   });
 
   it('prints help for every command', async () => {
-    for (const args of [['--help'], ['start', '--help'], ['migrate', '--help']]) {
+    for (const args of [['--help'], ['start', '--help'], ['migrate', '--help'], ['segment', '--help'], ['segment', 'define', '--help']]) {
       const run = runCli(args, {});
       expect(await run.exited()).toBe(0);
       expect(run.stdout()).toMatch(/^Usage: calypso/);
@@ -113,6 +113,24 @@ describe('calypso import and demo', () => {
       expect(imp.stdout()).toMatch(/^1 events imported into http:\/\/127\.0\.0\.1:\d+ in [\d.]+ s; 2 refused$/m);
       expect(imp.stderr()).toMatch(/line 2: not valid JSON/);
       expect(imp.stderr()).toMatch(/line 3: url host "elsewhere\.example" is not a registered host name/);
+
+      // Segments from the command line: a JSON rule, checked locally first.
+      const ruleFile = path.join(dataDir, 'rule.json');
+      fs.writeFileSync(ruleFile, JSON.stringify({ all: [{ lastSeen: { withinDays: 7 } }, { attribute: { dimension: 'device', in: ['desktop', 'mobile'] } }] }));
+      const defined = runCli(['segment', 'define', '--site', 'demo', '--name', 'recent', '--rule', ruleFile, '--refresh'], env);
+      expect(await defined.exited()).toBe(0);
+      const id = /^(seg_[0-9a-f]{16})  recent  v1  LIVE  /m.exec(defined.stdout())?.[1];
+      expect(id).toBeDefined();
+      const listed = runCli(['segment', 'list', '--site', 'demo'], env);
+      expect(await listed.exited()).toBe(0);
+      expect(listed.stdout()).toContain(`${id}  recent  v1  LIVE`);
+      fs.writeFileSync(ruleFile, JSON.stringify({ any: [{ lastSeen: { withinDays: 7 } }, { all: [] }] }));
+      const badRule = runCli(['segment', 'define', '--site', 'demo', '--name', 'x', '--rule', ruleFile], env);
+      expect(await badRule.exited()).toBe(1);
+      expect(badRule.stderr()).toBe('calypso: bad rule: rule.any[1].all: must be a non-empty list of rules\n');
+      const deleted = runCli(['segment', 'delete', id!], env);
+      expect(await deleted.exited()).toBe(0);
+      expect(deleted.stdout()).toBe(`deleted ${id}\n`);
 
       const bad = runCli(['demo', '--visitors', 'many'], env);
       expect(await bad.exited()).not.toBe(0);
