@@ -119,7 +119,7 @@ describe('calypso import and demo', () => {
       fs.writeFileSync(ruleFile, JSON.stringify({ all: [{ lastSeen: { withinDays: 7 } }, { attribute: { dimension: 'device', in: ['desktop', 'mobile'] } }] }));
       const defined = runCli(['segment', 'define', '--site', 'demo', '--name', 'recent', '--rule', ruleFile, '--refresh'], env);
       expect(await defined.exited()).toBe(0);
-      const id = /^(seg_[0-9a-f]{16})  recent  v1  LIVE  /m.exec(defined.stdout())?.[1];
+      const id = /^(seg_[0-9a-f]{16}) {2}recent {2}v1 {2}LIVE {2}/m.exec(defined.stdout())?.[1];
       expect(id).toBeDefined();
       const listed = runCli(['segment', 'list', '--site', 'demo'], env);
       expect(await listed.exited()).toBe(0);
