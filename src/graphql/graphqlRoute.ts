@@ -74,10 +74,14 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
       const out: Record<string, string> = {};
       for (const [k, v] of result.headers) out[k] = v;
       if (response.degraded !== undefined) out['x-calypso-degraded'] = response.degraded;
-      res.writeHead(result.status ?? 200, out);
       if (result.body.kind === 'complete') {
-        res.end(`${result.body.string}\n`);
+        const text = `${result.body.string}\n`;
+        // A known length: no chunked encoding, one write for head and body.
+        out['content-length'] = String(Buffer.byteLength(text));
+        res.writeHead(result.status ?? 200, out);
+        res.end(text);
       } else {
+        res.writeHead(result.status ?? 200, out);
         for await (const chunk of result.body.asyncIterator) res.write(chunk);
         res.end();
       }
