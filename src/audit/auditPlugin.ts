@@ -1,27 +1,42 @@
-// Writes one audit_log row per GraphQL operation, allowed or denied, through the audit spool (off the request path).
+// Writes one audit_log row per GraphQL operation, allowed or denied, through the audit spool (off the
+// request path). The same recorder serves Apollo (as a plugin) and the prepared-query path.
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Metrics } from '../observability/metrics.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import { TALLIED_FIELDS, type AuditTally } from './auditTally.ts';
 import type { AuditSink } from './auditTrail.ts';
 
+/** Records one operation: its context, the data it answered, and its first error's code. */
+export type RecordOperation = (context: RequestContext, operationName: string | undefined, data: unknown, firstCode: unknown) => void;
+
 /** Look-up-only operations go to `tally` (one row per second per kind); every other operation is its own row. */
-export function auditPlugin(sink: AuditSink, metrics: Metrics, tally?: AuditTally): ApolloServerPlugin<RequestContext> {
+export function createOperationRecorder(sink: AuditSink, metrics: Metrics, tally?: AuditTally): RecordOperation {
+  // Labelled children resolved once: prom-client hashes the labels on every call otherwise.
+  const counters = new Map<string, { inc(): void }>();
+  const count = (outcome: string, purpose: string) => {
+    const key = `${outcome} ${purpose}`;
+    let c = counters.get(key);
+    if (c === undefined) counters.set(key, (c = metrics.graphqlOperations.labels(outcome, purpose)));
+    c.inc();
+  };
+  return ({ access, audit }, operationName, data, firstCode) => {
+    let rows = 0;
+    for (const v of Object.values((data ?? {}) as Record<string, unknown>)) rows += rowsIn(v);
+    const keyId = access.auth.kind === 'ok' || access.auth.kind === 'revoked' ? access.auth.key.id : '';
+    const row = audit.toRow(keyId, access.purposeText ?? '', operationName ?? '', rows, typeof firstCode === 'string' ? firstCode : undefined);
+    count(row.outcome, access.purpose ?? 'none');
+    if (tally !== undefined && row.fields.length > 0 && row.fields.every((f) => TALLIED_FIELDS.has(f))) tally.count(row);
+    else sink.record(row);
+  };
+}
+
+export function auditPlugin(record: RecordOperation): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ contextValue, response, operationName, errors }) {
-          const { access, audit } = contextValue;
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          const data = (body?.data ?? {}) as Record<string, unknown>;
-          let rows = 0;
-          for (const v of Object.values(data)) rows += rowsIn(v);
-          const firstCode = (errors ?? body?.errors)?.[0]?.extensions?.code;
-          const keyId = access.auth.kind === 'ok' || access.auth.kind === 'revoked' ? access.auth.key.id : '';
-          const row = audit.toRow(keyId, access.purposeText ?? '', operationName ?? '', rows, typeof firstCode === 'string' ? firstCode : undefined);
-          metrics.graphqlOperations.inc({ outcome: row.outcome, purpose: access.purpose ?? 'none' });
-          if (tally !== undefined && row.fields.length > 0 && row.fields.every((f) => TALLIED_FIELDS.has(f))) tally.count(row);
-          else sink.record(row);
+          record(contextValue, operationName ?? undefined, body?.data, (errors ?? body?.errors)?.[0]?.extensions?.code);
         },
       };
     },

@@ -1,11 +1,11 @@
 // POST /graphql through Apollo Server 5, on our own node:http server.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import { resolveAccess } from '../access/requestAccess.ts';
-import { auditPlugin } from '../audit/auditPlugin.ts';
+import { auditPlugin, createOperationRecorder } from '../audit/auditPlugin.ts';
 import type { AuditTally } from '../audit/auditTally.ts';
 import { AuditTrail, type AuditSink } from '../audit/auditTrail.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -13,6 +13,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { readBody } from '../http/readBody.ts';
 import { createFormatError } from './errors.ts';
 import { introspectionPlugin } from './introspectionPlugin.ts';
+import { createPreparedQueries, executePrepared } from './preparedQueries.ts';
 import { DEFAULT_QUERY_LIMITS, queryLimitsRule } from './queryLimits.ts';
 import type { RequestContext } from './requestContext.ts';
 
@@ -34,16 +35,24 @@ export interface GraphqlRoute {
 }
 
 export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRoute> {
+  const record = createOperationRecorder(deps.audit, deps.metrics, deps.auditTally);
+  const formatError = createFormatError(deps.log);
+  const validationRules = [queryLimitsRule(DEFAULT_QUERY_LIMITS)];
+  const preparedPath = deps.metrics.graphqlPath.labels('prepared');
+  const apolloPath = deps.metrics.graphqlPath.labels('apollo');
+  const prepared = createPreparedQueries(deps.schema, { maxTokens: DEFAULT_QUERY_LIMITS.maxTokens, validationRules });
   const apollo = new ApolloServer<RequestContext>({
     schema: deps.schema,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (service.stop flushes buffers first); Apollo's handler would re-raise the signal.
     stopOnTerminationSignals: false,
-    formatError: createFormatError(deps.log),
+    formatError,
     introspection: true, // gated per request by introspectionPlugin
-    validationRules: [queryLimitsRule(DEFAULT_QUERY_LIMITS)],
+    validationRules,
     parseOptions: { maxTokens: DEFAULT_QUERY_LIMITS.maxTokens },
-    plugins: [ApolloServerPluginLandingPageDisabled(), introspectionPlugin(deps.production), auditPlugin(deps.audit, deps.metrics, deps.auditTally)],
+    // Cache-control hints are unused (answers are cached by statsCache, not by HTTP caches), and Apollo's
+    // default cache-control plugin instruments every field resolution: off.
+    plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), introspectionPlugin(deps.production), auditPlugin(record)],
   });
   await apollo.start();
 
@@ -60,16 +69,46 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
           body = undefined; // Apollo answers 400 for a missing body
         }
       }
-      const url = new URL(req.url ?? '/', 'http://localhost');
       const extensions = (body as { extensions?: { purpose?: unknown } } | undefined)?.extensions;
       const response: RequestContext['response'] = {};
+      const context = async (): Promise<RequestContext> => ({
+        access: await resolveAccess(headers.get('authorization'), headers.get('x-calypso-purpose'), extensions?.purpose, deps.keys),
+        audit: new AuditTrail(),
+        response,
+      });
+
+      // A query seen before skips Apollo's pipeline (preparedQueries.ts says which qualify).
+      const request = body as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: { persistedQuery?: unknown } } | undefined;
+      const accept = headers.get('accept');
+      if (
+        req.method === 'POST' &&
+        typeof request?.query === 'string' &&
+        request.extensions?.persistedQuery === undefined &&
+        (accept === undefined || accept.includes('application/json') || accept.includes('*/*'))
+      ) {
+        const query = prepared.get(request.query, request.operationName);
+        if (query !== undefined) {
+          const contextValue = await context();
+          const answer = await executePrepared(deps.schema, query, request.variables, contextValue, formatError as never);
+          if (answer !== undefined) {
+            record(contextValue, query.operationName, answer.data, answer.errors?.[0]?.extensions?.code);
+            preparedPath.inc();
+            const out: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+            if (response.degraded !== undefined) out['x-calypso-degraded'] = response.degraded;
+            const text = `${answer.body}\n`;
+            out['content-length'] = String(Buffer.byteLength(text));
+            res.writeHead(answer.status, out);
+            res.end(text);
+            return;
+          }
+        }
+      }
+
+      apolloPath.inc();
+      const url = new URL(req.url ?? '/', 'http://localhost');
       const result = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'POST', headers, search: url.search, body },
-        context: async () => ({
-          access: await resolveAccess(headers.get('authorization'), headers.get('x-calypso-purpose'), extensions?.purpose, deps.keys),
-          audit: new AuditTrail(),
-          response,
-        }),
+        context,
       });
       const out: Record<string, string> = {};
       for (const [k, v] of result.headers) out[k] = v;

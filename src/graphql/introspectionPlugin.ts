@@ -4,13 +4,19 @@ import { visit, type DocumentNode } from 'graphql';
 import { apiError } from './errors.ts';
 import type { RequestContext } from './requestContext.ts';
 
+// Apollo reuses the parsed document of a repeated query, so the walk is done once per distinct query.
+const seen = new WeakMap<DocumentNode, boolean>();
+
 function introspects(doc: DocumentNode): boolean {
+  const known = seen.get(doc);
+  if (known !== undefined) return known;
   let found = false;
   visit(doc, {
     Field(node) {
       if (node.name.value === '__schema' || node.name.value === '__type') found = true;
     },
   });
+  seen.set(doc, found);
   return found;
 }
 

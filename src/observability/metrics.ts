@@ -15,6 +15,7 @@ export interface Metrics {
   readonly flushSeconds: Histogram;
   readonly clickhouseErrors: Counter<'retryable'>;
   readonly graphqlOperations: Counter<'outcome' | 'purpose'>;
+  readonly graphqlPath: Counter<'path'>;
   readonly statsCache: Counter<'result'>;
   readonly segmentLookups: Counter<'source'>;
   readonly segmentRefreshes: Counter<'outcome'>;
@@ -60,6 +61,12 @@ export function createMetrics(): Metrics {
       name: 'calypso_segment_refresh_duration_seconds',
       help: 'Time to materialise one segment version and switch to it',
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    graphqlPath: new Counter({
+      name: 'calypso_graphql_requests_by_path_total',
+      help: 'GraphQL requests answered by the prepared-query path or by Apollo',
+      labelNames: ['path'],
       registers: [registry],
     }),
     graphqlOperations: new Counter({ name: 'calypso_graphql_operations_total', help: 'GraphQL operations by outcome and purpose', labelNames: ['outcome', 'purpose'], registers: [registry] }),
