@@ -1,6 +1,7 @@
 // Audit for the hot read paths (segment look-ups, thousands a second): every request is counted, and
 // once a second each (key, purpose, fields, sites, outcome, code) becomes one audit_log row whose `rows`
 // sums the answers and whose operation ends in "×<requests>". Nothing is left out; it is only summed.
+import { nowSql } from '../store/sqlTime.ts';
 import type { AuditRow, AuditSink } from './auditTrail.ts';
 
 export interface AuditTally {
@@ -26,7 +27,8 @@ export function createAuditTally(sink: AuditSink, intervalMs = 1_000): AuditTall
     count(row) {
       const key = `${row.key_id}\0${row.purpose}\0${row.operation}\0${row.fields.join(',')}\0${row.sites.join(',')}\0${row.outcome}\0${row.code}`;
       const t = open.get(key);
-      if (t === undefined) return void open.set(key, { requests: 1, row: { ...row, duration_ms: Math.round(row.duration_ms) } });
+      // A row without a time takes the time its second of counting opened.
+      if (t === undefined) return void open.set(key, { requests: 1, row: { ...row, ts: row.ts === '' ? nowSql() : row.ts, duration_ms: Math.round(row.duration_ms) } });
       t.requests++;
       t.row.rows += row.rows;
       t.row.duration_ms = Math.max(t.row.duration_ms, Math.round(row.duration_ms));

@@ -10,7 +10,6 @@ import type { AuditRow } from '../audit/auditTrail.ts';
 import { readJson } from '../http/readBody.ts';
 import { sendJson } from '../http/respond.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
-import { nowSql } from '../store/sqlTime.ts';
 import { segmentsFor, type SegmentLookup } from './segmentLookup.ts';
 import { MAX_BATCH_COOKIES } from './segmentResolvers.ts';
 
@@ -91,7 +90,7 @@ export function createSegmentsRoute(deps: SegmentsRouteDeps) {
 
 function auditRow(keyId: string, purpose: string | undefined, route: string, site: string, outcome: AuditRow['outcome'], code: string, rows: number, started: number): AuditRow {
   const duration = performance.now() - started;
-  return { ts: nowSql(), key_id: keyId, purpose: purpose ?? '', operation: route, fields: [route], sites: site === '' ? [] : [site], outcome, code, rows, duration_ms: duration, transfer: '' };
+  return { ts: '', key_id: keyId, purpose: purpose ?? '', operation: route, fields: [route], sites: site === '' ? [] : [site], outcome, code, rows, duration_ms: duration, transfer: '' };
 }
 
 function deny(denial: Denial | undefined): void {
