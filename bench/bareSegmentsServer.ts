@@ -6,12 +6,12 @@ import { LOOKUP_SCRIPT } from '../src/segments/redisSegmentIndex.ts';
 
 const prefix = process.env.REDIS_KEY_PREFIX ?? 'calypso:';
 const redis = new Redis(process.env.REDIS_URL!, { keyPrefix: prefix, enableAutoPipelining: true });
-redis.defineCommand('lookup', { numberOfKeys: 2, lua: LOOKUP_SCRIPT });
-const lookup = (redis as unknown as { lookup(a: string, b: string, c: string, d: string): Promise<string[]> }).lookup.bind(redis);
+redis.defineCommand('lookup', { numberOfKeys: 3, lua: LOOKUP_SCRIPT });
+const lookup = (redis as unknown as { lookup(a: string, b: string, c: string, d: string, e: string): Promise<string[]> }).lookup.bind(redis);
 
 const server = http.createServer(async (req, res) => {
   const pid = new URL(req.url ?? '/', 'http://x').searchParams.get('pid') ?? '0';
-  const [, ...segments] = await lookup('seg:{bench}:live', `consent:bench:${pid}`, pid, `${prefix}seg:{bench}:m:`);
+  const [, ...segments] = await lookup('seg:{bench}:live', `consent:bench:${pid}`, `consent-default:bench:${pid}`, pid, `${prefix}seg:{bench}:m:`);
   const body = JSON.stringify({ segments });
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);

@@ -25,6 +25,13 @@ export interface ConsentStoreOptions {
 
 export const consentCacheKey = (site: string, pid: string) => `consent:${site}:${pid}`;
 
+/**
+ * A read-side note that a pid has no stored consent (so the site's default applies), kept briefly so a
+ * look-up of an unknown cookie does not query ClickHouse every time. Never consulted when the mirror
+ * above holds the pid, and never read by `record`, so an explicit consent is always recorded.
+ */
+export const consentDefaultCacheKey = (site: string, pid: string) => `consent-default:${site}:${pid}`;
+
 export function createConsentStore(spool: Spool, cache: Cache, options: ConsentStoreOptions = {}): ConsentStore {
   const ttl = options.cacheTtlMs ?? 400 * 86_400_000;
   return {

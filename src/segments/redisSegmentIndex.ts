@@ -2,11 +2,11 @@
 // holds that version's pids. A look-up is one script: consent mirror + live map + membership, atomically,
 // so it never sees half a segment. Keys of one site share a hash tag, ready for Redis Cluster.
 import type { RedisCache } from '../cache/redisCache.ts';
-import { consentCacheKey } from '../consent/consentStore.ts';
+import { consentCacheKey, consentDefaultCacheKey } from '../consent/consentStore.ts';
 import { FENCE_KEY, FencedError, type IndexLookup, type SegmentIndex } from './segmentIndex.ts';
 
 export const LOOKUP_SCRIPT = `
-local out = { redis.call('GET', KEYS[2]) or '' }
+local out = { redis.call('GET', KEYS[2]) or redis.call('GET', KEYS[3]) or '' }
 local live = redis.call('HGETALL', KEYS[1])
 for i = 1, #live, 2 do
   if redis.call('SISMEMBER', ARGV[2] .. live[i] .. ':' .. live[i + 1], ARGV[1]) == 1 then out[#out + 1] = live[i] end
@@ -21,7 +21,7 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return previous`;
 
 type Scripted = RedisCache['redis'] & {
-  calypsoSegmentLookup(live: string, consent: string, pid: string, setPrefix: string): Promise<string[]>;
+  calypsoSegmentLookup(live: string, consent: string, consentDefault: string, pid: string, setPrefix: string): Promise<string[]>;
   calypsoSegmentActivate(live: string, fence: string, segment: string, version: string, token: string): Promise<string>;
 };
 
@@ -30,7 +30,7 @@ const CHUNK = 10_000;
 
 export function createRedisSegmentIndex(cache: RedisCache): SegmentIndex {
   const redis = cache.redis as Scripted;
-  redis.defineCommand('calypsoSegmentLookup', { numberOfKeys: 2, lua: LOOKUP_SCRIPT });
+  redis.defineCommand('calypsoSegmentLookup', { numberOfKeys: 3, lua: LOOKUP_SCRIPT });
   redis.defineCommand('calypsoSegmentActivate', { numberOfKeys: 2, lua: ACTIVATE });
   const liveKey = (site: string) => `seg:{${site}}:live`;
   const memberKey = (site: string, segment: string, version: string) => `seg:{${site}}:m:${segment}:${version}`;
@@ -69,7 +69,7 @@ export function createRedisSegmentIndex(cache: RedisCache): SegmentIndex {
     async lookup(site, pid): Promise<IndexLookup> {
       // Fail at once while disconnected, so the caller falls back to ClickHouse instead of queueing.
       if (redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
-      const [consent, ...segments] = await redis.calypsoSegmentLookup(liveKey(site), consentCacheKey(site, pid), pid, setPrefix(site));
+      const [consent, ...segments] = await redis.calypsoSegmentLookup(liveKey(site), consentCacheKey(site, pid), consentDefaultCacheKey(site, pid), pid, setPrefix(site));
       return { consent: consent === '' || consent === undefined ? undefined : Number(consent), segments };
     },
   };

@@ -1,10 +1,10 @@
 // The look-up index of materialised segments: per site, each segment's live version and that version's
 // member pids. Redis in production (redisSegmentIndex.ts), process memory in the embedded default.
 import type { Cache } from '../cache/cache.ts';
-import { consentCacheKey } from '../consent/consentStore.ts';
+import { consentCacheKey, consentDefaultCacheKey } from '../consent/consentStore.ts';
 
 export interface IndexLookup {
-  /** The pid's current consent flags from the consent mirror; undefined when the mirror has none. */
+  /** The pid's current consent flags from the consent mirror (or its default note); undefined when neither has it. */
   readonly consent: number | undefined;
   /** Segments whose live version holds the pid. */
   readonly segments: string[];
@@ -71,7 +71,7 @@ export function createMemorySegmentIndex(cache: Cache): SegmentIndex {
       return new Map(live.get(site) ?? []);
     },
     async lookup(site, pid) {
-      const flags = await cache.get(consentCacheKey(site, pid));
+      const flags = (await cache.get(consentCacheKey(site, pid))) ?? (await cache.get(consentDefaultCacheKey(site, pid)));
       const segments: string[] = [];
       for (const [segment, version] of live.get(site) ?? []) if (members.get(setKey(site, segment, version))?.has(pid)) segments.push(segment);
       return { consent: flags === null ? undefined : Number(flags), segments };

@@ -3,7 +3,7 @@
 // every look-up, so a revocation takes effect at once, not at the next refresh.
 import type { Cache } from '../cache/cache.ts';
 import { CONSENT_BITS } from '../consent/consentFlags.ts';
-import { consentCacheKey } from '../consent/consentStore.ts';
+import { consentCacheKey, consentDefaultCacheKey } from '../consent/consentStore.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
@@ -44,30 +44,38 @@ export function segmentsFor(purpose: 'advertising' | 'personalization', c: Cooki
 }
 
 const CONSENT_TTL_MS = 400 * 86_400_000;
+const DEFAULT_NOTE_TTL_MS = 3_600_000;
 
 export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
   const { index, cache, store, pseudonymiser, log, metrics } = deps;
   const indexSource = metrics.segmentLookups.labels('index');
   const storeSource = metrics.segmentLookups.labels('clickhouse');
 
-  /** Consent from ClickHouse for pids the mirror does not hold; the site's default when none was given. */
-  const storedConsent = async (site: Site, pids: readonly string[]): Promise<Map<string, number>> => {
+  /** Consent from ClickHouse for pids the mirror does not hold; `stored` false where the site's default applies. */
+  const storedConsent = async (site: Site, pids: readonly string[]): Promise<Map<string, { flags: number; stored: boolean }>> => {
     const rows = await store.query<{ pid: string; flags: number }>(
       'SELECT pid, argMax(flags, updated_at) AS flags FROM consents WHERE site = {site:String} AND pid IN {pids:Array(UInt64)} GROUP BY pid',
       { site: site.id, pids: pids.map(BigInt) },
     );
     const found = new Map(rows.map((r) => [String(r.pid), Number(r.flags)]));
-    return new Map(pids.map((p) => [p, found.get(p) ?? site.defaultConsent]));
+    return new Map(pids.map((p) => [p, found.has(p) ? { flags: found.get(p)!, stored: true } : { flags: site.defaultConsent, stored: false }]));
   };
 
   const fromIndex = async (site: Site, pids: readonly string[]): Promise<CookieSegments[]> => {
     const hits = await Promise.all(pids.map((pid) => index.lookup(site.id, pid)));
     const unknown = pids.filter((_, i) => hits[i]!.consent === undefined);
-    const loaded = unknown.length === 0 ? new Map<string, number>() : await storedConsent(site, unknown);
-    // NOTE: set only if absent, so a consent change that lands meanwhile is never overwritten by this read.
-    for (const [pid, flags] of loaded) void cache.setIfAbsent(consentCacheKey(site.id, pid), String(flags), CONSENT_TTL_MS).catch(() => {});
+    const loaded = unknown.length === 0 ? new Map<string, { flags: number; stored: boolean }>() : await storedConsent(site, unknown);
+    for (const [pid, c] of loaded) {
+      // NOTE: set only if absent, so a consent change that lands meanwhile is never overwritten by this
+      // read. A pid with no stored consent gets a short-lived note instead of a mirror entry: unknown
+      // cookies cost one ClickHouse read per hour, not per look-up, and fill no long-lived keys.
+      const write = c.stored
+        ? cache.setIfAbsent(consentCacheKey(site.id, pid), String(c.flags), CONSENT_TTL_MS)
+        : cache.set(consentDefaultCacheKey(site.id, pid), String(c.flags), DEFAULT_NOTE_TTL_MS);
+      void write.catch(() => {});
+    }
     indexSource.inc(pids.length);
-    return hits.map((h, i) => ({ consent: h.consent ?? loaded.get(pids[i]!)!, segments: h.segments }));
+    return hits.map((h, i) => ({ consent: h.consent ?? loaded.get(pids[i]!)!.flags, segments: h.segments }));
   };
 
   const fromStore = async (site: Site, pids: readonly string[]): Promise<CookieSegments[]> => {
@@ -83,7 +91,7 @@ export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
     const bySid = new Map<string, string[]>();
     for (const r of rows) bySid.set(String(r.pid), [...(bySid.get(String(r.pid)) ?? []), r.segment_id]);
     storeSource.inc(pids.length);
-    return pids.map((p) => ({ consent: consent.get(p)!, segments: bySid.get(p) ?? [] }));
+    return pids.map((p) => ({ consent: consent.get(p)!.flags, segments: bySid.get(p) ?? [] }));
   };
 
   return {

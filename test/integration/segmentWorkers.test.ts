@@ -121,4 +121,27 @@ describe.skipIf(redis.url === undefined)(`two segment workers ${redis.reason}`, 
     const state = (await createSegmentStore(svc.store).states('workers')).get(id);
     expect(state).toMatchObject({ liveVersion: winner.liveVersion, error: '' });
   });
+
+  it('a failed refresh leaves the previous version live and says why', async () => {
+    const id = await define('{ lastSeen: { withinDays: 1 } }');
+    const good = worker();
+    const live = await good.materialiser.refresh(id);
+    // ClickHouse refuses the reading back of the new members (a real error from the real engine).
+    const failing: EventStore = { ...svc.store, queryColumn: (sql, params) => svc.store.queryColumn(sql.replace('FROM segment_members', 'FROM no_such_table'), params) };
+    const broken = worker({ store: failing });
+    await expect(broken.materialiser.refresh(id)).rejects.toThrow(/no_such_table/);
+    expect((await good.index.liveVersions('workers')).get(id)).toBe(live.liveVersion);
+    const state = (await createSegmentStore(svc.store).states('workers')).get(id);
+    expect(state).toMatchObject({ liveVersion: live.liveVersion, size: live.size });
+    expect(state?.error).toMatch(/no_such_table/);
+    const seen = await svc.gql<{ segment: { status: string; size: number | null; error: string } }>(svc.adminKey, 'ADMINISTRATION', `{ segment(id: "${id}") { status error } }`);
+    expect(seen.data?.segment.status).toBe('FAILED');
+    // The half-built version's members are gone; only the live version's remain.
+    const versions = await svc.store.query<{ v: string }>('SELECT DISTINCT toString(version) AS v FROM segment_members WHERE segment_id = {id:String}', { id });
+    expect(versions.map((r) => r.v)).toEqual([live.liveVersion]);
+    // And a look-up still answers from the live version.
+    const key = await svc.gql<{ createApiKey: { secret: string } }>(svc.adminKey, 'ADMINISTRATION', 'mutation { createApiKey(name: "ads", purposes: [ADVERTISING], sites: ["workers"]) { secret } }');
+    const r = await svc.gql<{ segmentsForCookie: string[] }>(key.data!.createApiKey.secret, 'ADVERTISING', '{ segmentsForCookie(site: "workers", cookieId: "w1") }');
+    expect(r.data?.segmentsForCookie).toContain(id);
+  });
 });

@@ -1,6 +1,9 @@
 // Segments end to end over chDB and a real Redis: rule → members on a hand-built dataset, consent gating,
 // immediate revocation, the fast path, exports as audited transfers, batch limits, and the atomic swap.
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryCache } from '../../src/cache/memoryCache.ts';
+import { createPseudonymiser } from '../../src/privacy/pseudonymiser.ts';
 import { redisUrlOrSkip } from '../support/redis.ts';
 import { BROWSER_UA, siteWithKey, startTestService, type TestService } from '../support/testService.ts';
 
@@ -52,6 +55,7 @@ describe.skipIf(redis.url === undefined)(`segments on Redis ${redis.reason}`, ()
   let svc: TestService;
   let ads: string;
   const site = 'segs';
+  const prefix = `t${process.pid}${Date.now()}:`;
 
   const gql = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, key = ads, purpose = 'ADVERTISING') => svc.gql<T>(key, purpose, query, variables);
   const define = async (rule: unknown, name = 'seg') => {
@@ -73,7 +77,7 @@ describe.skipIf(redis.url === undefined)(`segments on Redis ${redis.reason}`, ()
     fetch(`${svc.url}/v1/segments?site=${s}&cookie=${encodeURIComponent(cookie)}`, { headers: { authorization: `Bearer ${key}`, 'x-calypso-purpose': purpose } });
 
   beforeAll(async () => {
-    svc = await startTestService({ env: { REDIS_URL: redis.url!, REDIS_KEY_PREFIX: `t${process.pid}${Date.now()}:`, CALYPSO_SEGMENT_TICK_MS: '3600000' } });
+    svc = await startTestService({ env: { REDIS_URL: redis.url!, REDIS_KEY_PREFIX: prefix, CALYPSO_SEGMENT_TICK_MS: '3600000' } });
     ads = await siteWithKey(svc, site, ['ADVERTISING', 'PERSONALIZATION'], ', kAnonymity: 2');
     const ndjson = dataset(site, Date.now()).map((e) => JSON.stringify(e)).join('\n');
     const res = await fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}` }, body: ndjson });
@@ -149,6 +153,17 @@ describe.skipIf(redis.url === undefined)(`segments on Redis ${redis.reason}`, ()
       ['dave', false],
       ['nobody', false],
     ]);
+    // A cookie with no stored consent leaves a short-lived note (the site's default), not a mirror entry.
+    const pid = createPseudonymiser(svc.secrets, createMemoryCache()).pseudonymise(site, 'nobody').pid;
+    const client = new Redis(redis.url!);
+    try {
+      expect(await client.exists(`${prefix}consent:${site}:${pid}`)).toBe(0);
+      const ttl = await client.pttl(`${prefix}consent-default:${site}:${pid}`);
+      expect(ttl).toBeGreaterThan(3_500_000);
+      expect(ttl).toBeLessThanOrEqual(3_600_000);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('batch limits: at most 1000 cookies, on both paths', async () => {
