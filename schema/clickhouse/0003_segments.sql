@@ -44,6 +44,6 @@ CREATE TABLE IF NOT EXISTS segment_members (
 ORDER BY (site, pid, segment_id, version)
 TTL created_at + toIntervalDay(7);
 
--- A transfer to a third party (segment export: the recipient; legal hand-over: the basis), logged
--- with the operation that made it (policy 3.3).
-ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS transfer String DEFAULT '';
+-- What an operation did that a privacy officer must see (policy 3.3, 4.1): a transfer and its
+-- recipient (segment export), an erasure's reason, a legal hand-over's basis.
+ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS detail String DEFAULT '';

@@ -30,7 +30,7 @@ export function createAuditResolvers(store: EventStore) {
         const { auth } = ctx.access;
         const sites = auth.kind === 'ok' && auth.key.sites !== '*' ? [...auth.key.sites] : null;
         const rows = await store.query<Row>(
-          `SELECT ts, key_id, purpose, operation, fields, sites, outcome, code, rows, duration_ms, transfer
+          `SELECT ts, key_id, purpose, operation, fields, sites, outcome, code, rows, duration_ms, detail
            FROM audit_log
            WHERE ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
              AND ({keyId:String} = '' OR key_id = {keyId:String})
@@ -51,7 +51,7 @@ export function createAuditResolvers(store: EventStore) {
           code: r.code === '' ? null : r.code,
           rows: Number(r.rows),
           durationMs: Number(r.duration_ms),
-          transfer: r.transfer === '' ? null : r.transfer,
+          detail: r.detail === '' ? null : r.detail,
         }));
       },
     },

@@ -14,8 +14,8 @@ export interface AuditRow {
   code: string;
   rows: number;
   duration_ms: number;
-  /** The third party data went to, and under what, when the operation transferred any; else empty. */
-  transfer: string;
+  /** What a privacy officer must see of the operation: a transfer's recipient, an erasure's reason, a legal basis. */
+  detail: string;
 }
 
 export class AuditTrail {
@@ -23,7 +23,7 @@ export class AuditTrail {
   private readonly fields = new Set<string>();
   private readonly sites = new Set<string>();
   private denied: string | undefined;
-  private readonly transfers: string[] = [];
+  private readonly notes: string[] = [];
 
   touch(field: string, sites: readonly string[], deniedCode: string | undefined): void {
     this.fields.add(field);
@@ -33,7 +33,12 @@ export class AuditTrail {
 
   /** Records a transfer to a third party (policy 3.3): who received what, logged with the operation. */
   transfer(description: string): void {
-    this.transfers.push(description);
+    this.notes.push(`transfer: ${description}`);
+  }
+
+  /** Records why the operation was done (an erasure's reason) or under what (a legal basis). */
+  note(text: string): void {
+    this.notes.push(text);
   }
 
   /** The row for this operation; `errorCode` is the first error's code when the operation failed otherwise. */
@@ -50,7 +55,7 @@ export class AuditTrail {
       code: this.denied ?? errorCode ?? '',
       rows,
       duration_ms: Date.now() - this.startedAt,
-      transfer: this.transfers.join('; '),
+      detail: this.notes.join('; '),
     };
   }
 }

@@ -90,7 +90,7 @@ export function createSegmentsRoute(deps: SegmentsRouteDeps) {
 
 function auditRow(keyId: string, purpose: string | undefined, route: string, site: string, outcome: AuditRow['outcome'], code: string, rows: number, started: number): AuditRow {
   const duration = performance.now() - started;
-  return { ts: '', key_id: keyId, purpose: purpose ?? '', operation: route, fields: [route], sites: site === '' ? [] : [site], outcome, code, rows, duration_ms: duration, transfer: '' };
+  return { ts: '', key_id: keyId, purpose: purpose ?? '', operation: route, fields: [route], sites: site === '' ? [] : [site], outcome, code, rows, duration_ms: duration, detail: '' };
 }
 
 function deny(denial: Denial | undefined): void {

@@ -205,14 +205,14 @@ describe.skipIf(redis.url === undefined)(`segments on Redis ${redis.reason}`, ()
     expect(other.data?.exportSegment.ids[0]).not.toBe(r.data?.exportSegment.ids[0]);
     await svc.flush();
     const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-    const log = await svc.gql<{ auditLog: Array<{ fields: string[]; transfer: string | null }> }>(
+    const log = await svc.gql<{ auditLog: Array<{ fields: string[]; detail: string | null }> }>(
       svc.adminKey,
       'ADMINISTRATION',
-      `{ auditLog(from: "${day(-1)}", to: "${day(1)}", limit: 500) { fields transfer } }`,
+      `{ auditLog(from: "${day(-1)}", to: "${day(1)}", limit: 500) { fields detail } }`,
     );
     expect(log.errors).toBeUndefined();
-    const transfers = log.data!.auditLog.filter((e) => e.fields.includes('Mutation.exportSegment')).map((e) => e.transfer);
-    expect(transfers).toContain(`segment ${id} version ${(await segmentVersion(id))}: 1 ids to "Partner DSP"`);
+    const transfers = log.data!.auditLog.filter((e) => e.fields.includes('Mutation.exportSegment')).map((e) => e.detail);
+    expect(transfers).toContain(`transfer: segment ${id} version ${(await segmentVersion(id))}: 1 ids to "Partner DSP"`);
   });
 
   const segmentVersion = async (id: string) => {
