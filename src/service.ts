@@ -18,6 +18,7 @@ import { createHttpServer, type Handler } from './http/httpServer.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { openSpooledTable, type SpooledTable } from './pipeline/spooledTable.ts';
+import { createConsentStore, type ConsentStore } from './consent/consentStore.ts';
 import { createSegments, type Segments } from './segments/startSegments.ts';
 import { createSiteResolvers } from './sites/siteResolvers.ts';
 import { createSiteStore } from './sites/siteStore.ts';
@@ -89,8 +90,17 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   const segments: Segments | undefined =
     serves('api') || serves('worker') ? createSegments({ store, cache, sites, keys, secrets, log, metrics }, { tickMs: config.segmentTickMs }) : undefined;
 
+  // Consent is written by the collector (hits, POST /consent) and by the API (setConsent, erasure):
+  // one pair of spools per process, shared by both.
+  let consents: ConsentStore | undefined;
+  if (serves('collector') || serves('api')) {
+    const tables = await Promise.all((['consents', 'consent_log'] as const).map((t) => openSpooledTable(t, { config, store, log, metrics })));
+    spooled.push(...tables);
+    dependencies.push(...tables.map((t) => t.dependency));
+    consents = createConsentStore({ consents: tables[0]!.spool, log: tables[1]!.spool }, cache, store, { retentionDays: config.auditRetentionDays });
+  }
   if (serves('collector')) {
-    collector = await startCollector({ config, secrets, store, cache, sites, keys, statsCache, log, metrics });
+    collector = await startCollector({ config, secrets, store, cache, sites, keys, statsCache, consents: consents!, log, metrics });
     for (const [k, h] of collector.routes) routes.set(k, h);
     dependencies.push(...collector.dependencies);
   }
@@ -98,7 +108,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
     const auditTable = await openSpooledTable('audit_log', { config, store, log, metrics });
     spooled.push(auditTable);
     dependencies.push(auditTable.dependency);
-    const audit = spooledAuditSink(auditTable.spool, log);
+    const audit = spooledAuditSink(auditTable.spool, log, config.auditRetentionDays);
     auditTally = createAuditTally(audit);
     const schema = buildSchema([
       createSiteResolvers(sites),

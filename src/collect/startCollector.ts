@@ -3,7 +3,7 @@ import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import type { Cache } from '../cache/cache.ts';
 import type { Config } from '../config/config.ts';
 import type { Secrets } from '../config/secrets.ts';
-import { createConsentStore } from '../consent/consentStore.ts';
+import type { ConsentStore } from '../consent/consentStore.ts';
 import type { Dependency } from '../http/healthRoutes.ts';
 import type { Handler } from '../http/httpServer.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -37,18 +37,18 @@ export interface CollectorDeps {
   sites: SiteStore;
   keys: ApiKeyStore;
   statsCache: StatsCache;
+  /** Shared with the API (setConsent), which must write through the same spools. */
+  consents: ConsentStore;
   log: Logger;
   metrics: Metrics;
 }
 
-export async function startCollector({ config, secrets, store, cache, sites, keys, statsCache, log, metrics }: CollectorDeps): Promise<Collector> {
+export async function startCollector({ config, secrets, store, cache, sites, keys, statsCache, consents, log, metrics }: CollectorDeps): Promise<Collector> {
   const deps = { config, store, log, metrics };
   // New events move their sites' data watermarks, so cached statistics are never staler than a flush.
   const eventsTable = await openSpooledTable('events', deps, (seg) => statsCache.bump(seg.tags ?? '*'));
-  const consentsTable = await openSpooledTable('consents', deps);
-  const tables = [eventsTable, consentsTable];
+  const tables = [eventsTable];
   const events = eventsTable.spool;
-  const consents = createConsentStore(consentsTable.spool, cache);
   const ingestDeps = { sites, reducers: createReducers(secrets, cache), spool: events, consents, metrics };
   const routes = createCollectRoutes(
     { ...ingestDeps, clientIp: createClientIp(config.trustedProxies), rateLimiter: createRateLimiter({ perSecond: config.rateLimitPerIp }) },

@@ -40,6 +40,12 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** How often a worker looks for segments due a refresh. */
   readonly segmentTickMs: number;
+  /** Days the audit log, the consent log and the current consents are kept. */
+  readonly auditRetentionDays: number;
+  /** Days an erasure's legal-hold copy is kept. */
+  readonly legalHoldDays: number;
+  /** The operator's contact for privacy questions (policy 8.1), shown in receipts; empty when unset. */
+  readonly contactEmail: string;
 }
 
 /** Thrown for a bad environment; its message is the one line printed before exiting. */
@@ -119,6 +125,9 @@ const schema = z.object({
   CALYPSO_MAX_BODY_BYTES: int(1024, 16 * 1024 * 1024, 1024 * 1024),
   CALYPSO_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
   CALYPSO_SEGMENT_TICK_MS: int(100, 3_600_000, 5_000),
+  CALYPSO_AUDIT_RETENTION_DAYS: int(1, 36_500, 1_096),
+  CALYPSO_LEGAL_HOLD_DAYS: int(1, 36_500, 365),
+  CALYPSO_CONTACT_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address such as privacy@example.ru').optional(),
 });
 
 /** Parses an environment (process.env by default) into a frozen Config, or throws one-line ConfigError. */
@@ -169,6 +178,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxBodyBytes: e.CALYPSO_MAX_BODY_BYTES,
     shutdownTimeoutMs: e.CALYPSO_SHUTDOWN_TIMEOUT_MS,
     segmentTickMs: e.CALYPSO_SEGMENT_TICK_MS,
+    auditRetentionDays: e.CALYPSO_AUDIT_RETENTION_DAYS,
+    legalHoldDays: e.CALYPSO_LEGAL_HOLD_DAYS,
+    contactEmail: e.CALYPSO_CONTACT_EMAIL ?? '',
   });
 }
 

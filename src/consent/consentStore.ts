@@ -1,8 +1,10 @@
-// Current consent per (site, pid): durable through its own spool into `consents`, mirrored in the
-// cache at once so every read path (segment look-ups, personalisation) sees a change immediately.
+// Current consent per (site, pid): durable through its own spool into `consents`, every change also
+// appended to `consent_log` (flags before and after, source, time: the proof of consent), and mirrored
+// in the cache at once so every read path (segment look-ups, personalisation) sees a change immediately.
 import type { Cache } from '../cache/cache.ts';
 import type { Spool } from '../pipeline/spool.ts';
 import type { Pseudonym } from '../privacy/pseudonymiser.ts';
+import type { EventStore } from '../store/eventStore.ts';
 import { nowSql } from '../store/sqlTime.ts';
 
 export type ConsentSource = 'counter' | 'api' | 'import';
@@ -13,14 +15,26 @@ export interface ConsentChange {
   readonly flags: number;
 }
 
+export interface CurrentConsent {
+  readonly flags: number;
+  /** False when nothing was ever recorded for the pid and the site's default applies. */
+  readonly stored: boolean;
+}
+
 export interface ConsentStore {
-  /** Records the changes that differ from the cached current consent; resolves once durable. */
+  /** Records the changes that differ from the current consent; resolves once durable. */
   record(changes: readonly ConsentChange[], source: ConsentSource): Promise<number>;
+  /** The pid's current consent: the mirror, else ClickHouse, else `defaultFlags`. */
+  current(site: string, pid: string, defaultFlags: number): Promise<CurrentConsent>;
+  /** Drops the mirror of a pid (erasure); its rows are deleted by the caller. */
+  forget(site: string, pid: string): Promise<void>;
 }
 
 export interface ConsentStoreOptions {
   /** How long the cache mirrors a consent. Default 400 days (longer than any retention). */
   cacheTtlMs?: number;
+  /** Days consent rows and the consent log are kept (CALYPSO_AUDIT_RETENTION_DAYS). Default 1 096. */
+  retentionDays?: number;
 }
 
 export const consentCacheKey = (site: string, pid: string) => `consent:${site}:${pid}`;
@@ -32,29 +46,72 @@ export const consentCacheKey = (site: string, pid: string) => `consent:${site}:$
  */
 export const consentDefaultCacheKey = (site: string, pid: string) => `consent-default:${site}:${pid}`;
 
-export function createConsentStore(spool: Spool, cache: Cache, options: ConsentStoreOptions = {}): ConsentStore {
+export interface ConsentSpools {
+  readonly consents: Spool;
+  readonly log: Spool;
+}
+
+export function createConsentStore(spools: ConsentSpools, cache: Cache, store: EventStore, options: ConsentStoreOptions = {}): ConsentStore {
   const ttl = options.cacheTtlMs ?? 400 * 86_400_000;
+  const retentionDays = options.retentionDays ?? 1_096;
+
+  /** Stored flags for pids of one site, from ClickHouse (the newest row of each). */
+  const stored = async (site: string, pids: readonly string[]): Promise<Map<string, number>> => {
+    if (pids.length === 0) return new Map();
+    const rows = await store.query<{ pid: string; flags: number }>(
+      'SELECT pid, argMax(flags, updated_at) AS flags FROM consents WHERE site = {site:String} AND pid IN {pids:Array(UInt64)} GROUP BY pid',
+      { site, pids: pids.map(BigInt) },
+    );
+    return new Map(rows.map((r) => [String(r.pid), Number(r.flags)]));
+  };
+
   return {
     async record(changes, source) {
-      const fresh: ConsentChange[] = [];
-      const seen = new Set<string>();
+      const latest = new Map<string, ConsentChange>();
       // The last change for a (site, pid) in one request is the one that stands.
-      for (const c of [...changes].reverse()) {
-        const key = consentCacheKey(c.site, c.pseudonym.pid);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        // NOTE: a cache miss (evicted, or Redis restarted) only costs a redundant durable write.
-        if ((await cache.get(key)) === String(c.flags)) continue;
-        fresh.push(c);
+      for (const c of changes) latest.set(consentCacheKey(c.site, c.pseudonym.pid), c);
+      const before = new Map<string, number | null>();
+      const misses = new Map<string, string[]>();
+      for (const [key, c] of latest) {
+        const mirrored = await cache.get(key);
+        if (mirrored === null) misses.set(c.site, [...(misses.get(c.site) ?? []), c.pseudonym.pid]);
+        else before.set(key, Number(mirrored));
       }
+      // NOTE: a mirror miss (evicted, or Redis restarted) costs one read, so the log records only real changes.
+      for (const [site, pids] of misses) {
+        // ClickHouse down: the change is written anyway, logged with the earlier flags unknown.
+        const found = await stored(site, pids).catch(() => new Map<string, number>());
+        for (const pid of pids) before.set(consentCacheKey(site, pid), found.get(pid) ?? null);
+      }
+      const fresh = [...latest].filter(([key, c]) => before.get(key) !== c.flags);
       if (fresh.length === 0) return 0;
       const now = nowSql();
-      const ndjson = fresh
-        .map((c) => JSON.stringify({ site: c.site, pid: c.pseudonym.pid, key_version: c.pseudonym.keyVersion, flags: c.flags, source, updated_at: now }))
-        .join('\n');
-      await spool.append(Buffer.from(`${ndjson}\n`));
-      await Promise.all(fresh.map((c) => cache.set(consentCacheKey(c.site, c.pseudonym.pid), String(c.flags), ttl)));
+      const rows = fresh.map(([, c]) => ({ site: c.site, pid: c.pseudonym.pid, key_version: c.pseudonym.keyVersion, flags: c.flags, source, updated_at: now, retention_days: retentionDays }));
+      const log = fresh.map(([key, c]) => ({
+        site: c.site,
+        pid: c.pseudonym.pid,
+        key_version: c.pseudonym.keyVersion,
+        flags_before: before.get(key) ?? null,
+        flags_after: c.flags,
+        source,
+        changed_at: now,
+        retention_days: retentionDays,
+      }));
+      const ndjson = (xs: object[]) => Buffer.from(`${xs.map((x) => JSON.stringify(x)).join('\n')}\n`);
+      await Promise.all([spools.consents.append(ndjson(rows)), spools.log.append(ndjson(log))]);
+      await Promise.all(fresh.map(([key, c]) => cache.set(key, String(c.flags), ttl)));
       return fresh.length;
+    },
+
+    async current(site, pid, defaultFlags) {
+      const mirrored = await cache.get(consentCacheKey(site, pid));
+      if (mirrored !== null) return { flags: Number(mirrored), stored: true };
+      const flags = (await stored(site, [pid])).get(pid);
+      return flags === undefined ? { flags: defaultFlags, stored: false } : { flags, stored: true };
+    },
+
+    async forget(site, pid) {
+      await cache.del(consentCacheKey(site, pid), consentDefaultCacheKey(site, pid));
     },
   };
 }

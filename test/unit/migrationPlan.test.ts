@@ -116,6 +116,7 @@ describe('isIdempotent', () => {
     'ALTER TABLE events DROP COLUMN IF EXISTS country',
     'ALTER TABLE events MODIFY COLUMN IF EXISTS props Map(String, String)',
     'ALTER TABLE events ADD INDEX IF NOT EXISTS i_path path TYPE bloom_filter GRANULARITY 4',
+    'ALTER TABLE audit_log MODIFY TTL toDateTime(ts) + toIntervalDay(retention_days)',
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS a Map(String, String) DEFAULT map('x,y', 'z'), ADD COLUMN IF NOT EXISTS b UInt8",
     "CREATE TABLE IF NOT EXISTS a (x String DEFAULT 'a;b', y String DEFAULT 'it\\'s') ENGINE = Memory",
     '/* why */ CREATE TABLE IF NOT EXISTS a (x UInt8) ENGINE = Memory;',
@@ -132,6 +133,8 @@ describe('isIdempotent', () => {
     'ALTER TABLE events DROP COLUMN country',
     'ALTER TABLE events RENAME COLUMN a TO b',
     'RENAME TABLE a TO b',
+    'ALTER TABLE audit_log REMOVE TTL',
+    'ALTER TABLE audit_log MODIFY TTL ts + INTERVAL 1 DAY, DROP COLUMN x',
     'SELECT 1',
     // The first command alone must not vouch for the others.
     'ALTER TABLE events ADD COLUMN IF NOT EXISTS a UInt8, DROP COLUMN b',
