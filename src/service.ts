@@ -20,6 +20,8 @@ import { createMetrics } from './observability/metrics.ts';
 import { openSpooledTable, type SpooledTable } from './pipeline/spooledTable.ts';
 import { createConsentStore, type ConsentStore } from './consent/consentStore.ts';
 import { createSegments, type Segments } from './segments/startSegments.ts';
+import { createErasureTombstones } from './subjects/erasureTombstones.ts';
+import { createSubjects } from './subjects/startSubjects.ts';
 import { createSiteResolvers } from './sites/siteResolvers.ts';
 import { createSiteStore } from './sites/siteStore.ts';
 import { createRealtimeResolvers } from './stats/realtimeResolvers.ts';
@@ -93,6 +95,8 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   // Consent is written by the collector (hits, POST /consent) and by the API (setConsent, erasure):
   // one pair of spools per process, shared by both.
   let consents: ConsentStore | undefined;
+  const tombstones = createErasureTombstones(store);
+  await tombstones.ready;
   if (serves('collector') || serves('api')) {
     const tables = await Promise.all((['consents', 'consent_log'] as const).map((t) => openSpooledTable(t, { config, store, log, metrics })));
     spooled.push(...tables);
@@ -100,7 +104,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
     consents = createConsentStore({ consents: tables[0]!.spool, log: tables[1]!.spool }, cache, store, { retentionDays: config.auditRetentionDays });
   }
   if (serves('collector')) {
-    collector = await startCollector({ config, secrets, store, cache, sites, keys, statsCache, consents: consents!, log, metrics });
+    collector = await startCollector({ config, secrets, store, cache, sites, keys, statsCache, consents: consents!, erasures: tombstones, log, metrics });
     for (const [k, h] of collector.routes) routes.set(k, h);
     dependencies.push(...collector.dependencies);
   }
@@ -110,6 +114,25 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
     dependencies.push(auditTable.dependency);
     const audit = spooledAuditSink(auditTable.spool, log, config.auditRetentionDays);
     auditTally = createAuditTally(audit);
+    const subjects = createSubjects({
+      config,
+      secrets,
+      store,
+      cache,
+      sites,
+      keys,
+      consents: consents!,
+      index: segments!.index,
+      tombstones,
+      statsCache,
+      audit,
+      // Everything this process has accepted reaches ClickHouse before an erasure copies and deletes.
+      flushLocal: async () => {
+        await Promise.all([collector?.flush(), ...spooled.map((t) => t.deliverer.flush())]);
+      },
+      log,
+      metrics,
+    });
     const schema = buildSchema([
       createSiteResolvers(sites),
       createApiKeyResolvers(keys, sites),
@@ -117,11 +140,13 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       createRealtimeResolvers(store, sites),
       createAuditResolvers(store),
       segments!.resolvers(),
+      subjects.resolvers,
     ]);
     graphql = await createGraphqlRoute({ schema, keys, audit, auditTally, log, metrics, production: config.nodeEnv === 'production', maxBodyBytes: config.maxBodyBytes });
     routes.set('POST /graphql', graphql.handle);
     routes.set('GET /graphql', graphql.handle);
     for (const [k, h] of segments!.routes(auditTally)) routes.set(k, h);
+    for (const [k, h] of subjects.routes) routes.set(k, h);
   }
   if (serves('worker')) segments!.startWorker();
 

@@ -8,12 +8,15 @@ import { toEventRow, type RequestTraits } from '../privacy/toEventRow.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import { EventError, validateEvent, type EventLimits } from './validateEvent.ts';
 import { checkHost } from './checkHost.ts';
+import type { ErasureTombstones } from '../subjects/erasureTombstones.ts';
 
 export interface IngestDeps {
   sites: SiteStore;
   reducers: Reducers;
   spool: Spool;
   consents: ConsentStore;
+  /** Erased pids: their hits stamped before the erasure are refused (policy 4.1). */
+  erasures: ErasureTombstones;
   metrics: Metrics;
 }
 
@@ -52,6 +55,11 @@ export async function ingest(
       if (site === undefined) throw new EventError(`site "${event.site}" is not registered`);
       checkHost(event.url, site);
       const { row, pseudonym } = await toEventRow(event, site, typeof traits === 'function' ? traits(batch[index]) : traits, deps.reducers);
+      if (pseudonym !== undefined) {
+        const erasedAt = await deps.erasures.erasedAt(site.id, pseudonym.pid);
+        // A hit from before the erasure was in flight or is an old import: it must not bring the data back.
+        if (erasedAt !== undefined && event.ts <= erasedAt) throw new EventError('cid: this cookie\'s data was erased; hits stamped before the erasure are not taken');
+      }
       ndjson += `${JSON.stringify(row)}\n`;
       if (event.consent !== undefined && pseudonym !== undefined) consentChanges.push({ site: site.id, pseudonym, flags: row.consent });
       accepted++;

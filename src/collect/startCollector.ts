@@ -12,6 +12,7 @@ import { openSpooledTable } from '../pipeline/spooledTable.ts';
 import { createReducers } from '../privacy/reducers.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { StatsCache } from '../stats/statsCache.ts';
+import type { ErasureTombstones } from '../subjects/erasureTombstones.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { createClientIp } from './clientIp.ts';
 import { createCollectRoutes } from './collectRoute.ts';
@@ -39,17 +40,18 @@ export interface CollectorDeps {
   statsCache: StatsCache;
   /** Shared with the API (setConsent), which must write through the same spools. */
   consents: ConsentStore;
+  erasures: ErasureTombstones;
   log: Logger;
   metrics: Metrics;
 }
 
-export async function startCollector({ config, secrets, store, cache, sites, keys, statsCache, consents, log, metrics }: CollectorDeps): Promise<Collector> {
+export async function startCollector({ config, secrets, store, cache, sites, keys, statsCache, consents, erasures, log, metrics }: CollectorDeps): Promise<Collector> {
   const deps = { config, store, log, metrics };
   // New events move their sites' data watermarks, so cached statistics are never staler than a flush.
   const eventsTable = await openSpooledTable('events', deps, (seg) => statsCache.bump(seg.tags ?? '*'));
   const tables = [eventsTable];
   const events = eventsTable.spool;
-  const ingestDeps = { sites, reducers: createReducers(secrets, cache), spool: events, consents, metrics };
+  const ingestDeps = { sites, reducers: createReducers(secrets, cache), spool: events, consents, erasures, metrics };
   const routes = createCollectRoutes(
     { ...ingestDeps, clientIp: createClientIp(config.trustedProxies), rateLimiter: createRateLimiter({ perSecond: config.rateLimitPerIp }) },
     { maxEvents: 500, maxBodyBytes: config.maxBodyBytes, maxInFlight: 256, limits: { ...EVENT_LIMITS, maxAgeMs: config.maxEventAgeMs } },

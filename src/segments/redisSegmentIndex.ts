@@ -62,6 +62,19 @@ export function createRedisSegmentIndex(cache: RedisCache): SegmentIndex {
       await cache.ready;
       if ((await redis.hget(liveKey(site), segment)) !== version) await redis.unlink(memberKey(site, segment, version));
     },
+    async forget(site, pid) {
+      await cache.ready;
+      // Live versions and any being built: a refresh racing the erasure reads members after the delete.
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${cache.keyPrefix}seg:{${site}}:m:*`, 'COUNT', 1000);
+        cursor = next;
+        keys.push(...found);
+      } while (cursor !== '0');
+      // SCAN returns full names; commands add the prefix again, so strip it.
+      await Promise.all(keys.map((k) => redis.srem(k.slice(cache.keyPrefix.length), pid)));
+    },
     async liveVersions(site) {
       await cache.ready;
       return new Map(Object.entries(await redis.hgetall(liveKey(site))));

@@ -23,6 +23,8 @@ export interface SegmentIndex {
   /** Frees a version's members (not live, or never activated). */
   drop(site: string, segment: string, version: string): Promise<void>;
   liveVersions(site: string): Promise<Map<string, string>>;
+  /** Removes a pid from every version of the site's segments (erasure): look-ups stop finding it at once. */
+  forget(site: string, pid: string): Promise<void>;
   /** One round trip: the pid's consent mirror and its live segments, read atomically. */
   lookup(site: string, pid: string): Promise<IndexLookup>;
 }
@@ -69,6 +71,9 @@ export function createMemorySegmentIndex(cache: Cache): SegmentIndex {
     },
     async liveVersions(site) {
       return new Map(live.get(site) ?? []);
+    },
+    async forget(site, pid) {
+      for (const [key, set] of members) if (key.startsWith(`${site}\0`)) set.delete(pid);
     },
     async lookup(site, pid) {
       const flags = (await cache.get(consentCacheKey(site, pid))) ?? (await cache.get(consentDefaultCacheKey(site, pid)));

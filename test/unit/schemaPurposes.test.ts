@@ -29,6 +29,16 @@ import type { RequestContext } from '../../src/graphql/requestContext.ts';
 // Plausible fake values; no store behind them.
 const SITE = { id: 'shop', name: 'Shop', hostnames: ['shop.example'], timezone: 'UTC', kAnonymity: 10, retentionDays: 395, defaultConsent: { statistics: true, personalization: false, advertising: false, thirdParty: false }, createdAt: '2026-11-01T00:00:00.000Z' };
 const KEY = { id: 'key_1', name: 'dashboard', purposes: ['STATISTICS'], sites: ['shop'], createdAt: '2026-11-01T00:00:00.000Z', revokedAt: null };
+const CONSENT = { statistics: true, personalization: false, advertising: false, thirdParty: false };
+const CHANGE = { time: '2026-11-01T00:00:00.000Z', source: 'counter', before: null, after: CONSENT };
+const EVENT = {
+  ...Object.fromEntries(['type', 'name', 'host', 'path', 'referrerSource', 'referrerHost', 'utmSource', 'utmMedium', 'utmCampaign', 'utmTerm', 'utmContent', 'browser', 'os', 'device', 'screen', 'language', 'country', 'region'].map((k) => [k, 'x'])),
+  time: '2026-11-01T00:00:00.000Z',
+  bot: false,
+  consent: CONSENT,
+  engagementMs: 0,
+  props: {},
+};
 const SEGMENT = { id: 'seg_1', site: 'shop', name: 'Buyers', rule: { lastSeen: { withinDays: 7 } }, version: 1, refreshEveryMinutes: 15, size: 40, refreshedAt: '2026-11-01T00:00:00.000Z', status: 'LIVE', error: null };
 const resolvers = {
   Query: {
@@ -39,6 +49,10 @@ const resolvers = {
     segmentsForCookie: () => ['seg_1'],
     segmentsForCookies: () => [{ cookieId: 'c1', segments: ['seg_1'] }],
     personalization: () => ({ allowed: true, segments: ['seg_1'] }),
+    consent: () => CONSENT,
+    exportSubject: () => ({ events: [EVENT], consent: CONSENT, consentLog: [CHANGE], segments: ['seg_1'], legalHold: false }),
+    legalHold: () => ({ erasures: [{ id: 'era_1', erasedAt: '2026-11-01T00:00:00.000Z', heldUntil: '2027-11-01T00:00:00.000Z', reason: 'request' }], events: [EVENT], consent: CONSENT, consentLog: [CHANGE], segments: [] }),
+    retentionReport: () => [{ table: 'events', oldest: null, rows: 0, policy: '395 days' }],
     sites: () => [SITE],
     stats: () => ({ rows: [{ page: '/', visitors: 30, pageviews: 120 }], totals: { pageviews: 120, visitors: 30 }, suppressedRows: 0 }),
     apiKeys: () => [KEY],
@@ -53,6 +67,8 @@ const resolvers = {
     updateSegment: () => SEGMENT,
     deleteSegment: () => true,
     refreshSegment: () => SEGMENT,
+    setConsent: () => CONSENT,
+    eraseSubject: () => ({ id: 'era_1', erasedAt: '2026-11-01T00:00:00.000Z', eventsErased: 3, heldUntil: '2027-11-01T00:00:00.000Z', contact: null }),
     exportSegment: () => ({ segment: 'seg_1', recipient: 'partner', version: '1', ids: ['0123456789abcdef'], createdAt: '2026-11-01T00:00:00.000Z' }),
   },
 };
@@ -65,6 +81,7 @@ function sample(type: GraphQLInputType, arg: string): string {
   if (isNonNullType(type)) return sample(type.ofType, arg);
   if (isListType(type)) return `[${sample(type.ofType, arg)}]`;
   if (isInputObjectType(type) && type.name === 'SegmentRuleInput') return '{ lastSeen: { withinDays: 7 } }';
+  if (isInputObjectType(type) && type.name === 'ConsentInput') return '{ statistics: true }';
   if (isEnumType(type)) return type.getValues()[0]?.name ?? '';
   if (isScalarType(type) && type.name === 'Int') return '1';
   if (isScalarType(type) && (type.name === 'ID' || type.name === 'String')) return JSON.stringify(arg === 'from' || arg === 'to' ? '2026-11-01' : 'shop');

@@ -1,0 +1,64 @@
+// Assembles subject rights for the API role: the data operations, the GraphQL resolvers, the download route.
+import type { ApiKeyStore } from '../access/apiKeyStore.ts';
+import { createOperationRecorder } from '../audit/auditPlugin.ts';
+import type { AuditSink } from '../audit/auditTrail.ts';
+import type { Cache } from '../cache/cache.ts';
+import type { Config } from '../config/config.ts';
+import type { Secrets } from '../config/secrets.ts';
+import type { ConsentStore } from '../consent/consentStore.ts';
+import type { Handler } from '../http/httpServer.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { createPseudonymiser } from '../privacy/pseudonymiser.ts';
+import type { SegmentIndex } from '../segments/segmentIndex.ts';
+import type { SiteStore } from '../sites/siteStore.ts';
+import type { StatsCache } from '../stats/statsCache.ts';
+import type { EventStore } from '../store/eventStore.ts';
+import type { ErasureTombstones } from './erasureTombstones.ts';
+import { createSubjectData } from './subjectData.ts';
+import { subjectExportRoute } from './subjectExportRoute.ts';
+import { createSubjectResolvers } from './subjectResolvers.ts';
+
+export interface SubjectsDeps {
+  config: Pick<Config, 'legalHoldDays' | 'auditRetentionDays' | 'contactEmail'>;
+  secrets: Secrets;
+  store: EventStore;
+  cache: Cache;
+  sites: SiteStore;
+  keys: ApiKeyStore;
+  consents: ConsentStore;
+  index: SegmentIndex;
+  tombstones: ErasureTombstones;
+  statsCache: StatsCache;
+  audit: AuditSink;
+  flushLocal: () => Promise<void>;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export function createSubjects(deps: SubjectsDeps) {
+  const { config, store, sites, keys, consents, log } = deps;
+  const pseudonymiser = createPseudonymiser(deps.secrets, deps.cache);
+  const subjects = createSubjectData({
+    store,
+    consents,
+    index: deps.index,
+    tombstones: deps.tombstones,
+    flushLocal: deps.flushLocal,
+    bumpStats: (site) => deps.statsCache.bump([site]),
+    legalHoldDays: config.legalHoldDays,
+    log,
+  });
+  return {
+    resolvers: createSubjectResolvers({
+      sites,
+      store,
+      consents,
+      subjects,
+      pseudonymiser,
+      policy: { auditRetentionDays: config.auditRetentionDays, legalHoldDays: config.legalHoldDays },
+      contact: config.contactEmail,
+    }),
+    routes: new Map<string, Handler>([['GET /v1/subjects/export', subjectExportRoute({ keys, sites, subjects, pseudonymiser, record: createOperationRecorder(deps.audit, deps.metrics) })]]),
+  };
+}

@@ -1,0 +1,187 @@
+// Everything held about one cookie's pseudonym, for subject requests (policy 4.1): export it, erase it
+// (after copying it into the legal hold, policy 4.2), and read the held copy under a legal procedure.
+import { randomBytes } from 'node:crypto';
+import type { ConsentStore } from '../consent/consentStore.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { SegmentIndex } from '../segments/segmentIndex.ts';
+import type { EventStore } from '../store/eventStore.ts';
+import { isoOf, nowSql } from '../store/sqlTime.ts';
+import type { ErasureTombstones } from './erasureTombstones.ts';
+
+/** An event as stored, reduced; the pseudonym itself is not shown (it means nothing outside). */
+export interface StoredEvent {
+  ts: string;
+  type: string;
+  name: string;
+  host: string;
+  path: string;
+  referrer_source: string;
+  referrer_host: string;
+  utm_source: string;
+  utm_medium: string;
+  utm_campaign: string;
+  utm_term: string;
+  utm_content: string;
+  browser: string;
+  os: string;
+  device: string;
+  screen: string;
+  language: string;
+  country: string;
+  region: string;
+  is_bot: number;
+  consent: number;
+  engagement_ms: number;
+  props: Record<string, string>;
+}
+
+export interface StoredConsentChange {
+  changed_at: string;
+  source: string;
+  flags_before: number | null;
+  flags_after: number;
+}
+
+export interface SubjectRecord {
+  events: StoredEvent[];
+  consent: number | undefined;
+  consentLog: StoredConsentChange[];
+  segments: string[];
+}
+
+export interface ErasureReceipt {
+  id: string;
+  erasedAt: string;
+  eventsErased: number;
+  heldUntil: string;
+}
+
+export interface HeldRecord extends SubjectRecord {
+  erasures: Array<{ id: string; erasedAt: string; heldUntil: string; reason: string }>;
+}
+
+export interface SubjectData {
+  export(site: string, pid: string): Promise<SubjectRecord & { legalHold: boolean }>;
+  erase(site: string, pid: string, reason: string): Promise<ErasureReceipt>;
+  /** The legal-hold copy, or undefined when nothing is held. */
+  held(site: string, pid: string): Promise<HeldRecord | undefined>;
+}
+
+export interface SubjectDataDeps {
+  store: EventStore;
+  consents: ConsentStore;
+  index: SegmentIndex;
+  tombstones: ErasureTombstones;
+  /** Writes this process's spools into ClickHouse, so nothing in flight escapes an erasure. */
+  flushLocal: () => Promise<void>;
+  /** Moves the site's statistics watermark: cached answers are recomputed without the subject. */
+  bumpStats: (site: string) => Promise<void>;
+  legalHoldDays: number;
+  /** How long after an erasure it is repeated, for hits another instance had in flight. Default 5 000 ms. */
+  repeatAfterMs?: number;
+  log: Logger;
+}
+
+const EVENT_COLUMNS =
+  'ts, type, name, host, path, referrer_source, referrer_host, utm_source, utm_medium, utm_campaign, utm_term, utm_content, browser, os, device, screen, language, country, region, is_bot, consent, engagement_ms, props';
+
+/** The tables an erasure copies and clears, and the kind each is held under. */
+const ERASED = [
+  { table: 'events', kind: 'event' },
+  { table: 'consents', kind: 'consent' },
+  { table: 'consent_log', kind: 'consent_log' },
+  { table: 'segment_members', kind: 'segment' },
+] as const;
+
+export function createSubjectData(deps: SubjectDataDeps): SubjectData {
+  const { store, consents, index, tombstones, flushLocal, bumpStats, log } = deps;
+  const p = (site: string, pid: string) => ({ site, pid });
+
+  const read = async (site: string, pid: string): Promise<SubjectRecord> => {
+    const [events, log, segments, consent] = await Promise.all([
+      store.query<StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM events WHERE site = {site:String} AND pid = {pid:UInt64} ORDER BY ts`, p(site, pid)),
+      store.query<StoredConsentChange>(
+        'SELECT changed_at, source, flags_before, flags_after FROM consent_log WHERE site = {site:String} AND pid = {pid:UInt64} ORDER BY changed_at',
+        p(site, pid),
+      ),
+      store.queryColumn(
+        `SELECT DISTINCT segment_id FROM segment_members WHERE site = {site:String} AND pid = {pid:UInt64}
+           AND (segment_id, version) IN (SELECT id, live_version FROM segment_state FINAL WHERE site = {site:String})
+         ORDER BY segment_id`,
+        p(site, pid),
+      ),
+      consents.current(site, pid, -1),
+    ]);
+    return { events, consent: consent.stored ? consent.flags : undefined, consentLog: log, segments };
+  };
+
+  /** Deletes the pid everywhere it is stored; returns nothing, counts were taken before. */
+  const clear = async (site: string, pid: string) => {
+    for (const { table } of ERASED) await store.command(`DELETE FROM ${table} WHERE site = {site:String} AND pid = {pid:UInt64}`, p(site, pid));
+  };
+
+  return {
+    async export(site, pid) {
+      const [record, held] = await Promise.all([
+        read(site, pid),
+        store.query<{ n: string }>('SELECT count() AS n FROM legal_hold WHERE site = {site:String} AND pid = {pid:UInt64}', p(site, pid)),
+      ]);
+      return { ...record, legalHold: Number(held[0]?.n ?? 0) > 0 };
+    },
+
+    async erase(site, pid, reason) {
+      const erasedAt = new Date();
+      const heldUntil = new Date(erasedAt.getTime() + deps.legalHoldDays * 86_400_000);
+      const id = `era_${randomBytes(8).toString('hex')}`;
+      // 1. From now on this instance's collector refuses the pid's hits stamped before now.
+      tombstones.add(site, pid, erasedAt.getTime());
+      // 2. What this process accepted before now reaches ClickHouse, so the copy and the delete see it.
+      await flushLocal();
+      const [{ n } = { n: '0' }] = await store.query<{ n: string }>('SELECT count() AS n FROM events WHERE site = {site:String} AND pid = {pid:UInt64}', p(site, pid));
+      // 3. The legal-hold copy first: once deleted, nothing else holds the data.
+      const hold = { ...p(site, pid), id, at: nowSql(erasedAt), until: nowSql(heldUntil) };
+      for (const { table, kind } of ERASED) {
+        await store.command(
+          `INSERT INTO legal_hold (erasure_id, site, pid, kind, row, held_at, held_until)
+           SELECT {id:String}, site, pid, {kind:String}, formatRowNoNewline('JSONEachRow', *), {at:DateTime64(3)}, {until:DateTime64(3)}
+           FROM ${table} WHERE site = {site:String} AND pid = {pid:UInt64}`,
+          { ...hold, kind },
+        );
+      }
+      // 4. The tombstone, durable, for the other instances and for late imports.
+      await store.insert('erasures', [{ id, site, pid, erased_at: nowSql(erasedAt), reason, events_erased: Number(n), held_until: nowSql(heldUntil) }]);
+      // 5. Delete everywhere: ClickHouse, the consent mirror, the segment index; statistics recomputed.
+      await clear(site, pid);
+      await Promise.all([consents.forget(site, pid), index.forget(site, pid), bumpStats(site)]);
+      // NOTE: a hit another instance accepted just before its copy of the tombstones caught up may still
+      // be in its spool; the erasure is repeated once that window has passed.
+      setTimeout(() => {
+        clear(site, pid)
+          .then(() => Promise.all([index.forget(site, pid), bumpStats(site)]))
+          .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err), erasure: id }, 'repeating an erasure failed'));
+      }, deps.repeatAfterMs ?? 5_000).unref();
+      return { id, erasedAt: erasedAt.toISOString(), eventsErased: Number(n), heldUntil: heldUntil.toISOString() };
+    },
+
+    async held(site, pid) {
+      const rows = await store.query<{ erasure_id: string; kind: string; row: string; held_at: string; held_until: string }>(
+        'SELECT erasure_id, kind, row, held_at, held_until FROM legal_hold WHERE site = {site:String} AND pid = {pid:UInt64} AND held_until > now64(3) ORDER BY held_at',
+        p(site, pid),
+      );
+      if (rows.length === 0) return undefined;
+      const reasons = await store.query<{ id: string; reason: string }>('SELECT id, reason FROM erasures WHERE site = {site:String} AND pid = {pid:UInt64}', p(site, pid));
+      const reasonOf = new Map(reasons.map((r) => [r.id, r.reason]));
+      const of = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => JSON.parse(r.row) as Record<string, unknown>);
+      const lastConsent = of('consent').at(-1) as { flags?: number } | undefined;
+      const erasures = new Map<string, HeldRecord['erasures'][number]>();
+      for (const r of rows) erasures.set(r.erasure_id, { id: r.erasure_id, erasedAt: isoOf(r.held_at), heldUntil: isoOf(r.held_until), reason: reasonOf.get(r.erasure_id) ?? '' });
+      return {
+        erasures: [...erasures.values()],
+        events: of('event') as unknown as StoredEvent[],
+        consent: lastConsent?.flags,
+        consentLog: of('consent_log') as unknown as StoredConsentChange[],
+        segments: [...new Set(of('segment').map((r) => String(r.segment_id)))],
+      };
+    },
+  };
+}
