@@ -5,6 +5,7 @@ import { GraphQLScalarType, type GraphQLResolveInfo } from 'graphql';
 import { keyAllowsSite } from '../access/apiKey.ts';
 import { apiError, badInput } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
+import { requireSite } from '../sites/requireSite.ts';
 import type { Site, SiteStore } from '../sites/siteStore.ts';
 import { RefreshBusyError, SegmentNotFoundError, type Materialiser } from './segmentMaterialiser.ts';
 import { parseSegmentRule, SegmentRuleError, type SegmentRule } from './segmentRule.ts';
@@ -53,11 +54,7 @@ export function checkCookieId(v: unknown, field = 'cookieId'): string {
 export function createSegmentResolvers(deps: SegmentResolverDeps) {
   const { segments, sites, materialiser, lookup, reads } = deps;
 
-  const siteOf = async (id: string): Promise<Site> => {
-    const site = await sites.get(id);
-    if (site === undefined) throw apiError('NOT_FOUND', `site "${id}" does not exist`);
-    return site;
-  };
+  const siteOf = (id: string) => requireSite(sites, id);
 
   /** The segment, if it exists and the key may see its site; recorded in the audit trail either way. */
   const segmentOf = async (id: string, ctx: RequestContext, info: GraphQLResolveInfo): Promise<SegmentDefinition> => {

@@ -3,37 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import type { ConsentStore } from '../consent/consentStore.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { EventRow } from '../privacy/toEventRow.ts';
 import type { SegmentIndex } from '../segments/segmentIndex.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { isoOf, nowSql } from '../store/sqlTime.ts';
 import type { ErasureTombstones } from './erasureTombstones.ts';
 
 /** An event as stored, reduced; the pseudonym itself is not shown (it means nothing outside). */
-export interface StoredEvent {
-  ts: string;
-  type: string;
-  name: string;
-  host: string;
-  path: string;
-  referrer_source: string;
-  referrer_host: string;
-  utm_source: string;
-  utm_medium: string;
-  utm_campaign: string;
-  utm_term: string;
-  utm_content: string;
-  browser: string;
-  os: string;
-  device: string;
-  screen: string;
-  language: string;
-  country: string;
-  region: string;
-  is_bot: number;
-  consent: number;
-  engagement_ms: number;
-  props: Record<string, string>;
-}
+export type StoredEvent = Omit<EventRow, 'site' | 'event_id' | 'pid' | 'key_version' | 'visitor_hash' | 'retention_days'>;
 
 export interface StoredConsentChange {
   changed_at: string;

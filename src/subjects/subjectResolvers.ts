@@ -2,10 +2,11 @@
 // and erasure (SUBJECT_REQUEST), the legal-hold copy (LEGAL_OBLIGATION), and the retention report.
 import { fromFlags, toFlags, type Consent } from '../consent/consentFlags.ts';
 import type { ConsentStore } from '../consent/consentStore.ts';
-import { apiError, badInput } from '../graphql/errors.ts';
+import { badInput } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
 import { checkCookieId } from '../segments/segmentResolvers.ts';
+import { requireSite } from '../sites/requireSite.ts';
 import type { Site, SiteStore } from '../sites/siteStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { retentionReport, type RetentionPolicy } from './retentionReport.ts';
@@ -30,11 +31,7 @@ function text(v: unknown, field: string, what: string): string {
 
 export function createSubjectResolvers(deps: SubjectResolverDeps) {
   const { sites, store, consents, subjects, pseudonymiser } = deps;
-  const siteOf = async (id: string): Promise<Site> => {
-    const site = await sites.get(id);
-    if (site === undefined) throw apiError('NOT_FOUND', `site "${id}" does not exist`);
-    return site;
-  };
+  const siteOf = (id: string) => requireSite(sites, id);
   const pidOf = (site: Site, cookieId: unknown) => pseudonymiser.pseudonymise(site.id, checkCookieId(cookieId)).pid;
 
   return {

@@ -1,0 +1,9 @@
+import { apiError } from '../graphql/errors.ts';
+import type { Site, SiteStore } from './siteStore.ts';
+
+/** The site a resolver's `site` argument names, or a NOT_FOUND GraphQL error. */
+export async function requireSite(sites: SiteStore, id: string): Promise<Site> {
+  const site = await sites.get(id);
+  if (site === undefined) throw apiError('NOT_FOUND', `site "${id.slice(0, 64)}" does not exist`);
+  return site;
+}
