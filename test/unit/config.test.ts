@@ -32,6 +32,7 @@ describe('loadConfig defaults', () => {
     expect(c.flushIntervalMs).toBe(1_000);
     expect(c.maxBodyBytes).toBe(1024 * 1024);
     expect(c.shutdownTimeoutMs).toBe(10_000);
+    expect(c).toMatchObject({ redisKeyPrefix: 'calypso:', segmentTickMs: 5_000, auditRetentionDays: 1_096, legalHoldDays: 365, contactEmail: '' });
   });
 
   it('quietens logging under NODE_ENV=test', () => {
@@ -103,6 +104,11 @@ describe('loadConfig refusals', () => {
     [{ CLICKHOUSE_DATABASE: 'a-b' }, 'CLICKHOUSE_DATABASE', 'letters, digits and underscores'],
     [{ CLICKHOUSE_REQUEST_TIMEOUT_MS: '5' }, 'CLICKHOUSE_REQUEST_TIMEOUT_MS', 'an integer between 100 and 600000'],
     [{ CALYPSO_MAX_BODY_BYTES: '1.5' }, 'CALYPSO_MAX_BODY_BYTES', 'an integer between'],
+    [{ CALYPSO_CONTACT_EMAIL: 'support' }, 'CALYPSO_CONTACT_EMAIL', 'an e-mail address'],
+    [{ CALYPSO_LEGAL_HOLD_DAYS: '0' }, 'CALYPSO_LEGAL_HOLD_DAYS', 'an integer between 1 and 36500'],
+    [{ CALYPSO_AUDIT_RETENTION_DAYS: '3y' }, 'CALYPSO_AUDIT_RETENTION_DAYS', 'an integer between 1 and 36500'],
+    [{ CALYPSO_SEGMENT_TICK_MS: '10' }, 'CALYPSO_SEGMENT_TICK_MS', 'an integer between 100 and 3600000'],
+    [{ REDIS_KEY_PREFIX: 'a b' }, 'REDIS_KEY_PREFIX', 'letters, digits and'],
   ])('%j is refused in one line naming %s', (env, name, expects) => {
     const err = configError(env);
     expect(err.name).toBe('ConfigError');
