@@ -49,7 +49,7 @@ await svc.store.command(
   { n: EVENTS, cookies: COOKIES },
 );
 await svc.store.command(
-  `INSERT INTO consents SELECT 'bench', pid, 1, if(i % 10 < 6, 13, 1), 'import', now64(3) FROM bench_pids`,
+  `INSERT INTO consents (site, pid, key_version, flags, source, updated_at) SELECT 'bench', pid, 1, if(i % 10 < 6, 13, 1), 'import', now64(3) FROM bench_pids`,
 );
 log(`generated ${EVENTS.toLocaleString('en')} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 

@@ -1,4 +1,7 @@
 // One node:http server for every route; routing is a map lookup so the hot paths pay nothing.
+// Per request there is no async wrapper and no 'finish' listener: a handler's promise gets one catch,
+// and request metrics are recorded from Node's diagnostics channel for finished responses.
+import diagnostics from 'node:diagnostics_channel';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -8,6 +11,11 @@ import { sendJson } from './respond.ts';
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 /** Keys are "METHOD /path". */
 export type Routes = ReadonlyMap<string, Handler>;
+
+// What the finish channel needs to know of a request: its route label and when it started.
+const ROUTE = Symbol('calypso.route');
+const STARTED = Symbol('calypso.started');
+type Tracked = IncomingMessage & { [ROUTE]?: string; [STARTED]?: number };
 
 export function createHttpServer(routes: Routes, log: Logger, metrics: Metrics): http.Server {
   const paths = new Set([...routes.keys()].map((k) => k.slice(k.indexOf(' ') + 1)));
@@ -23,27 +31,42 @@ export function createHttpServer(routes: Routes, log: Logger, metrics: Metrics):
     if (d === undefined) durations.set(route, (d = metrics.httpDuration.labels(route)));
     d.observe(seconds);
   };
-  return http.createServer(async (req, res) => {
-    const started = performance.now();
+
+  const fail = (err: unknown, route: string, res: ServerResponse) => {
+    if (err instanceof BodyError) {
+      if (!res.headersSent) sendJson(res, err.status, { error: err.message });
+      return;
+    }
+    log.error({ err: err instanceof Error ? err.message : String(err), route }, 'request failed');
+    if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+    else res.destroy();
+  };
+
+  const server = http.createServer((req: Tracked, res) => {
+    req[STARTED] = performance.now();
     const q = req.url?.indexOf('?') ?? -1;
     const path = q === -1 ? (req.url ?? '/') : req.url!.slice(0, q);
     const handler = routes.get(`${req.method} ${path}`);
-    const route = handler === undefined ? 'unmatched' : path;
-    res.once('finish', () => record(route, res.statusCode, (performance.now() - started) / 1000));
+    const route = (req[ROUTE] = handler === undefined ? 'unmatched' : path);
     if (handler === undefined) {
       if (paths.has(path)) return sendJson(res, 405, { error: `method ${req.method} is not allowed on ${path}` });
       return sendJson(res, 404, { error: `no route ${path}` });
     }
     try {
-      await handler(req, res);
+      const done = handler(req, res);
+      if (done !== undefined) done.catch((err: unknown) => fail(err, route, res));
     } catch (err) {
-      if (err instanceof BodyError) {
-        if (!res.headersSent) sendJson(res, err.status, { error: err.message });
-        return;
-      }
-      log.error({ err: err instanceof Error ? err.message : String(err), route }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-      else res.destroy();
+      fail(err, route, res);
     }
   });
+
+  // NOTE: the channel is process-wide (tests run several servers in one process): only this server's.
+  const onFinish = (message: unknown) => {
+    const { request, response, server: from } = message as { request: Tracked; response: ServerResponse; server: http.Server };
+    if (from !== server || request[STARTED] === undefined) return;
+    record(request[ROUTE] ?? 'unmatched', response.statusCode, (performance.now() - request[STARTED]) / 1000);
+  };
+  diagnostics.subscribe('http.server.response.finish', onFinish);
+  server.once('close', () => diagnostics.unsubscribe('http.server.response.finish', onFinish));
+  return server;
 }

@@ -84,6 +84,9 @@ describe('walking skeleton', () => {
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     expect(metrics).toMatch(/^calypso_events_accepted_total\{site="shop"\} [1-9]/m);
     expect(metrics).toMatch(/^# TYPE calypso_http_requests_total counter$/m);
+    // Requests are counted per route and status, and timed (recorded when each response finishes).
+    expect(metrics).toMatch(/^calypso_http_requests_total\{route="\/graphql",status="200"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^calypso_http_request_duration_seconds_count\{route="\/graphql"\} [1-9]\d*$/m);
   });
 
   it('shows who is on the site now, k-anonymously', async () => {
