@@ -22,7 +22,7 @@ export interface MaterialiserDeps {
 export interface Materialiser {
   /** Refreshes one segment now, waiting up to `waitMs` for the lock; resolves once the new version is live. */
   refresh(id: string, waitMs?: number): Promise<SegmentState>;
-  /** One scheduler pass, if this instance gets the lock: refresh what is due, repair the index. */
+  /** One scheduler pass: refresh what is due and repair the index; undefined when another worker holds the lock. */
   tick(now?: Date): Promise<{ refreshed: number; repaired: number } | undefined>;
 }
 
@@ -112,37 +112,37 @@ export function createMaterialiser(deps: MaterialiserDeps): Materialiser {
     },
 
     async tick(now = new Date()) {
-      const held = await lock.run(async (fence) => {
-        const [defs, states] = await Promise.all([segments.list(), segments.states()]);
-        let refreshed = 0;
-        let repaired = 0;
-        const bySite = new Map<string, SegmentDefinition[]>();
-        for (const d of defs) bySite.set(d.site, [...(bySite.get(d.site) ?? []), d]);
-        for (const [site, siteDefs] of bySite) {
-          const live = await index.liveVersions(site);
-          for (const def of siteDefs) {
-            const state = states.get(def.id);
-            const age = state === undefined || state.refreshedAt === null ? Infinity : now.getTime() - Date.parse(state.refreshedAt);
-            const failedRecently = state !== undefined && state.error !== '' && now.getTime() - Date.parse(state.updatedAt) < FAILED_RETRY_MS;
-            const due = state === undefined || state.definitionVersion !== def.version || age >= def.refreshEveryMinutes * 60_000;
-            if (due && !failedRecently) {
-              await materialise(def, state, fence).then(() => refreshed++, () => {});
-            } else if (state !== undefined && state.liveVersion !== '0' && live.get(def.id) !== state.liveVersion) {
-              // The index lost the live version (Redis restarted, or a fresh process): reload it from ClickHouse.
-              await index.add(site, def.id, state.liveVersion, await membersOf(site, def.id, state.liveVersion));
-              await index.activate(site, def.id, state.liveVersion, fence);
-              repaired++;
-            }
+      // The lock is taken per segment, so no holding outlasts one refresh (its expiry stays meaningful);
+      // each segment's state is re-read under the lock, so a segment another worker just refreshed is skipped.
+      const defs = await segments.list();
+      let refreshed = 0;
+      let repaired = 0;
+      let ran = false;
+      for (const def of defs) {
+        const held = await lock.run(async (fence) => {
+          const state = (await segments.states(def.site)).get(def.id);
+          const age = state === undefined || state.refreshedAt === null ? Infinity : now.getTime() - Date.parse(state.refreshedAt);
+          const failedRecently = state !== undefined && state.error !== '' && now.getTime() - Date.parse(state.updatedAt) < FAILED_RETRY_MS;
+          const due = state === undefined || state.definitionVersion !== def.version || age >= def.refreshEveryMinutes * 60_000;
+          if (due && !failedRecently) {
+            await materialise(def, state, fence).then(() => refreshed++, () => {});
+          } else if (state !== undefined && state.liveVersion !== '0' && (await index.liveVersions(def.site)).get(def.id) !== state.liveVersion) {
+            // The index lost the live version (Redis restarted, or a fresh process): reload it from ClickHouse.
+            await index.add(def.site, def.id, state.liveVersion, await membersOf(def.site, def.id, state.liveVersion));
+            await index.activate(def.site, def.id, state.liveVersion, fence);
+            repaired++;
           }
-        }
-        // Segments deleted since they were indexed leave the look-ups.
-        for (const s of states.values()) {
-          if (defs.some((d) => d.id === s.id)) continue;
-          if ((await index.liveVersions(s.site)).has(s.id)) await index.deactivate(s.site, s.id);
-        }
-        return { refreshed, repaired };
-      }, 0);
-      return held?.value;
+        }, 0);
+        // Another worker is busy: it is the one making this pass now.
+        if (held === undefined) return ran ? { refreshed, repaired } : undefined;
+        ran = true;
+      }
+      // Segments deleted since they were indexed leave the look-ups.
+      const live = new Set(defs.map((d) => d.id));
+      for (const s of (await segments.states()).values()) {
+        if (!live.has(s.id) && (await index.liveVersions(s.site)).has(s.id)) await index.deactivate(s.site, s.id);
+      }
+      return { refreshed, repaired };
     },
   };
 }
