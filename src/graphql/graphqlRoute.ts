@@ -58,11 +58,13 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
 
   return {
     async handle(req, res) {
-      const headers = new HeaderMap();
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+      const header = (name: string): string | undefined => {
+        const v = req.headers[name];
+        return Array.isArray(v) ? v.join(', ') : v;
+      };
       const text = await readBody(req, deps.maxBodyBytes);
       let body: unknown = text;
-      if ((headers.get('content-type') ?? '').includes('json') && text !== '') {
+      if ((header('content-type') ?? '').includes('json') && text !== '') {
         try {
           body = JSON.parse(text);
         } catch {
@@ -72,14 +74,14 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
       const extensions = (body as { extensions?: { purpose?: unknown } } | undefined)?.extensions;
       const response: RequestContext['response'] = {};
       const context = async (): Promise<RequestContext> => ({
-        access: await resolveAccess(headers.get('authorization'), headers.get('x-calypso-purpose'), extensions?.purpose, deps.keys),
+        access: await resolveAccess(header('authorization'), header('x-calypso-purpose'), extensions?.purpose, deps.keys),
         audit: new AuditTrail(),
         response,
       });
 
       // A query seen before skips Apollo's pipeline (preparedQueries.ts says which qualify).
       const request = body as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: { persistedQuery?: unknown } } | undefined;
-      const accept = headers.get('accept');
+      const accept = header('accept');
       if (
         req.method === 'POST' &&
         typeof request?.query === 'string' &&
@@ -104,6 +106,8 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
         }
       }
 
+      const headers = new HeaderMap();
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
       apolloPath.inc();
       const url = new URL(req.url ?? '/', 'http://localhost');
       const result = await apollo.executeHTTPGraphQLRequest({
