@@ -66,6 +66,10 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   if (config.clickhouse.url === undefined && role !== 'all') {
     throw new Error(`--role ${role} needs CLICKHOUSE_URL: the embedded engine lives inside one process, which runs every role`);
   }
+  if (config.redisUrl === undefined && role !== 'all') {
+    // NOTE: consent mirrors, the segment index, salts and locks must be shared between the processes.
+    throw new Error(`--role ${role} needs REDIS_URL: the processes of a split deployment share consent, segments and locks through Redis`);
+  }
   const secrets = loadSecrets(config);
   const { store, cache } = await openStorage(config, log);
   try {
