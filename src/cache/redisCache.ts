@@ -35,6 +35,12 @@ export function createRedisCache(url: string, options: RedisCacheOptions = {}): 
     // Errors surface on each command and in /readyz; ioredis keeps reconnecting.
   });
   const ready = redis.connect().catch(() => {});
+  // NOTE: after the first connection attempt, a command while disconnected fails at once rather than
+  // waiting in ioredis's queue for a reconnection: callers fall back (look-ups), refuse (consent) or skip (caches).
+  const live = async () => {
+    await ready;
+    if (redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
+  };
   const scripted = redis as Redis & { calypsoDeleteIfEquals?: (key: string, value: string) => Promise<number> };
   redis.defineCommand('calypsoDeleteIfEquals', { numberOfKeys: 1, lua: DELETE_IF_EQUALS });
   return {
@@ -43,31 +49,31 @@ export function createRedisCache(url: string, options: RedisCacheOptions = {}): 
     keyPrefix,
     ready,
     async get(key) {
-      await ready;
+      await live();
       return redis.get(key);
     },
     async set(key, value, ttlMs) {
-      await ready;
+      await live();
       await redis.set(key, value, 'PX', ttlMs);
     },
     async setIfAbsent(key, value, ttlMs) {
-      await ready;
+      await live();
       return (await redis.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
     },
     async deleteIfEquals(key, value) {
-      await ready;
+      await live();
       return (await scripted.calypsoDeleteIfEquals!(key, value)) === 1;
     },
     async del(...keys) {
-      await ready;
+      await live();
       return keys.length === 0 ? 0 : redis.del(...keys);
     },
     async incr(key) {
-      await ready;
+      await live();
       return redis.incr(key);
     },
     async ping() {
-      await ready;
+      await live();
       await redis.ping();
     },
     async close() {

@@ -3,6 +3,7 @@
 // a client over its rate or the process over its in-flight limit → 429, each with Retry-After.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConsentError, parseConsent, toFlags, fromFlags } from '../consent/consentFlags.ts';
+import { ConsentUnavailableError } from '../consent/consentStore.ts';
 import { SpoolFullError } from '../pipeline/spool.ts';
 import { BodyError, readJson } from '../http/readBody.ts';
 import { sendJson } from '../http/respond.ts';
@@ -60,8 +61,9 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
     try {
       await handler(req, res);
     } catch (err) {
-      if (!(err instanceof SpoolFullError)) throw err;
       // Nothing of this request was kept: the client may retry all of it.
+      if (err instanceof ConsentUnavailableError) return sendJson(res, 503, { error: err.message }, { 'retry-after': '5' });
+      if (!(err instanceof SpoolFullError)) throw err;
       sendSpoolFull(res);
     } finally {
       inFlight--;

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { keyAllowsSite } from '../access/apiKey.ts';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import type { Logger } from '../observability/logger.ts';
+import { ConsentUnavailableError } from '../consent/consentStore.ts';
 import { SpoolFullError } from '../pipeline/spool.ts';
 import { readBody } from '../http/readBody.ts';
 import { sendJson } from '../http/respond.ts';
@@ -50,6 +51,7 @@ export function importRoute(deps: IngestDeps, keys: ApiKeyStore, log: Logger, op
       sendJson(res, 202, result);
     } catch (err) {
       if (err instanceof SpoolFullError) return sendSpoolFull(res);
+      if (err instanceof ConsentUnavailableError) return sendJson(res, 503, { error: err.message }, { 'retry-after': '5' });
       throw err;
     }
   };

@@ -72,7 +72,9 @@ export async function ingest(
   }
   if (accepted > 0) {
     // Both durable before the answer; a consent change carried by a hit is as binding as the hit.
-    await Promise.all([deps.spool.append(Buffer.from(ndjson), perSite.keys()), deps.consents.record(consentChanges, source)]);
+    // Consent is read first: if it cannot be recorded now, nothing of the request is kept.
+    const consent = await deps.consents.prepare(consentChanges, source);
+    await Promise.all([deps.spool.append(Buffer.from(ndjson), perSite.keys()), consent.commit()]);
   }
   for (const [site, n] of perSite) deps.metrics.eventsAccepted.inc({ site }, n);
   return { accepted, rejected };

@@ -21,9 +21,26 @@ export interface CurrentConsent {
   readonly stored: boolean;
 }
 
+/** The cache could not be read: nothing was recorded, and the caller should answer "retry later". */
+export class ConsentUnavailableError extends Error {
+  override name = 'ConsentUnavailableError';
+}
+
+export interface PreparedConsent {
+  /** Changes that differ from the current consent. */
+  readonly count: number;
+  /** Writes them durably (consents and consent log) and updates the mirror. */
+  commit(): Promise<void>;
+}
+
 export interface ConsentStore {
   /** Records the changes that differ from the current consent; resolves once durable. */
   record(changes: readonly ConsentChange[], source: ConsentSource): Promise<number>;
+  /**
+   * The reading half of `record`, so a caller can learn before writing anything else that consent can
+   * be recorded now (ConsentUnavailableError when the mirror cannot be read).
+   */
+  prepare(changes: readonly ConsentChange[], source: ConsentSource): Promise<PreparedConsent>;
   /** The pid's current consent: the mirror, else ClickHouse, else `defaultFlags`. */
   current(site: string, pid: string, defaultFlags: number): Promise<CurrentConsent>;
   /** Drops the mirror of a pid (erasure); its rows are deleted by the caller. */
@@ -65,15 +82,25 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, store: E
     return new Map(rows.map((r) => [String(r.pid), Number(r.flags)]));
   };
 
-  return {
+  const self: ConsentStore = {
     async record(changes, source) {
+      const prepared = await self.prepare(changes, source);
+      await prepared.commit();
+      return prepared.count;
+    },
+
+    async prepare(changes, source) {
       const latest = new Map<string, ConsentChange>();
       // The last change for a (site, pid) in one request is the one that stands.
       for (const c of changes) latest.set(consentCacheKey(c.site, c.pseudonym.pid), c);
       const before = new Map<string, number | null>();
       const misses = new Map<string, string[]>();
       for (const [key, c] of latest) {
-        const mirrored = await cache.get(key);
+        // NOTE: without the mirror a change could not reach the look-ups at once, and a mirror left
+        // stale by an unrecorded change would outlive it: refuse rather than record half.
+        const mirrored = await cache.get(key).catch(() => {
+          throw new ConsentUnavailableError('consent cannot be recorded now; retry later');
+        });
         if (mirrored === null) misses.set(c.site, [...(misses.get(c.site) ?? []), c.pseudonym.pid]);
         else before.set(key, Number(mirrored));
       }
@@ -84,7 +111,7 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, store: E
         for (const pid of pids) before.set(consentCacheKey(site, pid), found.get(pid) ?? null);
       }
       const fresh = [...latest].filter(([key, c]) => before.get(key) !== c.flags);
-      if (fresh.length === 0) return 0;
+      if (fresh.length === 0) return { count: 0, commit: async () => {} };
       const now = nowSql();
       const rows = fresh.map(([, c]) => ({ site: c.site, pid: c.pseudonym.pid, key_version: c.pseudonym.keyVersion, flags: c.flags, source, updated_at: now, retention_days: retentionDays }));
       const log = fresh.map(([key, c]) => ({
@@ -98,9 +125,13 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, store: E
         retention_days: retentionDays,
       }));
       const ndjson = (xs: object[]) => Buffer.from(`${xs.map((x) => JSON.stringify(x)).join('\n')}\n`);
-      await Promise.all([spools.consents.append(ndjson(rows)), spools.log.append(ndjson(log))]);
-      await Promise.all(fresh.map(([key, c]) => cache.set(key, String(c.flags), ttl)));
-      return fresh.length;
+      return {
+        count: fresh.length,
+        async commit() {
+          await Promise.all([spools.consents.append(ndjson(rows)), spools.log.append(ndjson(log))]);
+          await Promise.all(fresh.map(([key, c]) => cache.set(key, String(c.flags), ttl)));
+        },
+      };
     },
 
     async current(site, pid, defaultFlags) {
@@ -114,4 +145,5 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, store: E
       await cache.del(consentCacheKey(site, pid), consentDefaultCacheKey(site, pid));
     },
   };
+  return self;
 }

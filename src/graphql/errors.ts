@@ -2,6 +2,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../observability/logger.ts';
+import { ConsentUnavailableError } from '../consent/consentStore.ts';
 import { StoreError } from '../store/storeError.ts';
 import { ErrorCode } from './errorCodes.ts';
 
@@ -36,6 +37,7 @@ export function createFormatError(log: Logger) {
       return { ...formatted, extensions };
     }
     const original = unwrapResolverError(error);
+    if (original instanceof ConsentUnavailableError) return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
     const unavailable = original instanceof StoreError && original.retryable;
     log.error({ err: original instanceof Error ? original.message : String(original), path: formatted.path }, 'resolver failed');
     return {

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.ts';
-import { eventually, siteWithKey, startTestService, type TestService } from '../support/testService.ts';
+import { BROWSER_UA, eventually, siteWithKey, startTestService, type TestService } from '../support/testService.ts';
 
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
 if (!hasRedis && process.env.CI === 'true') throw new Error('CI=true needs redis-server on PATH');
@@ -79,6 +79,26 @@ describe.skipIf(!hasRedis)('segment look-ups through a Redis outage (own redis-s
     expect(g.body.data.segmentsForCookie).toEqual([segment]);
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     expect(Number(/calypso_segment_lookups_total\{source="clickhouse"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(41);
+  });
+
+  it('while Redis is down a consent change is refused whole (503, retry), and hits without one are still taken', async () => {
+    const before = await svc.store.query<{ n: string }>("SELECT count() AS n FROM events WHERE site = 'outage'");
+    const withConsent = await svc.collect({ site: 'outage', url: 'https://outage.example/x', cid: 'in', consent: { statistics: true } });
+    expect(withConsent.status).toBe(503);
+    expect(withConsent.body).toEqual({ error: 'consent cannot be recorded now; retry later' });
+    const consent = await fetch(`${svc.url}/consent`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA }, body: JSON.stringify({ site: 'outage', cid: 'in', consent: {} }) });
+    expect(consent.status).toBe(503);
+    expect(consent.headers.get('retry-after')).toBe('5');
+    const support = await svc.gql<{ createApiKey: { secret: string } }>(svc.adminKey, 'ADMINISTRATION', 'mutation { createApiKey(name: "support", purposes: [SUBJECT_REQUEST], sites: ["outage"]) { secret } }');
+    const set = await svc.gql(support.data!.createApiKey.secret, 'SUBJECT_REQUEST', 'mutation { setConsent(site: "outage", cookieId: "in", consent: {}) { advertising } }');
+    expect(set.errors?.[0]).toMatchObject({ message: 'consent cannot be recorded now; retry later', extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    const plain = await svc.collect({ site: 'outage', url: 'https://outage.example/y', cid: 'in' });
+    expect(plain.status).toBe(202);
+    await svc.flush();
+    const after = await svc.store.query<{ n: string }>("SELECT count() AS n FROM events WHERE site = 'outage'");
+    expect(Number(after[0]!.n)).toBe(Number(before[0]!.n) + 1); // the refused hit left no trace
+    // The segment look-up still says "in" is a member with advertising consent: the refusal changed nothing.
+    expect((await lookup('in')).body.segments).toEqual([segment]);
   });
 
   it('Redis back, empty: the worker rebuilds the index and look-ups stop being degraded', async () => {
