@@ -63,8 +63,18 @@ try {
   const auth = { authorization: `Bearer ${key}`, 'x-calypso-purpose': 'ADVERTISING' };
 
   /** Load with a different cookie on each request, round robin over the sample. */
-  const load = async (make: (i: number) => { path: string; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> }, base: string) => {
+  /** CPU seconds (user + system) a process has used so far, from /proc: the server's cost per request, whatever the load generator does. */
+  const cpuSeconds = (pid: number | undefined): number => {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    } catch {
+      return NaN;
+    }
+  };
+  const load = async (make: (i: number) => { path: string; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> }, base: string, server: ChildProcess) => {
     let i = 0;
+    const cpu0 = cpuSeconds(server.pid);
     const r = await autocannon({
       url: base,
       connections: CONNECTIONS,
@@ -79,7 +89,7 @@ try {
       ],
     });
     if (r.non2xx > 0 || r.errors > 0) log(`  ! ${base}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    return { rps: r.requests.average, p99: r.latency.p99 };
+    return { rps: r.requests.average, p99: r.latency.p99, cpuUs: ((cpuSeconds(server.pid) - cpu0) * 1e6) / Math.max(1, r.requests.total) };
   };
   const gqlBody = (cookie: string) => JSON.stringify({ query: `{ segmentsForCookie(site: "bench", cookieId: "${cookie}") }` });
   const cases = {
@@ -89,22 +99,23 @@ try {
   };
   // Warm both: consent mirrors, the pseudonym pads, Apollo's document cache, JIT.
   for (let i = 0; i < sample.length; i++) await fetch(`${calypsoUrl}${cases.fast(i).path}`, { headers: auth });
-  await load(cases.graphql, calypsoUrl);
+  await load(cases.graphql, calypsoUrl, calypso.proc);
 
   // Rounds alternate the three cases, so a noisy moment on the shared machine hits all of them alike;
   // each ratio is taken within its round and the median round is reported.
   const rounds: Array<{ b: Awaited<ReturnType<typeof load>>; f: Awaited<ReturnType<typeof load>>; g: Awaited<ReturnType<typeof load>> }> = [];
   for (let r = 0; r < ROUNDS; r++) {
     log(`round ${r + 1} of ${ROUNDS} …`);
-    rounds.push({ b: await load(cases.bare, bareUrl), f: await load(cases.fast, calypsoUrl), g: await load(cases.graphql, calypsoUrl) });
+    rounds.push({ b: await load(cases.bare, bareUrl, bare.proc), f: await load(cases.fast, calypsoUrl, calypso.proc), g: await load(cases.graphql, calypsoUrl, calypso.proc) });
   }
   const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   const fmt = (n: number) => Math.round(n).toLocaleString('en');
-  const line = (name: string, pick: (x: (typeof rounds)[number]) => { rps: number; p99: number }, goal?: string) => {
+  const line = (name: string, pick: (x: (typeof rounds)[number]) => { rps: number; p99: number; cpuUs: number }, goal?: string) => {
     const rps = med(rounds.map((x) => pick(x).rps));
     const p99 = med(rounds.map((x) => pick(x).p99));
+    const cpu = med(rounds.map((x) => pick(x).cpuUs));
     const ratio = goal === undefined ? '' : `   ratio ${med(rounds.map((x) => pick(x).rps / x.b.rps)).toFixed(2)} (${goal})`;
-    console.log(`look-up   ${name.padEnd(36)} ${fmt(rps)} req/s  p99 ${p99} ms${ratio}   rounds: ${rounds.map((x) => fmt(pick(x).rps)).join(' / ')}`);
+    console.log(`look-up   ${name.padEnd(36)} ${fmt(rps)} req/s  p99 ${p99} ms  server CPU ${cpu.toFixed(0)} µs/request${ratio}   rounds: ${rounds.map((x) => fmt(pick(x).rps)).join(' / ')}`);
   };
   console.log(`segments bench: ${Number(env.BENCH_EVENTS).toLocaleString('en')} events, ${Number(env.BENCH_COOKIES).toLocaleString('en')} cookies, ${ROUNDS} rounds of ${SECONDS} s per case, ${CONNECTIONS} connections, ${os.cpus().length} cores\n`);
   for (const r of refreshes) console.log(`refresh "${r.name}" (${fmt(r.size)} members)   ${(r.ms / 1000).toFixed(1)} s median of 3 (goal ≤ 10 s)`);
