@@ -103,6 +103,26 @@ describe('dailyVisitorHash', () => {
 });
 
 describe('keyedHmacSha256', () => {
+  it('equals node:crypto HMAC-SHA-256 on 3 000 random keys and messages, every padding boundary included', () => {
+    let seed = 1;
+    const rnd = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const lengths = [0, 1, 54, 55, 56, 57, 63, 64, 65, 119, 120, 121, 127, 128, 129, 500, 4095, 4096, 4097];
+    for (let i = 0; i < 3_000; i++) {
+      const key = Buffer.from(Array.from({ length: 1 + rnd(100) }, () => rnd(256)));
+      const len = i < lengths.length ? lengths[i]! : rnd(300);
+      const msg = Buffer.from(Array.from({ length: len }, () => rnd(256)));
+      const hmac = keyedHmacSha256(key);
+      const expected = createHmac('sha256', key).update(msg).digest('hex');
+      expect(hmac(msg).toString('hex')).toBe(expected);
+      // Called again (the buffers are reused) and split in parts.
+      const cut = rnd(len + 1);
+      expect(hmac(msg.subarray(0, cut), msg.subarray(cut)).toString('hex')).toBe(expected);
+    }
+  });
+
   it('equals node:crypto HMAC-SHA-256 for short, block-sized and long keys, called repeatedly', () => {
     for (const len of [1, 32, 64, 65, 200]) {
       const key = Buffer.alloc(len, len);
