@@ -3,7 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { readSdl } from '../../src/graphql/buildSchema.ts';
 import { runCli } from '../support/cliProcess.ts';
 import { freePort } from '../support/ports.ts';
 import { tempDir } from '../support/testService.ts';
@@ -21,6 +24,14 @@ describe('README', () => {
     const blocks = [...README.matchAll(/```sh\n([\s\S]*?)```/g)].map((b) => b[1]!.trim());
     expect(blocks[0]).toBe('npm install && npm start');
     expect(blocks).toContain('npm test');
+  });
+
+  it('its GraphQL operations are valid against the schema', () => {
+    const schema = makeExecutableSchema({ typeDefs: readSdl() });
+    // Blocks that are operations (not field signatures) must parse and validate as written.
+    const operations = [...README.matchAll(/```graphql\n([\s\S]*?)```/g)].map((b) => b[1]!).filter((b) => /^(mutation|query)?\s*\{/.test(b.trim()));
+    expect(operations.length).toBeGreaterThan(0);
+    for (const op of operations) expect(validate(schema, parse(op)).map((e) => e.message)).toEqual([]);
   });
 
   it('its curl example works against a fresh start', async () => {
