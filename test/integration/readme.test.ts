@@ -32,6 +32,17 @@ describe('README', () => {
     const operations = [...README.matchAll(/```graphql\n([\s\S]*?)```/g)].map((b) => b[1]!).filter((b) => /^(mutation|query)?\s*\{/.test(b.trim()));
     expect(operations.length).toBeGreaterThan(0);
     for (const op of operations) expect(validate(schema, parse(op)).map((e) => e.message)).toEqual([]);
+    // The other blocks list root fields with their arguments: every one named must exist, with those arguments.
+    const roots = { ...schema.getQueryType()!.getFields(), ...schema.getMutationType()!.getFields() };
+    const listed = [...README.matchAll(/```graphql\n([\s\S]*?)```/g)]
+      .map((b) => b[1]!)
+      .filter((b) => !operations.includes(b))
+      .flatMap((b) => [...b.matchAll(/(?:^|\s)(\w+)\(([^)]*)\)\s*:/gm)].map((m) => ({ field: m[1]!, args: [...m[2]!.matchAll(/(\w+)\s*:/g)].map((a) => a[1]!) })));
+    expect(listed.length).toBeGreaterThan(10);
+    for (const { field, args } of listed) {
+      expect(roots[field], `README lists ${field}`).toBeDefined();
+      expect(args.filter((a) => !roots[field]!.args.some((x) => x.name === a)), `${field}'s arguments`).toEqual([]);
+    }
   });
 
   it('its curl example works against a fresh start', async () => {
