@@ -11,7 +11,7 @@ import type { ClientIp } from './clientIp.ts';
 import { applyCors } from './cors.ts';
 import { ingest, type IngestDeps } from './ingest.ts';
 import type { RateLimiter } from './rateLimiter.ts';
-import type { EventLimits } from './validateEvent.ts';
+import { EVENT_LIMITS, type EventLimits } from './validateEvent.ts';
 
 export interface CollectOptions {
   /** Most events in one request. Default 500. */
@@ -114,7 +114,7 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
       const site = typeof body.site === 'string' ? await deps.sites.get(body.site) : undefined;
       if (site === undefined) return sendJson(res, 400, { error: typeof body.site === 'string' ? `site "${body.site.slice(0, 64)}" is not registered` : 'site is required' });
       const cid = typeof body.cid === 'string' && body.cid !== '' ? body.cid : traits.cookieId;
-      if (cid === undefined || cid.length > 128) return sendJson(res, 400, { error: 'cid (or the _cid cookie) is required, at most 128 characters' });
+      if (cid === undefined || cid.length > EVENT_LIMITS.maxCidLength) return sendJson(res, 400, { error: `cid (or the _cid cookie) is required, at most ${EVENT_LIMITS.maxCidLength} characters` });
       let flags: number;
       try {
         flags = toFlags(parseConsent(body.consent));

@@ -63,6 +63,20 @@ export const consentCacheKey = (site: string, pid: string) => `consent:${site}:$
  */
 export const consentDefaultCacheKey = (site: string, pid: string) => `consent-default:${site}:${pid}`;
 
+/** Stored flags for pids of one site: the newest `consents` row of each; pids with none are absent. */
+export async function storedConsentFlags(store: EventStore, site: string, pids: readonly string[]): Promise<Map<string, number>> {
+  if (pids.length === 0) return new Map();
+  const rows = await store.query<{ pid: string; flags: number }>(
+    'SELECT pid, argMax(flags, updated_at) AS flags FROM consents WHERE site = {site:String} AND pid IN {pids:Array(UInt64)} GROUP BY pid',
+    { site, pids: pids.map(BigInt) },
+  );
+  return new Map(rows.map((r) => [String(r.pid), Number(r.flags)]));
+}
+
+/** SQL of the site's pids whose current consent has every bit of {consent_bits:UInt8} (params: site, consent_bits). */
+export const CONSENTED_PIDS_SQL =
+  'SELECT pid FROM consents WHERE site = {site:String} GROUP BY pid HAVING bitAnd(argMax(flags, updated_at), {consent_bits:UInt8}) = {consent_bits:UInt8}';
+
 export interface ConsentSpools {
   readonly consents: Spool;
   readonly log: Spool;
@@ -72,15 +86,7 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, store: E
   const ttl = options.cacheTtlMs ?? 400 * 86_400_000;
   const retentionDays = options.retentionDays ?? 1_096;
 
-  /** Stored flags for pids of one site, from ClickHouse (the newest row of each). */
-  const stored = async (site: string, pids: readonly string[]): Promise<Map<string, number>> => {
-    if (pids.length === 0) return new Map();
-    const rows = await store.query<{ pid: string; flags: number }>(
-      'SELECT pid, argMax(flags, updated_at) AS flags FROM consents WHERE site = {site:String} AND pid IN {pids:Array(UInt64)} GROUP BY pid',
-      { site, pids: pids.map(BigInt) },
-    );
-    return new Map(rows.map((r) => [String(r.pid), Number(r.flags)]));
-  };
+  const stored = (site: string, pids: readonly string[]) => storedConsentFlags(store, site, pids);
 
   const self: ConsentStore = {
     async record(changes, source) {
@@ -95,14 +101,17 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, store: E
       for (const c of changes) latest.set(consentCacheKey(c.site, c.pseudonym.pid), c);
       const before = new Map<string, number | null>();
       const misses = new Map<string, string[]>();
+      // NOTE: without the mirror a change could not reach the look-ups at once, and a mirror left
+      // stale by an unrecorded change would outlive it: refuse rather than record half.
+      // The reads go out together (one pipelined round trip on Redis), not one per change.
+      const mirrored = await Promise.all([...latest.keys()].map((key) => cache.get(key))).catch(() => {
+        throw new ConsentUnavailableError('consent cannot be recorded now; retry later');
+      });
+      let i = 0;
       for (const [key, c] of latest) {
-        // NOTE: without the mirror a change could not reach the look-ups at once, and a mirror left
-        // stale by an unrecorded change would outlive it: refuse rather than record half.
-        const mirrored = await cache.get(key).catch(() => {
-          throw new ConsentUnavailableError('consent cannot be recorded now; retry later');
-        });
-        if (mirrored === null) misses.set(c.site, [...(misses.get(c.site) ?? []), c.pseudonym.pid]);
-        else before.set(key, Number(mirrored));
+        const m = mirrored[i++] ?? null;
+        if (m === null) misses.set(c.site, [...(misses.get(c.site) ?? []), c.pseudonym.pid]);
+        else before.set(key, Number(m));
       }
       // NOTE: a mirror miss (evicted, or Redis restarted) costs one read, so the log records only real changes.
       for (const [site, pids] of misses) {

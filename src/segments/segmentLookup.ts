@@ -3,7 +3,7 @@
 // every look-up, so a revocation takes effect at once, not at the next refresh.
 import type { Cache } from '../cache/cache.ts';
 import { CONSENT_BITS } from '../consent/consentFlags.ts';
-import { consentCacheKey, consentDefaultCacheKey } from '../consent/consentStore.ts';
+import { consentCacheKey, consentDefaultCacheKey, storedConsentFlags } from '../consent/consentStore.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
@@ -53,11 +53,7 @@ export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
 
   /** Consent from ClickHouse for pids the mirror does not hold; `stored` false where the site's default applies. */
   const storedConsent = async (site: Site, pids: readonly string[]): Promise<Map<string, { flags: number; stored: boolean }>> => {
-    const rows = await store.query<{ pid: string; flags: number }>(
-      'SELECT pid, argMax(flags, updated_at) AS flags FROM consents WHERE site = {site:String} AND pid IN {pids:Array(UInt64)} GROUP BY pid',
-      { site: site.id, pids: pids.map(BigInt) },
-    );
-    const found = new Map(rows.map((r) => [String(r.pid), Number(r.flags)]));
+    const found = await storedConsentFlags(store, site.id, pids);
     return new Map(pids.map((p) => [p, found.has(p) ? { flags: found.get(p)!, stored: true } : { flags: site.defaultConsent, stored: false }]));
   };
 

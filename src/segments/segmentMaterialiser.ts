@@ -5,6 +5,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { compileSegmentRule } from './compileSegmentRule.ts';
+import { CONSENT_BITS } from '../consent/consentFlags.ts';
+import { CONSENTED_PIDS_SQL } from '../consent/consentStore.ts';
 import { FencedError, type SegmentIndex } from './segmentIndex.ts';
 import type { RefreshLock } from './segmentRefreshLock.ts';
 import type { SegmentDefinition, SegmentState, SegmentStore } from './segmentStore.ts';
@@ -33,8 +35,6 @@ export class RefreshBusyError extends Error {
   override name = 'RefreshBusyError';
 }
 
-/** Pids whose newest consent row allows advertising (bit 4). */
-const ADVERTISING_CONSENTED = `SELECT pid FROM consents WHERE site = {site:String} GROUP BY pid HAVING bitAnd(argMax(flags, updated_at), 4) != 0`;
 const FAILED_RETRY_MS = 60_000;
 
 export function createMaterialiser(deps: MaterialiserDeps): Materialiser {
@@ -57,8 +57,8 @@ export function createMaterialiser(deps: MaterialiserDeps): Materialiser {
       await store.command(
         `INSERT INTO segment_members (site, segment_id, version, pid, created_at)
          SELECT {site:String}, {seg_id:String}, {seg_version:UInt64}, pid, now() FROM (${compiled.sql})
-         WHERE pid IN (${ADVERTISING_CONSENTED})`,
-        params,
+         WHERE pid IN (${CONSENTED_PIDS_SQL})`,
+        { ...params, consent_bits: CONSENT_BITS.advertising },
       );
       const pids = await membersOf(site.id, def.id, version);
       await index.add(site.id, def.id, version, pids);

@@ -1,7 +1,7 @@
 // Reads over materialised members that are not look-ups: overlap sizes and partner exports.
 import type { Cache } from '../cache/cache.ts';
 import { CONSENT_BITS } from '../consent/consentFlags.ts';
-import { consentCacheKey } from '../consent/consentStore.ts';
+import { CONSENTED_PIDS_SQL, consentCacheKey } from '../consent/consentStore.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import type { SegmentIndex } from './segmentIndex.ts';
@@ -41,9 +41,9 @@ export function createSegmentReads(store: EventStore, segments: SegmentStore, in
       if (version === undefined) return undefined;
       const pids = await store.queryColumn(
         `SELECT pid FROM segment_members WHERE site = {site:String} AND segment_id = {id:String} AND version = {version:UInt64}
-           AND pid IN (SELECT pid FROM consents WHERE site = {site:String} GROUP BY pid HAVING bitAnd(argMax(flags, updated_at), {bits:UInt8}) = {bits:UInt8})
+           AND pid IN (${CONSENTED_PIDS_SQL})
          ORDER BY pid`,
-        { site, id, version, bits: TRANSFER },
+        { site, id, version, consent_bits: TRANSFER },
       );
       // NOTE: the consent mirror may be ahead of ClickHouse by a spool flush; a revocation there wins.
       const mirrored = await Promise.all(pids.map((p) => cache.get(consentCacheKey(site, p))));

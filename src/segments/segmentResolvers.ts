@@ -2,6 +2,7 @@
 // look-ups (ADVERTISING, PERSONALIZATION). Segment ids carry no site argument, so each resolver that
 // takes one checks the key's sites itself and records the site in the audit trail.
 import { GraphQLScalarType, type GraphQLResolveInfo } from 'graphql';
+import { EVENT_LIMITS } from '../collect/validateEvent.ts';
 import { keyAllowsSite } from '../access/apiKey.ts';
 import { apiError, badInput } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
@@ -23,7 +24,8 @@ export interface SegmentResolverDeps {
 
 /** Most cookies in one segmentsForCookies call. */
 export const MAX_BATCH_COOKIES = 1000;
-const MAX_COOKIE_LENGTH = 128;
+// The same bound as a hit's `cid`.
+const MAX_COOKIE_LENGTH = EVENT_LIMITS.maxCidLength;
 
 const JSONScalar = new GraphQLScalarType({ name: 'JSON', description: 'Any JSON value.', serialize: (v) => v });
 

@@ -2,6 +2,7 @@
 // {"site", "cookies": [...]}, with the same key, purpose (ADVERTISING), checks and answers as the
 // GraphQL look-ups, without the GraphQL machinery. Audited through a per-second tally.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EVENT_LIMITS } from '../collect/validateEvent.ts';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import { checkAccess, type Denial } from '../access/checkAccess.ts';
 import { resolveAccess } from '../access/requestAccess.ts';
@@ -15,7 +16,8 @@ import { MAX_BATCH_COOKIES } from './segmentResolvers.ts';
 
 const ADVERTISING = new Set(['ADVERTISING'] as const);
 const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, KEY_REVOKED: 401, PURPOSE_REQUIRED: 403, PURPOSE_NOT_ALLOWED: 403, FORBIDDEN: 403 };
-const MAX_COOKIE_LENGTH = 128;
+// The same bound as a hit's `cid`.
+const MAX_COOKIE_LENGTH = EVENT_LIMITS.maxCidLength;
 
 export interface SegmentsRouteDeps {
   keys: ApiKeyStore;

@@ -1,6 +1,6 @@
 // realtime: who is on the site now, k-anonymous like every statistic.
-import { apiError } from '../graphql/errors.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
+import { requireSite } from '../sites/requireSite.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { VISITOR_KEY_SQL } from './statsCatalog.ts';
 import { STATS_QUERY_SETTINGS } from './statsResolvers.ts';
@@ -13,8 +13,7 @@ export function createRealtimeResolvers(store: EventStore, sites: SiteStore) {
   return {
     Query: {
       async realtime(_: unknown, args: { site: string }) {
-        const site = await sites.get(args.site);
-        if (site === undefined) throw apiError('NOT_FOUND', `site "${args.site}" does not exist`);
+        const site = await requireSite(sites, args.site);
         const rows = await store.query<{ page: string | null; visitors: string }>(
           `SELECT path AS page, uniqExact(${VISITOR_KEY_SQL}) AS visitors
            FROM events

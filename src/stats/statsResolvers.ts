@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { EventStore } from '../store/eventStore.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
+import { requireSite } from '../sites/requireSite.ts';
 import { apiError, badInput } from '../graphql/errors.ts';
 import { compileStats, type StatsFilter, type StatsOrder } from './compileStats.ts';
 import { toStatsValue, type ResultRow, type StatsValue } from './statsResult.ts';
@@ -56,8 +57,7 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore, cache:
   return {
     Query: {
       async stats(_: unknown, args: StatsArgs, _ctx: unknown, info: GraphQLResolveInfo): Promise<StatsValue> {
-        const site = await sites.get(args.site);
-        if (site === undefined) throw apiError('NOT_FOUND', `site "${args.site}" does not exist`);
+        const site = await requireSite(sites, args.site);
         let range;
         try {
           range = parseStatsRange(args.from, args.to, site.retentionDays);

@@ -1,6 +1,7 @@
 // GET /v1/subjects/export?site=…&cookie=…[&format=json|csv]: the subject export as a download, with the
 // same key, purpose (SUBJECT_REQUEST) and checks as exportSubject; every request is audited.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EVENT_LIMITS } from '../collect/validateEvent.ts';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import { checkAccess } from '../access/checkAccess.ts';
 import { resolveAccess } from '../access/requestAccess.ts';
@@ -37,7 +38,7 @@ export function subjectExportRoute(deps: { keys: ApiKeyStore; sites: SiteStore; 
     const cookie = q.get('cookie') ?? '';
     const format = q.get('format') ?? 'json';
     if (site === '') return fail(400, 'BAD_USER_INPUT', 'site is required');
-    if (cookie === '' || cookie.length > 128) return fail(400, 'BAD_USER_INPUT', 'cookie must be a cookie id of 1 to 128 characters');
+    if (cookie === '' || cookie.length > EVENT_LIMITS.maxCidLength) return fail(400, 'BAD_USER_INPUT', `cookie must be a cookie id of 1 to ${EVENT_LIMITS.maxCidLength} characters`);
     if (format !== 'json' && format !== 'csv') return fail(400, 'BAD_USER_INPUT', 'format must be json or csv');
     const found = await deps.sites.get(site);
     if (found === undefined) return fail(404, 'NOT_FOUND', `site "${site.slice(0, 64)}" does not exist`);
