@@ -16,7 +16,7 @@ TTL toDateTime(changed_at) + toIntervalDay(retention_days)
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Erasure tombstones (policy 4.1): a hit for an erased pid stamped before its erasure is dropped when
--- it arrives late. Kept 400 days, past the longest a site keeps events.
+-- it arrives late (or is imported). Kept 3 660 days, past the longest a site may keep events (3 650).
 CREATE TABLE IF NOT EXISTS erasures (
   id String,
   site LowCardinality(String),
@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS erasures (
   held_until DateTime64(3, 'UTC')
 ) ENGINE = MergeTree
 ORDER BY (site, pid)
-TTL toDateTime(erased_at) + toIntervalDay(400);
+TTL toDateTime(erased_at) + toIntervalDay(3660);
 
 -- What an erasure copied aside for a legal period (policy 4.2): each erased row as JSON, by kind.
 -- Readable only through legalHold under LEGAL_OBLIGATION; expires by itself.

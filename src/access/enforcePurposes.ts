@@ -37,6 +37,16 @@ export function enforcePurposes(schema: GraphQLSchema): GraphQLSchema {
   const missing = [...declared].filter(([, p]) => p === undefined).map(([f]) => f);
   if (missing.length > 0) throw new SchemaPurposeError(`every field must declare @purpose(allow: [...]); missing on ${missing.join(', ')}`);
   const roots = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name]);
+  // A nested field's check depends only on the request and the field: decided once per request and field,
+  // not once per list item (segmentsForCookies answers up to 1 000 objects).
+  const nestedChecks = new WeakMap<object, Map<string, ReturnType<typeof checkAccess> | null>>();
+  const checkNested = (access: RequestContext['access'], coordinate: string, allowed: ReadonlySet<Purpose>) => {
+    let checks = nestedChecks.get(access);
+    if (checks === undefined) nestedChecks.set(access, (checks = new Map()));
+    let denial = checks.get(coordinate);
+    if (denial === undefined) checks.set(coordinate, (denial = checkAccess(access, coordinate, allowed, []) ?? null));
+    return denial ?? undefined;
+  };
 
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (config: GraphQLFieldConfig<unknown, RequestContext>, fieldName, typeName) => {
@@ -48,7 +58,7 @@ export function enforcePurposes(schema: GraphQLSchema): GraphQLSchema {
         ...config,
         resolve(source, args, ctx, info) {
           const sites = isRoot ? sitesOf(args) : [];
-          const denial = checkAccess(ctx.access, coordinate, allowed, sites);
+          const denial = isRoot ? checkAccess(ctx.access, coordinate, allowed, sites) : checkNested(ctx.access, coordinate, allowed);
           if (isRoot || denial !== undefined) ctx.audit.touch(coordinate, sites, denial?.code);
           if (denial !== undefined) throw apiError(denial.code, denial.message);
           return resolve(source, args, ctx, info);

@@ -1,8 +1,9 @@
 // The `calypso` command line: start, migrate, import, demo, segment. Exit codes: 0 ok, 1 runtime failure, 2 bad configuration.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, ROLES, type Config, type Role } from '../config/config.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { ServiceClient } from './serviceClient.ts';
+import { positiveInt } from './positiveInt.ts';
 import { addSegmentCommands } from './segmentCommand.ts';
 import { explainStartupError } from './startupError.ts';
 
@@ -94,11 +95,8 @@ async function runImport(file: string, opts: { url?: string }): Promise<void> {
   });
 }
 
-async function runDemo(opts: { url?: string; site: string; visitors: string; days: string }): Promise<void> {
-  const visitors = Number(opts.visitors);
-  const days = Number(opts.days);
-  if (!Number.isInteger(visitors) || visitors < 1 || visitors > 1_000_000) throw new InvalidArgumentError('--visitors must be an integer from 1 to 1000000');
-  if (!Number.isInteger(days) || days < 1 || days > 365) throw new InvalidArgumentError('--days must be an integer from 1 to 365');
+async function runDemo(opts: { url?: string; site: string; visitors: number; days: number }): Promise<void> {
+  const { visitors, days } = opts;
   await viaService(opts.url, async (client) => {
     const { demoEvents } = await import('./demoTraffic.ts');
     const { importLines } = await import('./importCommand.ts');
@@ -127,7 +125,7 @@ export function buildCli(): Command {
   program
     .command('start')
     .description('run the service (HTTP on PORT, default 4000): collector, GraphQL API and worker')
-    .addOption(new Option('--role <role>', 'which part to run; roles other than "all" need CLICKHOUSE_URL').choices(ROLES).default('all'))
+    .addOption(new Option('--role <role>', 'which part to run; roles other than "all" need CLICKHOUSE_URL and REDIS_URL').choices(ROLES).default('all'))
     .action(start);
   program.command('migrate').description('apply pending ClickHouse migrations and exit (start also does this)').action(runMigrate);
   program
@@ -141,8 +139,8 @@ export function buildCli(): Command {
     .description('generate realistic synthetic traffic for a site in a running Calypso')
     .option('--url <url>', 'the running service (default http://127.0.0.1:$PORT)')
     .option('--site <id>', 'site id, created when missing', 'demo')
-    .option('--visitors <n>', 'distinct visitors', '3000')
-    .option('--days <n>', 'days of history', '14')
+    .option('--visitors <n>', 'distinct visitors (1 to 1000000)', positiveInt('--visitors', 1_000_000), 3000)
+    .option('--days <n>', 'days of history (1 to 365)', positiveInt('--days', 365), 14)
     .action(runDemo);
   addSegmentCommands(program, viaService);
   return program;

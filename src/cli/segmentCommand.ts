@@ -2,8 +2,9 @@
 // service's GraphQL API with the admin key. A rule is the JSON form of SegmentRuleInput, checked here
 // first so a mistake is reported with the node it is at before anything is sent.
 import fs from 'node:fs';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { parseSegmentRule, SegmentRuleError } from '../segments/segmentRule.ts';
+import { positiveInt } from './positiveInt.ts';
 import { CliError, type ServiceClient } from './serviceClient.ts';
 
 type ViaService = (url: string | undefined, fn: (client: ServiceClient) => Promise<void>) => Promise<void>;
@@ -42,11 +43,6 @@ export function readRule(source: string, read: (file: string) => string = (f) =>
   }
 }
 
-const positiveInt = (name: string, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 1 || n > max) throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}`);
-  return n;
-};
 
 function print(rows: SegmentRow[]): void {
   for (const s of rows) {

@@ -72,9 +72,14 @@ export async function ingest(
   }
   if (accepted > 0) {
     // Both durable before the answer; a consent change carried by a hit is as binding as the hit.
-    // Consent is read first: if it cannot be recorded now, nothing of the request is kept.
-    const consent = await deps.consents.prepare(consentChanges, source);
-    await Promise.all([deps.spool.append(Buffer.from(ndjson), perSite.keys()), consent.commit()]);
+    const events = Buffer.from(ndjson);
+    if (consentChanges.length === 0) {
+      await deps.spool.append(events, perSite.keys());
+    } else {
+      // Consent is read first: if it cannot be recorded now, nothing of the request is kept.
+      const consent = await deps.consents.prepare(consentChanges, source);
+      await Promise.all([deps.spool.append(events, perSite.keys()), consent.commit()]);
+    }
   }
   for (const [site, n] of perSite) deps.metrics.eventsAccepted.inc({ site }, n);
   return { accepted, rejected };

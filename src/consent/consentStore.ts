@@ -110,7 +110,11 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, store: E
       let i = 0;
       for (const [key, c] of latest) {
         const m = mirrored[i++] ?? null;
-        if (m === null) misses.set(c.site, [...(misses.get(c.site) ?? []), c.pseudonym.pid]);
+        if (m === null) {
+          const list = misses.get(c.site);
+          if (list === undefined) misses.set(c.site, [c.pseudonym.pid]);
+          else list.push(c.pseudonym.pid);
+        }
         else before.set(key, Number(m));
       }
       // NOTE: a mirror miss (evicted, or Redis restarted) costs one read, so the log records only real changes.

@@ -7,7 +7,8 @@ import type { RequestContext } from './requestContext.ts';
 // Apollo reuses the parsed document of a repeated query, so the walk is done once per distinct query.
 const seen = new WeakMap<DocumentNode, boolean>();
 
-function introspects(doc: DocumentNode): boolean {
+/** Whether a document asks for the schema (`__schema` or `__type`); `__typename` is not introspection. */
+export function introspects(doc: DocumentNode): boolean {
   const known = seen.get(doc);
   if (known !== undefined) return known;
   let found = false;

@@ -4,7 +4,8 @@
 // with a `query` string, a query operation (no mutation), no introspection, no persisted-query extension,
 // valid under the same rules. Everything else, and every request whose variables do not coerce, goes
 // to Apollo. Errors are formatted by the same formatError, and the operation is audited the same way.
-import { execute, getOperationAST, GraphQLError, parse, specifiedRules, validate, visit, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { execute, getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { introspects } from './introspectionPlugin.ts';
 
 export interface PreparedQuery {
   readonly document: DocumentNode;
@@ -58,20 +59,6 @@ export function createPreparedQueries(schema: GraphQLSchema, options: PreparedQu
   };
 }
 
-function introspects(doc: DocumentNode): boolean {
-  let found = false;
-  visit(doc, {
-    Field(node) {
-      if (node.name.value.startsWith('__') && node.name.value !== '__typename') found = true;
-    },
-  });
-  return found;
-}
-
-export interface FormattedAnswer {
-  readonly status: number;
-  readonly body: string;
-}
 
 type FormatError = (formatted: ReturnType<GraphQLError['toJSON']>, error: unknown) => ReturnType<GraphQLError['toJSON']>;
 

@@ -1,5 +1,6 @@
 // A segment rule → one parameterised ClickHouse query over `events` that returns the member pids.
 // Every value is a {pN:Type} parameter; columns come only from SEGMENT_DIMENSIONS. Pure.
+import { VISIT_GAP_SECONDS } from '../stats/compileStats.ts';
 import { nowSql } from '../store/sqlTime.ts';
 import { SEGMENT_DIMENSIONS, ruleWindowDays, type SegmentRule } from './segmentRule.ts';
 
@@ -9,8 +10,6 @@ export interface CompiledSegment {
   readonly params: Record<string, unknown>;
 }
 
-/** A visit ends after 30 minutes without a hit, as in the statistics (statsCatalog). */
-const VISIT_GAP_SECONDS = 1800;
 
 /**
  * `now` is a parameter, not now64(), so a refresh and its tests agree on the window edges.

@@ -60,7 +60,11 @@ export function createSegmentsRoute(deps: SegmentsRouteDeps) {
       sendJson(res, 200, body, headers);
       tally.count(auditRow(keyId, access.purposeText, route, site, 'allowed', '', input.cookies.length, started));
     } catch (err) {
-      if (!(err instanceof RequestError)) throw err;
+      if (!(err instanceof RequestError)) {
+        // A failure of ours (the store down during a fallback): counted too, then answered by the server.
+        tally.count(auditRow(keyId, access.purposeText, route, site, 'error', 'INTERNAL_SERVER_ERROR', 0, started));
+        throw err;
+      }
       sendJson(res, err.status, { error: err.message, code: err.code });
       const denied = err.status === 401 || err.status === 403;
       tally.count(auditRow(keyId, access.purposeText, route, site, denied ? 'denied' : 'error', err.code, 0, started));

@@ -39,13 +39,25 @@ export class TableSnapshot<T> {
     return this.loading;
   }
 
-  /** The copy, re-read first when it is older than refreshMs. */
+  /**
+   * The copy; when it is older than refreshMs it is re-read in the background and the copy in hand
+   * serves meanwhile. Only the very first read is waited for.
+   * NOTE: so a hit or a cached answer never waits on ClickHouse, and while it is down the last copy of
+   * sites and keys keeps serving (the collector spools, cached statistics are answered).
+   */
   async fresh(): Promise<T> {
-    return Date.now() - this.loadedAt > this.refreshMs ? this.reload() : this.value;
+    if (Date.now() - this.loadedAt <= this.refreshMs) return this.value;
+    if (this.loadedAt === 0) return this.reload();
+    this.reload().catch(() => {});
+    return this.value;
   }
 
-  /** After a miss in the fresh copy: re-read, unless that was done under a second ago. */
+  /** After a miss in the fresh copy: re-read, unless that was done under a second ago; a failed re-read keeps the copy. */
   async afterMiss(): Promise<T> {
-    return Date.now() - this.loadedAt > this.missReloadMs ? this.reload() : this.value;
+    if (Date.now() - this.loadedAt <= this.missReloadMs) return this.value;
+    return this.reload().catch((err: unknown) => {
+      if (this.loadedAt === 0) throw err;
+      return this.value;
+    });
   }
 }

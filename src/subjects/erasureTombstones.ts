@@ -1,6 +1,7 @@
 // Erasure tombstones as the collector reads them: (site, pid) → when it was erased. A hit for an erased
 // pid stamped before that time is dropped (it was in flight, or is an old import). An in-memory copy of
-// `erasures`, re-read every `refreshMs`; the erasing instance adds its tombstone at once.
+// `erasures`, re-read in the background every `refreshMs`; the erasing instance's own tombstones are
+// kept beside it, so a re-read that does not hold them yet cannot drop them.
 import type { EventStore } from '../store/eventStore.ts';
 import { TableSnapshot } from '../store/tableSnapshot.ts';
 
@@ -27,26 +28,21 @@ export function createErasureTombstones(store: EventStore, options: { refreshMs?
     // deletes again after it (subjectData.ts), so a hit in flight meanwhile does not outlive the erasure.
     { refreshMs: options.refreshMs ?? 1_000 },
   );
-  const refreshMs = options.refreshMs ?? 1_000;
-  let readAt = Date.now();
+  const local = new Map<string, number>();
   return {
     ready: snapshot.reload().then(
       () => {},
       () => {},
     ),
     async erasedAt(site, pid) {
-      // NOTE: on the hit path nothing waits for ClickHouse: the copy is re-read in the background, so a
-      // collector keeps accepting (into its spool) while ClickHouse is down.
-      if (Date.now() - readAt > refreshMs) {
-        readAt = Date.now();
-        snapshot.reload().catch(() => {});
-      }
-      const map = snapshot.value;
-      return map.size === 0 ? undefined : map.get(key(site, pid));
+      // A collector keeps accepting (into its spool) while ClickHouse is down: the copy in hand serves.
+      const stored = (await snapshot.fresh().catch(() => snapshot.value)).get(key(site, pid));
+      const own = local.get(key(site, pid));
+      return stored === undefined ? own : own === undefined ? stored : Math.max(stored, own);
     },
     add(site, pid, at) {
       const k = key(site, pid);
-      snapshot.value.set(k, Math.max(at, snapshot.value.get(k) ?? 0));
+      local.set(k, Math.max(at, local.get(k) ?? 0));
     },
   };
 }

@@ -15,7 +15,7 @@ const TABLES = [
   { table: 'consent_log', time: 'changed_at', where: 'site = {site:String}', policy: (_: Site, p: RetentionPolicy) => `${p.auditRetentionDays} days (CALYPSO_AUDIT_RETENTION_DAYS): proof of consent, 152-FZ art. 9` },
   { table: 'segment_members', time: 'created_at', where: 'site = {site:String}', policy: () => 'until the next version of the segment is live, at most 7 days: targeting with advertising consent' },
   { table: 'audit_log', time: 'ts', where: 'has(sites, {site:String})', policy: (_: Site, p: RetentionPolicy) => `${p.auditRetentionDays} days (CALYPSO_AUDIT_RETENTION_DAYS): who read or changed what, and why` },
-  { table: 'erasures', time: 'erased_at', where: 'site = {site:String}', policy: () => '400 days: tombstones that keep erased data from returning with late hits' },
+  { table: 'erasures', time: 'erased_at', where: 'site = {site:String}', policy: () => '3 660 days (past the longest retention a site may have): tombstones that keep erased data from returning with late hits or imports' },
   { table: 'legal_hold', time: 'held_at', where: 'site = {site:String}', policy: (_: Site, p: RetentionPolicy) => `${p.legalHoldDays} days after the erasure (CALYPSO_LEGAL_HOLD_DAYS): the legal period, readable only under LEGAL_OBLIGATION` },
 ] as const;
 

@@ -42,7 +42,14 @@ export function subjectExportRoute(deps: { keys: ApiKeyStore; sites: SiteStore; 
     if (format !== 'json' && format !== 'csv') return fail(400, 'BAD_USER_INPUT', 'format must be json or csv');
     const found = await deps.sites.get(site);
     if (found === undefined) return fail(404, 'NOT_FOUND', `site "${site.slice(0, 64)}" does not exist`);
-    const r = await deps.subjects.export(found.id, deps.pseudonymiser.pseudonymise(found.id, cookie).pid);
+    let r;
+    try {
+      r = await deps.subjects.export(found.id, deps.pseudonymiser.pseudonymise(found.id, cookie).pid);
+    } catch (err) {
+      // Audited like every other request, then answered by the server.
+      deps.record(context, ROUTE, undefined, 'INTERNAL_SERVER_ERROR');
+      throw err;
+    }
     const name = `subject-${found.id}-${new Date().toISOString().slice(0, 10)}.${format}`;
     if (format === 'csv') {
       res.setHeader('content-disposition', `attachment; filename="${name}"`);
