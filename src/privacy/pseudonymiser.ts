@@ -14,6 +14,11 @@ export interface Pseudonymiser {
   /** First 64 bits of HMAC-SHA-256(key[v], site ‖ 0x00 ‖ cookieId), v the current key version. */
   pseudonymise(site: string, cookieId: string): Pseudonym;
   /**
+   * The cookie's pid under every configured key version, the current one first: what was stored
+   * before a key rotation (policy 5.4) is still the subject's, for export and erasure (4.1).
+   */
+  pseudonymiseAll(site: string, cookieId: string): Pseudonym[];
+  /**
    * A visitor hash for cookieless hits (policy 5.2): keyed with a random salt that lives one day,
    * so the same browser cannot be linked across days. Never used as a pid.
    */
@@ -32,6 +37,10 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
   if (key === undefined) throw new Error('the current pseudonym key version has no key');
   const version = secrets.currentKeyVersion;
   const hmac = keyedHmacSha256(key);
+  const older = [...secrets.pseudonymKeys]
+    .filter(([v]) => v !== version)
+    .sort(([a], [b]) => b - a)
+    .map(([v, k]) => ({ version: v, hmac: keyedHmacSha256(k) }));
   const salts = new Map<string, Promise<KeyedHmac>>();
 
   const salted = (day: string): Promise<KeyedHmac> => {
@@ -56,6 +65,9 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
   return {
     pseudonymise(site, cookieId) {
       return { pid: first64(hmac(site, '\0', cookieId)), keyVersion: version };
+    },
+    pseudonymiseAll(site, cookieId) {
+      return [{ pid: first64(hmac(site, '\0', cookieId)), keyVersion: version }, ...older.map((o) => ({ pid: first64(o.hmac(site, '\0', cookieId)), keyVersion: o.version }))];
     },
     forRecipient(recipient, pid) {
       return hmac('transfer\0', recipient, '\0', pid).subarray(0, 8).toString('hex');

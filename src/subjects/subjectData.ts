@@ -38,10 +38,11 @@ export interface HeldRecord extends SubjectRecord {
 }
 
 export interface SubjectData {
-  export(site: string, pid: string): Promise<SubjectRecord & { legalHold: boolean }>;
-  erase(site: string, pid: string, reason: string): Promise<ErasureReceipt>;
+  /** `pids`: the cookie's pseudonym under every key version (pseudonymiseAll), current first. */
+  export(site: string, pids: readonly string[]): Promise<SubjectRecord & { legalHold: boolean }>;
+  erase(site: string, pids: readonly string[], reason: string): Promise<ErasureReceipt>;
   /** The legal-hold copy, or undefined when nothing is held. */
-  held(site: string, pid: string): Promise<HeldRecord | undefined>;
+  held(site: string, pids: readonly string[]): Promise<HeldRecord | undefined>;
 }
 
 export interface SubjectDataDeps {
@@ -72,81 +73,92 @@ const ERASED = [
 
 export function createSubjectData(deps: SubjectDataDeps): SubjectData {
   const { store, consents, index, tombstones, flushLocal, bumpStats, log } = deps;
-  const p = (site: string, pid: string) => ({ site, pid });
-
-  const read = async (site: string, pid: string): Promise<SubjectRecord> => {
-    const [events, log, segments, consent] = await Promise.all([
-      store.query<StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM events WHERE site = {site:String} AND pid = {pid:UInt64} ORDER BY ts`, p(site, pid)),
-      store.query<StoredConsentChange>(
-        'SELECT changed_at, source, flags_before, flags_after FROM consent_log WHERE site = {site:String} AND pid = {pid:UInt64} ORDER BY changed_at',
-        p(site, pid),
-      ),
-      store.queryColumn(
-        `SELECT DISTINCT segment_id FROM segment_members WHERE site = {site:String} AND pid = {pid:UInt64}
-           AND (segment_id, version) IN (SELECT id, live_version FROM segment_state FINAL WHERE site = {site:String})
-         ORDER BY segment_id`,
-        p(site, pid),
-      ),
-      consents.current(site, pid, -1),
-    ]);
-    return { events, consent: consent.stored ? consent.flags : undefined, consentLog: log, segments };
+  const p = (site: string, pids: readonly string[]) => ({ site, pids: pids.map(BigInt) });
+  /** The recorded consent under the newest key version that has one. */
+  const recorded = async (site: string, pids: readonly string[]) => {
+    for (const pid of pids) {
+      const c = await consents.current(site, pid, -1);
+      if (c.stored) return c.flags;
+    }
+    return undefined;
   };
 
-  /** Deletes the pid everywhere it is stored; returns nothing, counts were taken before. */
-  const clear = async (site: string, pid: string) => {
-    for (const { table } of ERASED) await store.command(`DELETE FROM ${table} WHERE site = {site:String} AND pid = {pid:UInt64}`, p(site, pid));
+  const read = async (site: string, pids: readonly string[]): Promise<SubjectRecord> => {
+    const [events, log, segments, consent] = await Promise.all([
+      store.query<StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM events WHERE site = {site:String} AND pid IN {pids:Array(UInt64)} ORDER BY ts`, p(site, pids)),
+      store.query<StoredConsentChange>(
+        'SELECT changed_at, source, flags_before, flags_after FROM consent_log WHERE site = {site:String} AND pid IN {pids:Array(UInt64)} ORDER BY changed_at',
+        p(site, pids),
+      ),
+      store.queryColumn(
+        `SELECT DISTINCT segment_id FROM segment_members WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}
+           AND (segment_id, version) IN (SELECT id, live_version FROM segment_state FINAL WHERE site = {site:String})
+         ORDER BY segment_id`,
+        p(site, pids),
+      ),
+      recorded(site, pids),
+    ]);
+    return { events, consent, consentLog: log, segments };
+  };
+
+  /** Deletes the pids everywhere they are stored; returns nothing, counts were taken before. */
+  const clear = async (site: string, pids: readonly string[]) => {
+    for (const { table } of ERASED) await store.command(`DELETE FROM ${table} WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}`, p(site, pids));
   };
 
   return {
-    async export(site, pid) {
+    async export(site, pids) {
       const [record, held] = await Promise.all([
-        read(site, pid),
-        store.query<{ n: string }>('SELECT count() AS n FROM legal_hold WHERE site = {site:String} AND pid = {pid:UInt64}', p(site, pid)),
+        read(site, pids),
+        store.query<{ n: string }>('SELECT count() AS n FROM legal_hold WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}', p(site, pids)),
       ]);
       return { ...record, legalHold: Number(held[0]?.n ?? 0) > 0 };
     },
 
-    async erase(site, pid, reason) {
+    async erase(site, pids, reason) {
       const erasedAt = new Date();
       const heldUntil = new Date(erasedAt.getTime() + deps.legalHoldDays * 86_400_000);
       const id = `era_${randomBytes(8).toString('hex')}`;
       // 1. From now on this instance's collector refuses the pid's hits stamped before now.
-      tombstones.add(site, pid, erasedAt.getTime());
+      for (const pid of pids) tombstones.add(site, pid, erasedAt.getTime());
       // 2. What this process accepted before now reaches ClickHouse, so the copy and the delete see it.
       await flushLocal();
-      const [{ n } = { n: '0' }] = await store.query<{ n: string }>('SELECT count() AS n FROM events WHERE site = {site:String} AND pid = {pid:UInt64}', p(site, pid));
+      const [{ n } = { n: '0' }] = await store.query<{ n: string }>('SELECT count() AS n FROM events WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}', p(site, pids));
       // 3. The legal-hold copy first: once deleted, nothing else holds the data.
-      const hold = { ...p(site, pid), id, at: nowSql(erasedAt), until: nowSql(heldUntil) };
+      const hold = { ...p(site, pids), id, at: nowSql(erasedAt), until: nowSql(heldUntil) };
       for (const { table, kind } of ERASED) {
         await store.command(
           `INSERT INTO legal_hold (erasure_id, site, pid, kind, row, held_at, held_until)
            SELECT {id:String}, site, pid, {kind:String}, formatRowNoNewline('JSONEachRow', *), {at:DateTime64(3)}, {until:DateTime64(3)}
-           FROM ${table} WHERE site = {site:String} AND pid = {pid:UInt64}`,
+           FROM ${table} WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}`,
           { ...hold, kind },
         );
       }
       // 4. The tombstone, durable, for the other instances and for late imports.
-      await store.insert('erasures', [{ id, site, pid, erased_at: nowSql(erasedAt), reason, events_erased: Number(n), held_until: nowSql(heldUntil) }]);
+      await store.insert(
+        'erasures',
+        pids.map((pid) => ({ id, site, pid, erased_at: nowSql(erasedAt), reason, events_erased: Number(n), held_until: nowSql(heldUntil) })),
+      );
       // 5. Delete everywhere: ClickHouse, the consent mirror, the segment index; statistics recomputed.
-      await clear(site, pid);
-      await Promise.all([consents.forget(site, pid), index.forget(site, pid), bumpStats(site)]);
+      await clear(site, pids);
+      await Promise.all([...pids.flatMap((pid) => [consents.forget(site, pid), index.forget(site, pid)]), bumpStats(site)]);
       // NOTE: a hit another instance accepted just before its copy of the tombstones caught up may still
       // be in its spool; the erasure is repeated once that window has passed.
       setTimeout(() => {
-        clear(site, pid)
-          .then(() => Promise.all([index.forget(site, pid), bumpStats(site)]))
+        clear(site, pids)
+          .then(() => Promise.all([...pids.map((pid) => index.forget(site, pid)), bumpStats(site)]))
           .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err), erasure: id }, 'repeating an erasure failed'));
       }, deps.repeatAfterMs ?? 5_000).unref();
       return { id, erasedAt: erasedAt.toISOString(), eventsErased: Number(n), heldUntil: heldUntil.toISOString() };
     },
 
-    async held(site, pid) {
+    async held(site, pids) {
       const rows = await store.query<{ erasure_id: string; kind: string; row: string; held_at: string; held_until: string }>(
-        'SELECT erasure_id, kind, row, held_at, held_until FROM legal_hold WHERE site = {site:String} AND pid = {pid:UInt64} AND held_until > now64(3) ORDER BY held_at',
-        p(site, pid),
+        'SELECT erasure_id, kind, row, held_at, held_until FROM legal_hold WHERE site = {site:String} AND pid IN {pids:Array(UInt64)} AND held_until > now64(3) ORDER BY held_at',
+        p(site, pids),
       );
       if (rows.length === 0) return undefined;
-      const reasons = await store.query<{ id: string; reason: string }>('SELECT id, reason FROM erasures WHERE site = {site:String} AND pid = {pid:UInt64}', p(site, pid));
+      const reasons = await store.query<{ id: string; reason: string }>('SELECT id, reason FROM erasures WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}', p(site, pids));
       const reasonOf = new Map(reasons.map((r) => [r.id, r.reason]));
       const of = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => JSON.parse(r.row) as Record<string, unknown>);
       const lastConsent = of('consent').at(-1) as { flags?: number } | undefined;

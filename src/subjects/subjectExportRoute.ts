@@ -44,7 +44,7 @@ export function subjectExportRoute(deps: { keys: ApiKeyStore; sites: SiteStore; 
     if (found === undefined) return fail(404, 'NOT_FOUND', `site "${site.slice(0, 64)}" does not exist`);
     let r;
     try {
-      r = await deps.subjects.export(found.id, deps.pseudonymiser.pseudonymise(found.id, cookie).pid);
+      r = await deps.subjects.export(found.id, deps.pseudonymiser.pseudonymiseAll(found.id, cookie).map((p) => p.pid));
     } catch (err) {
       // Audited like every other request, then answered by the server.
       deps.record(context, ROUTE, undefined, 'INTERNAL_SERVER_ERROR');

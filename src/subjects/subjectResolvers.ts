@@ -32,17 +32,18 @@ function text(v: unknown, field: string, what: string): string {
 export function createSubjectResolvers(deps: SubjectResolverDeps) {
   const { sites, store, consents, subjects, pseudonymiser } = deps;
   const siteOf = (id: string) => requireSite(sites, id);
-  const pidOf = (site: Site, cookieId: unknown) => pseudonymiser.pseudonymise(site.id, checkCookieId(cookieId)).pid;
+  /** The cookie's pids under every key version: a subject's data outlives a key rotation. */
+  const pidsOf = (site: Site, cookieId: unknown) => pseudonymiser.pseudonymiseAll(site.id, checkCookieId(cookieId)).map((p) => p.pid);
 
   return {
     Query: {
       async consent(_: unknown, args: { site: string; cookieId: string }) {
         const site = await siteOf(args.site);
-        return fromFlags((await consents.current(site.id, pidOf(site, args.cookieId), site.defaultConsent)).flags);
+        return fromFlags((await consents.current(site.id, pseudonymiser.pseudonymise(site.id, checkCookieId(args.cookieId)).pid, site.defaultConsent)).flags);
       },
       async exportSubject(_: unknown, args: { site: string; cookieId: string }) {
         const site = await siteOf(args.site);
-        const r = await subjects.export(site.id, pidOf(site, args.cookieId));
+        const r = await subjects.export(site.id, pidsOf(site, args.cookieId));
         return {
           events: r.events.map(eventView),
           consent: r.consent === undefined ? null : fromFlags(r.consent),
@@ -56,7 +57,7 @@ export function createSubjectResolvers(deps: SubjectResolverDeps) {
         const site = await siteOf(args.site);
         // NOTE: logged before the read, so even a failed hand-over leaves its basis in the audit log.
         ctx.audit.transfer(`legal hold of one subject to a state body under "${basis}"`);
-        const held = await subjects.held(site.id, pidOf(site, args.cookieId));
+        const held = await subjects.held(site.id, pidsOf(site, args.cookieId));
         if (held === undefined) return null;
         return {
           erasures: held.erasures,
@@ -80,7 +81,7 @@ export function createSubjectResolvers(deps: SubjectResolverDeps) {
       async eraseSubject(_: unknown, args: { site: string; cookieId: string; reason: string }, ctx: RequestContext) {
         const reason = text(args.reason, 'reason', 'why the data is erased (the request it answers)');
         const site = await siteOf(args.site);
-        const receipt = await subjects.erase(site.id, pidOf(site, args.cookieId), reason);
+        const receipt = await subjects.erase(site.id, pidsOf(site, args.cookieId), reason);
         ctx.audit.note(`erasure ${receipt.id} of ${receipt.eventsErased} events: ${reason}`);
         return { ...receipt, contact: deps.contact === '' ? null : deps.contact };
       },

@@ -2,7 +2,7 @@
 // with a legal-hold copy, late hits after an erasure, the legal hold under LEGAL_OBLIGATION only, TTLs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PURPOSES } from '../../src/access/purposes.ts';
-import { siteWithKey, startTestService, type TestService } from '../support/testService.ts';
+import { siteWithKey, startTestService, tempDir, type TestService } from '../support/testService.ts';
 
 const site = 'subj';
 const ADS = { statistics: true, advertising: true };
@@ -159,3 +159,33 @@ describe('subject rights', () => {
   });
 });
 
+
+describe('subject rights across a pseudonym key rotation (policy 5.4)', () => {
+  it('export and erasure cover what was stored under the older key', async () => {
+    const dataDir = tempDir();
+    const k1 = `1:${Buffer.alloc(32, 1).toString('base64')}`;
+    const k2 = `2:${Buffer.alloc(32, 2).toString('base64')}`;
+    let svc = await startTestService({ dataDir, env: { CALYPSO_PSEUDONYM_KEYS: k1 } });
+    let key: string;
+    try {
+      key = await siteWithKey(svc, 'rot', [...PURPOSES], ', kAnonymity: 2');
+      expect((await svc.collect({ site: 'rot', url: 'https://rot.example/before', cid: 'rotated' })).body.accepted).toBe(1);
+      await svc.flush();
+    } finally {
+      await svc.stop();
+    }
+    svc = await startTestService({ dataDir, env: { CALYPSO_PSEUDONYM_KEYS: `${k1},${k2}` } });
+    try {
+      expect((await svc.collect({ site: 'rot', url: 'https://rot.example/after', cid: 'rotated' })).body.accepted).toBe(1);
+      await svc.flush();
+      const paths = async () =>
+        (await svc.gql<{ exportSubject: { events: Array<{ path: string }> } }>(key, 'SUBJECT_REQUEST', '{ exportSubject(site: "rot", cookieId: "rotated") { events { path } } }')).data!.exportSubject.events.map((e) => e.path);
+      expect(await paths()).toEqual(['/before', '/after']);
+      const erased = await svc.gql<{ eraseSubject: { eventsErased: number } }>(key, 'SUBJECT_REQUEST', 'mutation { eraseSubject(site: "rot", cookieId: "rotated", reason: "request") { eventsErased } }');
+      expect(erased.data).toEqual({ eraseSubject: { eventsErased: 2 } });
+      expect(await paths()).toEqual([]);
+    } finally {
+      await svc.stop();
+    }
+  });
+});
