@@ -51,11 +51,19 @@ export function classifyReferrer(referrerHost: string, siteHostnames: readonly s
   const host = referrerHost.trim().toLowerCase();
   if (host === '') return { source: 'direct', host };
   const bare = stripWww(normalise(host));
-  if (siteHostnames.some((site) => isWithin(bare, stripWww(normalise(site))))) return { source: 'internal', host };
+  if (siteBareNames(siteHostnames).some((site) => isWithin(bare, site))) return { source: 'internal', host };
   for (const rule of RULES) {
     if (rule.domains.some((d) => isWithin(bare, d)) || rule.patterns.some((p) => p.test(bare))) return { source: rule.source, host };
   }
   return { source: 'other', host };
+}
+
+// A site's names normalised once per site copy (the array lives as long as the site snapshot), not per hit.
+const bareNames = new WeakMap<readonly string[], string[]>();
+function siteBareNames(names: readonly string[]): string[] {
+  let bare = bareNames.get(names);
+  if (bare === undefined) bareNames.set(names, (bare = names.map((n) => stripWww(normalise(n)))));
+  return bare;
 }
 
 /** `host` is `domain` or one of its subdomains. */

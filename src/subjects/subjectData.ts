@@ -110,7 +110,8 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
     async export(site, pids) {
       const [record, held] = await Promise.all([
         read(site, pids),
-        store.query<{ n: string }>('SELECT count() AS n FROM legal_hold WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}', p(site, pids)),
+        // NOTE: from the tombstones, not legal_hold: only legalHold (LEGAL_OBLIGATION) reads that table.
+        store.query<{ n: string }>('SELECT count() AS n FROM erasures WHERE site = {site:String} AND pid IN {pids:Array(UInt64)} AND held_until > now64(3)', p(site, pids)),
       ]);
       return { ...record, legalHold: Number(held[0]?.n ?? 0) > 0 };
     },
