@@ -3,7 +3,7 @@
 // all in the same run, each server in its own process, on a redis-server of its own.
 //   npm run bench:segments                                  10 000 000 events, 1 000 000 cookies, 3 rounds of 5 s per case
 //   BENCH_EVENTS=1000000 BENCH_COOKIES=100000 BENCH_ROUNDS=5 npm run bench:segments
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,8 +18,26 @@ const CONNECTIONS = 32;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-function run(args: string[], env: Record<string, string>, ready?: RegExp): Promise<{ proc: ChildProcess; out: () => string; match: RegExpMatchArray | null }> {
-  const proc = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+// The load generator (this process) and the servers on separate cores, as an ad server on its own
+// machine would be: the servers and their redis-server share the last core, the generator the rest.
+// BENCH_PIN=0 turns it off (everything shares every core, as in earlier runs).
+const cores = os.cpus().length;
+const serverCore = cores - 1;
+const pinned = process.env.BENCH_PIN !== '0' && cores >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+/** Moves this process (every thread) off the server core; after the dataset is built, which wants every core. */
+const pinSelf = () => pinned && spawnSync('taskset', ['-a', '-cp', `0-${cores - 2}`, String(process.pid)], { stdio: 'ignore' }).status === 0;
+/** Busy and total jiffies of one core, from /proc/stat: whether the server core was the bottleneck. */
+const coreTimes = (core: number): { busy: number; total: number } => {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
+  const v = (line ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
+};
+const onServerCore = (cmd: string, args: string[]): [string, string[]] => (pinned ? ['taskset', ['-c', String(serverCore), cmd, ...args]] : [cmd, args]);
+
+function run(args: string[], env: Record<string, string>, ready?: RegExp, pin = false): Promise<{ proc: ChildProcess; out: () => string; match: RegExpMatchArray | null }> {
+  const [cmd, argv] = pin ? onServerCore(process.execPath, args) : [process.execPath, args];
+  const proc = spawn(cmd, argv, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   return new Promise((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => {
@@ -35,7 +53,7 @@ const stop = (p: ChildProcess) => new Promise<void>((r) => (p.once('exit', () =>
 
 // A redis-server of our own: no persistence, its own port.
 const redisPort = await freePort();
-const redisProc = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+const redisProc = spawn(...onServerCore('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']), { stdio: 'ignore' });
 await sleep(300);
 const env = {
   CALYPSO_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-bench-segments-')),
@@ -54,10 +72,11 @@ try {
     sample: Array<{ cookie: string; pid: string }>;
   };
 
+  const isPinned = pinSelf();
   // BENCH_PROFILE=dir writes a V8 CPU profile of the service into dir.
   const profile: Record<string, string> = process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {};
-  const calypso = await run(['bin/calypso.js', 'start'], { ...env, ...profile, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn' }, /serving on http:\/\/[^:]+:(\d+)/);
-  const bare = await run(['bench/bareSegmentsServer.ts'], env, /listening (\d+)/);
+  const calypso = await run(['bin/calypso.js', 'start'], { ...env, ...profile, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn' }, /serving on http:\/\/[^:]+:(\d+)/, true);
+  const bare = await run(['bench/bareSegmentsServer.ts'], env, /listening (\d+)/, true);
   const calypsoUrl = `http://127.0.0.1:${calypso.match![1]}`;
   const bareUrl = `http://127.0.0.1:${bare.match![1]}`;
   const auth = { authorization: `Bearer ${key}`, 'x-calypso-purpose': 'ADVERTISING' };
@@ -75,6 +94,7 @@ try {
   const load = async (make: (i: number) => { path: string; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> }, base: string, server: ChildProcess) => {
     let i = 0;
     const cpu0 = cpuSeconds(server.pid);
+    const core0 = coreTimes(serverCore);
     const r = await autocannon({
       url: base,
       connections: CONNECTIONS,
@@ -89,7 +109,13 @@ try {
       ],
     });
     if (r.non2xx > 0 || r.errors > 0) log(`  ! ${base}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    return { rps: r.requests.average, p99: r.latency.p99, cpuUs: ((cpuSeconds(server.pid) - cpu0) * 1e6) / Math.max(1, r.requests.total) };
+    const core1 = coreTimes(serverCore);
+    return {
+      rps: r.requests.average,
+      p99: r.latency.p99,
+      cpuUs: ((cpuSeconds(server.pid) - cpu0) * 1e6) / Math.max(1, r.requests.total),
+      coreBusy: (core1.busy - core0.busy) / Math.max(1, core1.total - core0.total),
+    };
   };
   const gqlBody = (cookie: string) => JSON.stringify({ query: `{ segmentsForCookie(site: "bench", cookieId: "${cookie}") }` });
   const cases = {
@@ -110,14 +136,15 @@ try {
   }
   const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   const fmt = (n: number) => Math.round(n).toLocaleString('en');
-  const line = (name: string, pick: (x: (typeof rounds)[number]) => { rps: number; p99: number; cpuUs: number }, goal?: string) => {
+  const line = (name: string, pick: (x: (typeof rounds)[number]) => { rps: number; p99: number; cpuUs: number; coreBusy: number }, goal?: string) => {
     const rps = med(rounds.map((x) => pick(x).rps));
     const p99 = med(rounds.map((x) => pick(x).p99));
     const cpu = med(rounds.map((x) => pick(x).cpuUs));
+    const busy = isPinned ? `  server core ${Math.round(100 * med(rounds.map((x) => pick(x).coreBusy)))} % busy` : '';
     const ratio = goal === undefined ? '' : `   ratio ${med(rounds.map((x) => pick(x).rps / x.b.rps)).toFixed(2)} (${goal})`;
-    console.log(`look-up   ${name.padEnd(36)} ${fmt(rps)} req/s  p99 ${p99} ms  server CPU ${cpu.toFixed(0)} µs/request${ratio}   rounds: ${rounds.map((x) => fmt(pick(x).rps)).join(' / ')}`);
+    console.log(`look-up   ${name.padEnd(36)} ${fmt(rps)} req/s  p99 ${p99} ms  server CPU ${cpu.toFixed(0)} µs/request${busy}${ratio}   rounds: ${rounds.map((x) => fmt(pick(x).rps)).join(' / ')}`);
   };
-  console.log(`segments bench: ${Number(env.BENCH_EVENTS).toLocaleString('en')} events, ${Number(env.BENCH_COOKIES).toLocaleString('en')} cookies, ${ROUNDS} rounds of ${SECONDS} s per case, ${CONNECTIONS} connections, ${os.cpus().length} cores\n`);
+  console.log(`segments bench: ${Number(env.BENCH_EVENTS).toLocaleString('en')} events, ${Number(env.BENCH_COOKIES).toLocaleString('en')} cookies, ${ROUNDS} rounds of ${SECONDS} s per case, ${CONNECTIONS} connections, ${cores} cores${isPinned ? `; servers and redis-server pinned to core ${serverCore}, the load generator to the others` : ', shared by servers and load generator'}\n`);
   for (const r of refreshes) console.log(`refresh "${r.name}" (${fmt(r.size)} members)   ${(r.ms / 1000).toFixed(1)} s median of 3 (goal ≤ 10 s)`);
   console.log('');
   line('bare node:http + ioredis', (x) => x.b);

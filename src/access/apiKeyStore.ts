@@ -14,6 +14,8 @@ export type KeyLookup = { kind: 'ok'; key: ApiKey } | { kind: 'unknown' } | { ki
 
 export interface ApiKeyStore {
   lookup(secret: string): Promise<KeyLookup>;
+  /** As lookup(), answered from the copy in hand: undefined when that needs a read first (a miss, or no copy yet). */
+  peek(secret: string): KeyLookup | undefined;
   create(input: { name: string; purposes: readonly Purpose[]; sites: readonly string[] }): Promise<{ key: ApiKey; secret: string }>;
   /** True when the key existed and was live; revocation is immediate on this instance. */
   revoke(id: string): Promise<boolean>;
@@ -32,8 +34,23 @@ interface Row {
 
 const SELECT = 'SELECT id, name, secret_sha256, purposes, sites, created_at, revoked_at FROM api_keys FINAL ORDER BY created_at';
 
+/** How many recently presented secrets keep their digest in memory. */
+const DIGEST_MEMO_SIZE = 64;
+
 export function createApiKeyStore(store: EventStore, adminSecret: string, options: ApiKeyStoreOptions = {}): ApiKeyStore {
   const adminHash = hashSecret(adminSecret);
+  // NOTE: an ad server sends the same secret thousands of times a second; its digest is remembered so
+  // each look-up does not hash it again. Only secrets that matched a key are remembered, a bounded few,
+  // and only secret → digest: which key a digest names (and whether it is revoked) is still read from
+  // the current snapshot on every request. The raw secrets stay in this process's memory only, as they
+  // do in every request's headers.
+  const digests = new Map<string, string>();
+  const digestOf = (secret: string): string => digests.get(secret) ?? hashSecret(secret);
+  const rememberDigest = (secret: string, hash: string) => {
+    if (digests.has(secret)) return;
+    if (digests.size >= DIGEST_MEMO_SIZE) digests.delete(digests.keys().next().value!);
+    digests.set(secret, hash);
+  };
   const admin: ApiKey = { id: ADMIN_KEY_ID, name: 'bootstrap admin key', purposes: ['ADMINISTRATION'], sites: '*', createdAt: '', revokedAt: null };
   const snapshot = new TableSnapshot(
     async () => {
@@ -53,13 +70,23 @@ export function createApiKeyStore(store: EventStore, adminSecret: string, option
 
   const write = (row: Row) => store.insert('api_keys', [{ ...row, updated_at: nowSql() }]);
 
+  const found = (secret: string, hash: string, key: ApiKey): KeyLookup => {
+    rememberDigest(secret, hash);
+    return key.revokedAt === null ? { kind: 'ok', key } : { kind: 'revoked', key };
+  };
+
   return {
     async lookup(secret) {
-      const hash = hashSecret(secret);
-      if (hash === adminHash) return { kind: 'ok', key: admin };
+      const hash = digestOf(secret);
+      if (hash === adminHash) return found(secret, hash, admin);
       const key = (await snapshot.fresh()).byHash.get(hash) ?? (await snapshot.afterMiss()).byHash.get(hash);
-      if (key === undefined) return { kind: 'unknown' };
-      return key.revokedAt === null ? { kind: 'ok', key } : { kind: 'revoked', key };
+      return key === undefined ? { kind: 'unknown' } : found(secret, hash, key);
+    },
+    peek(secret) {
+      const hash = digestOf(secret);
+      if (hash === adminHash) return found(secret, hash, admin);
+      const key = snapshot.peek()?.byHash.get(hash);
+      return key === undefined ? undefined : found(secret, hash, key);
     },
     async create(input) {
       const secret = newSecret();

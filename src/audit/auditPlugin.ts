@@ -1,6 +1,7 @@
 // Writes one audit_log row per GraphQL operation, allowed or denied, through the audit spool (off the
 // request path). The same recorder serves Apollo (as a plugin) and the prepared-query path.
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { Tally } from '../observability/hotMetrics.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import { TALLIED_FIELDS, type AuditTally } from './auditTally.ts';
@@ -11,12 +12,11 @@ export type RecordOperation = (context: RequestContext, operationName: string | 
 
 /** Look-up-only operations go to `tally` (one row per second per kind); every other operation is its own row. */
 export function createOperationRecorder(sink: AuditSink, metrics: Metrics, tally?: AuditTally): RecordOperation {
-  // Labelled children resolved once: prom-client hashes the labels on every call otherwise.
-  const counters = new Map<string, { inc(): void }>();
+  const counters = new Map<string, Tally>();
   const count = (outcome: string, purpose: string) => {
     const key = `${outcome} ${purpose}`;
     let c = counters.get(key);
-    if (c === undefined) counters.set(key, (c = metrics.graphqlOperations.labels(outcome, purpose)));
+    if (c === undefined) counters.set(key, (c = metrics.graphqlOperations.child({ outcome, purpose })));
     c.inc();
   };
   return ({ access, audit }, operationName, data, firstCode) => {

@@ -25,7 +25,7 @@ export function createAuditTally(sink: AuditSink, intervalMs = 1_000): AuditTall
   timer.unref();
   return {
     count(row) {
-      const key = `${row.key_id}\0${row.purpose}\0${row.operation}\0${row.fields.join(',')}\0${row.sites.join(',')}\0${row.outcome}\0${row.code}`;
+      const key = `${row.key_id}\0${row.purpose}\0${row.operation}\0${joined(row.fields)}\0${joined(row.sites)}\0${row.outcome}\0${row.code}`;
       const t = open.get(key);
       // A row without a time takes the time its second of counting opened.
       if (t === undefined) return void open.set(key, { requests: 1, row: { ...row, ts: row.ts === '' ? nowSql() : row.ts, duration_ms: Math.round(row.duration_ms) } });
@@ -39,4 +39,9 @@ export function createAuditTally(sink: AuditSink, intervalMs = 1_000): AuditTall
       flush();
     },
   };
+}
+
+// Look-ups name one field and one site: no join for those.
+function joined(xs: readonly string[]): string {
+  return xs.length === 1 ? xs[0]! : xs.join(',');
 }

@@ -4,7 +4,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
-import { resolveAccess } from '../access/requestAccess.ts';
+import { resolveAccess, resolveAccessNow } from '../access/requestAccess.ts';
 import { auditPlugin, createOperationRecorder } from '../audit/auditPlugin.ts';
 import type { AuditTally } from '../audit/auditTally.ts';
 import { AuditTrail, type AuditSink } from '../audit/auditTrail.ts';
@@ -38,8 +38,8 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
   const record = createOperationRecorder(deps.audit, deps.metrics, deps.auditTally);
   const formatError = createFormatError(deps.log);
   const validationRules = [queryLimitsRule(DEFAULT_QUERY_LIMITS)];
-  const preparedPath = deps.metrics.graphqlPath.labels('prepared');
-  const apolloPath = deps.metrics.graphqlPath.labels('apollo');
+  const preparedPath = deps.metrics.graphqlPath.child({ path: 'prepared' });
+  const apolloPath = deps.metrics.graphqlPath.child({ path: 'apollo' });
   const prepared = createPreparedQueries(deps.schema, { maxTokens: DEFAULT_QUERY_LIMITS.maxTokens, validationRules });
   const apollo = new ApolloServer<RequestContext>({
     schema: deps.schema,
@@ -74,7 +74,9 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
       const extensions = (body as { extensions?: { purpose?: unknown } } | undefined)?.extensions;
       const response: RequestContext['response'] = {};
       const context = async (): Promise<RequestContext> => ({
-        access: await resolveAccess(header('authorization'), header('x-calypso-purpose'), extensions?.purpose, deps.keys),
+        access:
+          resolveAccessNow(header('authorization'), header('x-calypso-purpose'), extensions?.purpose, deps.keys) ??
+          (await resolveAccess(header('authorization'), header('x-calypso-purpose'), extensions?.purpose, deps.keys)),
         audit: new AuditTrail(),
         response,
       });

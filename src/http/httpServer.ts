@@ -19,18 +19,7 @@ type Tracked = IncomingMessage & { [ROUTE]?: string; [STARTED]?: number };
 
 export function createHttpServer(routes: Routes, log: Logger, metrics: Metrics): http.Server {
   const paths = new Set([...routes.keys()].map((k) => k.slice(k.indexOf(' ') + 1)));
-  // Labelled children resolved once per route and status: prom-client hashes labels on every call.
-  const durations = new Map<string, { observe(v: number): void }>();
-  const counts = new Map<string, { inc(): void }>();
-  const record = (route: string, status: number, seconds: number) => {
-    const key = `${route} ${status}`;
-    let c = counts.get(key);
-    if (c === undefined) counts.set(key, (c = metrics.httpRequests.labels(route, String(status))));
-    c.inc();
-    let d = durations.get(route);
-    if (d === undefined) durations.set(route, (d = metrics.httpDuration.labels(route)));
-    d.observe(seconds);
-  };
+  const record = metrics.http.record;
 
   const fail = (err: unknown, route: string, res: ServerResponse) => {
     if (err instanceof BodyError) {

@@ -1,10 +1,11 @@
 // Prometheus metrics, one registry per service instance (tests run several in one process).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRequestMetrics, tallyCounter, type RequestMetrics, type Tally } from './hotMetrics.ts';
 
 export interface Metrics {
   readonly registry: Registry;
-  readonly httpRequests: Counter<'route' | 'status'>;
-  readonly httpDuration: Histogram<'route'>;
+  /** calypso_http_requests_total and calypso_http_request_duration_seconds. */
+  readonly http: RequestMetrics;
   readonly eventsAccepted: Counter<'site'>;
   readonly eventsRejected: Counter<'reason'>;
   readonly eventsReceived: Counter;
@@ -14,10 +15,10 @@ export interface Metrics {
   readonly spoolFailedRecords: Counter;
   readonly flushSeconds: Histogram;
   readonly clickhouseErrors: Counter<'retryable'>;
-  readonly graphqlOperations: Counter<'outcome' | 'purpose'>;
-  readonly graphqlPath: Counter<'path'>;
+  readonly graphqlOperations: { child(labels: { outcome: string; purpose: string }): Tally };
+  readonly graphqlPath: { child(labels: { path: 'prepared' | 'apollo' }): Tally };
   readonly statsCache: Counter<'result'>;
-  readonly segmentLookups: Counter<'source'>;
+  readonly segmentLookups: { child(labels: { source: 'index' | 'clickhouse' }): Tally };
   readonly segmentRefreshes: Counter<'outcome'>;
   readonly segmentRefreshSeconds: Histogram;
 }
@@ -27,14 +28,7 @@ export function createMetrics(): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'calypso_process_' });
   return {
     registry,
-    httpRequests: new Counter({ name: 'calypso_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] }),
-    httpDuration: new Histogram({
-      name: 'calypso_http_request_duration_seconds',
-      help: 'HTTP request duration by route',
-      labelNames: ['route'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
-    }),
+    http: createRequestMetrics(registry),
     eventsAccepted: new Counter({ name: 'calypso_events_accepted_total', help: 'Events accepted by the collector', labelNames: ['site'], registers: [registry] }),
     eventsRejected: new Counter({ name: 'calypso_events_refused_total', help: 'Events refused by the collector, by reason', labelNames: ['reason'], registers: [registry] }),
     eventsReceived: new Counter({ name: 'calypso_events_received_total', help: 'Events received by the collector, valid or not', registers: [registry] }),
@@ -50,11 +44,11 @@ export function createMetrics(): Metrics {
     }),
     clickhouseErrors: new Counter({ name: 'calypso_clickhouse_errors_total', help: 'Failed ClickHouse writes, by retryability', labelNames: ['retryable'], registers: [registry] }),
     statsCache: new Counter({ name: 'calypso_stats_cache_requests_total', help: 'Statistics answers from the cache (hit) or ClickHouse (miss)', labelNames: ['result'], registers: [registry] }),
-    segmentLookups: new Counter({
+    segmentLookups: tallyCounter({
       name: 'calypso_segment_lookups_total',
       help: 'Segment look-ups by source: index (Redis or memory) or clickhouse (degraded, index unavailable)',
       labelNames: ['source'],
-      registers: [registry],
+      registry,
     }),
     segmentRefreshes: new Counter({ name: 'calypso_segment_refreshes_total', help: 'Segment refreshes by outcome', labelNames: ['outcome'], registers: [registry] }),
     segmentRefreshSeconds: new Histogram({
@@ -63,12 +57,12 @@ export function createMetrics(): Metrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
     }),
-    graphqlPath: new Counter({
+    graphqlPath: tallyCounter({
       name: 'calypso_graphql_requests_by_path_total',
       help: 'GraphQL requests answered by the prepared-query path or by Apollo',
       labelNames: ['path'],
-      registers: [registry],
+      registry,
     }),
-    graphqlOperations: new Counter({ name: 'calypso_graphql_operations_total', help: 'GraphQL operations by outcome and purpose', labelNames: ['outcome', 'purpose'], registers: [registry] }),
+    graphqlOperations: tallyCounter({ name: 'calypso_graphql_operations_total', help: 'GraphQL operations by outcome and purpose', labelNames: ['outcome', 'purpose'], registry }),
   };
 }

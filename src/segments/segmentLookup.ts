@@ -48,8 +48,8 @@ const DEFAULT_NOTE_TTL_MS = 3_600_000;
 
 export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
   const { index, cache, store, pseudonymiser, log, metrics } = deps;
-  const indexSource = metrics.segmentLookups.labels('index');
-  const storeSource = metrics.segmentLookups.labels('clickhouse');
+  const indexSource = metrics.segmentLookups.child({ source: 'index' });
+  const storeSource = metrics.segmentLookups.child({ source: 'clickhouse' });
 
   /** Consent from ClickHouse for pids the mirror does not hold; `stored` false where the site's default applies. */
   const storedConsent = async (site: Site, pids: readonly string[]): Promise<Map<string, { flags: number; stored: boolean }>> => {
@@ -58,9 +58,12 @@ export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
   };
 
   const fromIndex = async (site: Site, pids: readonly string[]): Promise<CookieSegments[]> => {
-    const hits = await Promise.all(pids.map((pid) => index.lookup(site.id, pid)));
+    const hits = pids.length === 1 ? [await index.lookup(site.id, pids[0]!)] : await Promise.all(pids.map((pid) => index.lookup(site.id, pid)));
+    indexSource.inc(pids.length);
     const unknown = pids.filter((_, i) => hits[i]!.consent === undefined);
-    const loaded = unknown.length === 0 ? new Map<string, { flags: number; stored: boolean }>() : await storedConsent(site, unknown);
+    // The common case: every consent came from the mirror.
+    if (unknown.length === 0) return hits.map((h) => ({ consent: h.consent!, segments: h.segments }));
+    const loaded = await storedConsent(site, unknown);
     for (const [pid, c] of loaded) {
       // NOTE: set only if absent, so a consent change that lands meanwhile is never overwritten by this
       // read. A pid with no stored consent gets a short-lived note instead of a mirror entry: unknown
@@ -70,7 +73,6 @@ export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
         : cache.set(consentDefaultCacheKey(site.id, pid), String(c.flags), DEFAULT_NOTE_TTL_MS);
       void write.catch(() => {});
     }
-    indexSource.inc(pids.length);
     return hits.map((h, i) => ({ consent: h.consent ?? loaded.get(pids[i]!)!.flags, segments: h.segments }));
   };
 

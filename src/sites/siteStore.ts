@@ -23,6 +23,8 @@ export interface SiteStoreOptions {
 
 export interface SiteStore {
   get(id: string): Promise<Site | undefined>;
+  /** As get(), answered from the copy in hand: undefined when that needs a read first (a miss, or no copy yet). */
+  peek(id: string): Site | undefined;
   list(): Promise<Site[]>;
   /** Whether any site registers this (normalised) host name; for CORS. */
   isRegisteredHost(host: string): Promise<boolean>;
@@ -54,6 +56,9 @@ export function createSiteStore(store: EventStore, options: SiteStoreOptions = {
   return {
     async get(id) {
       return (await snapshot.fresh()).sites.get(id) ?? (await snapshot.afterMiss()).sites.get(id);
+    },
+    peek(id) {
+      return snapshot.peek()?.sites.get(id);
     },
     async isRegisteredHost(host) {
       return (await snapshot.fresh()).hosts.has(host);

@@ -46,9 +46,13 @@ export class TableSnapshot<T> {
    * sites and keys keeps serving (the collector spools, cached statistics are answered).
    */
   async fresh(): Promise<T> {
-    if (Date.now() - this.loadedAt <= this.refreshMs) return this.value;
-    if (this.loadedAt === 0) return this.reload();
-    this.reload().catch(() => {});
+    return this.peek() ?? this.reload();
+  }
+
+  /** As fresh(), without a promise: undefined only while the very first read has not finished. */
+  peek(): T | undefined {
+    if (this.loadedAt === 0) return undefined;
+    if (Date.now() - this.loadedAt > this.refreshMs) this.reload().catch(() => {});
     return this.value;
   }
 
