@@ -51,7 +51,7 @@ export async function ingest(
   for (let index = 0; index < batch.length; index++) {
     try {
       const event = validateEvent(batch[index], now, limits);
-      const site = await deps.sites.get(event.site);
+      const site = deps.sites.peek(event.site) ?? (await deps.sites.get(event.site));
       if (site === undefined) throw new EventError(`site "${event.site}" is not registered`);
       checkHost(event.url, site);
       const { row, pseudonym } = await toEventRow(event, site, typeof traits === 'function' ? traits(batch[index]) : traits, deps.reducers);
@@ -81,6 +81,6 @@ export async function ingest(
       await Promise.all([deps.spool.append(events, perSite.keys()), consent.commit()]);
     }
   }
-  for (const [site, n] of perSite) deps.metrics.eventsAccepted.inc({ site }, n);
+  for (const [site, n] of perSite) deps.metrics.eventsAccepted.child({ site }).inc(n);
   return { accepted, rejected };
 }

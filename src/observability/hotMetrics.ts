@@ -9,13 +9,16 @@ export interface Tally {
 
 /**
  * A prom-client Counter whose hot children count in plain numbers; what they counted is added to the
- * counter when the registry is read (its `collect` hook), so /metrics is exact at every scrape.
+ * counter when the registry is read (its `collect` hook), so /metrics is exact at every scrape. The
+ * same label values give the same child: callers with bounded label sets may ask on every call.
  */
 export function tallyCounter<L extends string>(config: { name: string; help: string; labelNames: readonly L[]; registry: Registry }): {
   counter: Counter<L>;
   child(labels: Record<L, string>): Tally;
 } {
   const pending: Array<{ labels: Record<L, string>; n: number }> = [];
+  // One child per label set, however often it is asked for.
+  const children = new Map<string, Tally>();
   const counter: Counter<L> = new Counter<L>({
     name: config.name,
     help: config.help,
@@ -32,14 +35,19 @@ export function tallyCounter<L extends string>(config: { name: string; help: str
   return {
     counter,
     child(labels) {
+      const key = config.labelNames.length === 1 ? labels[config.labelNames[0]!] : config.labelNames.map((n) => labels[n]).join('\0');
+      let tally = children.get(key);
+      if (tally !== undefined) return tally;
       const p = { labels, n: 0 };
       pending.push(p);
       counter.inc(labels, 0); // present (at 0) from the start, as a labels() child would be
-      return {
+      tally = {
         inc(n = 1) {
           p.n += n;
         },
       };
+      children.set(key, tally);
+      return tally;
     },
   };
 }

@@ -6,9 +6,9 @@ export interface Metrics {
   readonly registry: Registry;
   /** calypso_http_requests_total and calypso_http_request_duration_seconds. */
   readonly http: RequestMetrics;
-  readonly eventsAccepted: Counter<'site'>;
+  readonly eventsAccepted: { child(labels: { site: string }): Tally };
   readonly eventsRejected: Counter<'reason'>;
-  readonly eventsReceived: Counter;
+  readonly eventsReceived: Tally;
   readonly eventsWritten: Counter;
   readonly spoolBytes: Gauge<'table'>;
   readonly spoolDamagedRecords: Counter;
@@ -29,9 +29,9 @@ export function createMetrics(): Metrics {
   return {
     registry,
     http: createRequestMetrics(registry),
-    eventsAccepted: new Counter({ name: 'calypso_events_accepted_total', help: 'Events accepted by the collector', labelNames: ['site'], registers: [registry] }),
+    eventsAccepted: tallyCounter({ name: 'calypso_events_accepted_total', help: 'Events accepted by the collector', labelNames: ['site'], registry }),
     eventsRejected: new Counter({ name: 'calypso_events_refused_total', help: 'Events refused by the collector, by reason', labelNames: ['reason'], registers: [registry] }),
-    eventsReceived: new Counter({ name: 'calypso_events_received_total', help: 'Events received by the collector, valid or not', registers: [registry] }),
+    eventsReceived: tallyCounter({ name: 'calypso_events_received_total', help: 'Events received by the collector, valid or not', labelNames: [], registry }).child({}),
     eventsWritten: new Counter({ name: 'calypso_events_written_total', help: 'Events written to ClickHouse from the spool', registers: [registry] }),
     spoolBytes: new Gauge({ name: 'calypso_spool_bytes', help: 'Bytes in a spool not yet in ClickHouse, by table', labelNames: ['table'], registers: [registry] }),
     spoolDamagedRecords: new Counter({ name: 'calypso_spool_damaged_records_total', help: 'Damaged spool records set aside', registers: [registry] }),

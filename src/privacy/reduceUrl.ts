@@ -18,11 +18,13 @@ const MAX_PATH = 1024;
 const MAX_UTM = 200;
 
 export function redact(text: string): string {
-  return text
-    .replace(EMAIL, '[email]')
-    .replace(PHONE, (m) => (m.replace(/\D/g, '').length >= MIN_PHONE_DIGITS ? '[phone]' : m))
-    // A token mixes letters and digits; a long slug of words ("how-to-choose-…") is not one.
-    .replace(LONG_TOKEN, (m) => (/\d/.test(m) && /[A-Za-z]/.test(m) ? '[token]' : m));
+  // Each pattern only where it could match (an '@', ten digits' worth of characters, 32 characters):
+  // most paths and utm values are short and plain, and this runs several times per hit.
+  let out = text.includes('@') ? text.replace(EMAIL, '[email]') : text;
+  if (out.length >= MIN_PHONE_DIGITS) out = out.replace(PHONE, (m) => (m.replace(/\D/g, '').length >= MIN_PHONE_DIGITS ? '[phone]' : m));
+  // A token mixes letters and digits; a long slug of words ("how-to-choose-…") is not one.
+  if (out.length >= 32) out = out.replace(LONG_TOKEN, (m) => (/\d/.test(m) && /[A-Za-z]/.test(m) ? '[token]' : m));
+  return out;
 }
 
 /** `url` must already be a parsed absolute URL. Query strings and fragments are dropped but for utm_*. */

@@ -21,8 +21,9 @@ describe('tallyCounter', () => {
     expect(value(await registry.metrics(), 'x_total{source="a"}')).toBe(5);
     b.inc(2);
     a.inc();
+    t.child({ source: 'a' }).inc(); // asked for again: the same child
     const text = await registry.metrics();
-    expect(value(text, 'x_total{source="a"}')).toBe(6);
+    expect(value(text, 'x_total{source="a"}')).toBe(7);
     expect(value(text, 'x_total{source="b"}')).toBe(2);
   });
 });
