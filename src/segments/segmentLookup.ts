@@ -9,6 +9,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
 import type { Site } from '../sites/siteStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
+import { createConsentBatcher } from './consentBatcher.ts';
 import type { SegmentIndex } from './segmentIndex.ts';
 
 export interface CookieSegments {
@@ -51,9 +52,10 @@ export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
   const indexSource = metrics.segmentLookups.child({ source: 'index' });
   const storeSource = metrics.segmentLookups.child({ source: 'clickhouse' });
 
+  const readConsent = createConsentBatcher((site, pids) => storedConsentFlags(store, site, pids));
   /** Consent from ClickHouse for pids the mirror does not hold; `stored` false where the site's default applies. */
   const storedConsent = async (site: Site, pids: readonly string[]): Promise<Map<string, { flags: number; stored: boolean }>> => {
-    const found = await storedConsentFlags(store, site.id, pids);
+    const found = await readConsent(site.id, pids);
     return new Map(pids.map((p) => [p, found.has(p) ? { flags: found.get(p)!, stored: true } : { flags: site.defaultConsent, stored: false }]));
   };
 
