@@ -1,9 +1,9 @@
 // Segments bench (DESIGN.md "Performance"): refresh time over BENCH_EVENTS events of BENCH_COOKIES cookies,
 // then look-ups at 32 connections against a bare node:http + ioredis endpoint doing the same Redis read,
 // all in the same run, each server in its own process, on a redis-server of its own.
-//   npm run bench:segments                                  10 000 000 events, 1 000 000 cookies, 3 rounds of 5 s per case
+//   npm run bench:segments                                  10 000 000 events, 1 000 000 cookies, 7 rounds of 4 s per case
 //   BENCH_EVENTS=1000000 BENCH_COOKIES=100000 BENCH_ROUNDS=5 npm run bench:segments
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,30 +11,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/ports.ts';
+import { coreTimes, onServerCore, pinSelf, pinningNote, serverCore } from './corePinning.ts';
 import { pacedLoad, type PacedRequest } from './pacedLoad.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CONNECTIONS = 32;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-// The load generator (this process) and the servers on separate cores, as an ad server on its own
-// machine would be: the servers and their redis-server share the last core, the generator the rest.
-// BENCH_PIN=0 turns it off (everything shares every core, as in earlier runs).
 const cores = os.cpus().length;
-const serverCore = cores - 1;
-const pinned = process.env.BENCH_PIN !== '0' && cores >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
-/** Moves this process (every thread) off the server core; after the dataset is built, which wants every core. */
-const pinSelf = () => pinned && spawnSync('taskset', ['-a', '-cp', `0-${cores - 2}`, String(process.pid)], { stdio: 'ignore' }).status === 0;
-/** Busy and total jiffies of one core, from /proc/stat: whether the server core was the bottleneck. */
-const coreTimes = (core: number): { busy: number; total: number } => {
-  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
-  const v = (line ?? '').trim().split(/\s+/).slice(1).map(Number);
-  const total = v.reduce((a, b) => a + b, 0);
-  return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
-};
-const onServerCore = (cmd: string, args: string[]): [string, string[]] => (pinned ? ['taskset', ['-c', String(serverCore), cmd, ...args]] : [cmd, args]);
 
 /** Servers still running: stopped on the way out, also when the bench fails. */
 const children = new Set<ChildProcess>();
@@ -134,11 +120,17 @@ try {
   await load(cases.graphql, calypsoUrl, calypso.proc);
 
   // Rounds alternate the three cases, so a noisy moment on the shared machine hits all of them alike;
-  // each ratio is taken within its round and the median round is reported.
-  const rounds: Array<{ b: Awaited<ReturnType<typeof load>>; f: Awaited<ReturnType<typeof load>>; g: Awaited<ReturnType<typeof load>> }> = [];
+  // every other round runs them in reverse order, so a machine speeding up or slowing down during a round
+  // favours no case. Each ratio is taken within its round and the median is reported.
+  type Figures = Awaited<ReturnType<typeof load>>;
+  const rounds: Array<{ b: Figures; f: Figures; g: Figures }> = [];
   for (let r = 0; r < ROUNDS; r++) {
     log(`round ${r + 1} of ${ROUNDS} …`);
-    rounds.push({ b: await load(cases.bare, bareUrl, bare.proc), f: await load(cases.fast, calypsoUrl, calypso.proc), g: await load(cases.graphql, calypsoUrl, calypso.proc) });
+    const order = (['b', 'f', 'g'] as const).slice();
+    if (r % 2 === 1) order.reverse();
+    const got: Partial<Record<'b' | 'f' | 'g', Figures>> = {};
+    for (const c of order) got[c] = c === 'b' ? await load(cases.bare, bareUrl, bare.proc) : await load(c === 'f' ? cases.fast : cases.graphql, calypsoUrl, calypso.proc);
+    rounds.push({ b: got.b!, f: got.f!, g: got.g! });
   }
   const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   const fmt = (n: number) => Math.round(n).toLocaleString('en');
@@ -150,7 +142,7 @@ try {
     const ratio = goal === undefined ? '' : `   ratio ${med(rounds.map((x) => pick(x).rps / x.b.rps)).toFixed(2)} (${goal})`;
     console.log(`look-up   ${name.padEnd(36)} ${fmt(rps)} req/s  p99 ${p99} ms  server CPU ${cpu.toFixed(0)} µs/request${busy}${ratio}   rounds: ${rounds.map((x) => fmt(pick(x).rps)).join(' / ')}`);
   };
-  console.log(`segments bench: ${Number(env.BENCH_EVENTS).toLocaleString('en')} events, ${Number(env.BENCH_COOKIES).toLocaleString('en')} cookies, ${ROUNDS} rounds of ${SECONDS} s per case, ${CONNECTIONS} connections, ${cores} cores${isPinned ? `; servers and redis-server pinned to core ${serverCore}, the load generator to the others` : ', shared by servers and load generator'}\n`);
+  console.log(`segments bench: ${Number(env.BENCH_EVENTS).toLocaleString('en')} events, ${Number(env.BENCH_COOKIES).toLocaleString('en')} cookies, ${ROUNDS} rounds of ${SECONDS} s per case, ${CONNECTIONS} connections, ${cores} cores; ${pinningNote(isPinned)}\n`);
   for (const r of refreshes) console.log(`refresh "${r.name}" (${fmt(r.size)} members)   ${(r.ms / 1000).toFixed(1)} s median of 3 (goal ≤ 10 s)`);
   console.log('');
   line('bare node:http + ioredis', (x) => x.b);
