@@ -45,15 +45,21 @@ describe('access', () => {
     const made = await svc.gql<{ createApiKey: { id: string; secret: string } }>(
       svc.adminKey,
       'ADMINISTRATION',
-      'mutation { createApiKey(name: "temp", purposes: [STATISTICS], sites: ["shop"]) { id secret } }',
+      'mutation { createApiKey(name: "temp", purposes: [STATISTICS, ADVERTISING], sites: ["shop"]) { id secret } }',
     );
     const { id, secret } = made.data!.createApiKey;
+    // The look-up fast path too: the key's digest is remembered after these, its revocation must still count.
+    const lookup = () => fetch(`${svc.url}/v1/segments?site=shop&cookie=c1`, { headers: { authorization: `Bearer ${secret}`, 'x-calypso-purpose': 'ADVERTISING' } });
     expect((await svc.gql(secret, 'STATISTICS', SITES)).errors).toBeUndefined();
+    expect((await lookup()).status).toBe(200);
     const revoked = await svc.gql<{ revokeApiKey: boolean }>(svc.adminKey, 'ADMINISTRATION', `mutation { revokeApiKey(id: "${id}") }`);
     expect(revoked.data?.revokeApiKey).toBe(true);
     const after = await svc.gql(secret, 'STATISTICS', SITES);
     expect(codeOf(after)).toEqual(['KEY_REVOKED']);
     expect(after.data).toBeNull();
+    const refused = await lookup();
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe('KEY_REVOKED');
     const again = await svc.gql<{ revokeApiKey: boolean }>(svc.adminKey, 'ADMINISTRATION', `mutation { revokeApiKey(id: "${id}") }`);
     expect(again.data?.revokeApiKey).toBe(false);
   });
