@@ -2,10 +2,13 @@
 // index's look-up script), given the pid. No key, purpose, pseudonymisation, consent or audit.
 import http from 'node:http';
 import { Redis } from 'ioredis';
+import { loadConfig } from '../src/config/config.ts';
 import { LOOKUP_SCRIPT } from '../src/segments/redisSegmentIndex.ts';
 
-const prefix = process.env.REDIS_KEY_PREFIX ?? 'calypso:';
-const redis = new Redis(process.env.REDIS_URL!, { keyPrefix: prefix, enableAutoPipelining: true });
+// The service's own configuration: the same Redis and key prefix.
+const config = loadConfig();
+const prefix = config.redisKeyPrefix;
+const redis = new Redis(config.redisUrl!, { keyPrefix: prefix, enableAutoPipelining: true });
 redis.defineCommand('lookup', { numberOfKeys: 3, lua: LOOKUP_SCRIPT });
 const lookup = (redis as unknown as { lookup(a: string, b: string, c: string, d: string, e: string): Promise<string[]> }).lookup.bind(redis);
 

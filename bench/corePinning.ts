@@ -9,7 +9,7 @@ const cores = os.cpus().length;
 /** The core the servers run on. */
 export const serverCore = cores - 1;
 /** Whether pinning is possible and wanted here (taskset present, two cores or more). */
-export const canPin = process.env.BENCH_PIN !== '0' && cores >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+const canPin = process.env.BENCH_PIN !== '0' && cores >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
 
 /** Moves this process (every thread) off the server core; true when it did. Call after any set-up that wants every core. */
 export function pinSelf(): boolean {
@@ -21,8 +21,17 @@ export function onServerCore(cmd: string, args: string[]): [string, string[]] {
   return canPin ? ['taskset', ['-c', String(serverCore), cmd, ...args]] : [cmd, args];
 }
 
-/** Busy and total jiffies of one core, from /proc/stat: whether the server core was the bottleneck. */
-export function coreTimes(core: number): { busy: number; total: number } {
+/** Starts measuring the server core; the function returned gives its busy share since then (0–1): whether it was the bottleneck. */
+export function serverCoreBusy(): () => number {
+  const t0 = coreTimes(serverCore);
+  return () => {
+    const t1 = coreTimes(serverCore);
+    return (t1.busy - t0.busy) / Math.max(1, t1.total - t0.total);
+  };
+}
+
+/** Busy and total jiffies of one core, from /proc/stat. */
+function coreTimes(core: number): { busy: number; total: number } {
   const line = fs.readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
   const v = (line ?? '').trim().split(/\s+/).slice(1).map(Number);
   const total = v.reduce((a, b) => a + b, 0);

@@ -12,7 +12,7 @@ import autocannon from 'autocannon';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { freePort } from '../test/support/ports.ts';
-import { coreTimes, onServerCore, pinSelf, pinningNote, serverCore } from './corePinning.ts';
+import { onServerCore, pinSelf, pinningNote, serverCoreBusy } from './corePinning.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // BENCH_PROFILE=dir writes a V8 CPU profile of the service into dir.
@@ -38,11 +38,10 @@ function child(args: string[], env: Record<string, string>, ready: RegExp): Prom
 const pinned = pinSelf();
 
 async function load(url: string, body: string): Promise<{ rps: number; p99: number; busy: string }> {
-  const core0 = coreTimes(serverCore);
+  const coreBusy = serverCoreBusy();
   const r = await autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' }, connections: CONNECTIONS, duration: SECONDS });
   if (r.non2xx > 0 || r.errors > 0) console.warn(`  ! ${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  const core1 = coreTimes(serverCore);
-  const busy = pinned ? `  server core ${Math.round((100 * (core1.busy - core0.busy)) / Math.max(1, core1.total - core0.total))} % busy` : '';
+  const busy = pinned ? `  server core ${Math.round(100 * coreBusy())} % busy` : '';
   return { rps: r.requests.average, p99: r.latency.p99, busy };
 }
 

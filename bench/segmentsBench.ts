@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/ports.ts';
-import { coreTimes, onServerCore, pinSelf, pinningNote, serverCore } from './corePinning.ts';
+import { onServerCore, pinSelf, pinningNote, serverCoreBusy } from './corePinning.ts';
 import { pacedLoad, type PacedRequest } from './pacedLoad.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -73,7 +73,6 @@ try {
   const bareUrl = `http://127.0.0.1:${bare.match![1]}`;
   const auth = { authorization: `Bearer ${key}`, 'x-calypso-purpose': 'ADVERTISING' };
 
-  /** Load with a different cookie on each request, round robin over the sample. */
   /** CPU seconds (user + system) a process has used so far, from /proc: the server's cost per request, whatever the load generator does. */
   const cpuSeconds = (pid: number | undefined): number => {
     try {
@@ -83,10 +82,11 @@ try {
       return NaN;
     }
   };
-  const load = async (make: (i: number) => { path: string; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> }, base: string, server: ChildProcess) => {
+  /** Load with a different cookie on each request, round robin over the sample. */
+  const load = async (make: (i: number) => PacedRequest, base: string, server: ChildProcess) => {
     let i = 0;
     const cpu0 = cpuSeconds(server.pid);
-    const core0 = coreTimes(serverCore);
+    const coreBusy = serverCoreBusy();
     const r = await autocannon({
       url: base,
       connections: CONNECTIONS,
@@ -101,12 +101,11 @@ try {
       ],
     });
     if (r.non2xx > 0 || r.errors > 0) log(`  ! ${base}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    const core1 = coreTimes(serverCore);
     return {
       rps: r.requests.average,
       p99: r.latency.p99,
       cpuUs: ((cpuSeconds(server.pid) - cpu0) * 1e6) / Math.max(1, r.requests.total),
-      coreBusy: (core1.busy - core0.busy) / Math.max(1, core1.total - core0.total),
+      coreBusy: coreBusy(),
     };
   };
   const gqlBody = (cookie: string) => JSON.stringify({ query: `{ segmentsForCookie(site: "bench", cookieId: "${cookie}") }` });

@@ -12,7 +12,7 @@ const COOKIES = Number(process.env.BENCH_COOKIES ?? 1_000_000);
 const SAMPLE = 1000;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-const config = { ...loadConfig({ ...process.env, CALYPSO_LOG_LEVEL: 'warn', CALYPSO_SEGMENT_TICK_MS: '3600000', PORT: '4000' }) };
+const config = { ...loadConfig({ ...process.env, CALYPSO_LOG_LEVEL: 'warn', CALYPSO_SEGMENT_TICK_MS: '3600000' }) };
 const svc = await startService({ ...config, port: 0 }, { role: 'all', log: createLogger(config) });
 const gql = async <T>(key: string, purpose: string, query: string): Promise<T> => {
   const res = await fetch(`${svc.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-calypso-purpose': purpose }, body: JSON.stringify({ query }) });

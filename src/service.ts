@@ -11,6 +11,7 @@ import { openCache } from './cache/openCache.ts';
 import { startCollector, type Collector } from './collect/startCollector.ts';
 import type { Config, Role } from './config/config.ts';
 import { loadSecrets, type Secrets } from './config/secrets.ts';
+import { createPseudonymiser } from './privacy/pseudonymiser.ts';
 import { buildSchema } from './graphql/buildSchema.ts';
 import { createGraphqlRoute, type GraphqlRoute } from './graphql/graphqlRoute.ts';
 import { healthRoute, metricsRoute, readinessRoute, type Dependency } from './http/healthRoutes.ts';
@@ -85,6 +86,8 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   const sites = createSiteStore(store);
   const keys = createApiKeyStore(store, secrets.adminKey);
   const statsCache = createStatsCache(cache, metrics);
+  // One per process: the keyed pads and the day's salts are made once, whichever part asks.
+  const pseudonymiser = createPseudonymiser(secrets, cache);
   const serves = (r: Role) => role === 'all' || role === r;
 
   const spooled: SpooledTable[] = [];
@@ -93,8 +96,12 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   let graphql: GraphqlRoute | undefined;
   let collector: Collector | undefined;
   let auditTally: AuditTally | undefined;
+  /** Every spool of this process delivered to ClickHouse. */
+  const flush = async () => {
+    await Promise.all([collector?.flush(), ...spooled.map((t) => t.deliverer.flush())]);
+  };
   const segments: Segments | undefined =
-    serves('api') || serves('worker') ? createSegments({ store, cache, sites, keys, secrets, log, metrics }, { tickMs: config.segmentTickMs }) : undefined;
+    serves('api') || serves('worker') ? createSegments({ store, cache, sites, keys, pseudonymiser, log, metrics }, { tickMs: config.segmentTickMs }) : undefined;
 
   // Consent is written by the collector (hits, POST /consent) and by the API (setConsent, erasure):
   // one pair of spools per process, shared by both.
@@ -108,7 +115,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
     consents = createConsentStore({ consents: tables[0]!.spool, log: tables[1]!.spool }, cache, store, { retentionDays: config.auditRetentionDays });
   }
   if (serves('collector')) {
-    collector = await startCollector({ config, secrets, store, cache, sites, keys, statsCache, consents: consents!, erasures: tombstones, log, metrics });
+    collector = await startCollector({ config, pseudonymiser, store, sites, keys, statsCache, consents: consents!, erasures: tombstones, log, metrics });
     for (const [k, h] of collector.routes) routes.set(k, h);
     dependencies.push(...collector.dependencies);
   }
@@ -120,9 +127,8 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
     auditTally = createAuditTally(audit);
     const subjects = createSubjects({
       config,
-      secrets,
+      pseudonymiser,
       store,
-      cache,
       sites,
       keys,
       consents: consents!,
@@ -131,9 +137,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       statsCache,
       audit,
       // Everything this process has accepted reaches ClickHouse before an erasure copies and deletes.
-      flushLocal: async () => {
-        await Promise.all([collector?.flush(), ...spooled.map((t) => t.deliverer.flush())]);
-      },
+      flushLocal: flush,
       log,
       metrics,
     });
@@ -197,7 +201,5 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       log.info('stopped');
     })());
 
-  return { port, url: `http://${host}:${port}`, secrets, store, flush: async () => {
-      await Promise.all([collector?.flush(), ...spooled.map((t) => t.deliverer.flush())]);
-    }, stop };
+  return { port, url: `http://${host}:${port}`, secrets, store, flush, stop };
 }

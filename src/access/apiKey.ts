@@ -15,7 +15,7 @@ export const ADMIN_KEY_ID = 'admin';
 
 /** NOTE: only this digest is stored; a leaked table does not leak usable secrets. */
 export function hashSecret(secret: string): string {
-  // One-shot hash: no Hash object per request (this runs on every look-up).
+  // One-shot hash: no Hash object per call (on the hot paths only a secret not yet remembered is hashed).
   return hash('sha256', secret, 'hex');
 }
 

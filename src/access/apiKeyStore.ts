@@ -45,12 +45,6 @@ export function createApiKeyStore(store: EventStore, adminSecret: string, option
   // the current snapshot on every request. The raw secrets stay in this process's memory only, as they
   // do in every request's headers.
   const digests = new Map<string, string>();
-  const digestOf = (secret: string): string => digests.get(secret) ?? hashSecret(secret);
-  const rememberDigest = (secret: string, hash: string) => {
-    if (digests.has(secret)) return;
-    if (digests.size >= DIGEST_MEMO_SIZE) digests.delete(digests.keys().next().value!);
-    digests.set(secret, hash);
-  };
   const admin: ApiKey = { id: ADMIN_KEY_ID, name: 'bootstrap admin key', purposes: ['ADMINISTRATION'], sites: '*', createdAt: '', revokedAt: null };
   const snapshot = new TableSnapshot(
     async () => {
@@ -70,23 +64,25 @@ export function createApiKeyStore(store: EventStore, adminSecret: string, option
 
   const write = (row: Row) => store.insert('api_keys', [{ ...row, updated_at: nowSql() }]);
 
-  const found = (secret: string, hash: string, key: ApiKey): KeyLookup => {
-    rememberDigest(secret, hash);
+  /** The key a digest names in `byHash` (or the admin key), as a look-up answer; the digest is remembered when it names one. */
+  const answer = (secret: string, hash: string, byHash: ReadonlyMap<string, ApiKey> | undefined): KeyLookup | undefined => {
+    const key = hash === adminHash ? admin : byHash?.get(hash);
+    if (key === undefined) return undefined;
+    if (!digests.has(secret)) {
+      if (digests.size >= DIGEST_MEMO_SIZE) digests.delete(digests.keys().next().value!);
+      digests.set(secret, hash);
+    }
     return key.revokedAt === null ? { kind: 'ok', key } : { kind: 'revoked', key };
   };
 
   return {
     async lookup(secret) {
-      const hash = digestOf(secret);
-      if (hash === adminHash) return found(secret, hash, admin);
-      const key = (await snapshot.fresh()).byHash.get(hash) ?? (await snapshot.afterMiss()).byHash.get(hash);
-      return key === undefined ? { kind: 'unknown' } : found(secret, hash, key);
+      const hash = digests.get(secret) ?? hashSecret(secret);
+      // The admin key first: it needs no copy of the table.
+      return answer(secret, hash, undefined) ?? answer(secret, hash, (await snapshot.fresh()).byHash) ?? answer(secret, hash, (await snapshot.afterMiss()).byHash) ?? { kind: 'unknown' };
     },
     peek(secret) {
-      const hash = digestOf(secret);
-      if (hash === adminHash) return found(secret, hash, admin);
-      const key = snapshot.peek()?.byHash.get(hash);
-      return key === undefined ? undefined : found(secret, hash, key);
+      return answer(secret, digests.get(secret) ?? hashSecret(secret), snapshot.peek()?.byHash);
     },
     async create(input) {
       const secret = newSecret();

@@ -31,3 +31,8 @@ export function checkAccess(access: RequestAccess, field: string, allowed: Reado
   }
   return undefined;
 }
+
+/** The HTTP status of a denial on the plain HTTP routes: 401 for who, 403 for why or where. */
+export function denialStatus(denial: Denial): 401 | 403 {
+  return denial.code === 'UNAUTHENTICATED' || denial.code === 'KEY_REVOKED' ? 401 : 403;
+}

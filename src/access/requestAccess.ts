@@ -1,4 +1,5 @@
 // Who is asking and for what: resolved once per request, checked by every resolver.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiKey } from './apiKey.ts';
 import type { ApiKeyStore, KeyLookup } from './apiKeyStore.ts';
 import { isPurpose, type Purpose } from './purposes.ts';
@@ -14,25 +15,32 @@ export interface RequestAccess {
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-/** Reads `Authorization: Bearer <secret>` and the purpose from the header or `extensions.purpose`. */
-export async function resolveAccess(
+/**
+ * Reads `Authorization: Bearer <secret>` and the purpose from the header or `extensions.purpose`.
+ * Answered without a promise when the key is in the copy in hand (the hot paths); a promise only when
+ * the key store must read ClickHouse first (an unknown secret, or no copy of the keys yet).
+ */
+export function resolveAccess(
   authorization: string | undefined,
   purposeHeader: string | undefined,
   purposeExtension: unknown,
   keys: ApiKeyStore,
-): Promise<RequestAccess> {
-  return resolveAccessNow(authorization, purposeHeader, purposeExtension, keys) ?? accessOf(purposeHeader, purposeExtension, await keys.lookup(secretOf(authorization)!));
-}
-
-/**
- * As resolveAccess, without waiting, for the hot paths: undefined when the key store must read
- * ClickHouse first (an unknown secret, or no copy of the keys yet); then call resolveAccess.
- */
-export function resolveAccessNow(authorization: string | undefined, purposeHeader: string | undefined, purposeExtension: unknown, keys: ApiKeyStore): RequestAccess | undefined {
+): RequestAccess | Promise<RequestAccess> {
   const secret = secretOf(authorization);
   if (secret === undefined) return accessOf(purposeHeader, purposeExtension, undefined);
   const found = keys.peek(secret);
-  return found === undefined ? undefined : accessOf(purposeHeader, purposeExtension, found);
+  if (found !== undefined) return accessOf(purposeHeader, purposeExtension, found);
+  return keys.lookup(secret).then((slow) => accessOf(purposeHeader, purposeExtension, slow));
+}
+
+/** resolveAccess from a request's headers (`Authorization`, `X-Calypso-Purpose`). */
+export function requestAccess(headers: IncomingHttpHeaders, purposeExtension: unknown, keys: ApiKeyStore): RequestAccess | Promise<RequestAccess> {
+  return resolveAccess(headers.authorization, firstValue(headers['x-calypso-purpose']), purposeExtension, keys);
+}
+
+/** A header's value; a repeated header (Node lists only some as arrays) counts by its first. */
+export function firstValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }
 
 function secretOf(authorization: string | undefined): string | undefined {

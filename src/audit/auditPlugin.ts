@@ -1,7 +1,6 @@
 // Writes one audit_log row per GraphQL operation, allowed or denied, through the audit spool (off the
 // request path). The same recorder serves Apollo (as a plugin) and the prepared-query path.
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Tally } from '../observability/hotMetrics.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import { TALLIED_FIELDS, type AuditTally } from './auditTally.ts';
@@ -12,13 +11,7 @@ export type RecordOperation = (context: RequestContext, operationName: string | 
 
 /** Look-up-only operations go to `tally` (one row per second per kind); every other operation is its own row. */
 export function createOperationRecorder(sink: AuditSink, metrics: Metrics, tally?: AuditTally): RecordOperation {
-  const counters = new Map<string, Tally>();
-  const count = (outcome: string, purpose: string) => {
-    const key = `${outcome} ${purpose}`;
-    let c = counters.get(key);
-    if (c === undefined) counters.set(key, (c = metrics.graphqlOperations.child({ outcome, purpose })));
-    c.inc();
-  };
+  const count = (outcome: string, purpose: string) => metrics.graphqlOperations.child({ outcome, purpose }).inc();
   return ({ access, audit }, operationName, data, firstCode) => {
     let rows = 0;
     for (const v of Object.values((data ?? {}) as Record<string, unknown>)) rows += rowsIn(v);

@@ -1,14 +1,13 @@
 // Assembles the collector role: spools and their delivery, consent, the HTTP routes.
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
-import type { Cache } from '../cache/cache.ts';
 import type { Config } from '../config/config.ts';
-import type { Secrets } from '../config/secrets.ts';
 import type { ConsentStore } from '../consent/consentStore.ts';
 import type { Dependency } from '../http/healthRoutes.ts';
 import type { Handler } from '../http/httpServer.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { openSpooledTable } from '../pipeline/spooledTable.ts';
+import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
 import { createReducers } from '../privacy/reducers.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { StatsCache } from '../stats/statsCache.ts';
@@ -32,9 +31,8 @@ export interface Collector {
 
 export interface CollectorDeps {
   config: Config;
-  secrets: Secrets;
+  pseudonymiser: Pseudonymiser;
   store: EventStore;
-  cache: Cache;
   sites: SiteStore;
   keys: ApiKeyStore;
   statsCache: StatsCache;
@@ -45,13 +43,13 @@ export interface CollectorDeps {
   metrics: Metrics;
 }
 
-export async function startCollector({ config, secrets, store, cache, sites, keys, statsCache, consents, erasures, log, metrics }: CollectorDeps): Promise<Collector> {
+export async function startCollector({ config, pseudonymiser, store, sites, keys, statsCache, consents, erasures, log, metrics }: CollectorDeps): Promise<Collector> {
   const deps = { config, store, log, metrics };
   // New events move their sites' data watermarks, so cached statistics are never staler than a flush.
   const eventsTable = await openSpooledTable('events', deps, (seg) => statsCache.bump(seg.tags ?? '*'));
   const tables = [eventsTable];
   const events = eventsTable.spool;
-  const ingestDeps = { sites, reducers: createReducers(secrets, cache), spool: events, consents, erasures, metrics };
+  const ingestDeps = { sites, reducers: createReducers(pseudonymiser), spool: events, consents, erasures, metrics };
   const routes = createCollectRoutes(
     { ...ingestDeps, clientIp: createClientIp(config.trustedProxies), rateLimiter: createRateLimiter({ perSecond: config.rateLimitPerIp }) },
     { maxEvents: 500, maxBodyBytes: config.maxBodyBytes, maxInFlight: 256, limits: { ...EVENT_LIMITS, maxAgeMs: config.maxEventAgeMs } },

@@ -33,6 +33,11 @@ export const EVENT_LIMITS = {
 
 export type EventLimits = { readonly [K in keyof typeof EVENT_LIMITS]: number };
 
+/** A raw cookie id as every API takes it: the bound of a hit's `cid`, so what was counted can be asked about. */
+export function isCookieId(v: unknown): v is string {
+  return typeof v === 'string' && v !== '' && v.length <= EVENT_LIMITS.maxCidLength;
+}
+
 export class EventError extends Error {
   override name = 'EventError';
 }

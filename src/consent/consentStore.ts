@@ -47,9 +47,10 @@ export interface ConsentStore {
   forget(site: string, pid: string): Promise<void>;
 }
 
+/** How long the cache mirrors a consent: 400 days. */
+export const CONSENT_MIRROR_TTL_MS = 400 * 86_400_000;
+
 export interface ConsentStoreOptions {
-  /** How long the cache mirrors a consent. Default 400 days (longer than any retention). */
-  cacheTtlMs?: number;
   /** Days consent rows and the consent log are kept (CALYPSO_AUDIT_RETENTION_DAYS). Default 1 096. */
   retentionDays?: number;
 }
@@ -83,7 +84,6 @@ export interface ConsentSpools {
 }
 
 export function createConsentStore(spools: ConsentSpools, cache: Cache, store: EventStore, options: ConsentStoreOptions = {}): ConsentStore {
-  const ttl = options.cacheTtlMs ?? 400 * 86_400_000;
   const retentionDays = options.retentionDays ?? 1_096;
 
   const stored = (site: string, pids: readonly string[]) => storedConsentFlags(store, site, pids);
@@ -142,7 +142,7 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, store: E
         count: fresh.length,
         async commit() {
           await Promise.all([spools.consents.append(ndjson(rows)), spools.log.append(ndjson(log))]);
-          await Promise.all(fresh.map(([key, c]) => cache.set(key, String(c.flags), ttl)));
+          await Promise.all(fresh.map(([key, c]) => cache.set(key, String(c.flags), CONSENT_MIRROR_TTL_MS)));
         },
       };
     },

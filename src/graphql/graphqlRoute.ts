@@ -4,7 +4,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
-import { resolveAccess, resolveAccessNow } from '../access/requestAccess.ts';
+import { requestAccess } from '../access/requestAccess.ts';
 import { auditPlugin, createOperationRecorder } from '../audit/auditPlugin.ts';
 import type { AuditTally } from '../audit/auditTally.ts';
 import { AuditTrail, type AuditSink } from '../audit/auditTrail.ts';
@@ -74,9 +74,7 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
       const extensions = (body as { extensions?: { purpose?: unknown } } | undefined)?.extensions;
       const response: RequestContext['response'] = {};
       const context = async (): Promise<RequestContext> => ({
-        access:
-          resolveAccessNow(header('authorization'), header('x-calypso-purpose'), extensions?.purpose, deps.keys) ??
-          (await resolveAccess(header('authorization'), header('x-calypso-purpose'), extensions?.purpose, deps.keys)),
+        access: await requestAccess(req.headers, extensions?.purpose, deps.keys),
         audit: new AuditTrail(),
         response,
       });

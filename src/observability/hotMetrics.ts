@@ -13,41 +13,32 @@ export interface Tally {
  * same label values give the same child: callers with bounded label sets may ask on every call.
  */
 export function tallyCounter<L extends string>(config: { name: string; help: string; labelNames: readonly L[]; registry: Registry }): {
-  counter: Counter<L>;
   child(labels: Record<L, string>): Tally;
 } {
-  const pending: Array<{ labels: Record<L, string>; n: number }> = [];
-  // One child per label set, however often it is asked for.
-  const children = new Map<string, Tally>();
+  // One child per label set, however often it is asked for; `n` is what it counted since the last scrape.
+  const children = new Map<string, { labels: Record<L, string>; n: number; tally: Tally }>();
   const counter: Counter<L> = new Counter<L>({
     name: config.name,
     help: config.help,
     labelNames: config.labelNames,
     registers: [config.registry],
     collect() {
-      for (const p of pending) {
-        if (p.n === 0) continue;
-        counter.inc(p.labels, p.n);
-        p.n = 0;
+      for (const c of children.values()) {
+        if (c.n === 0) continue;
+        counter.inc(c.labels, c.n);
+        c.n = 0;
       }
     },
   });
   return {
-    counter,
     child(labels) {
       const key = config.labelNames.length === 1 ? labels[config.labelNames[0]!] : config.labelNames.map((n) => labels[n]).join('\0');
-      let tally = children.get(key);
-      if (tally !== undefined) return tally;
-      const p = { labels, n: 0 };
-      pending.push(p);
+      const known = children.get(key);
+      if (known !== undefined) return known.tally;
+      const c = { labels, n: 0, tally: { inc: (n = 1) => void (c.n += n) } };
+      children.set(key, c);
       counter.inc(labels, 0); // present (at 0) from the start, as a labels() child would be
-      tally = {
-        inc(n = 1) {
-          p.n += n;
-        },
-      };
-      children.set(key, tally);
-      return tally;
+      return c.tally;
     },
   };
 }

@@ -4,7 +4,7 @@
 // per-call set-up dominates for messages this short. Checked against node:crypto's HMAC in the unit
 // tests, on random keys and messages.
 // NOTE: no table look-up or branch depends on the message or the key, so the timing does not either.
-import { createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 const BLOCK = 64;
 /** Messages up to this many bytes use the reused buffer; longer ones (rare) go to node:crypto. */
@@ -74,7 +74,8 @@ function finish(state: Int32Array, w: Int32Array, buf: Buffer, start: number, le
 }
 
 export function keyedHmacSha256(key: Buffer): KeyedHmac {
-  const k = key.length > BLOCK ? hashKey(key) : key;
+  // Keys longer than a block are hashed first (RFC 2104); once per key, so node:crypto does it.
+  const k = key.length > BLOCK ? hash('sha256', key, 'buffer') : key;
   const pad = (byte: number) => {
     const p = Buffer.alloc(BLOCK, byte);
     for (let i = 0; i < k.length; i++) p[i] = p[i]! ^ k[i]!;
@@ -107,16 +108,4 @@ export function keyedHmacSha256(key: Buffer): KeyedHmac {
     for (let i = 0; i < 8; i++) digest.writeInt32BE(outer[i]!, i * 4);
     return digest;
   };
-}
-
-/** Keys longer than a block are hashed first (RFC 2104). */
-function hashKey(key: Buffer): Buffer {
-  const state = Int32Array.from(IV);
-  const w = new Int32Array(64);
-  const buf = Buffer.alloc(key.length + 2 * BLOCK);
-  key.copy(buf, 0);
-  finish(state, w, buf, 0, key.length, 0);
-  const out = Buffer.alloc(32);
-  for (let i = 0; i < 8; i++) out.writeInt32BE(state[i]!, i * 4);
-  return out;
 }

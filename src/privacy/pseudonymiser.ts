@@ -37,10 +37,11 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
   if (key === undefined) throw new Error('the current pseudonym key version has no key');
   const version = secrets.currentKeyVersion;
   const hmac = keyedHmacSha256(key);
-  const older = [...secrets.pseudonymKeys]
-    .filter(([v]) => v !== version)
-    .sort(([a], [b]) => b - a)
-    .map(([v, k]) => ({ version: v, hmac: keyedHmacSha256(k) }));
+  // Every key version, the current one first.
+  const all = [...secrets.pseudonymKeys]
+    .sort(([a], [b]) => (a === version ? -1 : b === version ? 1 : b - a))
+    .map(([v, k]) => ({ version: v, hmac: v === version ? hmac : keyedHmacSha256(k) }));
+  const pseudonymOf = (k: (typeof all)[number], site: string, cookieId: string): Pseudonym => ({ pid: first64(k.hmac(site, '\0', cookieId)), keyVersion: k.version });
   const salts = new Map<string, Promise<KeyedHmac>>();
 
   const salted = (day: string): Promise<KeyedHmac> => {
@@ -64,10 +65,10 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
 
   return {
     pseudonymise(site, cookieId) {
-      return { pid: first64(hmac(site, '\0', cookieId)), keyVersion: version };
+      return pseudonymOf(all[0]!, site, cookieId);
     },
     pseudonymiseAll(site, cookieId) {
-      return [{ pid: first64(hmac(site, '\0', cookieId)), keyVersion: version }, ...older.map((o) => ({ pid: first64(o.hmac(site, '\0', cookieId)), keyVersion: o.version }))];
+      return all.map((k) => pseudonymOf(k, site, cookieId));
     },
     forRecipient(recipient, pid) {
       return hmac('transfer\0', recipient, '\0', pid).subarray(0, 8).toString('hex');

@@ -11,19 +11,20 @@ export type UtmKey = (typeof UTM_KEYS)[number];
 
 const EMAIL = /[^/\s@]+@[^/\s@]+\.[^/\s@]+/g;
 const PHONE = /\+?\d[\d\-() ]{8,}\d/g;
-const LONG_TOKEN = /[A-Za-z0-9_-]{32,}/g;
+const MIN_TOKEN_LENGTH = 32;
+const LONG_TOKEN = new RegExp(`[A-Za-z0-9_-]{${MIN_TOKEN_LENGTH},}`, 'g');
 /** Phone numbers have 10–15 digits; fewer is a date or an id such as 2026-11-01. */
 const MIN_PHONE_DIGITS = 10;
 const MAX_PATH = 1024;
 const MAX_UTM = 200;
 
 export function redact(text: string): string {
-  // Each pattern only where it could match (an '@', ten digits' worth of characters, 32 characters):
+  // Each pattern only where it could match (an '@', room for ten digits, room for a token):
   // most paths and utm values are short and plain, and this runs several times per hit.
   let out = text.includes('@') ? text.replace(EMAIL, '[email]') : text;
   if (out.length >= MIN_PHONE_DIGITS) out = out.replace(PHONE, (m) => (m.replace(/\D/g, '').length >= MIN_PHONE_DIGITS ? '[phone]' : m));
   // A token mixes letters and digits; a long slug of words ("how-to-choose-…") is not one.
-  if (out.length >= 32) out = out.replace(LONG_TOKEN, (m) => (/\d/.test(m) && /[A-Za-z]/.test(m) ? '[token]' : m));
+  if (out.length >= MIN_TOKEN_LENGTH) out = out.replace(LONG_TOKEN, (m) => (/\d/.test(m) && /[A-Za-z]/.test(m) ? '[token]' : m));
   return out;
 }
 

@@ -1,8 +1,6 @@
 // Every reduction a raw hit goes through, made once per collector.
-import type { Cache } from '../cache/cache.ts';
-import type { Secrets } from '../config/secrets.ts';
 import { createGeoLookup, type GeoLocation } from './geoIp.ts';
-import { createPseudonymiser, type Pseudonymiser } from './pseudonymiser.ts';
+import type { Pseudonymiser } from './pseudonymiser.ts';
 import { createUaParser, type UaFamily } from './userAgent.ts';
 
 export interface Reducers {
@@ -13,7 +11,7 @@ export interface Reducers {
   readonly geo: (ip: string) => GeoLocation;
 }
 
-export function createReducers(secrets: Pick<Secrets, 'pseudonymKeys' | 'currentKeyVersion'>, cache: Cache): Reducers {
+export function createReducers(pseudonymiser: Pseudonymiser): Reducers {
   const lookup = createGeoLookup();
   // The events of one request share its address: look it up once, not once per event of a batch.
   // NOTE: the last address stays in this closure until the next hit replaces it; it is never written.
@@ -26,5 +24,5 @@ export function createReducers(secrets: Pick<Secrets, 'pseudonymKeys' | 'current
     }
     return lastGeo;
   };
-  return { pseudonymiser: createPseudonymiser(secrets, cache), userAgent: createUaParser(), geo };
+  return { pseudonymiser, userAgent: createUaParser(), geo };
 }

@@ -1,6 +1,7 @@
 // The segment index in Redis: `seg:{site}:live` maps segment → live version, `seg:{site}:m:<segment>:<version>`
 // holds that version's pids. A look-up is one script: consent mirror + live map + membership, atomically,
-// so it never sees half a segment. Keys of one site share a hash tag, ready for Redis Cluster.
+// so it never sees half a segment. The index keys of one site share a hash tag; the consent keys the
+// script also reads do not yet, so on a Redis Cluster the look-up would need them tagged too.
 import type { RedisCache } from '../cache/redisCache.ts';
 import { consentCacheKey, consentDefaultCacheKey } from '../consent/consentStore.ts';
 import { FENCE_KEY, FencedError, type IndexLookup, type SegmentIndex } from './segmentIndex.ts';

@@ -3,7 +3,7 @@
 // every look-up, so a revocation takes effect at once, not at the next refresh.
 import type { Cache } from '../cache/cache.ts';
 import { CONSENT_BITS } from '../consent/consentFlags.ts';
-import { consentCacheKey, consentDefaultCacheKey, storedConsentFlags } from '../consent/consentStore.ts';
+import { CONSENT_MIRROR_TTL_MS, consentCacheKey, consentDefaultCacheKey, storedConsentFlags } from '../consent/consentStore.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
@@ -44,7 +44,6 @@ export function segmentsFor(purpose: 'advertising' | 'personalization', c: Cooki
   return (c.consent & CONSENT_BITS[purpose]) !== 0 ? c.segments : [];
 }
 
-const CONSENT_TTL_MS = 400 * 86_400_000;
 const DEFAULT_NOTE_TTL_MS = 3_600_000;
 
 export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
@@ -71,7 +70,7 @@ export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
       // read. A pid with no stored consent gets a short-lived note instead of a mirror entry: unknown
       // cookies cost one ClickHouse read per hour, not per look-up, and fill no long-lived keys.
       const write = c.stored
-        ? cache.setIfAbsent(consentCacheKey(site.id, pid), String(c.flags), CONSENT_TTL_MS)
+        ? cache.setIfAbsent(consentCacheKey(site.id, pid), String(c.flags), CONSENT_MIRROR_TTL_MS)
         : cache.set(consentDefaultCacheKey(site.id, pid), String(c.flags), DEFAULT_NOTE_TTL_MS);
       void write.catch(() => {});
     }

@@ -2,7 +2,8 @@
 // look-ups (ADVERTISING, PERSONALIZATION). Segment ids carry no site argument, so each resolver that
 // takes one checks the key's sites itself and records the site in the audit trail.
 import { GraphQLScalarType, type GraphQLResolveInfo } from 'graphql';
-import { EVENT_LIMITS } from '../collect/validateEvent.ts';
+import { EVENT_LIMITS, isCookieId } from '../collect/validateEvent.ts';
+import { CONSENT_BITS } from '../consent/consentFlags.ts';
 import { keyAllowsSite } from '../access/apiKey.ts';
 import { apiError, badInput } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
@@ -49,7 +50,7 @@ function checkRule(input: unknown, site: Site): SegmentRule {
 }
 
 export function checkCookieId(v: unknown, field = 'cookieId'): string {
-  if (typeof v !== 'string' || v === '' || v.length > MAX_COOKIE_LENGTH) throw badInput(field, `${field} must be 1 to ${MAX_COOKIE_LENGTH} characters`);
+  if (!isCookieId(v)) throw badInput(field, `${field} must be 1 to ${MAX_COOKIE_LENGTH} characters`);
   return v;
 }
 
@@ -129,7 +130,7 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
         const result = await lookup.lookup(await siteOf(args.site), [checkCookieId(args.cookieId)]);
         if (result.degraded) ctx.response.degraded = 'segment-index';
         const segs = segmentsFor('personalization', result.cookies[0]!);
-        return { allowed: (result.cookies[0]!.consent & 2) !== 0, segments: segs };
+        return { allowed: (result.cookies[0]!.consent & CONSENT_BITS.personalization) !== 0, segments: segs };
       },
     },
     Mutation: {

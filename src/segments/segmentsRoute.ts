@@ -2,10 +2,10 @@
 // {"site", "cookies": [...]}, with the same key, purpose (ADVERTISING), checks and answers as the
 // GraphQL look-ups, without the GraphQL machinery. Audited through a per-second tally.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EVENT_LIMITS } from '../collect/validateEvent.ts';
+import { EVENT_LIMITS, isCookieId } from '../collect/validateEvent.ts';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
-import { checkAccess, type Denial } from '../access/checkAccess.ts';
-import { resolveAccess, resolveAccessNow } from '../access/requestAccess.ts';
+import { checkAccess, denialStatus, type Denial } from '../access/checkAccess.ts';
+import { requestAccess } from '../access/requestAccess.ts';
 import type { AuditTally } from '../audit/auditTally.ts';
 import type { AuditRow } from '../audit/auditTrail.ts';
 import { readJson } from '../http/readBody.ts';
@@ -15,7 +15,6 @@ import { segmentsFor, type SegmentLookup } from './segmentLookup.ts';
 import { MAX_BATCH_COOKIES } from './segmentResolvers.ts';
 
 const ADVERTISING = new Set(['ADVERTISING'] as const);
-const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, KEY_REVOKED: 401, PURPOSE_REQUIRED: 403, PURPOSE_NOT_ALLOWED: 403, FORBIDDEN: 403 };
 // The same bound as a hit's `cid`.
 const MAX_COOKIE_LENGTH = EVENT_LIMITS.maxCidLength;
 
@@ -48,8 +47,8 @@ export function createSegmentsRoute(deps: SegmentsRouteDeps) {
   // The common case waits only on the index: the key and the site come from the copies in hand.
   const answer = async (req: IncomingMessage, res: ServerResponse, route: string, parse: () => Input | Promise<Input>) => {
     const started = performance.now();
-    const purpose = header(req, 'x-calypso-purpose');
-    const access = resolveAccessNow(req.headers.authorization, purpose, undefined, keys) ?? (await resolveAccess(req.headers.authorization, purpose, undefined, keys));
+    const resolved = requestAccess(req.headers, undefined, keys);
+    const access = resolved instanceof Promise ? await resolved : resolved;
     const keyId = access.auth.kind === 'ok' || access.auth.kind === 'revoked' ? access.auth.key.id : '';
     let site = '';
     try {
@@ -111,12 +110,7 @@ function auditRow(keyId: string, purpose: string | undefined, route: string, sit
 }
 
 function deny(denial: Denial | undefined): void {
-  if (denial !== undefined) throw new RequestError(STATUS[denial.code] ?? 403, denial.code, denial.message);
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
+  if (denial !== undefined) throw new RequestError(denialStatus(denial), denial.code, denial.message);
 }
 
 function required(v: unknown, field: string): string {
@@ -125,6 +119,6 @@ function required(v: unknown, field: string): string {
 }
 
 function cookie(v: unknown, field: string): string {
-  if (typeof v !== 'string' || v === '' || v.length > MAX_COOKIE_LENGTH) throw new RequestError(400, 'BAD_USER_INPUT', `${field} must be a cookie id of 1 to ${MAX_COOKIE_LENGTH} characters`);
+  if (!isCookieId(v)) throw new RequestError(400, 'BAD_USER_INPUT', `${field} must be a cookie id of 1 to ${MAX_COOKIE_LENGTH} characters`);
   return v;
 }

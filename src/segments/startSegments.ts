@@ -4,11 +4,10 @@ import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import type { AuditTally } from '../audit/auditTally.ts';
 import type { Cache } from '../cache/cache.ts';
 import { isRedisCache } from '../cache/redisCache.ts';
-import type { Secrets } from '../config/secrets.ts';
 import type { Handler } from '../http/httpServer.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { createPseudonymiser } from '../privacy/pseudonymiser.ts';
+import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { createMemorySegmentIndex, type SegmentIndex } from './segmentIndex.ts';
@@ -26,7 +25,7 @@ export interface SegmentsDeps {
   cache: Cache;
   sites: SiteStore;
   keys: ApiKeyStore;
-  secrets: Secrets;
+  pseudonymiser: Pseudonymiser;
   log: Logger;
   metrics: Metrics;
 }
@@ -48,10 +47,9 @@ export interface Segments {
 }
 
 export function createSegments(deps: SegmentsDeps, options: SegmentsOptions = {}): Segments {
-  const { store, cache, sites, keys, secrets, log, metrics } = deps;
+  const { store, cache, sites, keys, pseudonymiser, log, metrics } = deps;
   const segments = createSegmentStore(store);
   const index = isRedisCache(cache) ? createRedisSegmentIndex(cache) : createMemorySegmentIndex(cache);
-  const pseudonymiser = createPseudonymiser(secrets, cache);
   const materialiser = createMaterialiser({ store, segments, index, sites, lock: createRefreshLock(cache), log, metrics });
   const lookup = createSegmentLookup({ index, cache, store, pseudonymiser, log, metrics });
   const reads = createSegmentReads(store, segments, index, cache, pseudonymiser);

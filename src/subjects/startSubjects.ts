@@ -2,14 +2,12 @@
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import { createOperationRecorder } from '../audit/auditPlugin.ts';
 import type { AuditSink } from '../audit/auditTrail.ts';
-import type { Cache } from '../cache/cache.ts';
 import type { Config } from '../config/config.ts';
-import type { Secrets } from '../config/secrets.ts';
 import type { ConsentStore } from '../consent/consentStore.ts';
 import type { Handler } from '../http/httpServer.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { createPseudonymiser } from '../privacy/pseudonymiser.ts';
+import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
 import type { SegmentIndex } from '../segments/segmentIndex.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { StatsCache } from '../stats/statsCache.ts';
@@ -21,9 +19,8 @@ import { createSubjectResolvers } from './subjectResolvers.ts';
 
 export interface SubjectsDeps {
   config: Pick<Config, 'legalHoldDays' | 'auditRetentionDays' | 'contactEmail'>;
-  secrets: Secrets;
+  pseudonymiser: Pseudonymiser;
   store: EventStore;
-  cache: Cache;
   sites: SiteStore;
   keys: ApiKeyStore;
   consents: ConsentStore;
@@ -38,7 +35,7 @@ export interface SubjectsDeps {
 
 export function createSubjects(deps: SubjectsDeps) {
   const { config, store, sites, keys, consents, log } = deps;
-  const pseudonymiser = createPseudonymiser(deps.secrets, deps.cache);
+  const { pseudonymiser } = deps;
   const subjects = createSubjectData({
     store,
     consents,

@@ -45,6 +45,9 @@ export interface SubjectData {
   held(site: string, pids: readonly string[]): Promise<HeldRecord | undefined>;
 }
 
+/** How long after an erasure it is repeated, for hits another instance had in flight. */
+const REPEAT_AFTER_MS = 5_000;
+
 export interface SubjectDataDeps {
   store: EventStore;
   consents: ConsentStore;
@@ -55,8 +58,6 @@ export interface SubjectDataDeps {
   /** Moves the site's statistics watermark: cached answers are recomputed without the subject. */
   bumpStats: (site: string) => Promise<void>;
   legalHoldDays: number;
-  /** How long after an erasure it is repeated, for hits another instance had in flight. Default 5 000 ms. */
-  repeatAfterMs?: number;
   log: Logger;
 }
 
@@ -149,7 +150,7 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
         clear(site, pids)
           .then(() => Promise.all([...pids.map((pid) => index.forget(site, pid)), bumpStats(site)]))
           .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err), erasure: id }, 'repeating an erasure failed'));
-      }, deps.repeatAfterMs ?? 5_000).unref();
+      }, REPEAT_AFTER_MS).unref();
       return { id, erasedAt: erasedAt.toISOString(), eventsErased: Number(n), heldUntil: heldUntil.toISOString() };
     },
 

@@ -1,10 +1,10 @@
 // GET /v1/subjects/export?site=…&cookie=…[&format=json|csv]: the subject export as a download, with the
 // same key, purpose (SUBJECT_REQUEST) and checks as exportSubject; every request is audited.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EVENT_LIMITS } from '../collect/validateEvent.ts';
+import { EVENT_LIMITS, isCookieId } from '../collect/validateEvent.ts';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
-import { checkAccess } from '../access/checkAccess.ts';
-import { resolveAccess } from '../access/requestAccess.ts';
+import { checkAccess, denialStatus } from '../access/checkAccess.ts';
+import { requestAccess } from '../access/requestAccess.ts';
 import type { RecordOperation } from '../audit/auditPlugin.ts';
 import { AuditTrail } from '../audit/auditTrail.ts';
 import { fromFlags } from '../consent/consentFlags.ts';
@@ -16,14 +16,12 @@ import { consentChangeView, eventsCsv, eventView } from './subjectView.ts';
 
 const ROUTE = 'GET /v1/subjects/export';
 const PURPOSES = new Set(['SUBJECT_REQUEST'] as const);
-const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, KEY_REVOKED: 401 };
 
 export function subjectExportRoute(deps: { keys: ApiKeyStore; sites: SiteStore; subjects: SubjectData; pseudonymiser: Pseudonymiser; record: RecordOperation }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const q = new URL(req.url ?? '/', 'http://x').searchParams;
-    const purpose = req.headers['x-calypso-purpose'];
     const context = {
-      access: await resolveAccess(req.headers.authorization, Array.isArray(purpose) ? purpose[0] : purpose, undefined, deps.keys),
+      access: await requestAccess(req.headers, undefined, deps.keys),
       audit: new AuditTrail(),
       response: {},
     };
@@ -34,11 +32,11 @@ export function subjectExportRoute(deps: { keys: ApiKeyStore; sites: SiteStore; 
     };
     const denial = checkAccess(context.access, ROUTE, PURPOSES, site === '' ? [] : [site]);
     context.audit.touch(ROUTE, site === '' ? [] : [site], denial?.code);
-    if (denial !== undefined) return fail(STATUS[denial.code] ?? 403, denial.code, denial.message);
+    if (denial !== undefined) return fail(denialStatus(denial), denial.code, denial.message);
     const cookie = q.get('cookie') ?? '';
     const format = q.get('format') ?? 'json';
     if (site === '') return fail(400, 'BAD_USER_INPUT', 'site is required');
-    if (cookie === '' || cookie.length > EVENT_LIMITS.maxCidLength) return fail(400, 'BAD_USER_INPUT', `cookie must be a cookie id of 1 to ${EVENT_LIMITS.maxCidLength} characters`);
+    if (!isCookieId(cookie)) return fail(400, 'BAD_USER_INPUT', `cookie must be a cookie id of 1 to ${EVENT_LIMITS.maxCidLength} characters`);
     if (format !== 'json' && format !== 'csv') return fail(400, 'BAD_USER_INPUT', 'format must be json or csv');
     const found = await deps.sites.get(site);
     if (found === undefined) return fail(404, 'NOT_FOUND', `site "${site.slice(0, 64)}" does not exist`);

@@ -44,11 +44,11 @@ export function consentChangeView(c: StoredConsentChange) {
 export function eventsCsv(events: readonly StoredEvent[]): string {
   const rows = events.map(eventView);
   const columns = ['time', 'type', 'name', 'host', 'path', 'referrerSource', 'referrerHost', 'utmSource', 'utmMedium', 'utmCampaign', 'utmTerm', 'utmContent', 'browser', 'os', 'device', 'screen', 'language', 'country', 'region', 'bot', 'consent', 'engagementMs', 'props'] as const;
-  const cell = (v: unknown) => {
-    const s = typeof v === 'object' && v !== null ? (('statistics' in v) ? consentText(v as ReturnType<typeof fromFlags>) : JSON.stringify(v)) : String(v);
+  const cell = (column: (typeof columns)[number], v: unknown) => {
+    const s = column === 'consent' ? consentText(v as ReturnType<typeof fromFlags>) : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\r\n') + '\r\n';
+  return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(c, r[c])).join(','))].join('\r\n') + '\r\n';
 }
 
 function consentText(c: ReturnType<typeof fromFlags>): string {
