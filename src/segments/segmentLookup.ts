@@ -11,6 +11,7 @@ import type { Site } from '../sites/siteStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { createConsentBatcher } from './consentBatcher.ts';
 import type { SegmentIndex } from './segmentIndex.ts';
+import { LIVE_VERSIONS_SQL } from './segmentStore.ts';
 
 export interface CookieSegments {
   /** Consent flags in force (consentFlags.ts). */
@@ -81,7 +82,7 @@ export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
     const [rows, consent] = await Promise.all([
       store.query<{ pid: string; segment_id: string }>(
         `SELECT pid, segment_id FROM segment_members WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}
-           AND (segment_id, version) IN (SELECT id, live_version FROM segment_state FINAL WHERE site = {site:String} AND live_version != 0)
+           AND (segment_id, version) IN (${LIVE_VERSIONS_SQL})
          ORDER BY segment_id`,
         { site: site.id, pids: pids.map(BigInt) },
       ),

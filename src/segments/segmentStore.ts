@@ -68,6 +68,14 @@ interface StateRow {
 const LATEST = `SELECT id, site, name, rule, version, refresh_every_minutes, deleted, changed_at FROM segments
   ORDER BY id, version DESC LIMIT 1 BY id`;
 
+/**
+ * (id, live_version) of the site's segments that are live and not deleted (param: site). Deleting a
+ * segment leaves its state row and members (they expire); this is what keeps it out of look-ups that
+ * read ClickHouse.
+ */
+export const LIVE_VERSIONS_SQL = `SELECT id, live_version FROM segment_state FINAL WHERE site = {site:String} AND live_version != 0
+  AND id NOT IN (SELECT id FROM (${LATEST}) WHERE site = {site:String} AND deleted = 1)`;
+
 export function createSegmentStore(store: EventStore): SegmentStore {
   const toDefinition = (r: DefinitionRow): SegmentDefinition => ({
     id: r.id,

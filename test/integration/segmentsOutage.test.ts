@@ -67,6 +67,15 @@ describe.skipIf(!hasRedis)('segment look-ups through a Redis outage (own redis-s
     expect(await lookup('in')).toEqual({ status: 200, degraded: null, body: { segments: [segment] } });
   });
 
+  it('a deleted segment leaves the look-ups at once (and stays out of them during the outage below)', async () => {
+    const r = await svc.gql<{ defineSegment: { id: string } }>(key, 'ADVERTISING', 'mutation { defineSegment(site: "outage", name: "gone", rule: { visited: { path: { prefix: "/pricing" } } }) { id } }');
+    const gone = r.data!.defineSegment.id;
+    await svc.gql(key, 'ADVERTISING', `mutation { refreshSegment(id: "${gone}") { id } }`);
+    expect((await lookup('in')).body.segments.sort()).toEqual([segment, gone].sort());
+    expect((await svc.gql<{ deleteSegment: boolean }>(key, 'ADVERTISING', `mutation { deleteSegment(id: "${gone}") }`)).data?.deleteSegment).toBe(true);
+    expect(await lookup('in')).toEqual({ status: 200, degraded: null, body: { segments: [segment] } });
+  });
+
   it('answers from ClickHouse, marked degraded, while Redis is down: the same answers, no 5xx', async () => {
     await stopRedis(redisProc);
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => lookup(i % 2 === 0 ? 'in' : 'out')));
