@@ -5,6 +5,7 @@ import type { ConsentStore } from '../consent/consentStore.ts';
 import { badInput } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
+import { redact } from '../privacy/reduceUrl.ts';
 import { checkCookieId } from '../segments/segmentResolvers.ts';
 import { requireSite } from '../sites/requireSite.ts';
 import type { Site, SiteStore } from '../sites/siteStore.ts';
@@ -24,9 +25,10 @@ export interface SubjectResolverDeps {
   contact: string;
 }
 
+/** A reason or legal basis staff type in: kept for years, so an e-mail address or token pasted into it is redacted as in stored paths. */
 function text(v: unknown, field: string, what: string): string {
   if (typeof v !== 'string' || v.trim() === '' || v.length > 500) throw badInput(field, `${field} must be ${what}, 1 to 500 characters`);
-  return v.trim();
+  return redact(v.trim());
 }
 
 export function createSubjectResolvers(deps: SubjectResolverDeps) {

@@ -157,6 +157,14 @@ describe('subject rights', () => {
     expect(byTable.get('erasures')?.rows).toBe(2);
     expect(Date.parse(byTable.get('events')!.oldest!)).toBeLessThanOrEqual(Date.now());
   });
+
+  it('an erasure reason kept for years holds no e-mail address or token pasted into it', async () => {
+    const r = await q<{ eraseSubject: { id: string } }>('SUBJECT_REQUEST', `mutation { eraseSubject(site: "${site}", cookieId: "never-seen-2", reason: "request from bob@example.com re 3f9a1c27be4d4e8a9b0c1d2e3f4a5b6c") { id } }`);
+    const rows = await svc.store.query<{ reason: string }>('SELECT reason FROM erasures WHERE id = {id:String}', { id: r.data!.eraseSubject.id });
+    expect(rows.map((x) => x.reason)).toEqual(['request from [email] re [token]']);
+    const audit = await svc.store.query<{ detail: string }>("SELECT detail FROM audit_log WHERE detail LIKE '%request from%'");
+    expect(audit.map((x) => x.detail).join('\n')).not.toMatch(/bob@example\.com|3f9a1c27/);
+  });
 });
 
 
@@ -188,4 +196,5 @@ describe('subject rights across a pseudonym key rotation (policy 5.4)', () => {
       await svc.stop();
     }
   });
+
 });
