@@ -19,6 +19,7 @@ import { createHttpServer, type Handler } from './http/httpServer.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { openSpooledTable, type SpooledTable } from './pipeline/spooledTable.ts';
+import { createConsentReader } from './consent/consentReader.ts';
 import { createConsentStore, type ConsentStore } from './consent/consentStore.ts';
 import { createSegments, type Segments } from './segments/startSegments.ts';
 import { createErasureTombstones } from './subjects/erasureTombstones.ts';
@@ -100,8 +101,9 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   const flush = async () => {
     await Promise.all([collector?.flush(), ...spooled.map((t) => t.deliverer.flush())]);
   };
+  const consentReader = createConsentReader(cache, store);
   const segments: Segments | undefined =
-    serves('api') || serves('worker') ? createSegments({ store, cache, sites, keys, pseudonymiser, log, metrics }, { tickMs: config.segmentTickMs }) : undefined;
+    serves('api') || serves('worker') ? createSegments({ store, cache, consents: consentReader, sites, keys, pseudonymiser, log, metrics }, { tickMs: config.segmentTickMs }) : undefined;
 
   // Consent is written by the collector (hits, POST /consent) and by the API (setConsent, erasure):
   // one pair of spools per process, shared by both.
@@ -112,7 +114,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
     const tables = await Promise.all((['consents', 'consent_log'] as const).map((t) => openSpooledTable(t, { config, store, log, metrics })));
     spooled.push(...tables);
     dependencies.push(...tables.map((t) => t.dependency));
-    consents = createConsentStore({ consents: tables[0]!.spool, log: tables[1]!.spool }, cache, store, { retentionDays: config.auditRetentionDays });
+    consents = createConsentStore({ consents: tables[0]!.spool, log: tables[1]!.spool }, cache, consentReader, { retentionDays: config.auditRetentionDays });
   }
   if (serves('collector')) {
     collector = await startCollector({ config, pseudonymiser, store, sites, keys, statsCache, consents: consents!, erasures: tombstones, log, metrics });

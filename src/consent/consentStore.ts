@@ -4,8 +4,9 @@
 import type { Cache } from '../cache/cache.ts';
 import type { Spool } from '../pipeline/spool.ts';
 import type { Pseudonym } from '../privacy/pseudonymiser.ts';
-import type { EventStore } from '../store/eventStore.ts';
 import { nowSql } from '../store/sqlTime.ts';
+import { CONSENT_MIRROR_TTL_MS, CONSENT_READBACK_TTL_MS, consentCacheKey, consentDefaultCacheKey } from './consentMirror.ts';
+import type { ConsentReader } from './consentReader.ts';
 
 export type ConsentSource = 'counter' | 'api' | 'import';
 
@@ -13,12 +14,6 @@ export interface ConsentChange {
   readonly site: string;
   readonly pseudonym: Pseudonym;
   readonly flags: number;
-}
-
-export interface CurrentConsent {
-  readonly flags: number;
-  /** False when nothing was ever recorded for the pid and the site's default applies. */
-  readonly stored: boolean;
 }
 
 /** The cache could not be read: nothing was recorded, and the caller should answer "retry later". */
@@ -41,52 +36,40 @@ export interface ConsentStore {
    * be recorded now (ConsentUnavailableError when the mirror cannot be read).
    */
   prepare(changes: readonly ConsentChange[], source: ConsentSource): Promise<PreparedConsent>;
-  /** The pid's current consent: the mirror, else ClickHouse, else `defaultFlags`. */
-  current(site: string, pid: string, defaultFlags: number): Promise<CurrentConsent>;
+  /** The pid's recorded consent (mirror, else ClickHouse); undefined when none is, and the site's default applies. */
+  current(site: string, pid: string): Promise<number | undefined>;
   /** Drops the mirror of a pid (erasure); its rows are deleted by the caller. */
   forget(site: string, pid: string): Promise<void>;
 }
-
-/** How long the cache mirrors a consent: 400 days. */
-export const CONSENT_MIRROR_TTL_MS = 400 * 86_400_000;
 
 export interface ConsentStoreOptions {
   /** Days consent rows and the consent log are kept (CALYPSO_AUDIT_RETENTION_DAYS). Default 1 096. */
   retentionDays?: number;
 }
 
-export const consentCacheKey = (site: string, pid: string) => `consent:${site}:${pid}`;
-
-/**
- * A read-side note that a pid has no stored consent (so the site's default applies), kept briefly so a
- * look-up of an unknown cookie does not query ClickHouse every time. Never consulted when the mirror
- * above holds the pid, and never read by `record`, so an explicit consent is always recorded.
- */
-export const consentDefaultCacheKey = (site: string, pid: string) => `consent-default:${site}:${pid}`;
-
-/** Stored flags for pids of one site: the newest `consents` row of each; pids with none are absent. */
-export async function storedConsentFlags(store: EventStore, site: string, pids: readonly string[]): Promise<Map<string, number>> {
-  if (pids.length === 0) return new Map();
-  const rows = await store.query<{ pid: string; flags: number }>(
-    'SELECT pid, argMax(flags, updated_at) AS flags FROM consents WHERE site = {site:String} AND pid IN {pids:Array(UInt64)} GROUP BY pid',
-    { site, pids: pids.map(BigInt) },
-  );
-  return new Map(rows.map((r) => [String(r.pid), Number(r.flags)]));
-}
-
-/** SQL of the site's pids whose current consent has every bit of {consent_bits:UInt8} (params: site, consent_bits). */
-export const CONSENTED_PIDS_SQL =
-  'SELECT pid FROM consents WHERE site = {site:String} GROUP BY pid HAVING bitAnd(argMax(flags, updated_at), {consent_bits:UInt8}) = {consent_bits:UInt8}';
-
 export interface ConsentSpools {
   readonly consents: Spool;
   readonly log: Spool;
 }
 
-export function createConsentStore(spools: ConsentSpools, cache: Cache, store: EventStore, options: ConsentStoreOptions = {}): ConsentStore {
+/**
+ * How long `prepare` waits for ClickHouse's copy of consents the mirror lost: 500 ms. Past it the change
+ * is recorded with the earlier flags unknown, as when ClickHouse is down, so a hit never waits long on it.
+ */
+const STORED_READ_WAIT_MS = 500;
+
+export function createConsentStore(spools: ConsentSpools, cache: Cache, reader: ConsentReader, options: ConsentStoreOptions = {}): ConsentStore {
   const retentionDays = options.retentionDays ?? 1_096;
 
-  const stored = (site: string, pids: readonly string[]) => storedConsentFlags(store, site, pids);
+  const storedOrNothing = async (site: string, pids: readonly string[]): Promise<ReadonlyMap<string, number>> => {
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<ReadonlyMap<string, number>>((resolve) => (timer = setTimeout(() => resolve(new Map()), STORED_READ_WAIT_MS)));
+    try {
+      return await Promise.race([reader.stored(site, pids).catch(() => new Map<string, number>()), giveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
   const self: ConsentStore = {
     async record(changes, source) {
@@ -117,11 +100,18 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, store: E
         }
         else before.set(key, Number(m));
       }
-      // NOTE: a mirror miss (evicted, or Redis restarted) costs one read, so the log records only real changes.
+      // NOTE: a mirror miss (evicted, or Redis restarted) costs one read, so the log records only real
+      // changes; what it finds unchanged is mirrored again (briefly, as any read-back), so the next hit
+      // of the same cookie does not read ClickHouse again. ClickHouse down or slow: the change is
+      // written anyway, logged with the earlier flags unknown.
       for (const [site, pids] of misses) {
-        // ClickHouse down: the change is written anyway, logged with the earlier flags unknown.
-        const found = await stored(site, pids).catch(() => new Map<string, number>());
-        for (const pid of pids) before.set(consentCacheKey(site, pid), found.get(pid) ?? null);
+        const found = await storedOrNothing(site, pids);
+        for (const pid of pids) {
+          const flags = found.get(pid);
+          const key = consentCacheKey(site, pid);
+          before.set(key, flags ?? null);
+          if (flags !== undefined && flags === latest.get(key)!.flags) cache.setIfAbsent(key, String(flags), CONSENT_READBACK_TTL_MS).catch(() => {});
+        }
       }
       const fresh = [...latest].filter(([key, c]) => before.get(key) !== c.flags);
       if (fresh.length === 0) return { count: 0, commit: async () => {} };
@@ -142,17 +132,13 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, store: E
         count: fresh.length,
         async commit() {
           await Promise.all([spools.consents.append(ndjson(rows)), spools.log.append(ndjson(log))]);
-          await Promise.all(fresh.map(([key, c]) => cache.set(key, String(c.flags), CONSENT_MIRROR_TTL_MS)));
+          // The default note goes too: were the mirror evicted, the note must not stand in for this change.
+          await Promise.all(fresh.flatMap(([key, c]) => [cache.set(key, String(c.flags), CONSENT_MIRROR_TTL_MS), cache.del(consentDefaultCacheKey(c.site, c.pseudonym.pid))]));
         },
       };
     },
 
-    async current(site, pid, defaultFlags) {
-      const mirrored = await cache.get(consentCacheKey(site, pid));
-      if (mirrored !== null) return { flags: Number(mirrored), stored: true };
-      const flags = (await stored(site, [pid])).get(pid);
-      return flags === undefined ? { flags: defaultFlags, stored: false } : { flags, stored: true };
-    },
+    current: (site, pid) => reader.current(site, pid),
 
     async forget(site, pid) {
       await cache.del(consentCacheKey(site, pid), consentDefaultCacheKey(site, pid));

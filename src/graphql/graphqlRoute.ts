@@ -81,26 +81,20 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
 
       // A query seen before skips Apollo's pipeline (preparedQueries.ts says which qualify).
       const request = body as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: { persistedQuery?: unknown } } | undefined;
-      const accept = header('accept');
-      if (
-        req.method === 'POST' &&
-        typeof request?.query === 'string' &&
-        request.extensions?.persistedQuery === undefined &&
-        (accept === undefined || accept.includes('application/json') || accept.includes('*/*'))
-      ) {
+      if (req.method === 'POST' && typeof request?.query === 'string' && request.extensions?.persistedQuery === undefined && answersJson(header('accept'))) {
         const query = prepared.get(request.query, request.operationName);
-        if (query !== undefined) {
-          const contextValue = await context();
+        // A context that cannot be made (the key store cannot read ClickHouse) goes to Apollo, which answers it.
+        const contextValue = query === undefined ? undefined : await context().catch(() => undefined);
+        if (query !== undefined && contextValue !== undefined) {
           const answer = await executePrepared(deps.schema, query, request.variables, contextValue, formatError as never);
           if (answer !== undefined) {
             record(contextValue, query.operationName, answer.data, answer.errors?.[0]?.extensions?.code);
             preparedPath.inc();
             const out: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
             if (response.degraded !== undefined) out['x-calypso-degraded'] = response.degraded;
-            const text = `${answer.body}\n`;
-            out['content-length'] = String(Buffer.byteLength(text));
+            out['content-length'] = String(Buffer.byteLength(answer.body));
             res.writeHead(answer.status, out);
-            res.end(text);
+            res.end(answer.body);
             return;
           }
         }
@@ -118,11 +112,10 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
       for (const [k, v] of result.headers) out[k] = v;
       if (response.degraded !== undefined) out['x-calypso-degraded'] = response.degraded;
       if (result.body.kind === 'complete') {
-        const text = `${result.body.string}\n`;
-        // A known length: no chunked encoding, one write for head and body.
-        out['content-length'] = String(Buffer.byteLength(text));
+        // A known length: no chunked encoding, one write for head and body. Apollo ends it with a newline.
+        out['content-length'] = String(Buffer.byteLength(result.body.string));
         res.writeHead(result.status ?? 200, out);
-        res.end(text);
+        res.end(result.body.string);
       } else {
         res.writeHead(result.status ?? 200, out);
         for await (const chunk of result.body.asyncIterator) res.write(chunk);
@@ -131,4 +124,14 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
     },
     stop: () => apollo.stop(),
   };
+}
+
+/**
+ * True when Apollo would answer `application/json` for this Accept header: none, JSON or a wildcard, and
+ * not the GraphQL-over-HTTP media type (Apollo answers that one itself, with its own status codes).
+ */
+function answersJson(accept: string | undefined): boolean {
+  if (accept === undefined) return true;
+  if (accept.includes('application/graphql-response+json')) return false;
+  return accept.includes('application/json') || accept.includes('*/*');
 }

@@ -3,7 +3,7 @@
 // so it never sees half a segment. The index keys of one site share a hash tag; the consent keys the
 // script also reads do not yet, so on a Redis Cluster the look-up would need them tagged too.
 import type { RedisCache } from '../cache/redisCache.ts';
-import { consentCacheKey, consentDefaultCacheKey } from '../consent/consentStore.ts';
+import { consentCacheKey, consentDefaultCacheKey } from '../consent/consentMirror.ts';
 import { FENCE_KEY, FencedError, type IndexLookup, type SegmentIndex } from './segmentIndex.ts';
 
 export const LOOKUP_SCRIPT = `

@@ -1,7 +1,7 @@
 // The look-up index of materialised segments: per site, each segment's live version and that version's
 // member pids. Redis in production (redisSegmentIndex.ts), process memory in the embedded default.
 import type { Cache } from '../cache/cache.ts';
-import { consentCacheKey, consentDefaultCacheKey } from '../consent/consentStore.ts';
+import { consentCacheKey, consentDefaultCacheKey } from '../consent/consentMirror.ts';
 
 export interface IndexLookup {
   /** The pid's current consent flags from the consent mirror (or its default note); undefined when neither has it. */

@@ -1,15 +1,13 @@
 // Segment look-ups by raw cookie id, for the ad server and personalisation. The cookie id is
 // pseudonymised here exactly as the collector does and goes no further. Current consent is checked on
 // every look-up, so a revocation takes effect at once, not at the next refresh.
-import type { Cache } from '../cache/cache.ts';
 import { CONSENT_BITS } from '../consent/consentFlags.ts';
-import { CONSENT_MIRROR_TTL_MS, consentCacheKey, consentDefaultCacheKey, storedConsentFlags } from '../consent/consentStore.ts';
+import type { ConsentReader } from '../consent/consentReader.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
 import type { Site } from '../sites/siteStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
-import { createConsentBatcher } from './consentBatcher.ts';
 import type { SegmentIndex } from './segmentIndex.ts';
 import { LIVE_VERSIONS_SQL } from './segmentStore.ts';
 
@@ -33,7 +31,7 @@ export interface SegmentLookup {
 
 export interface SegmentLookupDeps {
   index: SegmentIndex;
-  cache: Cache;
+  consents: ConsentReader;
   store: EventStore;
   pseudonymiser: Pseudonymiser;
   log: Logger;
@@ -45,19 +43,10 @@ export function segmentsFor(purpose: 'advertising' | 'personalization', c: Cooki
   return (c.consent & CONSENT_BITS[purpose]) !== 0 ? c.segments : [];
 }
 
-const DEFAULT_NOTE_TTL_MS = 3_600_000;
-
 export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
-  const { index, cache, store, pseudonymiser, log, metrics } = deps;
+  const { index, consents, store, pseudonymiser, log, metrics } = deps;
   const indexSource = metrics.segmentLookups.child({ source: 'index' });
   const storeSource = metrics.segmentLookups.child({ source: 'clickhouse' });
-
-  const readConsent = createConsentBatcher((site, pids) => storedConsentFlags(store, site, pids));
-  /** Consent from ClickHouse for pids the mirror does not hold; `stored` false where the site's default applies. */
-  const storedConsent = async (site: Site, pids: readonly string[]): Promise<Map<string, { flags: number; stored: boolean }>> => {
-    const found = await readConsent(site.id, pids);
-    return new Map(pids.map((p) => [p, found.has(p) ? { flags: found.get(p)!, stored: true } : { flags: site.defaultConsent, stored: false }]));
-  };
 
   const fromIndex = async (site: Site, pids: readonly string[]): Promise<CookieSegments[]> => {
     const hits = pids.length === 1 ? [await index.lookup(site.id, pids[0]!)] : await Promise.all(pids.map((pid) => index.lookup(site.id, pid)));
@@ -65,17 +54,9 @@ export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
     const unknown = pids.filter((_, i) => hits[i]!.consent === undefined);
     // The common case: every consent came from the mirror.
     if (unknown.length === 0) return hits.map((h) => ({ consent: h.consent!, segments: h.segments }));
-    const loaded = await storedConsent(site, unknown);
-    for (const [pid, c] of loaded) {
-      // NOTE: set only if absent, so a consent change that lands meanwhile is never overwritten by this
-      // read. A pid with no stored consent gets a short-lived note instead of a mirror entry: unknown
-      // cookies cost one ClickHouse read per hour, not per look-up, and fill no long-lived keys.
-      const write = c.stored
-        ? cache.setIfAbsent(consentCacheKey(site.id, pid), String(c.flags), CONSENT_MIRROR_TTL_MS)
-        : cache.set(consentDefaultCacheKey(site.id, pid), String(c.flags), DEFAULT_NOTE_TTL_MS);
-      void write.catch(() => {});
-    }
-    return hits.map((h, i) => ({ consent: h.consent ?? loaded.get(pids[i]!)!.flags, segments: h.segments }));
+    // The mirror lost them (a cold or rebuilt cache) or never had them (unknown cookies).
+    const loaded = await consents.readBack(site, unknown);
+    return hits.map((h, i) => ({ consent: h.consent ?? loaded.get(pids[i]!)!, segments: h.segments }));
   };
 
   const fromStore = async (site: Site, pids: readonly string[]): Promise<CookieSegments[]> => {
@@ -86,12 +67,12 @@ export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
          ORDER BY segment_id`,
         { site: site.id, pids: pids.map(BigInt) },
       ),
-      storedConsent(site, pids),
+      consents.readBack(site, pids),
     ]);
     const bySid = new Map<string, string[]>();
     for (const r of rows) bySid.set(String(r.pid), [...(bySid.get(String(r.pid)) ?? []), r.segment_id]);
     storeSource.inc(pids.length);
-    return pids.map((p) => ({ consent: consent.get(p)!.flags, segments: bySid.get(p) ?? [] }));
+    return pids.map((p) => ({ consent: consent.get(p)!, segments: bySid.get(p) ?? [] }));
   };
 
   return {

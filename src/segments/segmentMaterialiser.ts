@@ -6,7 +6,7 @@ import type { SiteStore } from '../sites/siteStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { compileSegmentRule } from './compileSegmentRule.ts';
 import { CONSENT_BITS } from '../consent/consentFlags.ts';
-import { CONSENTED_PIDS_SQL } from '../consent/consentStore.ts';
+import { CONSENTED_PIDS_SQL } from '../consent/consentReader.ts';
 import { FencedError, type SegmentIndex } from './segmentIndex.ts';
 import type { RefreshLock } from './segmentRefreshLock.ts';
 import type { SegmentDefinition, SegmentState, SegmentStore } from './segmentStore.ts';

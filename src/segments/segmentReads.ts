@@ -1,7 +1,8 @@
 // Reads over materialised members that are not look-ups: overlap sizes and partner exports.
 import type { Cache } from '../cache/cache.ts';
 import { CONSENT_BITS } from '../consent/consentFlags.ts';
-import { CONSENTED_PIDS_SQL, consentCacheKey } from '../consent/consentStore.ts';
+import { consentCacheKey } from '../consent/consentMirror.ts';
+import { CONSENTED_PIDS_SQL } from '../consent/consentReader.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import type { SegmentIndex } from './segmentIndex.ts';

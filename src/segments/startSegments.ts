@@ -3,6 +3,7 @@
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import type { AuditTally } from '../audit/auditTally.ts';
 import type { Cache } from '../cache/cache.ts';
+import type { ConsentReader } from '../consent/consentReader.ts';
 import { isRedisCache } from '../cache/redisCache.ts';
 import type { Handler } from '../http/httpServer.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -23,6 +24,8 @@ import { createRedisSegmentIndex } from './redisSegmentIndex.ts';
 export interface SegmentsDeps {
   store: EventStore;
   cache: Cache;
+  /** Current consent, shared with the collector's consent store (one batch of ClickHouse reads per site). */
+  consents: ConsentReader;
   sites: SiteStore;
   keys: ApiKeyStore;
   pseudonymiser: Pseudonymiser;
@@ -47,11 +50,11 @@ export interface Segments {
 }
 
 export function createSegments(deps: SegmentsDeps, options: SegmentsOptions = {}): Segments {
-  const { store, cache, sites, keys, pseudonymiser, log, metrics } = deps;
+  const { store, cache, consents, sites, keys, pseudonymiser, log, metrics } = deps;
   const segments = createSegmentStore(store);
   const index = isRedisCache(cache) ? createRedisSegmentIndex(cache) : createMemorySegmentIndex(cache);
   const materialiser = createMaterialiser({ store, segments, index, sites, lock: createRefreshLock(cache), log, metrics });
-  const lookup = createSegmentLookup({ index, cache, store, pseudonymiser, log, metrics });
+  const lookup = createSegmentLookup({ index, consents, store, pseudonymiser, log, metrics });
   const reads = createSegmentReads(store, segments, index, cache, pseudonymiser);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;

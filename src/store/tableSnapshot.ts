@@ -1,9 +1,11 @@
 // An in-memory copy of a small ClickHouse table (sites, API keys), read on the hot paths without a
-// query: re-read when older than `refreshMs` (changes made on other instances), or on a miss at most
-// once a second (a row made elsewhere moments ago). One read at a time, shared by every caller.
+// query. A change made on another instance (a revoked key) is seen within `refreshMs`: past half of
+// it the copy is re-read in the background while it serves; past all of it the copy is not served
+// until re-read (an instance idle for an hour does not answer its first request from an hour-old copy).
+// A miss re-reads at most once a second (a row made elsewhere moments ago). One read at a time.
 
 export interface TableSnapshotOptions {
-  /** Age after which the copy is re-read before use. */
+  /** The oldest copy served while ClickHouse answers. */
   refreshMs: number;
   /** Shortest time between re-reads caused by a miss. Default 1 000 ms. */
   missReloadMs?: number;
@@ -16,6 +18,7 @@ export class TableSnapshot<T> {
   private readonly refreshMs: number;
   private readonly missReloadMs: number;
   private loadedAt = 0;
+  private failedAt = Number.NEGATIVE_INFINITY;
   private loading: Promise<T> | undefined;
 
   constructor(read: () => Promise<T>, initial: T, options: TableSnapshotOptions) {
@@ -28,11 +31,17 @@ export class TableSnapshot<T> {
   /** Re-reads now (or joins the read in progress). */
   reload(): Promise<T> {
     this.loading ??= this.read()
-      .then((v) => {
-        this.value = v;
-        this.loadedAt = Date.now();
-        return v;
-      })
+      .then(
+        (v) => {
+          this.value = v;
+          this.loadedAt = Date.now();
+          return v;
+        },
+        (err: unknown) => {
+          this.failedAt = Date.now();
+          throw err;
+        },
+      )
       .finally(() => {
         this.loading = undefined;
       });
@@ -40,19 +49,28 @@ export class TableSnapshot<T> {
   }
 
   /**
-   * The copy; when it is older than refreshMs it is re-read in the background and the copy in hand
-   * serves meanwhile. Only the very first read is waited for.
-   * NOTE: so a hit or a cached answer never waits on ClickHouse, and while it is down the last copy of
-   * sites and keys keeps serving (the collector spools, cached statistics are answered).
+   * The copy, re-read first when it is older than refreshMs; a re-read that fails keeps the copy.
+   * NOTE: while ClickHouse is down (a re-read failed within refreshMs) the last copy of sites and keys
+   * keeps serving without waiting, so the collector spools and cached statistics are answered.
    */
   async fresh(): Promise<T> {
-    return this.peek() ?? this.reload();
+    return (
+      this.peek() ??
+      this.reload().catch((err: unknown) => {
+        if (this.loadedAt === 0) throw err;
+        return this.value;
+      })
+    );
   }
 
-  /** As fresh(), without a promise: undefined only while the very first read has not finished. */
+  /** As fresh(), without a promise: undefined while the copy must be (re-)read before use. */
   peek(): T | undefined {
     if (this.loadedAt === 0) return undefined;
-    if (Date.now() - this.loadedAt > this.refreshMs) this.reload().catch(() => {});
+    const now = Date.now();
+    const age = now - this.loadedAt;
+    // Under steady use the background re-read lands before the copy is too old, so nobody waits.
+    if (age > this.refreshMs / 2) this.reload().catch(() => {});
+    if (age > this.refreshMs && now - this.failedAt > this.refreshMs) return undefined;
     return this.value;
   }
 

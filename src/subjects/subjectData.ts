@@ -78,8 +78,8 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
   /** The recorded consent under the newest key version that has one. */
   const recorded = async (site: string, pids: readonly string[]) => {
     for (const pid of pids) {
-      const c = await consents.current(site, pid, -1);
-      if (c.stored) return c.flags;
+      const flags = await consents.current(site, pid);
+      if (flags !== undefined) return flags;
     }
     return undefined;
   };
@@ -100,6 +100,18 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
       recorded(site, pids),
     ]);
     return { events, consent, consentLog: log, segments };
+  };
+
+  /** Copies the pids' rows into legal_hold under the erasure's id, before they are deleted. */
+  const holdCopy = async (hold: ReturnType<typeof p> & { id: string; at: string; until: string }) => {
+    for (const { table, kind } of ERASED) {
+      await store.command(
+        `INSERT INTO legal_hold (erasure_id, site, pid, kind, row, held_at, held_until)
+         SELECT {id:String}, site, pid, {kind:String}, formatRowNoNewline('JSONEachRow', *), {at:DateTime64(3)}, {until:DateTime64(3)}
+         FROM ${table} WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}`,
+        { ...hold, kind },
+      );
+    }
   };
 
   /** Deletes the pids everywhere they are stored; returns nothing, counts were taken before. */
@@ -128,27 +140,24 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
       const [{ n } = { n: '0' }] = await store.query<{ n: string }>('SELECT count() AS n FROM events WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}', p(site, pids));
       // 3. The legal-hold copy first: once deleted, nothing else holds the data.
       const hold = { ...p(site, pids), id, at: nowSql(erasedAt), until: nowSql(heldUntil) };
-      for (const { table, kind } of ERASED) {
-        await store.command(
-          `INSERT INTO legal_hold (erasure_id, site, pid, kind, row, held_at, held_until)
-           SELECT {id:String}, site, pid, {kind:String}, formatRowNoNewline('JSONEachRow', *), {at:DateTime64(3)}, {until:DateTime64(3)}
-           FROM ${table} WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}`,
-          { ...hold, kind },
-        );
-      }
+      await holdCopy(hold);
       // 4. The tombstone, durable, for the other instances and for late imports.
       await store.insert(
         'erasures',
         pids.map((pid) => ({ id, site, pid, erased_at: nowSql(erasedAt), reason, events_erased: Number(n), held_until: nowSql(heldUntil) })),
       );
       // 5. Delete everywhere: ClickHouse, the consent mirror, the segment index; statistics recomputed.
+      const forgetAll = () => Promise.all([...pids.flatMap((pid) => [consents.forget(site, pid), index.forget(site, pid)]), bumpStats(site)]);
       await clear(site, pids);
-      await Promise.all([...pids.flatMap((pid) => [consents.forget(site, pid), index.forget(site, pid)]), bumpStats(site)]);
+      await forgetAll();
       // NOTE: a hit another instance accepted just before its copy of the tombstones caught up may still
-      // be in its spool; the erasure is repeated once that window has passed.
+      // be in its spool; the erasure is repeated once that window has passed, late rows held as the
+      // first ones were (the first rows are deleted by then, so nothing is held twice). The repeat
+      // lives in this process: a restart within the window skips it.
       setTimeout(() => {
-        clear(site, pids)
-          .then(() => Promise.all([...pids.map((pid) => index.forget(site, pid)), bumpStats(site)]))
+        holdCopy(hold)
+          .then(() => clear(site, pids))
+          .then(forgetAll)
           .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err), erasure: id }, 'repeating an erasure failed'));
       }, REPEAT_AFTER_MS).unref();
       return { id, erasedAt: erasedAt.toISOString(), eventsErased: Number(n), heldUntil: heldUntil.toISOString() };

@@ -41,7 +41,7 @@ export function createSubjectResolvers(deps: SubjectResolverDeps) {
     Query: {
       async consent(_: unknown, args: { site: string; cookieId: string }) {
         const site = await siteOf(args.site);
-        return fromFlags((await consents.current(site.id, pseudonymiser.pseudonymise(site.id, checkCookieId(args.cookieId)).pid, site.defaultConsent)).flags);
+        return fromFlags((await consents.current(site.id, pseudonymiser.pseudonymise(site.id, checkCookieId(args.cookieId)).pid)) ?? site.defaultConsent);
       },
       async exportSubject(_: unknown, args: { site: string; cookieId: string }) {
         const site = await siteOf(args.site);

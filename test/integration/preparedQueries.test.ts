@@ -59,6 +59,21 @@ describe('prepared queries', () => {
     expect(middle.prepared - before.prepared).toBe(coerces ? 1 : 0);
     expect(after.apollo - middle.apollo).toBe(1);
     expect(direct.type).toBe('application/json; charset=utf-8');
+    expect(direct.body).toMatch(/}\n$/); // one newline, as Apollo ends its answers
+  });
+
+  it('a client asking for application/graphql-response+json gets it, from Apollo', async () => {
+    const before = await paths();
+    const res = await fetch(`${svc.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json;q=0.9', authorization: `Bearer ${stats}`, 'x-calypso-purpose': 'STATISTICS' },
+      body: JSON.stringify({ query: '{ sites { id kAnonymity } }' }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/graphql-response+json; charset=utf-8');
+    expect(await res.json()).toEqual({ data: { sites: [{ id: 'prep', kAnonymity: 2 }] } });
+    const after = await paths();
+    expect([after.prepared - before.prepared, after.apollo - before.apollo]).toEqual([0, 1]);
   });
 
   it('both ways are audited alike', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryCache } from '../../src/cache/memoryCache.ts';
 import { createPseudonymiser } from '../../src/privacy/pseudonymiser.ts';
 import { redisUrlOrSkip } from '../support/redis.ts';
-import { BROWSER_UA, siteWithKey, startTestService, type TestService } from '../support/testService.ts';
+import { BROWSER_UA, eventually, siteWithKey, startTestService, type TestService } from '../support/testService.ts';
 
 const redis = redisUrlOrSkip();
 const MOBILE_UA = 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36';
@@ -126,6 +126,46 @@ describe.skipIf(redis.url === undefined)(`segments on Redis ${redis.reason}`, ()
     expect(await membersOf(id)).toEqual(['alice', 'carol']);
   });
 
+  it('consent the cache lost is read back from ClickHouse for a minute only; a recorded change stands for 400 days', async () => {
+    const id = await define({ lastSeen: { withinDays: 1 } }, 'lost mirror');
+    await refresh(id);
+    const pid = createPseudonymiser(svc.secrets, createMemoryCache()).pseudonymise(site, 'carol').pid;
+    const mirror = `${prefix}consent:${site}:${pid}`;
+    const note = `${prefix}consent-default:${site}:${pid}`;
+    const logRows = async () => Number((await svc.store.query<{ n: string }>('SELECT count() AS n FROM consent_log WHERE site = {site:String} AND pid = {pid:UInt64}', { site, pid: BigInt(pid) }))[0]!.n);
+    const client = new Redis(redis.url!);
+    try {
+      // Evicted, or Redis restarted: the look-up reads ClickHouse and mirrors the value briefly, so a
+      // withdrawal still in a spool when it was read cannot stand behind it for long.
+      await client.del(mirror);
+      expect(((await (await fastPath('carol')).json()) as { segments: string[] }).segments).toContain(id);
+      await eventually(() => client.pttl(mirror), (ttl) => ttl > 0);
+      expect(await client.pttl(mirror)).toBeLessThanOrEqual(60_000);
+
+      // A hit repeating the stored consent after a loss: nothing recorded, the mirror refilled briefly.
+      await client.del(mirror);
+      const before = await logRows();
+      const hit = await svc.collect({ site, url: `https://${site}.example/`, cid: 'carol', consent: ADS }, { 'user-agent': BROWSER_UA });
+      expect(hit.body).toMatchObject({ accepted: 1 });
+      await eventually(() => client.pttl(mirror), (ttl) => ttl > 0);
+      expect(await client.pttl(mirror)).toBeLessThanOrEqual(60_000);
+
+      // A default note left behind must not stand in for a recorded change should the mirror be evicted.
+      await client.set(note, '15', 'PX', 60_000);
+      const revoked = await fetch(`${svc.url}/consent`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA }, body: JSON.stringify({ site, cid: 'carol', consent: { statistics: true } }) });
+      expect(revoked.status).toBe(200);
+      expect(await client.pttl(mirror)).toBeGreaterThan(399 * 86_400_000);
+      expect(await client.exists(note)).toBe(0);
+      expect(await (await fastPath('carol')).json()).toEqual({ segments: [] });
+      await svc.flush();
+      expect(await logRows()).toBe(before + 1); // the withdrawal only
+      // carol consents again, as the later cases expect
+      await fetch(`${svc.url}/consent`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA }, body: JSON.stringify({ site, cid: 'carol', consent: ADS }) });
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('the fast path answers as GraphQL does, and refuses without key, purpose or site', async () => {
     const id = await define({ visited: { path: { prefix: '/pricing' } } }, 'fast');
     await refresh(id);
@@ -177,6 +217,13 @@ describe.skipIf(redis.url === undefined)(`segments on Redis ${redis.reason}`, ()
     });
     expect(post.status).toBe(400);
     expect(await post.json()).toMatchObject({ code: 'BAD_USER_INPUT', error: expect.stringContaining('1 to 1000') });
+    const huge = await fetch(`${svc.url}/v1/segments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ads}`, 'x-calypso-purpose': 'ADVERTISING', 'content-type': 'application/json' },
+      body: JSON.stringify({ site, cookies: ['x'.repeat(1024 * 1024)] }),
+    });
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toMatchObject({ code: 'BAD_USER_INPUT', error: 'body must be at most 1048576 bytes' });
     const ok = await gql<{ segmentsForCookies: unknown[] }>('query($c: [String!]!) { segmentsForCookies(site: "segs", cookieIds: $c) { cookieId } }', { c: many.slice(0, 1000) });
     expect(ok.data?.segmentsForCookies).toHaveLength(1000);
   });

@@ -2,7 +2,7 @@
 // with a legal-hold copy, late hits after an erasure, the legal hold under LEGAL_OBLIGATION only, TTLs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PURPOSES } from '../../src/access/purposes.ts';
-import { siteWithKey, startTestService, tempDir, type TestService } from '../support/testService.ts';
+import { eventually, siteWithKey, startTestService, tempDir, type TestService } from '../support/testService.ts';
 
 const site = 'subj';
 const ADS = { statistics: true, advertising: true };
@@ -115,6 +115,22 @@ describe('subject rights', () => {
     expect(details).toContain('transfer: legal hold of one subject to a state body under "court order 12-345/2026"');
   });
 
+  it('the erasure is repeated after 5 s: a row another instance delivered late is held, then deleted', async () => {
+    await hit('dan', '/d', { consent: ADS });
+    await svc.flush();
+    const erased = await q<{ eraseSubject: { id: string } }>('SUBJECT_REQUEST', `mutation { eraseSubject(site: "${site}", cookieId: "dan", reason: "request") { id } }`);
+    expect(erased.errors).toBeUndefined();
+    // Another instance's spool delivers a hit of dan it accepted before its tombstones caught up.
+    const [held] = await svc.store.query<{ row: string }>("SELECT row FROM legal_hold WHERE site = {site:String} AND kind = 'event' AND erasure_id = {id:String}", { site, id: erased.data!.eraseSubject.id });
+    const late = { ...(JSON.parse(held!.row) as Record<string, unknown>), path: '/d-late', eid: 'late-1' };
+    await svc.store.insertNdjson('events', `${JSON.stringify(late)}\n`, `late-${Date.now()}`);
+    const count = async () => Number((await svc.store.query<{ n: string }>("SELECT count() AS n FROM events WHERE site = {site:String} AND path = '/d-late'", { site }))[0]!.n);
+    expect(await count()).toBe(1);
+    await eventually(count, (n) => n === 0, 10_000);
+    const legal = await q<{ legalHold: { events: Array<{ path: string }> } }>('LEGAL_OBLIGATION', `{ legalHold(site: "${site}", cookieId: "dan", basis: "test") { events { path } } }`);
+    expect(legal.data?.legalHold.events.map((e) => e.path).sort()).toEqual(['/d', '/d-late']);
+  }, 20_000);
+
   it('after an erasure, a late hit stamped before it is refused; one stamped after is a new visitor without consent', async () => {
     const late = await hit('alice', '/late', { ts: Date.now() - 60_000, consent: ADS });
     expect(late.body.accepted).toBe(0);
@@ -152,9 +168,9 @@ describe('subject rights', () => {
     const byTable = new Map(r.data!.retentionReport.map((e) => [e.table, e]));
     expect([...byTable.keys()]).toEqual(['events', 'consents', 'consent_log', 'segment_members', 'audit_log', 'erasures', 'legal_hold']);
     expect(byTable.get('events')?.policy).toMatch(/^395 days/);
-    expect(byTable.get('legal_hold')).toMatchObject({ rows: 3 + 1 + 1 + 1 });
+    expect(byTable.get('legal_hold')).toMatchObject({ rows: 3 + 1 + 1 + 1 + (2 + 1 + 1) }); // alice: events, consent, its log, a segment; dan: two events, consent, its log
     expect(byTable.get('legal_hold')?.policy).toMatch(/^365 days/);
-    expect(byTable.get('erasures')?.rows).toBe(2);
+    expect(byTable.get('erasures')?.rows).toBe(3); // alice, dan, the unknown cookie
     expect(Date.parse(byTable.get('events')!.oldest!)).toBeLessThanOrEqual(Date.now());
   });
 

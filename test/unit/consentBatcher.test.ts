@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createConsentBatcher } from '../../src/segments/consentBatcher.ts';
+import { createConsentBatcher } from '../../src/consent/consentBatcher.ts';
 
 /** A read that records its calls and answers when released. */
 function controlledRead() {
