@@ -1,7 +1,7 @@
 // Erasure tombstones as the collector reads them: (site, pid) → when it was erased. A hit for an erased
 // pid stamped before that time is dropped (it was in flight, or is an old import). An in-memory copy of
-// `erasures`, re-read in the background every `refreshMs`; the erasing instance's own tombstones are
-// kept beside it, so a re-read that does not hold them yet cannot drop them.
+// `erasures`, re-read every `refreshMs` (the last hour's; all of them every 10 minutes); the erasing
+// instance's own tombstones are kept beside it, so a re-read that does not hold them yet cannot drop them.
 import type { EventStore } from '../store/eventStore.ts';
 import { TableSnapshot } from '../store/tableSnapshot.ts';
 
@@ -15,13 +15,40 @@ export interface ErasureTombstones {
 
 const key = (site: string, pid: string) => `${site}\0${pid}`;
 
-export function createErasureTombstones(store: EventStore, options: { refreshMs?: number } = {}): ErasureTombstones {
-  const snapshot = new TableSnapshot(
+/** Every tombstone, one row per (site, pid): read at start and every FULL_READ_EVERY_MS. */
+const ALL_SQL = 'SELECT site, toString(pid) AS pid, toUnixTimestamp64Milli(max(erased_at)) AS at FROM erasures GROUP BY site, pid';
+/**
+ * Tombstones stamped in the last hour: the reads in between, so a collector does not re-read every
+ * erasure ever made each second.
+ * NOTE: assumes an erasure's row lands within an hour of its stamp (it takes seconds) and that the
+ * instances' clocks differ by less than that; the full read catches anything else.
+ */
+const RECENT_SQL = ALL_SQL.replace(' GROUP BY', ' WHERE erased_at > now64(3) - toIntervalHour(1) GROUP BY');
+const FULL_READ_EVERY_MS = 600_000;
+
+export interface ErasureTombstonesOptions {
+  /** How often the last hour's tombstones are re-read (the longest another instance's erasure takes to reach this one). Default 1 000 ms. */
+  refreshMs?: number;
+  /** How often every tombstone is read again. Default 600 000 ms. */
+  fullReadEveryMs?: number;
+}
+
+export function createErasureTombstones(store: EventStore, options: ErasureTombstonesOptions = {}): ErasureTombstones {
+  const fullReadEveryMs = options.fullReadEveryMs ?? FULL_READ_EVERY_MS;
+  let fullReadAt = Number.NEGATIVE_INFINITY;
+  const snapshot: TableSnapshot<Map<string, number>> = new TableSnapshot(
     async () => {
-      const rows = await store.query<{ site: string; pid: string; at: string }>(
-        'SELECT site, toString(pid) AS pid, toUnixTimestamp64Milli(max(erased_at)) AS at FROM erasures GROUP BY site, pid',
-      );
-      return new Map(rows.map((r) => [key(r.site, r.pid), Number(r.at)]));
+      const full = Date.now() - fullReadAt > fullReadEveryMs;
+      const started = Date.now();
+      const rows = await store.query<{ site: string; pid: string; at: string }>(full ? ALL_SQL : RECENT_SQL);
+      // Between full reads the copy only grows (one read at a time, so adding in place is safe).
+      const map = full ? new Map<string, number>() : snapshot.value;
+      for (const r of rows) {
+        const k = key(r.site, r.pid);
+        map.set(k, Math.max(Number(r.at), map.get(k) ?? 0));
+      }
+      if (full) fullReadAt = started;
+      return map;
     },
     new Map<string, number>(),
     // NOTE: another instance's erasure reaches this one's collector within this time; the eraser also
