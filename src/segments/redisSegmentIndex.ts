@@ -1,5 +1,6 @@
 // The segment index in Redis: `seg:{site}:live` maps segment → live version, `seg:{site}:m:<segment>:<version>`
-// holds that version's pids. A look-up is one script: consent mirror + live map + membership, atomically,
+// holds that version's pids, and `seg:{site}:sets` names every member set that exists (live or being
+// built), so an erasure finds them without scanning the keyspace. A look-up is one script: consent mirror + live map + membership, atomically,
 // so it never sees half a segment. The index keys of one site share a hash tag; the consent keys the
 // script also reads do not yet, so on a Redis Cluster the look-up would need them tagged too.
 import type { RedisCache } from '../cache/redisCache.ts';
@@ -37,11 +38,18 @@ export function createRedisSegmentIndex(cache: RedisCache): SegmentIndex {
   const memberKey = (site: string, segment: string, version: string) => `seg:{${site}}:m:${segment}:${version}`;
   // Keys built inside the script are not prefixed by ioredis; the script gets the full prefix.
   const setPrefix = (site: string) => `${cache.keyPrefix}seg:{${site}}:m:`;
+  const setsKey = (site: string) => `seg:{${site}}:sets`;
+  const unlinkSet = async (site: string, key: string) => {
+    await redis.unlink(key);
+    await redis.srem(setsKey(site), key);
+  };
 
   return {
     async add(site, segment, version, pids) {
       await cache.ready;
       const key = memberKey(site, segment, version);
+      // Named before it is filled, so an erasure meanwhile finds it.
+      await redis.sadd(setsKey(site), key);
       for (let i = 0; i < pids.length; i += CHUNK) await redis.sadd(key, ...pids.slice(i, i + CHUNK));
     },
     async activate(site, segment, version, fence) {
@@ -57,24 +65,19 @@ export function createRedisSegmentIndex(cache: RedisCache): SegmentIndex {
       await cache.ready;
       const version = await redis.hget(liveKey(site), segment);
       await redis.hdel(liveKey(site), segment);
-      if (version !== null) await redis.unlink(memberKey(site, segment, version));
+      if (version !== null) await unlinkSet(site, memberKey(site, segment, version));
     },
     async drop(site, segment, version) {
       await cache.ready;
-      if ((await redis.hget(liveKey(site), segment)) !== version) await redis.unlink(memberKey(site, segment, version));
+      if ((await redis.hget(liveKey(site), segment)) !== version) await unlinkSet(site, memberKey(site, segment, version));
     },
     async forget(site, pid) {
       await cache.ready;
       // Live versions and any being built: a refresh racing the erasure reads members after the delete.
-      const keys: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `${cache.keyPrefix}seg:{${site}}:m:*`, 'COUNT', 1000);
-        cursor = next;
-        keys.push(...found);
-      } while (cursor !== '0');
-      // SCAN returns full names; commands add the prefix again, so strip it.
-      await Promise.all(keys.map((k) => redis.srem(k.slice(cache.keyPrefix.length), pid)));
+      // The live map also covers sets made before the registry existed.
+      const [named, live] = await Promise.all([redis.smembers(setsKey(site)), redis.hgetall(liveKey(site))]);
+      const keys = new Set([...named, ...Object.entries(live).map(([segment, version]) => memberKey(site, segment, version))]);
+      await Promise.all([...keys].map((k) => redis.srem(k, pid)));
     },
     async liveVersions(site) {
       await cache.ready;

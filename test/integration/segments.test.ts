@@ -78,7 +78,7 @@ describe.skipIf(redis.url === undefined)(`segments on Redis ${redis.reason}`, ()
 
   beforeAll(async () => {
     svc = await startTestService({ env: { REDIS_URL: redis.url!, REDIS_KEY_PREFIX: prefix, CALYPSO_SEGMENT_TICK_MS: '3600000' } });
-    ads = await siteWithKey(svc, site, ['ADVERTISING', 'PERSONALIZATION'], ', kAnonymity: 2');
+    ads = await siteWithKey(svc, site, ['ADVERTISING', 'PERSONALIZATION', 'SUBJECT_REQUEST'], ', kAnonymity: 2');
     const ndjson = dataset(site, Date.now()).map((e) => JSON.stringify(e)).join('\n');
     const res = await fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}` }, body: ndjson });
     expect(await res.json()).toMatchObject({ rejected: [] });
@@ -201,6 +201,33 @@ describe.skipIf(redis.url === undefined)(`segments on Redis ${redis.reason}`, ()
       const ttl = await client.pttl(`${prefix}consent-default:${site}:${pid}`);
       expect(ttl).toBeGreaterThan(3_500_000);
       expect(ttl).toBeLessThanOrEqual(3_600_000);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('an erasure takes the cookie out of every member set in Redis, live or still being built', async () => {
+    const hit = await svc.collect({ site, url: `https://${site}.example/`, cid: 'frank', consent: ADS }, { 'user-agent': BROWSER_UA });
+    expect(hit.body).toMatchObject({ accepted: 1 });
+    await svc.flush();
+    const id = await define({ lastSeen: { withinDays: 1 } }, 'erasable');
+    await refresh(id);
+    expect(((await (await fastPath('frank')).json()) as { segments: string[] }).segments).toContain(id);
+    const pid = createPseudonymiser(svc.secrets, createMemoryCache()).pseudonymise(site, 'frank').pid;
+    const client = new Redis(redis.url!);
+    try {
+      const version = Number(await client.hget(`${prefix}seg:{${site}}:live`, id));
+      const live = `seg:{${site}}:m:${id}:${version}`;
+      const building = `seg:{${site}}:m:${id}:${version + 1}`;
+      expect(await client.smembers(`${prefix}seg:{${site}}:sets`)).toContain(live);
+      // A refresh racing the erasure: its next version is named and holds the cookie already.
+      await client.sadd(`${prefix}seg:{${site}}:sets`, building);
+      await client.sadd(`${prefix}${building}`, pid);
+      const erased = await gql(`mutation { eraseSubject(site: "${site}", cookieId: "frank", reason: "test") { id } }`, undefined, ads, 'SUBJECT_REQUEST');
+      expect(erased.errors).toBeUndefined();
+      expect(await client.sismember(`${prefix}${live}`, pid)).toBe(0);
+      expect(await client.sismember(`${prefix}${building}`, pid)).toBe(0);
+      expect(await (await fastPath('frank')).json()).toEqual({ segments: [] });
     } finally {
       client.disconnect();
     }
