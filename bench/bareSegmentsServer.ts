@@ -8,7 +8,7 @@ import { LOOKUP_SCRIPT } from '../src/segments/redisSegmentIndex.ts';
 // The service's own configuration: the same Redis and key prefix.
 const config = loadConfig();
 const prefix = config.redisKeyPrefix;
-const redis = new Redis(config.redisUrl!, { keyPrefix: prefix, enableAutoPipelining: true });
+const redis = new Redis(config.redisUrl!, { keyPrefix: prefix });
 redis.defineCommand('lookup', { numberOfKeys: 3, lua: LOOKUP_SCRIPT });
 const lookup = (redis as unknown as { lookup(a: string, b: string, c: string, d: string, e: string): Promise<string[]> }).lookup.bind(redis);
 

@@ -65,6 +65,7 @@ const calypso = await child(
 const admin = fs.readFileSync(path.join(dataDir, 'secrets', 'admin.key'), 'utf8').trim();
 await gql(calypso.port, admin, 'mutation { createSite(id: "bench", name: "Bench", hostnames: ["bench.example"]) { id } }');
 const bare = await child(['bench/bareServer.ts'], {}, /listening (\d+)/);
+const durable = await child(['bench/bareDurableServer.ts'], {}, /listening (\d+)/);
 
 const hit = (i: number) => ({ site: 'bench', url: `https://bench.example/p/${i % 50}?utm_source=x`, cid: `cookie-${i}`, screen: '1920x1080', lang: 'ru-RU' });
 const single = JSON.stringify(hit(1));
@@ -72,13 +73,15 @@ const batch = JSON.stringify({ events: Array.from({ length: 500 }, (_, i) => hit
 
 console.log(`ingest bench: ${SECONDS} s per case, ${CONNECTIONS} connections, ${os.cpus().length} cores; ${pinningNote(pinned)}\n`);
 const baseSingle = await load(`http://127.0.0.1:${bare.port}/`, single);
+const floor = await load(`http://127.0.0.1:${durable.port}/`, single);
 const oneHit = await load(`http://127.0.0.1:${calypso.port}/collect`, single);
 console.log(`single hit   bare node:http 204   ${fmt(baseSingle.rps)} req/s  p99 ${baseSingle.p99} ms${baseSingle.busy}`);
+console.log(`single hit   bare durable 204     ${fmt(floor.rps)} req/s  p99 ${floor.p99} ms${floor.busy}   ratio ${(floor.rps / baseSingle.rps).toFixed(2)} (JSON.parse + group-committed fdatasync only: the floor)`);
 console.log(`single hit   POST /collect        ${fmt(oneHit.rps)} req/s  p99 ${oneHit.p99} ms${oneHit.busy}   ratio ${(oneHit.rps / baseSingle.rps).toFixed(2)} (goal ≥ 0.60)`);
 
 const batched = await load(`http://127.0.0.1:${calypso.port}/collect`, batch);
 await calypso.stop();
-bare.stop();
+await Promise.all([bare.stop(), durable.stop()]);
 
 // Baseline: the same rows, already pseudonymised, inserted with @clickhouse/client into chDB.
 const conn = createChdbConnection({ path: tmp('calypso-bench-raw-') });

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/ports.ts';
 import { onServerCore, pinSelf, pinningNote, serverCoreBusy } from './corePinning.ts';
-import { pacedLoad, type PacedRequest } from './pacedLoad.ts';
+import { pacedLoad, type PacedRequest, type PacedResult } from './pacedLoad.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -145,23 +145,30 @@ try {
   for (const r of refreshes) console.log(`refresh "${r.name}" (${fmt(r.size)} members)   ${(r.ms / 1000).toFixed(1)} s median of 3 (goal ≤ 10 s)`);
   console.log('');
   line('bare node:http + ioredis', (x) => x.b);
-  line('GET /v1/segments (fast path)', (x) => x.f, 'goal ≥ 0.85, p99 ≤ 5 ms');
-  line('GraphQL segmentsForCookie', (x) => x.g, 'goal ≥ 0.50, p99 ≤ 5 ms');
+  line('GET /v1/segments (fast path)', (x) => x.f, 'goal ≥ 0.85');
+  line('GraphQL segmentsForCookie', (x) => x.g, 'goal ≥ 0.50');
 
-  // At full load every case queues (the bare one too), so p99 there measures the queue. The latency an
-  // ad server sees is at a rate the server keeps up with: 1 000 req/s, and half the bare endpoint's
-  // median throughput, sent at an even pace (pacedLoad.ts), after a second of warm-up.
+  // At full load every case queues (the bare one too), and the server and its redis-server, both busy on
+  // one core, take turns in the scheduler's time slices of a few ms: p99 there measures the queue and the
+  // slices. The latency an ad server sees is at a rate the server keeps up with, sent at an even pace
+  // (pacedLoad.ts), after a second of warm-up. As for throughput, the cases alternate over rounds and each
+  // p99 is the median of the rounds', so one noisy moment of the shared machine does not decide it.
+  // (The generator, a node:http client on its own core, paces up to about 10 000 req/s.)
   const each = (make: (i: number) => PacedRequest) => (i: number) => make(i % sample.length);
-  for (const rate of [1_000, Math.round(med(rounds.map((x) => x.b.rps)) / 2)]) {
-    log(`latency at ${fmt(rate)} req/s …`);
-    const paced = {
-      b: await pacedLoad(bareUrl, each(cases.bare), rate, SECONDS),
-      f: await pacedLoad(calypsoUrl, each(cases.fast), rate, SECONDS),
-      g: await pacedLoad(calypsoUrl, each(cases.graphql), rate, SECONDS),
-    };
-    console.log(`\nlatency at ${fmt(rate)} req/s, evenly paced, ${SECONDS} s each:`);
-    for (const [name, x] of [['bare node:http + ioredis', paced.b], ['GET /v1/segments (fast path)', paced.f], ['GraphQL segmentsForCookie', paced.g]] as const) {
-      console.log(`latency   ${name.padEnd(36)} p50 ${x.p50} ms  p99 ${x.p99} ms  max ${x.max} ms${x.failed > 0 ? `  ${x.failed} failed` : ''}   (goal p99 ≤ 5 ms)`);
+  for (const rate of [1_000, 5_000]) {
+    const paced: Record<'b' | 'f' | 'g', PacedResult[]> = { b: [], f: [], g: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      log(`latency at ${fmt(rate)} req/s, round ${r + 1} of ${ROUNDS} …`);
+      const order = (['b', 'f', 'g'] as const).slice();
+      if (r % 2 === 1) order.reverse();
+      for (const c of order) paced[c].push(await pacedLoad(c === 'b' ? bareUrl : calypsoUrl, each(cases[c === 'b' ? 'bare' : c === 'f' ? 'fast' : 'graphql']), rate, SECONDS));
+    }
+    console.log(`\nlatency at ${fmt(rate)} req/s, evenly paced, ${ROUNDS} rounds of ${SECONDS} s per case (medians of the rounds):`);
+    for (const [name, xs] of [['bare node:http + ioredis', paced.b], ['GET /v1/segments (fast path)', paced.f], ['GraphQL segmentsForCookie', paced.g]] as const) {
+      const failed = xs.reduce((n, x) => n + x.failed, 0);
+      console.log(
+        `latency   ${name.padEnd(36)} p50 ${med(xs.map((x) => x.p50))} ms  p99 ${med(xs.map((x) => x.p99))} ms  max ${Math.max(...xs.map((x) => x.max))} ms${failed > 0 ? `  ${failed} failed` : ''}   (goal p99 ≤ 5 ms)   p99 of rounds: ${xs.map((x) => x.p99).join(' / ')}`,
+      );
     }
   }
   await Promise.all([stop(calypso.proc), stop(bare.proc)]);

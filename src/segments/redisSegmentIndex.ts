@@ -5,6 +5,7 @@
 // script also reads do not yet, so on a Redis Cluster the look-up would need them tagged too.
 import type { RedisCache } from '../cache/redisCache.ts';
 import { consentCacheKey, consentDefaultCacheKey } from '../consent/consentMirror.ts';
+import { createWriteCoalescer } from '../cache/writeCoalescer.ts';
 import { FENCE_KEY, FencedError, type IndexLookup, type SegmentIndex } from './segmentIndex.ts';
 
 export const LOOKUP_SCRIPT = `
@@ -38,6 +39,7 @@ export function createRedisSegmentIndex(cache: RedisCache): SegmentIndex {
   const memberKey = (site: string, segment: string, version: string) => `seg:{${site}}:m:${segment}:${version}`;
   // Keys built inside the script are not prefixed by ioredis; the script gets the full prefix.
   const setPrefix = (site: string) => `${cache.keyPrefix}seg:{${site}}:m:`;
+  const coalesced = createWriteCoalescer(redis);
   const setsKey = (site: string) => `seg:{${site}}:sets`;
   const unlinkSet = async (site: string, key: string) => {
     await redis.unlink(key);
@@ -86,7 +88,7 @@ export function createRedisSegmentIndex(cache: RedisCache): SegmentIndex {
     async lookup(site, pid): Promise<IndexLookup> {
       // Fail at once while disconnected, so the caller falls back to ClickHouse instead of queueing.
       if (redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
-      const [consent, ...segments] = await redis.calypsoSegmentLookup(liveKey(site), consentCacheKey(site, pid), consentDefaultCacheKey(site, pid), pid, setPrefix(site));
+      const [consent, ...segments] = await coalesced(() => redis.calypsoSegmentLookup(liveKey(site), consentCacheKey(site, pid), consentDefaultCacheKey(site, pid), pid, setPrefix(site)));
       return { consent: consent === '' || consent === undefined ? undefined : Number(consent), segments };
     },
   };
