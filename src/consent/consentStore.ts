@@ -86,7 +86,7 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, reader: 
       const misses = new Map<string, string[]>();
       // NOTE: without the mirror a change could not reach the look-ups at once, and a mirror left
       // stale by an unrecorded change would outlive it: refuse rather than record half.
-      // The reads go out together (one pipelined round trip on Redis), not one per change.
+      // The reads go out together (written back to back, answered in one round trip), not one after another.
       const mirrored = await Promise.all([...latest.keys()].map((key) => cache.get(key))).catch(() => {
         throw new ConsentUnavailableError('consent cannot be recorded now; retry later');
       });
