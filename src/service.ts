@@ -157,6 +157,10 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
     routes.set('GET /graphql', graphql.handle);
     for (const [k, h] of segments!.routes(auditTally)) routes.set(k, h);
     for (const [k, h] of subjects.routes) routes.set(k, h);
+    subjects
+      .repeatRecent()
+      .then((n) => n > 0 && log.info({ erasures: n }, 'erasures made shortly before this start will be repeated'))
+      .catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not read recent erasures to repeat them'));
   }
   if (serves('worker')) segments!.startWorker();
 

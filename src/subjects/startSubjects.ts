@@ -56,6 +56,8 @@ export function createSubjects(deps: SubjectsDeps) {
       policy: { auditRetentionDays: config.auditRetentionDays, legalHoldDays: config.legalHoldDays },
       contact: config.contactEmail,
     }),
+    /** Schedules again the repeat of erasures made shortly before this start (subjectData.ts). */
+    repeatRecent: () => subjects.repeatRecent(),
     routes: new Map<string, Handler>([['GET /v1/subjects/export', subjectExportRoute({ keys, sites, subjects, pseudonymiser, record: createOperationRecorder(deps.audit, deps.metrics) })]]),
   };
 }

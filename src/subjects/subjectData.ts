@@ -43,10 +43,14 @@ export interface SubjectData {
   erase(site: string, pids: readonly string[], reason: string): Promise<ErasureReceipt>;
   /** The legal-hold copy, or undefined when nothing is held. */
   held(site: string, pids: readonly string[]): Promise<HeldRecord | undefined>;
+  /** Schedules the repeat of every erasure of the last 10 minutes (at start); resolves with how many. */
+  repeatRecent(): Promise<number>;
 }
 
 /** How long after an erasure it is repeated, for hits another instance had in flight. */
 const REPEAT_AFTER_MS = 5_000;
+/** Erasures this recent are repeated again when an API instance starts: 10 minutes. */
+const RECENT_REPEAT_WINDOW_MS = 600_000;
 
 export interface SubjectDataDeps {
   store: EventStore;
@@ -119,7 +123,39 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
     for (const { table } of ERASED) await store.command(`DELETE FROM ${table} WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}`, p(site, pids));
   };
 
+  const forgetAll = (site: string, pids: readonly string[]) => Promise.all([...pids.flatMap((pid) => [consents.forget(site, pid), index.forget(site, pid)]), bumpStats(site)]);
+
+  /**
+   * Repeats an erasure REPEAT_AFTER_MS after it was made.
+   * NOTE: a hit another instance accepted just before its copy of the tombstones caught up may still be
+   * in its spool; once that window has passed, late rows are held as the first ones were (those are
+   * deleted by then, so nothing is held twice) and deleted. Erasures made shortly before a restart are
+   * scheduled again at start (repeatRecent), so the repeat is not lost with the process.
+   */
+  const scheduleRepeat = (e: { site: string; ids: readonly string[]; id: string; at: string; until: string }, erasedAtMs: number) => {
+    const hold = { ...p(e.site, e.ids), id: e.id, at: e.at, until: e.until };
+    setTimeout(
+      () => {
+        holdCopy(hold)
+          .then(() => clear(e.site, e.ids))
+          .then(() => forgetAll(e.site, e.ids))
+          .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err), erasure: e.id }, 'repeating an erasure failed'));
+      },
+      Math.max(0, erasedAtMs + REPEAT_AFTER_MS - Date.now()),
+    ).unref();
+  };
+
   return {
+    async repeatRecent() {
+      const rows = await store.query<{ id: string; site: string; pids: string[]; at: string; until: string }>(
+        `SELECT id, site, groupArray(toString(pid)) AS pids, toUnixTimestamp64Milli(any(erased_at)) AS at, toUnixTimestamp64Milli(any(held_until)) AS until
+         FROM erasures WHERE erased_at > now64(3) - toIntervalMillisecond({window:UInt32}) GROUP BY id, site`,
+        { window: RECENT_REPEAT_WINDOW_MS },
+      );
+      for (const r of rows) scheduleRepeat({ site: r.site, ids: r.pids, id: r.id, at: nowSql(new Date(Number(r.at))), until: nowSql(new Date(Number(r.until))) }, Number(r.at));
+      return rows.length;
+    },
+
     async export(site, pids) {
       const [record, held] = await Promise.all([
         read(site, pids),
@@ -147,19 +183,9 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
         pids.map((pid) => ({ id, site, pid, erased_at: nowSql(erasedAt), reason, events_erased: Number(n), held_until: nowSql(heldUntil) })),
       );
       // 5. Delete everywhere: ClickHouse, the consent mirror, the segment index; statistics recomputed.
-      const forgetAll = () => Promise.all([...pids.flatMap((pid) => [consents.forget(site, pid), index.forget(site, pid)]), bumpStats(site)]);
       await clear(site, pids);
-      await forgetAll();
-      // NOTE: a hit another instance accepted just before its copy of the tombstones caught up may still
-      // be in its spool; the erasure is repeated once that window has passed, late rows held as the
-      // first ones were (the first rows are deleted by then, so nothing is held twice). The repeat
-      // lives in this process: a restart within the window skips it.
-      setTimeout(() => {
-        holdCopy(hold)
-          .then(() => clear(site, pids))
-          .then(forgetAll)
-          .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err), erasure: id }, 'repeating an erasure failed'));
-      }, REPEAT_AFTER_MS).unref();
+      await forgetAll(site, pids);
+      scheduleRepeat({ ...hold, site, ids: pids }, erasedAt.getTime());
       return { id, erasedAt: erasedAt.toISOString(), eventsErased: Number(n), heldUntil: heldUntil.toISOString() };
     },
 

@@ -185,6 +185,34 @@ describe('subject rights', () => {
 
 
 describe('subject rights across a pseudonym key rotation (policy 5.4)', () => {
+  it('an erasure whose process stopped within its 5 s is repeated by the next start', async () => {
+    const dataDir = tempDir();
+    let svc = await startTestService({ dataDir });
+    let key: string;
+    let id: string;
+    try {
+      key = await siteWithKey(svc, 'rep', [...PURPOSES]);
+      expect((await svc.collect({ site: 'rep', url: 'https://rep.example/g', cid: 'gus' })).body.accepted).toBe(1);
+      await svc.flush();
+      const erased = await svc.gql<{ eraseSubject: { id: string } }>(key, 'SUBJECT_REQUEST', 'mutation { eraseSubject(site: "rep", cookieId: "gus", reason: "request") { id } }');
+      id = erased.data!.eraseSubject.id;
+      // A hit of gus another instance delivers late, then this process stops before its repeat.
+      const [held] = await svc.store.query<{ row: string }>("SELECT row FROM legal_hold WHERE kind = 'event' AND erasure_id = {id:String}", { id });
+      await svc.store.insertNdjson('events', `${JSON.stringify({ ...(JSON.parse(held!.row) as Record<string, unknown>), path: '/g-late', event_id: 'late-g' })}\n`, `late-g-${Date.now()}`);
+    } finally {
+      await svc.stop();
+    }
+    svc = await startTestService({ dataDir });
+    try {
+      const late = async () => Number((await svc.store.query<{ n: string }>("SELECT count() AS n FROM events WHERE site = 'rep' AND path = '/g-late'"))[0]!.n);
+      expect(await eventually(late, (n) => n === 0, 15_000)).toBe(0);
+      const legal = await svc.gql<{ legalHold: { events: Array<{ path: string }> } }>(key, 'LEGAL_OBLIGATION', '{ legalHold(site: "rep", cookieId: "gus", basis: "test") { events { path } } }');
+      expect(legal.data?.legalHold.events.map((e) => e.path).sort()).toEqual(['/g', '/g-late']);
+    } finally {
+      await svc.stop();
+    }
+  }, 30_000);
+
   it('export and erasure cover what was stored under the older key', async () => {
     const dataDir = tempDir();
     const k1 = `1:${Buffer.alloc(32, 1).toString('base64')}`;
