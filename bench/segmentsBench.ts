@@ -8,40 +8,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/ports.ts';
+import { startChild, stopAll, type BenchChild } from './benchChild.ts';
 import { onServerCore, pinSelf, pinningNote, serverCoreBusy } from './corePinning.ts';
 import { pacedLoad, type PacedRequest, type PacedResult } from './pacedLoad.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CONNECTIONS = 32;
-const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const cores = os.cpus().length;
 
-/** Servers still running: stopped on the way out, also when the bench fails. */
-const children = new Set<ChildProcess>();
-
-function run(args: string[], env: Record<string, string>, ready?: RegExp, pin = false): Promise<{ proc: ChildProcess; out: () => string; match: RegExpMatchArray | null }> {
-  const [cmd, argv] = pin ? onServerCore(process.execPath, args) : [process.execPath, args];
-  const proc = spawn(cmd, argv, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.add(proc);
-  proc.once('exit', () => children.delete(proc));
-  let out = '';
-  return new Promise((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = ready === undefined ? null : out.match(ready);
-      if (m) resolve({ proc, out: () => out, match: m });
-    });
-    proc.once('exit', (code) => (code === 0 && ready === undefined ? resolve({ proc, out: () => out, match: null }) : reject(new Error(`${args.join(' ')} exited ${code}: ${out.slice(-2000)}`))));
-  });
-}
-
-const stop = (p: ChildProcess) => new Promise<void>((r) => (p.once('exit', () => r()), p.kill('SIGTERM')));
+const stop = (c: BenchChild) => c.stop();
 
 // A redis-server of our own: no persistence, its own port.
 const redisPort = await freePort();
@@ -57,7 +37,7 @@ const env = {
 
 try {
   log('building the dataset and refreshing segments …');
-  const data = await run(['bench/segmentsBenchData.ts'], env);
+  const data = await startChild(['bench/segmentsBenchData.ts'], env);
   const { key, refreshes, sample } = JSON.parse(data.out().trim().split('\n').pop()!) as {
     key: string;
     refreshes: Array<{ name: string; size: number; ms: number }>;
@@ -67,10 +47,10 @@ try {
   const isPinned = pinSelf();
   // BENCH_PROFILE=dir writes a V8 CPU profile of the service into dir.
   const profile: Record<string, string> = process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {};
-  const calypso = await run(['bin/calypso.js', 'start'], { ...env, ...profile, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn' }, /serving on http:\/\/[^:]+:(\d+)/, true);
-  const bare = await run(['bench/bareSegmentsServer.ts'], env, /listening (\d+)/, true);
-  const calypsoUrl = `http://127.0.0.1:${calypso.match![1]}`;
-  const bareUrl = `http://127.0.0.1:${bare.match![1]}`;
+  const calypso = await startChild(['bin/calypso.js', 'start'], { ...env, ...profile, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn' }, { ready: /serving on http:\/\/[^:]+:(\d+)/, pin: true });
+  const bare = await startChild(['bench/bareSegmentsServer.ts'], env, { ready: /listening (\d+)/, pin: true });
+  const calypsoUrl = `http://127.0.0.1:${calypso.port}`;
+  const bareUrl = `http://127.0.0.1:${bare.port}`;
   const auth = { authorization: `Bearer ${key}`, 'x-calypso-purpose': 'ADVERTISING' };
 
   /** CPU seconds (user + system) a process has used so far, from /proc: the server's cost per request, whatever the load generator does. */
@@ -171,9 +151,9 @@ try {
       );
     }
   }
-  await Promise.all([stop(calypso.proc), stop(bare.proc)]);
+  await Promise.all([stop(calypso), stop(bare)]);
 } finally {
-  for (const c of children) c.kill('SIGTERM');
+  stopAll();
   redisProc.kill('SIGTERM');
 }
 process.exit(0);
