@@ -13,9 +13,11 @@ export interface ApiKeyStoreOptions {
 export type KeyLookup = { kind: 'ok'; key: ApiKey } | { kind: 'unknown' } | { kind: 'revoked'; key: ApiKey };
 
 export interface ApiKeyStore {
-  lookup(secret: string): Promise<KeyLookup>;
-  /** As lookup(), answered from the copy in hand: undefined when that needs a read first (a miss, or no copy yet). */
-  peek(secret: string): KeyLookup | undefined;
+  /**
+   * The key a secret names. Answered without a promise from the copy in hand (the hot paths); a promise
+   * only when the copy must be read first (a miss, or no fresh copy yet). The secret is hashed once.
+   */
+  lookup(secret: string): KeyLookup | Promise<KeyLookup>;
   create(input: { name: string; purposes: readonly Purpose[]; sites: readonly string[] }): Promise<{ key: ApiKey; secret: string }>;
   /** True when the key existed and was live; revocation is immediate on this instance. */
   revoke(id: string): Promise<boolean>;
@@ -76,13 +78,12 @@ export function createApiKeyStore(store: EventStore, adminSecret: string, option
   };
 
   return {
-    async lookup(secret) {
+    lookup(secret) {
       const hash = digests.get(secret) ?? hashSecret(secret);
-      // The admin key first: it needs no copy of the table.
-      return answer(secret, hash, undefined) ?? answer(secret, hash, (await snapshot.fresh()).byHash) ?? answer(secret, hash, (await snapshot.afterMiss()).byHash) ?? { kind: 'unknown' };
-    },
-    peek(secret) {
-      return answer(secret, digests.get(secret) ?? hashSecret(secret), snapshot.peek()?.byHash);
+      // The admin key first (it needs no copy of the table), then the copy in hand.
+      const now = answer(secret, hash, snapshot.peek()?.byHash);
+      if (now !== undefined) return now;
+      return (async () => answer(secret, hash, (await snapshot.fresh()).byHash) ?? answer(secret, hash, (await snapshot.afterMiss()).byHash) ?? { kind: 'unknown' })();
     },
     async create(input) {
       const secret = newSecret();

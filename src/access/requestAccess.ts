@@ -28,9 +28,8 @@ export function resolveAccess(
 ): RequestAccess | Promise<RequestAccess> {
   const secret = secretOf(authorization);
   if (secret === undefined) return accessOf(purposeHeader, purposeExtension, undefined);
-  const found = keys.peek(secret);
-  if (found !== undefined) return accessOf(purposeHeader, purposeExtension, found);
-  return keys.lookup(secret).then((slow) => accessOf(purposeHeader, purposeExtension, slow));
+  const found = keys.lookup(secret);
+  return found instanceof Promise ? found.then((slow) => accessOf(purposeHeader, purposeExtension, slow)) : accessOf(purposeHeader, purposeExtension, found);
 }
 
 /** resolveAccess from a request's headers (`Authorization`, `X-Calypso-Purpose`). */

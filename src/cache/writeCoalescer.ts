@@ -10,14 +10,15 @@ import type { Redis } from 'ioredis';
 
 /** Runs `send` (which writes one command) with this turn's other commands in one socket write. */
 export function createWriteCoalescer(redis: Redis): <R>(send: () => Promise<R>) => Promise<R> {
-  let corked: { uncork(): void } | undefined;
+  let corked: Redis['stream'] | undefined;
   const release = () => {
     corked?.uncork();
     corked = undefined;
   };
   return (send) => {
     if (corked === undefined) {
-      const socket = (redis as unknown as { stream?: { cork(): void; uncork(): void } }).stream;
+      // Typed as always there, but unset until the first connection.
+      const socket = redis.stream as Redis['stream'] | undefined;
       if (socket !== undefined) {
         socket.cork();
         corked = socket;

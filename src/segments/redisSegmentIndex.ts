@@ -1,8 +1,9 @@
 // The segment index in Redis: `seg:{site}:live` maps segment → live version, `seg:{site}:m:<segment>:<version>`
 // holds that version's pids, and `seg:{site}:sets` names every member set that exists (live or being
-// built), so an erasure finds them without scanning the keyspace. A look-up is one script: consent mirror + live map + membership, atomically,
-// so it never sees half a segment. The index keys of one site share a hash tag; the consent keys the
-// script also reads do not yet, so on a Redis Cluster the look-up would need them tagged too.
+// built), so an erasure finds them without scanning the keyspace. A look-up is one script: consent
+// mirror + live map + membership, atomically, so it never sees half a segment. The index keys of one
+// site share a hash tag; the consent keys the script also reads do not yet, so on a Redis Cluster the
+// look-up would need them tagged too.
 import type { RedisCache } from '../cache/redisCache.ts';
 import { consentCacheKey, consentDefaultCacheKey } from '../consent/consentMirror.ts';
 import { createWriteCoalescer } from '../cache/writeCoalescer.ts';

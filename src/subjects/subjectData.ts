@@ -47,6 +47,13 @@ export interface SubjectData {
   repeatRecent(): Promise<number>;
 }
 
+/** An erasure's legal-hold stamp: its id, when the rows were held, until when. */
+interface Hold {
+  readonly id: string;
+  readonly at: string;
+  readonly until: string;
+}
+
 /** How long after an erasure it is repeated, for hits another instance had in flight. */
 const REPEAT_AFTER_MS = 5_000;
 /** Erasures this recent are repeated again when an API instance starts: 10 minutes. */
@@ -107,13 +114,13 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
   };
 
   /** Copies the pids' rows into legal_hold under the erasure's id, before they are deleted. */
-  const holdCopy = async (hold: ReturnType<typeof p> & { id: string; at: string; until: string }) => {
+  const holdCopy = async (site: string, pids: readonly string[], hold: Hold) => {
     for (const { table, kind } of ERASED) {
       await store.command(
         `INSERT INTO legal_hold (erasure_id, site, pid, kind, row, held_at, held_until)
          SELECT {id:String}, site, pid, {kind:String}, formatRowNoNewline('JSONEachRow', *), {at:DateTime64(3)}, {until:DateTime64(3)}
          FROM ${table} WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}`,
-        { ...hold, kind },
+        { ...p(site, pids), ...hold, kind },
       );
     }
   };
@@ -132,14 +139,13 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
    * deleted by then, so nothing is held twice) and deleted. Erasures made shortly before a restart are
    * scheduled again at start (repeatRecent), so the repeat is not lost with the process.
    */
-  const scheduleRepeat = (e: { site: string; ids: readonly string[]; id: string; at: string; until: string }, erasedAtMs: number) => {
-    const hold = { ...p(e.site, e.ids), id: e.id, at: e.at, until: e.until };
+  const scheduleRepeat = (site: string, pids: readonly string[], hold: Hold, erasedAtMs: number) => {
     setTimeout(
       () => {
-        holdCopy(hold)
-          .then(() => clear(e.site, e.ids))
-          .then(() => forgetAll(e.site, e.ids))
-          .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err), erasure: e.id }, 'repeating an erasure failed'));
+        holdCopy(site, pids, hold)
+          .then(() => clear(site, pids))
+          .then(() => forgetAll(site, pids))
+          .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err), erasure: hold.id }, 'repeating an erasure failed'));
       },
       Math.max(0, erasedAtMs + REPEAT_AFTER_MS - Date.now()),
     ).unref();
@@ -152,7 +158,7 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
          FROM erasures WHERE erased_at > now64(3) - toIntervalMillisecond({window:UInt32}) GROUP BY id, site`,
         { window: RECENT_REPEAT_WINDOW_MS },
       );
-      for (const r of rows) scheduleRepeat({ site: r.site, ids: r.pids, id: r.id, at: nowSql(new Date(Number(r.at))), until: nowSql(new Date(Number(r.until))) }, Number(r.at));
+      for (const r of rows) scheduleRepeat(r.site, r.pids, { id: r.id, at: nowSql(new Date(Number(r.at))), until: nowSql(new Date(Number(r.until))) }, Number(r.at));
       return rows.length;
     },
 
@@ -175,8 +181,8 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
       await flushLocal();
       const [{ n } = { n: '0' }] = await store.query<{ n: string }>('SELECT count() AS n FROM events WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}', p(site, pids));
       // 3. The legal-hold copy first: once deleted, nothing else holds the data.
-      const hold = { ...p(site, pids), id, at: nowSql(erasedAt), until: nowSql(heldUntil) };
-      await holdCopy(hold);
+      const hold: Hold = { id, at: nowSql(erasedAt), until: nowSql(heldUntil) };
+      await holdCopy(site, pids, hold);
       // 4. The tombstone, durable, for the other instances and for late imports.
       await store.insert(
         'erasures',
@@ -185,7 +191,7 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
       // 5. Delete everywhere: ClickHouse, the consent mirror, the segment index; statistics recomputed.
       await clear(site, pids);
       await forgetAll(site, pids);
-      scheduleRepeat({ ...hold, site, ids: pids }, erasedAt.getTime());
+      scheduleRepeat(site, pids, hold, erasedAt.getTime());
       return { id, erasedAt: erasedAt.toISOString(), eventsErased: Number(n), heldUntil: heldUntil.toISOString() };
     },
 
