@@ -5,6 +5,7 @@ import type { ConsentStore } from '../consent/consentStore.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { EventRow } from '../privacy/toEventRow.ts';
 import type { SegmentIndex } from '../segments/segmentIndex.ts';
+import { LIVE_VERSIONS_SQL } from '../segments/segmentStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { isoOf, nowSql } from '../store/sqlTime.ts';
 import type { ErasureTombstones } from './erasureTombstones.ts';
@@ -104,7 +105,7 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
       ),
       store.queryColumn(
         `SELECT DISTINCT segment_id FROM segment_members WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}
-           AND (segment_id, version) IN (SELECT id, live_version FROM segment_state FINAL WHERE site = {site:String})
+           AND (segment_id, version) IN (${LIVE_VERSIONS_SQL})
          ORDER BY segment_id`,
         p(site, pids),
       ),

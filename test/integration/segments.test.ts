@@ -314,6 +314,9 @@ describe.skipIf(redis.url === undefined)(`segments on Redis ${redis.reason}`, ()
     expect(await membersOf(id)).toEqual(['bob']);
     expect((await gql(`mutation { deleteSegment(id: "${id}") }`)).data).toEqual({ deleteSegment: true });
     expect(await membersOf(id)).toEqual([]);
+    // nor does the subject export list it among the segments holding the cookie
+    const exported = await gql<{ exportSubject: { segments: string[] } }>(`{ exportSubject(site: "${site}", cookieId: "bob") { segments } }`, undefined, ads, 'SUBJECT_REQUEST');
+    expect(exported.data?.exportSubject.segments).not.toContain(id);
     const history = await gql<{ segmentHistory: Array<{ version: number; deleted: boolean }> }>(`{ segmentHistory(id: "${id}") { version deleted } }`);
     expect(history.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const rows = await svc.store.query<{ version: number; deleted: number }>('SELECT version, deleted FROM segments WHERE id = {id:String} ORDER BY version', { id });
