@@ -56,7 +56,8 @@ export async function ingest(
       checkHost(event.url, site);
       const { row, pseudonym } = await toEventRow(event, site, typeof traits === 'function' ? traits(batch[index]) : traits, deps.reducers);
       if (pseudonym !== undefined) {
-        const erasedAt = await deps.erasures.erasedAt(site.id, pseudonym.pid);
+        const tomb = deps.erasures.erasedAt(site.id, pseudonym.pid);
+        const erasedAt = tomb instanceof Promise ? await tomb : tomb;
         // A hit from before the erasure was in flight or is an old import: it must not bring the data back.
         if (erasedAt !== undefined && event.ts <= erasedAt) throw new EventError('cid: this cookie\'s data was erased; hits stamped before the erasure are not taken');
       }

@@ -68,8 +68,9 @@ export class TableSnapshot<T> {
     if (this.loadedAt === 0) return undefined;
     const now = Date.now();
     const age = now - this.loadedAt;
-    // Under steady use the background re-read lands before the copy is too old, so nobody waits.
-    if (age > this.refreshMs / 2) this.reload().catch(() => {});
+    // Under steady use the background re-read lands before the copy is too old, so nobody waits. After a
+    // failed re-read the next waits missReloadMs: a ClickHouse that is down is not asked once per request.
+    if (age > this.refreshMs / 2 && now - this.failedAt > this.missReloadMs) this.reload().catch(() => {});
     if (age > this.refreshMs && now - this.failedAt > this.refreshMs) return undefined;
     return this.value;
   }

@@ -6,8 +6,8 @@ import type { EventStore } from '../store/eventStore.ts';
 import { TableSnapshot } from '../store/tableSnapshot.ts';
 
 export interface ErasureTombstones {
-  /** When the pid was last erased on the site (ms), or undefined. */
-  erasedAt(site: string, pid: string): Promise<number | undefined>;
+  /** When the pid was last erased on the site (ms), or undefined; without a promise from the copy in hand. */
+  erasedAt(site: string, pid: string): number | undefined | Promise<number | undefined>;
   add(site: string, pid: string, erasedAtMs: number): void;
   /** The first read of `erasures`; resolves (without throwing) once it has been tried. */
   readonly ready: Promise<void>;
@@ -61,11 +61,16 @@ export function createErasureTombstones(store: EventStore, options: ErasureTombs
       () => {},
       () => {},
     ),
-    async erasedAt(site, pid) {
+    erasedAt(site, pid) {
+      const k = key(site, pid);
+      const latest = (copy: Map<string, number>) => {
+        const stored = copy.get(k);
+        const own = local.get(k);
+        return stored === undefined ? own : own === undefined ? stored : Math.max(stored, own);
+      };
+      const copy = snapshot.peek();
       // A collector keeps accepting (into its spool) while ClickHouse is down: the copy in hand serves.
-      const stored = (await snapshot.fresh().catch(() => snapshot.value)).get(key(site, pid));
-      const own = local.get(key(site, pid));
-      return stored === undefined ? own : own === undefined ? stored : Math.max(stored, own);
+      return copy !== undefined ? latest(copy) : snapshot.fresh().catch(() => snapshot.value).then(latest);
     },
     add(site, pid, at) {
       const k = key(site, pid);

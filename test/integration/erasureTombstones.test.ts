@@ -25,7 +25,7 @@ describe('erasure tombstones', () => {
     expect(await quick.erasedAt('tomb', '1')).toBe(old.getTime()); // the first read holds every one
     const now = new Date();
     await erase('tomb', '2', now);
-    expect(await eventually(() => quick.erasedAt('tomb', '2'), (at) => at !== undefined)).toBe(now.getTime());
+    expect(await eventually(async () => quick.erasedAt('tomb', '2'), (at) => at !== undefined)).toBe(now.getTime());
     // A row stamped hours ago that lands only now is not in the last hour's reads, only in the full one.
     await erase('tomb', '3', old);
     await new Promise((r) => setTimeout(r, 200));
@@ -33,7 +33,7 @@ describe('erasure tombstones', () => {
     const full = createErasureTombstones(svc.store, { refreshMs: 50, fullReadEveryMs: 0 });
     await full.ready;
     await erase('tomb', '4', old);
-    expect(await eventually(() => full.erasedAt('tomb', '4'), (at) => at !== undefined)).toBe(old.getTime());
+    expect(await eventually(async () => full.erasedAt('tomb', '4'), (at) => at !== undefined)).toBe(old.getTime());
     expect(await quick.erasedAt('tomb', '1')).toBe(old.getTime()); // the quick reads keep what they had
   });
 });
