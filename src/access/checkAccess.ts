@@ -1,5 +1,5 @@
 // The per-resolver decision (DESIGN.md "Purposes and access"). Pure: it returns a denial, never throws.
-import type { ErrorCode } from '../graphql/errorCodes.ts';
+import type { ErrorCode } from '../errors/apiError.ts';
 import { keyAllowsSite } from './apiKey.ts';
 import type { Purpose } from './purposes.ts';
 import type { RequestAccess } from './requestAccess.ts';

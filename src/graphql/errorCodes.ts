@@ -1,16 +1,2 @@
-// The stable `extensions.code`s clients may rely on.
-export const ErrorCode = {
-  BAD_USER_INPUT: 'BAD_USER_INPUT',
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  KEY_REVOKED: 'KEY_REVOKED',
-  PURPOSE_REQUIRED: 'PURPOSE_REQUIRED',
-  PURPOSE_NOT_ALLOWED: 'PURPOSE_NOT_ALLOWED',
-  FORBIDDEN: 'FORBIDDEN',
-  NOT_FOUND: 'NOT_FOUND',
-  CONFLICT: 'CONFLICT',
-  RANGE_TOO_LARGE: 'RANGE_TOO_LARGE',
-  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
-  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
-  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+// The codes live in the one catalogue (errors/apiError.ts); re-exported for the GraphQL layer.
+export { ErrorCode } from '../errors/apiError.ts';

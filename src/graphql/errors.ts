@@ -4,16 +4,23 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../observability/logger.ts';
 import { ConsentUnavailableError } from '../consent/consentStore.ts';
 import { StoreError } from '../store/storeError.ts';
-import { ErrorCode } from './errorCodes.ts';
+import { ApiError, ErrorCode } from '../errors/apiError.ts';
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+// GraphQL answers 200 with errors (the GraphQL-over-HTTP spec), except who-are-you failures.
+const GRAPHQL_HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   KEY_REVOKED: 401,
 };
 
 export function apiError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
-  const status = HTTP_STATUS[code];
+  const status = GRAPHQL_HTTP_STATUS[code];
   return new GraphQLError(message, { extensions: { code, ...extra, ...(status === undefined ? {} : { http: { status } }) } });
+}
+
+/** The GraphQL mapping of the error catalogue: `extensions.code`, `field` when known, 401s as HTTP 401. */
+export function apiExtensions(err: ApiError): Record<string, unknown> {
+  const status = GRAPHQL_HTTP_STATUS[err.code];
+  return { code: err.code, ...(err.field === undefined ? {} : { field: err.field }), ...(status === undefined ? {} : { http: { status } }) };
 }
 
 export function badInput(field: string, message: string): GraphQLError {
@@ -37,6 +44,8 @@ export function createFormatError(log: Logger) {
       return { ...formatted, extensions };
     }
     const original = unwrapResolverError(error);
+    // The catalogue's errors, thrown by validators and checks anywhere below: their code, field and message.
+    if (original instanceof ApiError) return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: apiExtensions(original) };
     if (original instanceof ConsentUnavailableError) return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
     const unavailable = original instanceof StoreError && original.retryable;
     log.error({ err: original instanceof Error ? original.message : String(original), path: formatted.path }, 'resolver failed');

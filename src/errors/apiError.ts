@@ -1,0 +1,104 @@
+// The one catalogue of coded errors clients may rely on, each with its HTTP status (the models:
+// fastify's lib/errors.js and Apollo's ApolloServerErrorCode). Every validator throws an ApiError;
+// it is mapped once for GraphQL (graphql/errors.ts, formatError) and once for REST (http/respond.ts,
+// sendError), so both answer the same code, field and message.
+
+/** The stable codes: GraphQL `extensions.code` and REST `{"code"}`. */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  KEY_REVOKED: 'KEY_REVOKED',
+  PURPOSE_REQUIRED: 'PURPOSE_REQUIRED',
+  PURPOSE_NOT_ALLOWED: 'PURPOSE_NOT_ALLOWED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  CONFLICT: 'CONFLICT',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  RANGE_TOO_LARGE: 'RANGE_TOO_LARGE',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  RATE_LIMITED: 'RATE_LIMITED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The HTTP status of each code on the REST routes (GraphQL answers 200 with errors, but for 401s). */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  KEY_REVOKED: 401,
+  PURPOSE_REQUIRED: 403,
+  PURPOSE_NOT_ALLOWED: 403,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RANGE_TOO_LARGE: 400,
+  QUERY_TOO_COMPLEX: 400,
+  RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+export interface ApiErrorOptions {
+  /** The input field at fault, as a path (`events[3].url`, `rule.all[1].visited.path`). */
+  field?: string;
+  /** Overrides the code's status (e.g. 413 for an input too large that is still BAD_USER_INPUT). */
+  status?: number;
+  /** Seconds a client should wait before retrying (429, 503): sent as Retry-After. */
+  retryAfter?: number;
+  cause?: unknown;
+}
+
+/** An error a client may see as it is: its message never carries more than ECHO_MAX of client input. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly field: string | undefined;
+  readonly retryAfter: number | undefined;
+  constructor(code: ErrorCode, message: string, opts: ApiErrorOptions = {}) {
+    super(message, { cause: opts.cause });
+    this.code = code;
+    this.status = opts.status ?? HTTP_STATUS[code];
+    this.field = opts.field;
+    this.retryAfter = opts.retryAfter;
+  }
+}
+
+/** The error every validator throws: the field at fault and what it expects. */
+export class InputError extends ApiError {
+  override name = 'InputError';
+  declare readonly field: string;
+  constructor(field: string, message: string, opts: Omit<ApiErrorOptions, 'field'> = {}) {
+    super(ErrorCode.BAD_USER_INPUT, message, { ...opts, field });
+  }
+}
+
+/** The one error body of every REST route. */
+export interface ErrorBody {
+  error: string;
+  code: ErrorCode;
+  field?: string;
+}
+
+export function errorBody(err: ApiError): ErrorBody {
+  return err.field === undefined ? { error: err.message, code: err.code } : { error: err.message, code: err.code, field: err.field };
+}
+
+/**
+ * How much of a client's own input an error message may repeat: a 1 MB site id is never echoed whole.
+ * Documented in the README ("Errors").
+ */
+export const ECHO_MAX = 64;
+
+/** A client value quoted for an error message, cut to ECHO_MAX characters (with "…" when cut). */
+export function echo(value: unknown): string {
+  const text = typeof value === 'string' ? value : String(value);
+  const cut = text.length > ECHO_MAX ? `${text.slice(0, ECHO_MAX)}…` : text;
+  return JSON.stringify(cut.isWellFormed() ? cut : cut.toWellFormed());
+}
