@@ -29,8 +29,30 @@ export function badInput(field: string, message: string): GraphQLError {
 
 const PUBLIC_CODES: ReadonlySet<string> = new Set([...Object.values(ErrorCode), 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST']);
 
+// graphql-js ends a message with its guesses at a misspelt name (`Did you mean "sites"?`): fields,
+// arguments, types, enum values, input fields. That spells the schema out to anyone, key or not.
+const SUGGESTION = / ?Did you mean(.+?)\?$/;
+
+export interface FormatErrorOptions {
+  /**
+   * Strip "Did you mean …" from every message (validation and variable coercion alike), as Apollo's
+   * hideSchemaDetailsFromClientErrors does for validation only. NOTE: on in production, for every
+   * key: introspection is gated there, and a guessing client could otherwise rebuild the schema.
+   */
+  hideSuggestions: boolean;
+}
+
 /** Known codes pass through; anything else becomes INTERNAL_SERVER_ERROR with a generic message. */
-export function createFormatError(log: Logger) {
+export function createFormatError(log: Logger, options: FormatErrorOptions = { hideSuggestions: false }) {
+  const format = formatWith(log);
+  if (!options.hideSuggestions) return format;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const out = format(formatted, error);
+    return SUGGESTION.test(out.message) ? { ...out, message: out.message.replace(SUGGESTION, '') } : out;
+  };
+}
+
+function formatWith(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     // Apollo files validation and parse errors under its own codes; a limit we set keeps ours.
     const cause = (error as { originalError?: { extensions?: { code?: unknown } } } | undefined)?.originalError;

@@ -11,10 +11,11 @@ import { AuditTrail, type AuditSink } from '../audit/auditTrail.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { readBody } from '../http/readBody.ts';
+import { ErrorCode, HTTP_STATUS } from '../errors/apiError.ts';
 import { createFormatError } from './errors.ts';
 import { introspectionPlugin } from './introspectionPlugin.ts';
 import { createPreparedQueries, executePrepared } from './preparedQueries.ts';
-import { DEFAULT_QUERY_LIMITS, queryLimitsRule } from './queryLimits.ts';
+import { DEFAULT_QUERY_LIMITS, MAX_NESTING, nestsDeeper, noSubscriptionsRule, queryLimitsRule } from './queryLimits.ts';
 import type { RequestContext } from './requestContext.ts';
 
 export interface GraphqlDeps {
@@ -36,8 +37,8 @@ export interface GraphqlRoute {
 
 export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRoute> {
   const record = createOperationRecorder(deps.audit, deps.metrics, deps.auditTally);
-  const formatError = createFormatError(deps.log);
-  const validationRules = [queryLimitsRule(DEFAULT_QUERY_LIMITS)];
+  const formatError = createFormatError(deps.log, { hideSuggestions: deps.production });
+  const validationRules = [queryLimitsRule(DEFAULT_QUERY_LIMITS), noSubscriptionsRule];
   const preparedPath = deps.metrics.graphqlPath.child({ path: 'prepared' });
   const apolloPath = deps.metrics.graphqlPath.child({ path: 'apollo' });
   const prepared = createPreparedQueries(deps.schema, { maxTokens: DEFAULT_QUERY_LIMITS.maxTokens, validationRules });
@@ -50,6 +51,10 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
     introspection: true, // gated per request by introspectionPlugin
     validationRules,
     parseOptions: { maxTokens: DEFAULT_QUERY_LIMITS.maxTokens },
+    // GET queries (GraphQL over HTTP) are taken when they carry a header no browser sends cross-site
+    // without a preflight; every Calypso request carries X-Calypso-Purpose. Mutations stay POST-only
+    // (Apollo answers 405 to a mutation over GET).
+    csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'x-calypso-purpose'] },
     // Cache-control hints are unused (answers are cached by statsCache, not by HTTP caches), and Apollo's
     // default cache-control plugin instruments every field resolution: off.
     plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), introspectionPlugin(deps.production), auditPlugin(record)],
@@ -65,12 +70,15 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
       const text = await readBody(req, deps.maxBodyBytes);
       let body: unknown = text;
       if ((header('content-type') ?? '').includes('json') && text !== '') {
+        if (nestsDeeper(text, MAX_NESTING)) return sendRefusal(res, ErrorCode.BAD_USER_INPUT, `the request body nests deeper than ${MAX_NESTING} levels`);
         try {
           body = JSON.parse(text);
         } catch {
           body = undefined; // Apollo answers 400 for a missing body
         }
       }
+      const deep = deepParts(req, body);
+      if (deep !== undefined) return sendRefusal(res, deep === 'query' ? ErrorCode.QUERY_TOO_COMPLEX : ErrorCode.BAD_USER_INPUT, `the ${deep} nests deeper than ${MAX_NESTING} levels`);
       const extensions = (body as { extensions?: { purpose?: unknown } } | undefined)?.extensions;
       const response: RequestContext['response'] = {};
       const context = async (): Promise<RequestContext> => ({
@@ -134,4 +142,29 @@ function answersJson(accept: string | undefined): boolean {
   if (accept === undefined) return true;
   if (accept.includes('application/graphql-response+json')) return false;
   return accept.includes('application/json') || accept.includes('*/*');
+}
+
+/**
+ * Which part of a request nests deeper than MAX_NESTING, read from the text before graphql-js parses
+ * or coerces it (both recurse): the query, or a GET's variables or extensions (a POST's are in its
+ * body, scanned whole before JSON.parse).
+ */
+function deepParts(req: IncomingMessage, body: unknown): 'query' | 'variables' | 'extensions' | undefined {
+  if (req.method === 'GET') {
+    const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    for (const part of ['query', 'variables', 'extensions'] as const) {
+      const value = params.get(part);
+      if (value !== null && nestsDeeper(value, MAX_NESTING)) return part;
+    }
+    return undefined;
+  }
+  const query = (body as { query?: unknown } | undefined)?.query;
+  return typeof query === 'string' && nestsDeeper(query, MAX_NESTING) ? 'query' : undefined;
+}
+
+/** A request refused before Apollo sees it, in GraphQL's error shape. */
+function sendRefusal(res: ServerResponse, code: ErrorCode, message: string): void {
+  const text = `${JSON.stringify({ errors: [{ message, extensions: { code } }] })}\n`;
+  res.writeHead(HTTP_STATUS[code], { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
+  res.end(text);
 }

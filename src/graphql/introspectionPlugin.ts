@@ -1,6 +1,7 @@
 // Introspection: open outside production; in production only to a live key declaring ADMINISTRATION.
 import type { ApolloServerPlugin } from '@apollo/server';
 import { visit, type DocumentNode } from 'graphql';
+import { HTTP_STATUS } from '../errors/apiError.ts';
 import { apiError } from './errors.ts';
 import type { RequestContext } from './requestContext.ts';
 
@@ -31,7 +32,9 @@ export function introspectionPlugin(production: boolean): ApolloServerPlugin<Req
           const admin = auth.kind === 'ok' && purpose === 'ADMINISTRATION' && auth.key.purposes.includes('ADMINISTRATION');
           if (!admin) {
             contextValue.audit.touch('Query.__schema', [], 'FORBIDDEN');
-            throw apiError('FORBIDDEN', 'introspection needs a key with the ADMINISTRATION purpose, declared');
+            // A refusal of the whole request, before execution: no `data`, so not a 200 (which the
+            // GraphQL-over-HTTP spec forbids without data) and not Apollo's 500 for a plugin's throw.
+            throw apiError('FORBIDDEN', 'introspection needs a key with the ADMINISTRATION purpose, declared', { http: { status: HTTP_STATUS.FORBIDDEN } });
           }
         },
       };

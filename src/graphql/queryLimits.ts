@@ -67,3 +67,66 @@ export function queryLimitsRule(options: QueryLimitOptions = {}) {
     };
   };
 }
+
+/** Deepest nesting of `{`, `[` and `(` in a query text, a JSON body or a GET's variables. */
+export const MAX_NESTING = 64;
+
+/**
+ * Whether a GraphQL document or a JSON text nests `{`, `[` or `(` deeper than `max`, strings and
+ * comments skipped. graphql-js parses, validates and coerces variables recursively, one stack frame
+ * or more per level, so a 10 000-deep list or input object overflowed the stack and reached the client
+ * as an internal error; this loop does not recurse and runs before any of them. A real query or
+ * segment rule nests some twenty levels. Unbalanced text is left to the parsers to refuse. The same
+ * scan reads JSON: its strings are GraphQL's, and `#` or `"""` never occur outside one.
+ */
+export function nestsDeeper(text: string, max: number): boolean {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b || c === 0x28) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d || c === 0x29) {
+      if (depth > 0) depth--;
+    } else if (c === 0x23) {
+      // A comment, to the end of the line.
+      while (i + 1 < n && text.charCodeAt(i + 1) !== 0x0a && text.charCodeAt(i + 1) !== 0x0d) i++;
+    } else if (c === 0x22) {
+      i = text.startsWith('"""', i) ? blockStringEnd(text, i + 3) : stringEnd(text, i + 1);
+    }
+  }
+  return false;
+}
+
+/** The index of the quote closing a "string" opened before `from` (a newline ends an unterminated one). */
+function stringEnd(text: string, from: number): number {
+  let i = from;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === 0x22 || c === 0x0a || c === 0x0d) return i;
+  }
+  return i;
+}
+
+/** The index of the last quote of the `"""` closing a block string opened before `from` (`\"""` is escaped). */
+function blockStringEnd(text: string, from: number): number {
+  for (let at = from; ; ) {
+    const k = text.indexOf('"""', at);
+    if (k < 0) return text.length;
+    if (text.charCodeAt(k - 1) !== 0x5c) return k + 2;
+    at = k + 3;
+  }
+}
+
+/**
+ * A validation rule refusing subscriptions: the schema has none, and graphql-js only noticed at
+ * execution, an error without a code that reached clients as an internal one.
+ */
+export function noSubscriptionsRule(context: ValidationContext): ASTVisitor {
+  return {
+    OperationDefinition(op) {
+      if (op.operation === 'subscription') context.reportError(new GraphQLError('subscriptions are not supported: send a query or a mutation', { nodes: op }));
+    },
+  };
+}
