@@ -78,7 +78,8 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
         }
       }
       const deep = deepParts(req, body);
-      if (deep !== undefined) return sendRefusal(res, deep === 'query' ? ErrorCode.QUERY_TOO_COMPLEX : ErrorCode.BAD_USER_INPUT, `the ${deep} nests deeper than ${MAX_NESTING} levels`);
+      if (deep === 'query') return sendRefusal(res, ErrorCode.QUERY_TOO_COMPLEX, `the query nests deeper than ${MAX_NESTING} levels`);
+      if (deep !== undefined) return sendRefusal(res, ErrorCode.BAD_USER_INPUT, `the ${deep} parameter nests deeper than ${MAX_NESTING} levels`);
       const extensions = (body as { extensions?: { purpose?: unknown } } | undefined)?.extensions;
       const response: RequestContext['response'] = {};
       const context = async (): Promise<RequestContext> => ({
