@@ -112,7 +112,7 @@ describe.skipIf(!hasRedis)('segment look-ups through a Redis outage (own redis-s
     expect((await lookup('in')).body.segments).toEqual([segment]);
   });
 
-  it('Redis back, empty: the worker rebuilds the index and look-ups stop being degraded', async () => {
+  it('Redis back, empty: the index is rebuilt and look-ups stop being degraded', async () => {
     redisProc = await startRedis(port);
     const back = await eventually(() => lookup('in'), (a) => a.degraded === null && a.body.segments.length === 1, 15_000);
     expect(back).toEqual({ status: 200, degraded: null, body: { segments: [segment] } });
