@@ -192,6 +192,7 @@ describe.skipIf(!hasRedis)('segment look-ups while Redis loses its data (own red
       ['both', '/a', ads],
       ['both', '/b', ads],
       ['onlyA', '/a', ads],
+      ['revoked', '/a', ads],
       ['noAds', '/a', { statistics: true }],
     ] as const) {
       await svc.collect({ site, url: `https://${site}.example${path}`, cid, consent });
@@ -201,7 +202,12 @@ describe.skipIf(!hasRedis)('segment look-ups while Redis loses its data (own red
       (await svc.gql<{ defineSegment: { id: string } }>(key, 'ADVERTISING', `mutation { defineSegment(site: "${site}", name: "${path}", rule: { visited: { path: { equals: "${path}" } } }) { id } }`)).data!.defineSegment.id;
     [a, b] = [await define('/a'), await define('/b')];
     for (const id of [a, b]) await svc.gql(key, 'ADVERTISING', `mutation { refreshSegment(id: "${id}") { id } }`);
-    expected = { both: [a, b].sort(), onlyA: [a], noAds: [], nobody: [] };
+    // Still in a's members, but no longer consenting: the consent mirror, lost with Redis, is read back
+    // from ClickHouse, so the revocation holds through the loss.
+    const revoke = await fetch(`${svc.url}/consent`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA }, body: JSON.stringify({ site, cid: 'revoked', consent: { statistics: true } }) });
+    expect(revoke.status).toBe(200);
+    await svc.flush();
+    expected = { both: [a, b].sort(), onlyA: [a], revoked: [], noAds: [], nobody: [] };
   });
   afterAll(async () => {
     await svc?.stop();
