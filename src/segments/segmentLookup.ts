@@ -8,7 +8,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
 import type { Site } from '../sites/siteStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
-import type { SegmentIndex } from './segmentIndex.ts';
+import { IndexIncompleteError, type SegmentIndex } from './segmentIndex.ts';
 import { LIVE_VERSIONS_SQL } from './segmentStore.ts';
 
 export interface CookieSegments {
@@ -20,7 +20,7 @@ export interface CookieSegments {
 
 export interface LookupResult {
   readonly cookies: CookieSegments[];
-  /** True when the index was unavailable and ClickHouse answered. */
+  /** True when the index was unavailable or incomplete and ClickHouse answered. */
   readonly degraded: boolean;
 }
 
@@ -36,6 +36,8 @@ export interface SegmentLookupDeps {
   pseudonymiser: Pseudonymiser;
   log: Logger;
   metrics: Metrics;
+  /** Called when the index says the site is not whole: the caller starts its repair at once. */
+  onIncomplete?: (site: string) => void;
 }
 
 /** The segments a purpose may see: advertising needs the advertising flag, personalisation its own. */
@@ -44,7 +46,7 @@ export function segmentsFor(purpose: 'advertising' | 'personalization', c: Cooki
 }
 
 export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
-  const { index, consents, store, pseudonymiser, log, metrics } = deps;
+  const { index, consents, store, pseudonymiser, log, metrics, onIncomplete } = deps;
   const indexSource = metrics.segmentLookups.child({ source: 'index' });
   const storeSource = metrics.segmentLookups.child({ source: 'clickhouse' });
 
@@ -81,7 +83,9 @@ export function createSegmentLookup(deps: SegmentLookupDeps): SegmentLookup {
       try {
         return { cookies: await fromIndex(site, pids), degraded: false };
       } catch (err) {
-        log.warn({ err: err instanceof Error ? err.message : String(err), site: site.id }, 'segment index unavailable; answering from ClickHouse');
+        // An index that lost live versions would answer "no segments": ClickHouse answers until it is whole.
+        if (err instanceof IndexIncompleteError) onIncomplete?.(site.id);
+        else log.warn({ err: err instanceof Error ? err.message : String(err), site: site.id }, 'segment index unavailable; answering from ClickHouse');
         return { cookies: await fromStore(site, pids), degraded: true };
       }
     },

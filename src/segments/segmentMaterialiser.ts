@@ -9,7 +9,7 @@ import { CONSENT_BITS } from '../consent/consentFlags.ts';
 import { CONSENTED_PIDS_SQL } from '../consent/consentReader.ts';
 import { FencedError, type SegmentIndex } from './segmentIndex.ts';
 import type { RefreshLock } from './segmentRefreshLock.ts';
-import type { SegmentDefinition, SegmentState, SegmentStore } from './segmentStore.ts';
+import { LIVE_VERSIONS_SQL, type SegmentDefinition, type SegmentState, type SegmentStore } from './segmentStore.ts';
 
 export interface MaterialiserDeps {
   store: EventStore;
@@ -26,6 +26,11 @@ export interface Materialiser {
   refresh(id: string, waitMs?: number): Promise<SegmentState>;
   /** One scheduler pass: refresh what is due and repair the index; undefined when another worker holds the lock. */
   tick(now?: Date): Promise<{ refreshed: number; repaired: number } | undefined>;
+  /**
+   * Makes the site's index whole again if it is not (reloading lost live versions from ClickHouse), under
+   * the lock, waiting up to `waitMs` for it; resolves to the number of segments reloaded.
+   */
+  repair(site: string, waitMs?: number): Promise<number>;
 }
 
 export class SegmentNotFoundError extends Error {
@@ -42,6 +47,32 @@ export function createMaterialiser(deps: MaterialiserDeps): Materialiser {
 
   const membersOf = (site: string, id: string, version: string) =>
     store.queryColumn('SELECT pid FROM segment_members WHERE site = {site:String} AND segment_id = {id:String} AND version = {version:UInt64}', { site, id, version });
+
+  /**
+   * Under the lock: brings the site's index to what ClickHouse says is live (the versions the degraded
+   * look-ups read) and marks it whole. The live versions are read again after every reload, so a segment
+   * deleted meanwhile is not marked back in: its deletion is in ClickHouse before it leaves the index.
+   */
+  const repairSite = async (site: string, fence: number): Promise<number> => {
+    let reloaded = 0;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const rows = await store.query<{ id: string; live_version: string }>(LIVE_VERSIONS_SQL, { site });
+      const expected = new Map(rows.map((r) => [r.id, String(r.live_version)]));
+      const missing = await index.markWhole(site, expected, fence);
+      if (missing.length === 0) {
+        if (reloaded > 0) log.info({ site, reloaded }, 'segment index repaired from ClickHouse');
+        return reloaded;
+      }
+      for (const id of missing) {
+        const version = expected.get(id)!;
+        await index.add(site, id, version, await membersOf(site, id, version));
+        const replaced = await index.activate(site, id, version, fence);
+        if (replaced !== '0' && replaced !== version) await index.drop(site, id, replaced);
+        reloaded++;
+      }
+    }
+    throw new Error(`the segment index of site ${site} changed under its repair three times; retrying later`);
+  };
 
   /** Builds and switches to a new version. Runs under the lock with its fencing token. */
   const materialise = async (def: SegmentDefinition, previous: SegmentState | undefined, fence: number): Promise<SegmentState> => {
@@ -68,6 +99,8 @@ export function createMaterialiser(deps: MaterialiserDeps): Materialiser {
       // The old version is unreachable now; free it (the table TTL catches what a crash leaves).
       if (replaced !== '0') await index.drop(site.id, def.id, replaced);
       await store.command('DELETE FROM segment_members WHERE site = {site:String} AND segment_id = {id:String} AND version < {version:UInt64}', { site: site.id, id: def.id, version });
+      // A site refreshed for the first time (or whose index was lost) is answered from the index at once.
+      if (!(await index.isWhole(site.id))) await repairSite(site.id, fence).catch((err: unknown) => log.warn({ site: site.id, err: err instanceof Error ? err.message : String(err) }, 'segment index repair failed'));
       metrics.segmentRefreshes.inc({ outcome: 'ok' });
       metrics.segmentRefreshSeconds.observe((performance.now() - started) / 1000);
       log.info({ segment: def.id, site: site.id, version, size: pids.length, ms: Math.round(performance.now() - started) }, 'segment refreshed');
@@ -124,14 +157,7 @@ export function createMaterialiser(deps: MaterialiserDeps): Materialiser {
           const age = state === undefined || state.refreshedAt === null ? Infinity : now.getTime() - Date.parse(state.refreshedAt);
           const failedRecently = state !== undefined && state.error !== '' && now.getTime() - Date.parse(state.updatedAt) < FAILED_RETRY_MS;
           const due = state === undefined || state.definitionVersion !== def.version || age >= def.refreshEveryMinutes * 60_000;
-          if (due && !failedRecently) {
-            await materialise(def, state, fence).then(() => refreshed++, () => {});
-          } else if (state !== undefined && state.liveVersion !== '0' && (await index.liveVersions(def.site)).get(def.id) !== state.liveVersion) {
-            // The index lost the live version (Redis restarted, or a fresh process): reload it from ClickHouse.
-            await index.add(def.site, def.id, state.liveVersion, await membersOf(def.site, def.id, state.liveVersion));
-            await index.activate(def.site, def.id, state.liveVersion, fence);
-            repaired++;
-          }
+          if (due && !failedRecently) await materialise(def, state, fence).then(() => refreshed++, () => {});
         }, 0);
         // Another worker is busy: it is the one making this pass now.
         if (held === undefined) return ran ? { refreshed, repaired } : undefined;
@@ -142,7 +168,22 @@ export function createMaterialiser(deps: MaterialiserDeps): Materialiser {
       for (const s of (await segments.states()).values()) {
         if (!live.has(s.id) && (await index.liveVersions(s.site)).has(s.id)) await index.deactivate(s.site, s.id);
       }
+      // Sites whose index is not whole (Redis lost it, a fresh process, a new site): reloaded from ClickHouse.
+      for (const site of await sites.list()) {
+        if (await index.isWhole(site.id)) continue;
+        const held = await lock.run(async (fence) => ((await index.isWhole(site.id)) ? 0 : repairSite(site.id, fence).catch((err: unknown) => (log.warn({ site: site.id, err: err instanceof Error ? err.message : String(err) }, 'segment index repair failed'), 0))), 0);
+        if (held === undefined) break;
+        repaired += held.value;
+      }
       return { refreshed, repaired };
+    },
+
+    async repair(site, waitMs = 30_000) {
+      if (await index.isWhole(site)) return 0;
+      // Another instance may have repaired it while this one waited for the lock.
+      const held = await lock.run(async (fence) => ((await index.isWhole(site)) ? 0 : repairSite(site, fence)), waitMs);
+      if (held === undefined) throw new RefreshBusyError(`the segment lock was held for more than ${waitMs} ms; the index repair waits for the next pass`);
+      return held.value;
     },
   };
 }

@@ -12,6 +12,7 @@ import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { createMemorySegmentIndex, type SegmentIndex } from './segmentIndex.ts';
+import { createIndexRepair } from './segmentIndexRepair.ts';
 import { createSegmentLookup } from './segmentLookup.ts';
 import { createMaterialiser, type Materialiser } from './segmentMaterialiser.ts';
 import { createSegmentReads } from './segmentReads.ts';
@@ -54,7 +55,8 @@ export function createSegments(deps: SegmentsDeps, options: SegmentsOptions = {}
   const segments = createSegmentStore(store);
   const index = isRedisCache(cache) ? createRedisSegmentIndex(cache) : createMemorySegmentIndex(cache);
   const materialiser = createMaterialiser({ store, segments, index, sites, lock: createRefreshLock(cache), log, metrics });
-  const lookup = createSegmentLookup({ index, consents, store, pseudonymiser, log, metrics });
+  const repairs = createIndexRepair(materialiser, sites, log);
+  const lookup = createSegmentLookup({ index, consents, store, pseudonymiser, log, metrics, onIncomplete: repairs.request });
   const reads = createSegmentReads(store, segments, index, cache, pseudonymiser);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -83,7 +85,7 @@ export function createSegments(deps: SegmentsDeps, options: SegmentsOptions = {}
     },
     async close() {
       clearInterval(timer);
-      await running;
+      await Promise.all([running, repairs.running()]);
     },
   };
 }

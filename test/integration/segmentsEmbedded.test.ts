@@ -1,5 +1,5 @@
 // The embedded default (no Redis): the index lives in process memory, so a restart starts it empty and
-// the worker's first pass rebuilds it from segment_members; definitions and versions survive.
+// it is rebuilt from segment_members (look-ups answer from ClickHouse meanwhile); definitions and versions survive.
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, siteWithKey, startTestService, tempDir, type TestService } from '../support/testService.ts';
 
@@ -26,7 +26,11 @@ describe('segments in the embedded default', () => {
 
     await svc.stop();
     svc = await startTestService({ dataDir });
-    expect(await eventually(lookup, (v) => v?.length === 1)).toEqual([id]);
+    // Right at once: from ClickHouse (degraded) until the empty index is rebuilt, never a silent [].
+    expect(await lookup()).toEqual([id]);
+    const degraded = async () => (await fetch(`${svc!.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'x-calypso-purpose': 'ADVERTISING', 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ segmentsForCookie(site: "embedded", cookieId: "c1") }' }) })).headers.get('x-calypso-degraded');
+    expect(await eventually(degraded, (d) => d === null)).toBeNull();
+    expect(await lookup()).toEqual([id]);
     const after = (await svc.store.query<{ v: string }>('SELECT live_version AS v FROM segment_state FINAL WHERE id = {id:String}', { id }))[0]!.v;
     expect(after).toBe(version); // rebuilt from the stored version, not refreshed
   });
