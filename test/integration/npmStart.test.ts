@@ -33,8 +33,14 @@ async function gone(pid: number, timeoutMs = 30_000): Promise<boolean> {
 }
 
 describe('npm start', () => {
-  for (const target of ['npm', 'group'] as const) {
-    it(`stops the service gracefully on SIGTERM to ${target === 'npm' ? "npm's process" : 'the process group'}`, async () => {
+  const cases = [
+    { target: 'npm', signal: 'SIGTERM', title: "SIGTERM to npm's process" },
+    { target: 'group', signal: 'SIGTERM', title: 'SIGTERM to the process group' },
+    // npm cannot forward SIGKILL: the service notices that its parent is gone.
+    { target: 'npm', signal: 'SIGKILL', title: "SIGKILL to npm's process (the service follows its parent)" },
+  ] as const;
+  for (const { target, signal, title } of cases) {
+    it(`stops the service gracefully on ${title}`, async () => {
       const dataDir = tempDir();
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
@@ -64,7 +70,7 @@ describe('npm start', () => {
       const hit = await fetch(`${url}/collect`, { method: 'POST', headers: { 'user-agent': BROWSER_UA }, body: JSON.stringify({ site: 'shop', url: 'https://shop.example/a', cid: 'npm-start' }) });
       expect(hit.status).toBe(202);
 
-      process.kill(target === 'npm' ? npm.pid! : -npm.pid!, 'SIGTERM');
+      process.kill(target === 'npm' ? npm.pid! : -npm.pid!, signal);
       expect(await gone(pid)).toBe(true);
       // Stopped, not forced out by the signal's second copy (npm forwards what it received).
       expect(run.stdout()).toMatch(/"msg":"stopped"/);
