@@ -10,7 +10,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     // Each file in its own process: chDB allows one engine (one data path) per process.
     pool: 'forks',
-    globalSetup: ['test/support/redisServer.ts'],
+    // tempDirs first: its teardown runs last, after every worker has stopped.
+    globalSetup: ['test/support/tempDirs.ts', 'test/support/redisServer.ts'],
+    // Removes each test file's temporary directories once its own hooks have run.
+    setupFiles: ['test/support/cleanup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -167,7 +167,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   let stopping = false;
   routes.set('GET /healthz', healthRoute());
   // A collector alone keeps accepting into its spool while ClickHouse is down: degraded, still ready.
-  dependencies.push({ name: 'clickhouse', detail: store.mode, critical: role !== 'collector', check: () => store.ping() });
+  dependencies.push({ name: 'clickhouse', detail: store.mode, critical: role !== 'collector', check: () => store.ping(), activity: () => store.activity() });
   dependencies.push({ name: 'cache', detail: cache.kind, critical: true, check: () => cache.ping() });
   routes.set('GET /readyz', readinessRoute(dependencies, () => stopping));
   routes.set('GET /metrics', metricsRoute(metrics));

@@ -1,7 +1,7 @@
 // The `calypso` command line: start, migrate, import, demo, segment. Exit codes: 0 ok, 1 runtime failure, 2 bad configuration.
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, ROLES, type Config, type Role } from '../config/config.ts';
-import { createLogger } from '../observability/logger.ts';
+import { createLogger, flushStdout, type Logger } from '../observability/logger.ts';
 import type { ServiceClient } from './serviceClient.ts';
 import { positiveInt } from './positiveInt.ts';
 import { addSegmentCommands } from './segmentCommand.ts';
@@ -40,21 +40,52 @@ async function start(opts: { role: Role }): Promise<void> {
     );
   }
   process.stdout.write(`Calypso is serving on ${running.url} (role ${opts.role}); GraphQL at ${running.url}/graphql\n`);
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    // A second signal forces the exit without flushing.
-    if (++signals > 1) process.exit(130);
-    log.info({ signal }, 'signal received');
-    running.stop().then(
-      () => process.exit(0),
+  stopOnSignals(config, log, () => running.stop());
+}
+
+/** How long the last log lines may take to reach a slow stdout reader once the service has stopped. */
+const FINAL_LOG_FLUSH_MS = 2_000;
+
+/**
+ * SIGTERM, SIGINT and SIGHUP stop the service gracefully, and so does the end of the parent process
+ * when `exitWithParent` (run by an npm script). One signal often arrives twice: `kill -TERM -<group>`
+ * and Ctrl-C reach npm and the service, and npm forwards its copy to the service as well. So a repeat
+ * forces the exit (no flush) only when it comes a second or more after the first.
+ */
+function stopOnSignals(config: Config, log: Logger, stop: () => Promise<void>): void {
+  let first: number | undefined;
+  const shutdown = (reason: string) => {
+    if (first !== undefined) {
+      if (Date.now() - first < 1_000) return;
+      process.exit(130);
+    }
+    first = Date.now();
+    log.info({ reason }, 'stopping');
+    stop().then(
+      () => exitAfterLogs(0),
       (err: unknown) => {
         log.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
-        process.exit(1);
+        exitAfterLogs(1);
       },
     );
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
+  if (config.exitWithParent) {
+    // Whoever started us is gone when we are handed to another parent (init or a subreaper): a killed
+    // npm cannot forward anything, so the service notices by itself instead of running on as an orphan.
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(watch);
+      shutdown(`parent process ${parent} exited`);
+    }, 500);
+    watch.unref();
+  }
+}
+
+/** Exits once the buffered log lines are written, or after FINAL_LOG_FLUSH_MS if nobody reads them. */
+function exitAfterLogs(code: number): void {
+  void flushStdout(FINAL_LOG_FLUSH_MS).then(() => process.exit(code));
 }
 
 async function runMigrate(): Promise<void> {

@@ -12,6 +12,10 @@ export interface Config {
   readonly port: number;
   readonly dataDir: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Log bytes that may wait for a slow stdout reader; lines beyond are dropped and counted. */
+  readonly logBufferBytes: number;
+  /** Stop gracefully when the parent process goes away (default: when run by an npm script). */
+  readonly exitWithParent: boolean;
   /** Bootstrap ADMINISTRATION secret; generated into dataDir when unset in embedded mode. */
   readonly adminKey: string | undefined;
   /** Versioned HMAC keys as "version:base64,..."; generated into dataDir when unset in embedded mode. */
@@ -96,6 +100,10 @@ const schema = z.object({
   CALYPSO_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'one of fatal, error, warn, info, debug, trace, silent')
     .optional(),
+  CALYPSO_LOG_BUFFER_BYTES: int(4096, 1024 ** 3, 1024 * 1024),
+  CALYPSO_EXIT_WITH_PARENT: z.enum(['true', 'false'], 'true or false').optional(),
+  // Set by npm for the script it runs (npm start): the service then belongs to that npm process.
+  npm_lifecycle_event: z.string().optional(),
   CALYPSO_ADMIN_KEY: adminKey,
   CALYPSO_PSEUDONYM_KEYS: pseudonymKeys,
   CLICKHOUSE_URL: url(['http:', 'https:']),
@@ -159,6 +167,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     port: e.PORT,
     dataDir: path.resolve(cwd, e.CALYPSO_DATA_DIR ?? './data'),
     logLevel: e.CALYPSO_LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
+    logBufferBytes: e.CALYPSO_LOG_BUFFER_BYTES,
+    exitWithParent: e.CALYPSO_EXIT_WITH_PARENT === undefined ? e.npm_lifecycle_event !== undefined : e.CALYPSO_EXIT_WITH_PARENT === 'true',
     adminKey: e.CALYPSO_ADMIN_KEY,
     pseudonymKeys: e.CALYPSO_PSEUDONYM_KEYS,
     clickhouse: {

@@ -50,10 +50,15 @@ export function createHttpServer(routes: Routes, log: Logger, metrics: Metrics):
   });
 
   // NOTE: the channel is process-wide (tests run several servers in one process): only this server's.
+  // At trace level every request is logged; decided once, so other levels pay nothing per request.
+  const traceRequests = log.isLevelEnabled('trace');
   const onFinish = (message: unknown) => {
     const { request, response, server: from } = message as { request: Tracked; response: ServerResponse; server: http.Server };
     if (from !== server || request[STARTED] === undefined) return;
-    record(request[ROUTE] ?? 'unmatched', response.statusCode, (performance.now() - request[STARTED]) / 1000);
+    const seconds = (performance.now() - request[STARTED]) / 1000;
+    record(request[ROUTE] ?? 'unmatched', response.statusCode, seconds);
+    // NOTE: route and status only: the URL's query and the client's address are personal data.
+    if (traceRequests) log.trace({ method: request.method, route: request[ROUTE], status: response.statusCode, ms: Math.round(seconds * 1000) }, 'request');
   };
   diagnostics.subscribe('http.server.response.finish', onFinish);
   server.once('close', () => diagnostics.unsubscribe('http.server.response.finish', onFinish));

@@ -1,6 +1,7 @@
 // Prometheus metrics, one registry per service instance (tests run several in one process).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { createRequestMetrics, tallyCounter, type RequestMetrics, type Tally } from './hotMetrics.ts';
+import { droppedLogLines } from './logger.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -9,7 +10,8 @@ export interface Metrics {
   readonly eventsAccepted: { child(labels: { site: string }): Tally };
   readonly eventsRejected: Counter<'reason'>;
   readonly eventsReceived: Tally;
-  readonly eventsWritten: Counter;
+  /** Rows delivered from a spool into ClickHouse, by table (events, consents, consent_log, audit_log). */
+  readonly rowsWritten: Counter<'table'>;
   readonly spoolBytes: Gauge<'table'>;
   readonly spoolDamagedRecords: Counter;
   readonly spoolFailedRecords: Counter;
@@ -25,14 +27,29 @@ export interface Metrics {
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'calypso_process_' });
+  // prom-client's names already start with process_ or nodejs_: calypso_process_cpu_seconds_total.
+  collectDefaultMetrics({ register: registry, prefix: 'calypso_' });
+  // These three are gauges named *_total, which Prometheus reserves for counters (promtool refuses
+  // them); each is the sum over the `type` label of its namesake without the suffix, which stays.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(`calypso_${name}`);
+  let droppedSeen = 0;
+  new Counter({
+    name: 'calypso_log_lines_dropped_total',
+    help: 'Log lines dropped because stdout was not read fast enough',
+    registers: [registry],
+    collect() {
+      const now = droppedLogLines();
+      this.inc(now - droppedSeen);
+      droppedSeen = now;
+    },
+  });
   return {
     registry,
     http: createRequestMetrics(registry),
     eventsAccepted: tallyCounter({ name: 'calypso_events_accepted_total', help: 'Events accepted by the collector', labelNames: ['site'], registry }),
     eventsRejected: new Counter({ name: 'calypso_events_refused_total', help: 'Events refused by the collector, by reason', labelNames: ['reason'], registers: [registry] }),
     eventsReceived: tallyCounter({ name: 'calypso_events_received_total', help: 'Events received by the collector, valid or not', labelNames: [], registry }).child({}),
-    eventsWritten: new Counter({ name: 'calypso_events_written_total', help: 'Events written to ClickHouse from the spool', registers: [registry] }),
+    rowsWritten: new Counter({ name: 'calypso_rows_written_total', help: 'Rows written to ClickHouse from a spool, by table', labelNames: ['table'], registers: [registry] }),
     spoolBytes: new Gauge({ name: 'calypso_spool_bytes', help: 'Bytes in a spool not yet in ClickHouse, by table', labelNames: ['table'], registers: [registry] }),
     spoolDamagedRecords: new Counter({ name: 'calypso_spool_damaged_records_total', help: 'Damaged spool records set aside', registers: [registry] }),
     spoolFailedRecords: new Counter({ name: 'calypso_spool_failed_records_total', help: 'Spool records ClickHouse refused, set aside', registers: [registry] }),

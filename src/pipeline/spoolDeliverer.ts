@@ -46,7 +46,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     const started = performance.now();
     try {
       await store.insertNdjson(opts.table, body, seg.token);
-      metrics.eventsWritten.inc(countLines(body));
+      metrics.rowsWritten.inc({ table: opts.table }, countLines(body));
     } catch (err) {
       if (!(err instanceof StoreError) || err.retryable) throw err;
       // One bad record must not cost the others: write them one by one, set aside only what fails.
@@ -68,7 +68,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
       const body = rec.toString('utf8');
       try {
         await store.insertNdjson(opts.table, body, `${seg.token}/${i}`);
-        metrics.eventsWritten.inc(countLines(body));
+        metrics.rowsWritten.inc({ table: opts.table }, countLines(body));
       } catch (err) {
         if (!(err instanceof StoreError) || err.retryable) throw err;
         spool.saveFailed(seg, i, rec, err.message);

@@ -22,7 +22,16 @@ export interface EventStore {
   /** Inserts rows already encoded as JSONEachRow text (the spool's format). `table` must be a fixed name. */
   insertNdjson(table: string, ndjson: string, dedupToken: string): Promise<void>;
   ping(): Promise<void>;
+  /** What the engine has been doing (pings aside): tells readiness a busy engine from a dead one. */
+  activity(): StoreActivity;
   close(): Promise<void>;
+}
+
+export interface StoreActivity {
+  /** When a statement last succeeded, ms since the epoch; 0 for never. */
+  readonly lastAnswerAt: number;
+  /** When the oldest statement still running started; undefined when none runs. */
+  readonly oldestRunningSince: number | undefined;
 }
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -56,8 +65,8 @@ export async function openEventStore(config: Config): Promise<EventStore> {
     // chdb types its Connection against its own copy of @clickhouse/client-common; same shape.
     const client = createClient({ connection: connection as unknown as ClientConnection, clickhouse_settings: SETTINGS });
     // chDB's connection has no per-request database; one session per process, so USE sticks.
-    await wrap(() => client.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` }), 'creating the database');
-    await wrap(() => client.command({ query: `USE ${ch.database}` }), 'selecting the database');
+    await wrapErrors(() => client.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` }), 'creating the database');
+    await wrapErrors(() => client.command({ query: `USE ${ch.database}` }), 'selecting the database');
     return makeStore(client, 'embedded');
   }
   // The client's own console logging is off: every failure is classified (StoreError) and logged by us.
@@ -65,7 +74,7 @@ export async function openEventStore(config: Config): Promise<EventStore> {
   // The database may not exist yet: create it through a client without a default database.
   const bootstrap = createClient({ ...base, clickhouse_settings: SETTINGS });
   try {
-    await wrap(() => bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` }), 'creating the database');
+    await wrapErrors(() => bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` }), 'creating the database');
   } finally {
     await bootstrap.close();
   }
@@ -74,6 +83,21 @@ export async function openEventStore(config: Config): Promise<EventStore> {
 }
 
 function makeStore(client: ClickHouseClient, mode: EventStore['mode']): EventStore {
+  // Statements in flight, oldest first (a Set iterates in insertion order), and the last one to end.
+  const running = new Set<{ since: number }>();
+  let lastAnswerAt = 0;
+  const wrap = async <T>(fn: () => Promise<T>, what: string): Promise<T> => {
+    const op = { since: Date.now() };
+    running.add(op);
+    try {
+      const result = await wrapErrors(fn, what);
+      // Only an answer proves the engine alive: a request that timed out must not.
+      lastAnswerAt = Date.now();
+      return result;
+    } finally {
+      running.delete(op);
+    }
+  };
   return {
     client,
     mode,
@@ -115,13 +139,16 @@ function makeStore(client: ClickHouseClient, mode: EventStore['mode']): EventSto
       const r = await client.ping();
       if (!r.success) throw classifyStoreError(r.error, 'ping');
     },
+    activity() {
+      return { lastAnswerAt, oldestRunningSince: running.values().next().value?.since };
+    },
     async close() {
       await client.close();
     },
   };
 }
 
-async function wrap<T>(fn: () => Promise<T>, what: string): Promise<T> {
+async function wrapErrors<T>(fn: () => Promise<T>, what: string): Promise<T> {
   try {
     return await fn();
   } catch (err) {

@@ -13,15 +13,24 @@ export interface CliProcess {
   exited(): Promise<number | null>;
 }
 
-/** A clean environment: only PATH and HOME from ours, so the developer's variables do not leak in. */
-export function runCli(args: string[], env: Record<string, string>): CliProcess {
+/**
+ * A clean environment: only PATH and HOME from ours, so the developer's variables do not leak in.
+ * `stdout: 'unread'` leaves the child's stdout a pipe that nobody reads (a stalled log consumer).
+ */
+export function runCli(args: string[], env: Record<string, string>, opts: { stdout?: 'read' | 'unread' } = {}): CliProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return track(child, opts.stdout !== 'unread');
+}
+
+/** Collects a spawned process's output; its stdout is read unless `readStdout` is false. */
+export function track(child: ChildProcess, readStdout = true): CliProcess {
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  if (readStdout) child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  else child.stdout!.pause();
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {

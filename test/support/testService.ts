@@ -22,8 +22,19 @@ export interface GqlResult<T> {
 /** A browser's user agent: hits from tools (curl, node's fetch) are bots, stored but never counted. */
 export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 
+const made = new Set<string>();
+
+/** A new directory under the run's temporary directory, removed after the test file (removeTempDirs). */
 export function tempDir(prefix = 'calypso-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.add(dir);
+  return dir;
+}
+
+/** Removes every directory tempDir() made in this process; test/support/cleanup.ts runs it after each file. */
+export function removeTempDirs(): void {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+  made.clear();
 }
 
 export async function startTestService(opts: { env?: Record<string, string>; dataDir?: string; role?: Role } = {}): Promise<TestService> {

@@ -158,4 +158,13 @@ describe('loadConfig refusals', () => {
     const c = loadConfig({ CLICKHOUSE_URL: 'http://ch:8123', CALYPSO_PSEUDONYM_KEYS: KEYS, CALYPSO_ADMIN_KEY: ADMIN }, CWD);
     expect(c.clickhouse.url).toBe('http://ch:8123');
   });
+
+  it('bounds the log buffer, and follows its parent when run by an npm script unless told', () => {
+    expect(loadConfig({}, CWD)).toMatchObject({ logBufferBytes: 1024 * 1024, exitWithParent: false });
+    expect(loadConfig({ npm_lifecycle_event: 'start' }, CWD).exitWithParent).toBe(true);
+    expect(loadConfig({ npm_lifecycle_event: 'start', CALYPSO_EXIT_WITH_PARENT: 'false' }, CWD).exitWithParent).toBe(false);
+    expect(loadConfig({ CALYPSO_EXIT_WITH_PARENT: 'true', CALYPSO_LOG_BUFFER_BYTES: '65536' }, CWD)).toMatchObject({ logBufferBytes: 65_536, exitWithParent: true });
+    expect(configError({ CALYPSO_EXIT_WITH_PARENT: 'yes' }).message).toBe('CALYPSO_EXIT_WITH_PARENT must be true or false (got "yes")');
+    expect(configError({ CALYPSO_LOG_BUFFER_BYTES: '10' }).message).toMatch(/^CALYPSO_LOG_BUFFER_BYTES must be an integer between 4096 and/);
+  });
 });
