@@ -10,7 +10,7 @@ import type { RequestContext } from '../graphql/requestContext.ts';
 import { requireSite } from '../sites/requireSite.ts';
 import type { Site, SiteStore } from '../sites/siteStore.ts';
 import { RefreshBusyError, SegmentNotFoundError, type Materialiser } from './segmentMaterialiser.ts';
-import { parseSegmentRule, SegmentRuleError, type SegmentRule } from './segmentRule.ts';
+import { parseSegmentRule, type SegmentRule } from './segmentRule.ts';
 import type { SegmentReads } from './segmentReads.ts';
 import { segmentsFor, type SegmentLookup } from './segmentLookup.ts';
 import type { SegmentDefinition, SegmentState, SegmentStore } from './segmentStore.ts';
@@ -32,7 +32,8 @@ const JSONScalar = new GraphQLScalarType({ name: 'JSON', description: 'Any JSON 
 
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw badInput('name', 'name must be 1 to 200 characters');
-  return name.trim();
+  // Stored: a lone UTF-16 surrogate, which ClickHouse cannot read, is mended to U+FFFD.
+  return name.trim().toWellFormed();
 }
 
 function checkEvery(v: unknown): number {
@@ -41,12 +42,7 @@ function checkEvery(v: unknown): number {
 }
 
 function checkRule(input: unknown, site: Site): SegmentRule {
-  try {
-    return parseSegmentRule(input, { maxWindowDays: site.retentionDays });
-  } catch (err) {
-    if (err instanceof SegmentRuleError) throw badInput(err.path, err.message);
-    throw err;
-  }
+  return parseSegmentRule(input, { maxWindowDays: site.retentionDays });
 }
 
 export function checkCookieId(v: unknown, field = 'cookieId'): string {
