@@ -72,7 +72,7 @@ describe('collector', () => {
     expect(await res.json()).toEqual({ consent: { statistics: true, personalization: false, advertising: true, thirdParty: false } });
     const bad = await fetch(`${svc.url}/consent`, { method: 'POST', headers: from(), body: JSON.stringify({ site: 'shop', cid: 'x', consent: { ads: true } }) });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: string }).error).toMatch(/^consent\.ads is not a consent flag/);
+    expect(await bad.json()).toEqual({ error: 'consent: "ads" is not a consent flag; use statistics, personalization, advertising, thirdParty', code: 'BAD_USER_INPUT', field: 'consent' });
     const c = await rows<{ n: string }>("SELECT count() AS n FROM consents FINAL WHERE site = 'shop' AND flags = 5");
     expect(c[0]?.n).toBe('1');
   });
@@ -82,6 +82,7 @@ describe('collector', () => {
     expect(beacon.status).toBe(202);
     const xml = await fetch(`${svc.url}/collect`, { method: 'POST', headers: { ...from(), 'content-type': 'application/xml' }, body: '<a/>' });
     expect(xml.status).toBe(415);
+    expect(await xml.json()).toEqual({ error: 'content-type must be application/json or text/plain', code: 'UNSUPPORTED_MEDIA_TYPE' });
     const gif = await fetch(`${svc.url}/collect.gif?site=shop&url=${encodeURIComponent('https://shop.example/pixel')}&eid=pixel-1`, { headers: from() });
     expect(gif.status).toBe(200);
     expect(gif.headers.get('content-type')).toBe('image/gif');
@@ -104,6 +105,7 @@ describe('collector', () => {
   it('refuses a mixed-script look-alike of a registered host, saying so', async () => {
     const res = await svc.collect({ site: 'shop', url: 'https://соcoa-calypso.ru/a' }, from());
     expect(res.body.rejected[0]?.error).toMatch(/^url refused: .*Cyrillic.*Latin/);
+    expect(res.body.rejected[0]).toMatchObject({ code: 'BAD_USER_INPUT', field: 'url' });
   });
 
   it('limits each client address with a token bucket (429 + Retry-After)', async () => {

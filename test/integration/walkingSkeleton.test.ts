@@ -48,7 +48,7 @@ describe('walking skeleton', () => {
 
   it('a hit for an unregistered site leaves no trace', async () => {
     const res = await svc.collect({ site: 'nosuch', url: 'https://shop.example/a', cid: 'abc' });
-    expect(res.body).toEqual({ accepted: 0, rejected: [{ index: 0, error: 'site "nosuch" is not registered' }] });
+    expect(res.body).toEqual({ accepted: 0, rejected: [{ index: 0, error: 'site "nosuch" is not registered', code: 'BAD_USER_INPUT', field: 'site' }] });
     const rows = await svc.store.query<{ n: string }>("SELECT count() AS n FROM events WHERE site = 'nosuch'");
     expect(rows[0]?.n).toBe('0');
   });
@@ -69,9 +69,26 @@ describe('walking skeleton', () => {
   it('refuses malformed bodies with a clear 4xx', async () => {
     const res = await fetch(`${svc.url}/collect`, { method: 'POST', body: '{nope', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: 'body must be valid JSON' });
+    expect(await res.json()).toEqual({ error: 'body must be valid JSON', code: 'BAD_USER_INPUT' });
     const big = await fetch(`${svc.url}/collect`, { method: 'POST', body: JSON.stringify({ events: Array.from({ length: 501 }, () => ({})) }) });
     expect(big.status).toBe(413);
+    expect(await big.json()).toEqual({ error: 'events must hold at most 500 events', code: 'PAYLOAD_TOO_LARGE', field: 'events' });
+    const notArray = await fetch(`${svc.url}/collect`, { method: 'POST', body: '{"events":{}}' });
+    expect(notArray.status).toBe(400);
+    expect(await notArray.json()).toEqual({ error: 'events must be an array of events', code: 'BAD_USER_INPUT', field: 'events' });
+    const huge = await fetch(`${svc.url}/collect`, { method: 'POST', body: 'x'.repeat(1024 * 1024 + 1) });
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toEqual({ error: 'body must be at most 1048576 bytes', code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  it('answers unknown routes and methods with the same error body', async () => {
+    const none = await fetch(`${svc.url}/nowhere`);
+    expect(none.status).toBe(404);
+    expect(await none.json()).toEqual({ error: 'no route "/nowhere"', code: 'NOT_FOUND' });
+    const method = await fetch(`${svc.url}/collect`, { method: 'DELETE' });
+    expect(method.status).toBe(405);
+    expect(method.headers.get('allow')).toBe('POST, OPTIONS');
+    expect(await method.json()).toEqual({ error: 'method "DELETE" is not allowed on /collect', code: 'METHOD_NOT_ALLOWED' });
   });
 
   it('serves health, readiness for each dependency, and Prometheus metrics', async () => {
