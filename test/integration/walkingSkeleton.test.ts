@@ -122,4 +122,33 @@ describe('walking skeleton', () => {
     const tooLong = await svc.gql(key, 'STATISTICS', TOTALS, { site: 'shop', from: '2020-01-01', to: '2026-11-01' });
     expect(tooLong.errors?.[0]?.extensions?.code).toBe('RANGE_TOO_LARGE');
   });
+
+  // A bound past the engine's DateTime64 (1900-01-01 … 2299-12-31) reached ClickHouse as a date it
+  // could not read: INTERNAL_SERVER_ERROR. Every such argument is the client's mistake, by name.
+  it("refuses arguments outside the engine's range as BAD_USER_INPUT naming them", async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ site: 'shop', from: '9999-12-31', to: '9999-12-31' }, 'from'],
+      [{ site: 'shop', from: '2299-12-31', to: '2300-01-01' }, 'to'],
+      [{ site: 'shop', from: '1899-12-31T23:00:00Z', to: '1900-01-01T01:00:00Z' }, 'from'],
+      [{ site: 'shop', from: '9999-12-31T00:00:00Z', to: '9999-12-31T01:00:00Z' }, 'from'],
+    ];
+    for (const [vars, field] of cases) {
+      const r = await svc.gql(key, 'STATISTICS', TOTALS, vars);
+      expect(r.errors?.[0]?.extensions, JSON.stringify(vars)).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(r.errors?.[0]?.message).toMatch(new RegExp(`^${field} must be from 1900-01-01 to 2299-12-31`));
+    }
+    const edge = await svc.gql(key, 'STATISTICS', TOTALS, { site: 'shop', from: '2299-12-31', to: '2299-12-31' });
+    expect(edge.errors).toBeUndefined();
+    const page = (limit: number, offset: number) =>
+      svc.gql(key, 'STATISTICS', 'query($l: Int!, $o: Int!) { stats(site: "shop", from: "2026-01-01", to: "2026-01-02", limit: $l, offset: $o) { rows { page } } }', { l: limit, o: offset });
+    expect((await page(10, -1)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'offset' });
+    expect((await page(10, 2_147_483_647)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'offset' });
+    expect((await page(-1, 0)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'limit' });
+    expect((await page(10, 1_000_000_000)).errors).toBeUndefined();
+    const audit = (from: string, to: string, limit = 10) =>
+      svc.gql(svc.adminKey, 'ADMINISTRATION', 'query($f: String!, $t: String!, $l: Int!) { auditLog(from: $f, to: $t, limit: $l) { operation } }', { f: from, t: to, l: limit });
+    expect((await audit('9999-12-30', '9999-12-31')).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'from' });
+    expect((await audit('2026-01-01', '9999-12-31')).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
+    expect((await audit('2026-01-01', '2026-01-02', 0)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'limit' });
+  });
 });
