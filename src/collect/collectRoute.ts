@@ -3,7 +3,6 @@
 // a client over its rate or the process over its in-flight limit → 429, each with Retry-After.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseConsent, toFlags, fromFlags } from '../consent/consentFlags.ts';
-import { ConsentUnavailableError } from '../consent/consentStore.ts';
 import { SpoolFullError } from '../pipeline/spool.ts';
 import { ApiError, echo, ErrorCode, InputError } from '../errors/apiError.ts';
 import { readJson } from '../http/readBody.ts';
@@ -66,7 +65,7 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
       await handler(req, res);
     } catch (err) {
       // Nothing of this request was kept: the client may retry all of it.
-      if (err instanceof ConsentUnavailableError) return sendError(res, new ApiError(ErrorCode.SERVICE_UNAVAILABLE, err.message, { retryAfter: 5 }));
+      // ConsentUnavailableError is the catalogue's 503 (Retry-After: 5): the server answers it as it is.
       if (!(err instanceof SpoolFullError)) throw err;
       sendSpoolFull(res);
     } finally {

@@ -2,7 +2,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../observability/logger.ts';
-import { ConsentUnavailableError } from '../consent/consentStore.ts';
 import { StoreError } from '../store/storeError.ts';
 import { ApiError, ErrorCode, InputError } from '../errors/apiError.ts';
 
@@ -45,9 +44,8 @@ export function createFormatError(log: Logger) {
       return { ...formatted, extensions };
     }
     const original = unwrapResolverError(error);
-    // The catalogue's errors, thrown by validators and checks anywhere below: their code, field and message.
+    // The catalogue's errors, thrown by validators and checks anywhere below (ConsentUnavailableError too): their code, field and message.
     if (original instanceof ApiError) return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: apiExtensions(original) };
-    if (original instanceof ConsentUnavailableError) return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
     const unavailable = original instanceof StoreError && original.retryable;
     log.error({ err: original instanceof Error ? original.message : String(original), path: formatted.path }, 'resolver failed');
     return {

@@ -10,6 +10,7 @@ import { CONSENTED_PIDS_SQL } from '../consent/consentReader.ts';
 import { FencedError, type SegmentIndex } from './segmentIndex.ts';
 import type { RefreshLock } from './segmentRefreshLock.ts';
 import type { SegmentDefinition, SegmentState, SegmentStore } from './segmentStore.ts';
+import { ApiError, ErrorCode } from '../errors/apiError.ts';
 
 export interface MaterialiserDeps {
   store: EventStore;
@@ -28,11 +29,18 @@ export interface Materialiser {
   tick(now?: Date): Promise<{ refreshed: number; repaired: number } | undefined>;
 }
 
-export class SegmentNotFoundError extends Error {
+// Errors of the catalogue, so a refresh asked for over GraphQL answers NOT_FOUND or SERVICE_UNAVAILABLE as they are.
+export class SegmentNotFoundError extends ApiError {
   override name = 'SegmentNotFoundError';
+  constructor(message: string) {
+    super(ErrorCode.NOT_FOUND, message);
+  }
 }
-export class RefreshBusyError extends Error {
+export class RefreshBusyError extends ApiError {
   override name = 'RefreshBusyError';
+  constructor(message: string) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message, { retryAfter: 5 });
+  }
 }
 
 const FAILED_RETRY_MS = 60_000;

@@ -9,7 +9,7 @@ import { apiError, badInput } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import { requireSite } from '../sites/requireSite.ts';
 import type { Site, SiteStore } from '../sites/siteStore.ts';
-import { RefreshBusyError, SegmentNotFoundError, type Materialiser } from './segmentMaterialiser.ts';
+import type { Materialiser } from './segmentMaterialiser.ts';
 import { parseSegmentRule, type SegmentRule } from './segmentRule.ts';
 import type { SegmentReads } from './segmentReads.ts';
 import { segmentsFor, type SegmentLookup } from './segmentLookup.ts';
@@ -153,13 +153,8 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
       },
       async refreshSegment(_: unknown, args: { id: string }, ctx: RequestContext, info: GraphQLResolveInfo) {
         const def = await segmentOf(args.id, ctx, info);
-        try {
-          return view(def, await materialiser.refresh(def.id));
-        } catch (err) {
-          if (err instanceof SegmentNotFoundError) throw apiError('NOT_FOUND', err.message);
-          if (err instanceof RefreshBusyError) throw apiError('SERVICE_UNAVAILABLE', err.message);
-          throw err;
-        }
+        // A segment or site gone meanwhile (NOT_FOUND) or the lock held too long (SERVICE_UNAVAILABLE): catalogue errors.
+        return view(def, await materialiser.refresh(def.id));
       },
       async exportSegment(_: unknown, args: { id: string; recipient: string }, ctx: RequestContext, info: GraphQLResolveInfo) {
         const recipient = args.recipient.trim();
