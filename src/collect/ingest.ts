@@ -6,7 +6,7 @@ import type { Spool } from '../pipeline/spool.ts';
 import type { Reducers } from '../privacy/reducers.ts';
 import { toEventRow, type RequestTraits } from '../privacy/toEventRow.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
-import { InputError } from '../errors/apiError.ts';
+import { echo, InputError } from '../errors/apiError.ts';
 import { validateEvent, type EventLimits } from './validateEvent.ts';
 import { checkHost } from './checkHost.ts';
 import type { ErasureTombstones } from '../subjects/erasureTombstones.ts';
@@ -54,7 +54,7 @@ export async function ingest(
     try {
       const event = validateEvent(batch[index], now, limits);
       const site = deps.sites.peek(event.site) ?? (await deps.sites.get(event.site));
-      if (site === undefined) throw new InputError('site', `site "${event.site}" is not registered`);
+      if (site === undefined) throw new InputError('site', `site ${echo(event.site)} is not registered`);
       checkHost(event.url, site);
       const { row, pseudonym } = await toEventRow(event, site, typeof traits === 'function' ? traits(batch[index]) : traits, deps.reducers);
       if (pseudonym !== undefined) {

@@ -5,6 +5,7 @@ import { GraphQLScalarType, type GraphQLResolveInfo } from 'graphql';
 import { EVENT_LIMITS, isCookieId } from '../collect/validateEvent.ts';
 import { CONSENT_BITS } from '../consent/consentFlags.ts';
 import { keyAllowsSite } from '../access/apiKey.ts';
+import { echo } from '../errors/apiError.ts';
 import { apiError, badInput } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import { requireSite } from '../sites/requireSite.ts';
@@ -63,7 +64,7 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
     if (def === undefined || auth.kind !== 'ok' || !keyAllowsSite(auth.key, def.site)) {
       // An unknown id and another site's id answer alike, so ids cannot be probed across sites.
       ctx.audit.touch(coordinate, def === undefined ? [] : [def.site], def === undefined ? undefined : 'FORBIDDEN');
-      throw apiError('NOT_FOUND', `segment ${id} does not exist`);
+      throw apiError('NOT_FOUND', `segment ${echo(id)} does not exist`);
     }
     ctx.audit.touch(coordinate, [def.site], undefined);
     return def;
@@ -142,7 +143,7 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
         if (args.refreshEveryMinutes !== undefined && args.refreshEveryMinutes !== null) change.refreshEveryMinutes = checkEvery(args.refreshEveryMinutes);
         if (args.rule !== undefined && args.rule !== null) change.rule = checkRule(args.rule, await siteOf(def.site));
         const updated = await segments.update(def.id, change);
-        if (updated === undefined) throw apiError('NOT_FOUND', `segment ${args.id} does not exist`);
+        if (updated === undefined) throw apiError('NOT_FOUND', `segment ${echo(args.id)} does not exist`);
         return view(updated);
       },
       async deleteSegment(_: unknown, args: { id: string }, ctx: RequestContext, info: GraphQLResolveInfo) {
