@@ -221,6 +221,16 @@ describe('collector fuzzing', () => {
     expect(site.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const made = await svc.gql<{ createSite: { name: string } }>(svc.adminKey, 'ADMINISTRATION', 'mutation($n: String!) { createSite(id: "surrogate", name: $n, hostnames: ["surrogate.example"]) { name } }', { n: 'Shop \udc00' });
     expect(made.data?.createSite.name).toBe('Shop \ufffd');
+    const seg = await svc.gql<{ defineSegment: { id: string; name: string; rule: unknown } }>(
+      svc.adminKey,
+      'ADMINISTRATION',
+      'mutation($n: String!, $e: String!) { defineSegment(site: "shop", name: $n, rule: { event: { name: $e } }) { id name rule } }',
+      { n: 'buyers \ud800', e: 'x\udfff' },
+    );
+    expect(seg.errors).toBeUndefined();
+    expect(seg.data?.defineSegment).toMatchObject({ name: 'buyers \ufffd', rule: { event: { name: 'x\ufffd' } } });
+    const history = await svc.gql<{ segmentHistory: Array<{ name: string }> }>(svc.adminKey, 'ADMINISTRATION', `{ segmentHistory(id: "${seg.data?.defineSegment.id}") { name } }`);
+    expect(history.data?.segmentHistory.map((d) => d.name)).toEqual(['buyers \ufffd']);
     await svc.flush();
     const audit = await svc.store.query<{ n: string }>("SELECT count() AS n FROM audit_log WHERE has(sites, {s:String})", { s: 'shop\ufffd' });
     expect(Number(audit[0]?.n)).toBeGreaterThan(0);

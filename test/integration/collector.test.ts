@@ -133,4 +133,23 @@ describe('collector', () => {
     const [r] = await rows<{ country: string; browser: string; t: string }>("SELECT country, browser, toString(toUnixTimestamp64Milli(ts)) AS t FROM events WHERE event_id = 'old-1'");
     expect(r).toEqual({ country: 'RU', browser: 'Chrome', t: String(old) });
   });
+
+  // bowser names an unknown browser after the user agent's first token, so a lone surrogate there
+  // reached the row (and ClickHouse refused its spool segment): refused by name like any field.
+  it('refuses an imported event whose ua or ip holds a lone surrogate, naming the field', async () => {
+    const events = [
+      { site: 'shop', url: 'https://shop.example/imp', eid: 'imp-ua', ua: 'Odd\ud800Browser/1.0' },
+      { site: 'shop', url: 'https://shop.example/imp', eid: 'imp-ip', ip: '5.255.255.5\udc00' },
+      { site: 'shop', url: 'https://shop.example/imp', eid: 'imp-ok', ua: CHROME, ip: YANDEX_IP },
+    ];
+    const res = await fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}` }, body: events.map((e) => JSON.stringify(e)).join('\n') });
+    const body = (await res.json()) as { accepted: number; rejected: Array<{ index: number; field: string; code: string }> };
+    expect(body.accepted).toBe(1);
+    expect(body.rejected.map((r) => [r.index, r.field, r.code])).toEqual([
+      [0, 'ua', 'BAD_USER_INPUT'],
+      [1, 'ip', 'BAD_USER_INPUT'],
+    ]);
+    await svc.flush();
+    expect(await rows<{ event_id: string }>("SELECT event_id FROM events WHERE startsWith(event_id, 'imp-')")).toEqual([{ event_id: 'imp-ok' }]);
+  });
 });
