@@ -68,15 +68,6 @@ export class ApiError extends Error {
     this.field = opts.field;
     this.retryAfter = opts.retryAfter;
   }
-
-  /**
-   * graphql-js copies an original error's `extensions` onto the GraphQLError it wraps a resolver's
-   * error in: so Apollo's own steps (the HTTP status of a 401, the audit row's first error code) see
-   * the code and field, not only formatError. GraphQL answers 200 with errors, but for 401s.
-   */
-  get extensions(): Record<string, unknown> {
-    return { code: this.code, ...(this.field === undefined ? {} : { field: this.field }), ...(this.status === 401 ? { http: { status: 401 } } : {}) };
-  }
 }
 
 /** The error every validator throws: the field at fault and what it expects. */

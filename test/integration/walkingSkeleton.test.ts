@@ -150,5 +150,10 @@ describe('walking skeleton', () => {
     expect((await audit('9999-12-30', '9999-12-31')).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'from' });
     expect((await audit('2026-01-01', '9999-12-31')).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
     expect((await audit('2026-01-01', '2026-01-02', 0)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'limit' });
+    // The audit row of a refused call records the error's code (the catalogue's code reaches Apollo, not only formatError).
+    await svc.gql(key, 'STATISTICS', 'query FarFuture { stats(site: "shop", from: "9999-12-31", to: "9999-12-31") { suppressedRows } }');
+    await svc.flush();
+    const rows = await svc.store.query<{ outcome: string; code: string }>("SELECT outcome, code FROM audit_log WHERE operation = 'FarFuture'");
+    expect(rows).toEqual([{ outcome: 'error', code: 'BAD_USER_INPUT' }]);
   });
 });
