@@ -44,18 +44,20 @@ export class AuditTrail {
   /** The row for this operation; `errorCode` is the first error's code when the operation failed otherwise. */
   toRow(keyId: string, purpose: string, operation: string, rows: number, errorCode: string | undefined): AuditRow {
     const outcome = this.denied !== undefined ? 'denied' : errorCode !== undefined ? 'error' : 'allowed';
+    // NOTE: sites, the operation's name, the purpose and the notes are client text, and a lone UTF-16
+    // surrogate would get the audit spool's segment refused by ClickHouse: mended to U+FFFD, never lost.
     return {
       ts: nowSql(new Date(this.startedAt)),
       key_id: keyId,
-      purpose,
-      operation,
-      fields: [...this.fields],
-      sites: [...this.sites],
+      purpose: purpose.toWellFormed(),
+      operation: operation.toWellFormed(),
+      fields: [...this.fields].map((f) => f.toWellFormed()),
+      sites: [...this.sites].map((s) => s.toWellFormed()),
       outcome,
       code: this.denied ?? errorCode ?? '',
       rows,
       duration_ms: Date.now() - this.startedAt,
-      detail: this.notes.join('; '),
+      detail: this.notes.join('; ').toWellFormed(),
     };
   }
 }

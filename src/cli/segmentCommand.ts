@@ -3,7 +3,8 @@
 // first so a mistake is reported with the node it is at before anything is sent.
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { parseSegmentRule, SegmentRuleError } from '../segments/segmentRule.ts';
+import { InputError } from '../errors/apiError.ts';
+import { parseSegmentRule } from '../segments/segmentRule.ts';
 import { positiveInt } from './positiveInt.ts';
 import { CliError, type ServiceClient } from './serviceClient.ts';
 
@@ -38,7 +39,7 @@ export function readRule(source: string, read: (file: string) => string = (f) =>
   try {
     return parseSegmentRule(json, { maxWindowDays: 3660 });
   } catch (err) {
-    if (err instanceof SegmentRuleError) throw new CliError(`bad rule: ${err.message}`);
+    if (err instanceof InputError) throw new CliError(`bad rule: ${err.message}`);
     throw err;
   }
 }

@@ -2,11 +2,11 @@
 // Answers come only once what was accepted is durable (ingest.ts); the spool over budget → 503,
 // a client over its rate or the process over its in-flight limit → 429, each with Retry-After.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConsentError, parseConsent, toFlags, fromFlags } from '../consent/consentFlags.ts';
-import { ConsentUnavailableError } from '../consent/consentStore.ts';
+import { parseConsent, toFlags, fromFlags } from '../consent/consentFlags.ts';
 import { SpoolFullError } from '../pipeline/spool.ts';
-import { BodyError, readJson } from '../http/readBody.ts';
-import { sendJson } from '../http/respond.ts';
+import { ApiError, echo, ErrorCode, InputError } from '../errors/apiError.ts';
+import { readJson } from '../http/readBody.ts';
+import { sendError, sendJson } from '../http/respond.ts';
 import type { ClientIp } from './clientIp.ts';
 import { applyCors } from './cors.ts';
 import { ingest, type IngestDeps } from './ingest.ts';
@@ -31,6 +31,9 @@ export interface CollectRouteDeps extends IngestDeps {
 // A 1×1 transparent GIF.
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const JSON_TYPES = /^(application\/json|text\/plain)\s*(;|$)/i;
+// Fixed answers, made once: the 429 of an overloaded collector is on its hottest path.
+const BUSY = new ApiError(ErrorCode.RATE_LIMITED, 'the collector is busy; retry shortly', { retryAfter: 1 });
+const NOT_JSON_TYPE = new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'content-type must be application/json or text/plain');
 
 /** The answer when the spool is over its budget: nothing of the request was kept, so all of it may be retried. */
 export function sendSpoolFull(res: ServerResponse): void {
@@ -45,11 +48,11 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
     const ip = deps.clientIp(req);
     const wait = deps.rateLimiter.take(ip);
     if (wait > 0) {
-      sendJson(res, 429, { error: 'too many requests from this address; slow down' }, { 'retry-after': String(wait) });
+      sendError(res, new ApiError(ErrorCode.RATE_LIMITED, 'too many requests from this address; slow down', { retryAfter: wait }));
       return undefined;
     }
     if (inFlight >= opts.maxInFlight) {
-      sendJson(res, 429, { error: 'the collector is busy; retry shortly' }, { 'retry-after': '1' });
+      sendError(res, BUSY);
       return undefined;
     }
     await applyCors(req, res, deps.sites);
@@ -62,7 +65,7 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
       await handler(req, res);
     } catch (err) {
       // Nothing of this request was kept: the client may retry all of it.
-      if (err instanceof ConsentUnavailableError) return sendJson(res, 503, { error: err.message }, { 'retry-after': '5' });
+      // ConsentUnavailableError is the catalogue's 503 (Retry-After: 5): the server answers it as it is.
       if (!(err instanceof SpoolFullError)) throw err;
       sendSpoolFull(res);
     } finally {
@@ -73,7 +76,7 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
   const readBody = async (req: IncomingMessage): Promise<unknown> => {
     const type = req.headers['content-type'];
     // sendBeacon sends text/plain; anything else that is not JSON is refused before it is read.
-    if (type !== undefined && !JSON_TYPES.test(type)) throw new BodyError(415, 'content-type must be application/json or text/plain');
+    if (type !== undefined && !JSON_TYPES.test(type)) throw NOT_JSON_TYPE;
     return readJson(req, opts.maxBodyBytes);
   };
 
@@ -83,8 +86,8 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
       if (traits === undefined) return;
       const body = await readBody(req);
       const batch = body !== null && typeof body === 'object' && !Array.isArray(body) && 'events' in body ? (body as { events: unknown }).events : [body];
-      if (!Array.isArray(batch)) return sendJson(res, 400, { error: 'events must be an array of events' });
-      if (batch.length > opts.maxEvents) return sendJson(res, 413, { error: `events must hold at most ${opts.maxEvents} events` });
+      if (!Array.isArray(batch)) return sendError(res, new InputError('events', 'events must be an array of events'));
+      if (batch.length > opts.maxEvents) return sendError(res, new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, `events must hold at most ${opts.maxEvents} events`, { field: 'events' }));
       sendJson(res, 202, await ingest(batch, traits, deps, opts.limits));
     }),
 
@@ -110,17 +113,14 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
       const traits = await admit(req, res);
       if (traits === undefined) return;
       const body = (await readBody(req)) as Record<string, unknown> | null;
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) return sendJson(res, 400, { error: 'body must be {"site", "cid", "consent"}' });
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(ErrorCode.BAD_USER_INPUT, 'body must be {"site", "cid", "consent"}');
       const site = typeof body.site === 'string' ? await deps.sites.get(body.site) : undefined;
-      if (site === undefined) return sendJson(res, 400, { error: typeof body.site === 'string' ? `site "${body.site.slice(0, 64)}" is not registered` : 'site is required' });
+      if (site === undefined) throw new InputError('site', typeof body.site === 'string' ? `site ${echo(body.site)} is not registered` : 'site is required');
       const cid = typeof body.cid === 'string' && body.cid !== '' ? body.cid : traits.cookieId;
-      if (cid === undefined || cid.length > EVENT_LIMITS.maxCidLength) return sendJson(res, 400, { error: `cid (or the _cid cookie) is required, at most ${EVENT_LIMITS.maxCidLength} characters` });
-      let flags: number;
-      try {
-        flags = toFlags(parseConsent(body.consent));
-      } catch (err) {
-        return sendJson(res, 400, { error: (err as ConsentError).message });
-      }
+      if (cid === undefined || cid.length > EVENT_LIMITS.maxCidLength) throw new InputError('cid', `cid (or the _cid cookie) is required, at most ${EVENT_LIMITS.maxCidLength} characters`);
+      // As a hit's cid: one with a lone UTF-16 surrogate is refused, not taken.
+      if (!cid.isWellFormed()) throw new InputError('cid', 'cid must be well-formed Unicode (it holds a lone UTF-16 surrogate)');
+      const flags = toFlags(parseConsent(body.consent));
       await deps.consents.record([{ site: site.id, pseudonym: deps.reducers.pseudonymiser.pseudonymise(site.id, cid), flags }], 'counter');
       sendJson(res, 200, { consent: fromFlags(flags) });
     }),

@@ -6,7 +6,8 @@ import type { Spool } from '../pipeline/spool.ts';
 import type { Reducers } from '../privacy/reducers.ts';
 import { toEventRow, type RequestTraits } from '../privacy/toEventRow.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
-import { EventError, validateEvent, type EventLimits } from './validateEvent.ts';
+import { echo, InputError } from '../errors/apiError.ts';
+import { validateEvent, type EventLimits } from './validateEvent.ts';
 import { checkHost } from './checkHost.ts';
 import type { ErasureTombstones } from '../subjects/erasureTombstones.ts';
 
@@ -22,15 +23,16 @@ export interface IngestDeps {
 
 export interface IngestResult {
   accepted: number;
-  rejected: Array<{ index: number; error: string }>;
+  /** Each refused event: its index in the batch, the message, the code and the event's field at fault. */
+  rejected: Array<{ index: number; error: string; code: InputError['code']; field: string }>;
 }
 
-const REASONS = new Set(['event', 'site', 'type', 'url', 'ts', 'name', 'screen', 'lang', 'props', 'referrer', 'cid', 'eid', 'consent']);
+const REASONS = new Set(['event', 'site', 'type', 'url', 'ts', 'name', 'screen', 'lang', 'props', 'referrer', 'cid', 'eid', 'consent', 'ip', 'ua']);
 
-/** A bounded label for the refusal metric: the field the message names. */
-function reasonOf(message: string): string {
-  const field = /^[a-z]+/.exec(message)?.[0] ?? '';
-  return REASONS.has(field) ? field : 'other';
+/** A bounded label for the refusal metric: the top-level field of the refusal (`consent.statistics` → `consent`). */
+function reasonOf(field: string): string {
+  const top = /^[A-Za-z]+/.exec(field)?.[0] ?? '';
+  return REASONS.has(top) ? top : 'other';
 }
 
 /** Throws SpoolFullError when nothing could be kept (the caller answers 503); nothing is half-stored. */
@@ -52,23 +54,23 @@ export async function ingest(
     try {
       const event = validateEvent(batch[index], now, limits);
       const site = deps.sites.peek(event.site) ?? (await deps.sites.get(event.site));
-      if (site === undefined) throw new EventError(`site "${event.site}" is not registered`);
+      if (site === undefined) throw new InputError('site', `site ${echo(event.site)} is not registered`);
       checkHost(event.url, site);
       const { row, pseudonym } = await toEventRow(event, site, typeof traits === 'function' ? traits(batch[index]) : traits, deps.reducers);
       if (pseudonym !== undefined) {
         const tomb = deps.erasures.erasedAt(site.id, pseudonym.pid);
         const erasedAt = tomb instanceof Promise ? await tomb : tomb;
         // A hit from before the erasure was in flight or is an old import: it must not bring the data back.
-        if (erasedAt !== undefined && event.ts <= erasedAt) throw new EventError('cid: this cookie\'s data was erased; hits stamped before the erasure are not taken');
+        if (erasedAt !== undefined && event.ts <= erasedAt) throw new InputError('cid', 'cid: this cookie\'s data was erased; hits stamped before the erasure are not taken');
       }
       ndjson += `${JSON.stringify(row)}\n`;
       if (event.consent !== undefined && pseudonym !== undefined) consentChanges.push({ site: site.id, pseudonym, flags: row.consent });
       accepted++;
       perSite.set(site.id, (perSite.get(site.id) ?? 0) + 1);
     } catch (err) {
-      if (!(err instanceof EventError)) throw err;
-      rejected.push({ index, error: err.message });
-      deps.metrics.eventsRejected.inc({ reason: reasonOf(err.message) });
+      if (!(err instanceof InputError)) throw err;
+      rejected.push({ index, error: err.message, code: err.code, field: err.field });
+      deps.metrics.eventsRejected.inc({ reason: reasonOf(err.field) });
     }
   }
   if (accepted > 0) {

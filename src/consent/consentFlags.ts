@@ -1,4 +1,5 @@
 // Consent as one flag per purpose (policy 5.1), packed in a byte. Pure.
+import { echo, InputError } from '../errors/apiError.ts';
 
 export interface Consent {
   readonly statistics: boolean;
@@ -23,19 +24,18 @@ export function fromFlags(flags: number): Consent {
   return { statistics: (flags & 1) !== 0, personalization: (flags & 2) !== 0, advertising: (flags & 4) !== 0, thirdParty: (flags & 8) !== 0 };
 }
 
-export class ConsentError extends Error {
-  override name = 'ConsentError';
-}
-
-/** Parses `{"statistics":…,"personalization":…,"advertising":…,"thirdParty":…}`; missing flags are false. */
+/**
+ * Parses `{"statistics":…,"personalization":…,"advertising":…,"thirdParty":…}`; missing flags are false.
+ * Throws InputError on `field`, or on `field.flag` for a flag's value.
+ */
 export function parseConsent(v: unknown, field = 'consent'): Consent {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw new ConsentError(`${field} must be an object of booleans: statistics, personalization, advertising, thirdParty`);
+    throw new InputError(field, `${field} must be an object of booleans: statistics, personalization, advertising, thirdParty`);
   }
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!(KEYS as string[]).includes(k)) throw new ConsentError(`${field}.${k.slice(0, 30)} is not a consent flag; use statistics, personalization, advertising, thirdParty`);
-    if (typeof o[k] !== 'boolean') throw new ConsentError(`${field}.${k} must be true or false`);
+    if (!(KEYS as string[]).includes(k)) throw new InputError(field, `${field}: ${echo(k)} is not a consent flag; use statistics, personalization, advertising, thirdParty`);
+    if (typeof o[k] !== 'boolean') throw new InputError(`${field}.${k}`, `${field}.${k} must be true or false`);
   }
   return { statistics: o.statistics === true, personalization: o.personalization === true, advertising: o.advertising === true, thirdParty: o.thirdParty === true };
 }

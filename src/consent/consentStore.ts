@@ -7,6 +7,7 @@ import type { Pseudonym } from '../privacy/pseudonymiser.ts';
 import { nowSql } from '../store/sqlTime.ts';
 import { CONSENT_MIRROR_TTL_MS, CONSENT_READBACK_TTL_MS, consentCacheKey, consentDefaultCacheKey } from './consentMirror.ts';
 import type { ConsentReader } from './consentReader.ts';
+import { ApiError, ErrorCode } from '../errors/apiError.ts';
 
 export type ConsentSource = 'counter' | 'api' | 'import';
 
@@ -16,9 +17,12 @@ export interface ConsentChange {
   readonly flags: number;
 }
 
-/** The cache could not be read: nothing was recorded, and the caller should answer "retry later". */
-export class ConsentUnavailableError extends Error {
+/** The cache could not be read: nothing was recorded; the catalogue's 503 (GraphQL and REST) says "retry later". */
+export class ConsentUnavailableError extends ApiError {
   override name = 'ConsentUnavailableError';
+  constructor(message: string) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message, { retryAfter: 5 });
+  }
 }
 
 export interface PreparedConsent {

@@ -2,9 +2,8 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../observability/logger.ts';
-import { ConsentUnavailableError } from '../consent/consentStore.ts';
 import { StoreError } from '../store/storeError.ts';
-import { ApiError, ErrorCode } from '../errors/apiError.ts';
+import { ApiError, ErrorCode, InputError } from '../errors/apiError.ts';
 
 // GraphQL answers 200 with errors (the GraphQL-over-HTTP spec), except who-are-you failures.
 const GRAPHQL_HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -23,8 +22,9 @@ export function apiExtensions(err: ApiError): Record<string, unknown> {
   return { code: err.code, ...(err.field === undefined ? {} : { field: err.field }), ...(status === undefined ? {} : { http: { status } }) };
 }
 
-export function badInput(field: string, message: string): GraphQLError {
-  return apiError(ErrorCode.BAD_USER_INPUT, message, { field });
+/** The catalogue's InputError (mapped by formatError), for resolvers that check an argument themselves. */
+export function badInput(field: string, message: string): InputError {
+  return new InputError(field, message);
 }
 
 const PUBLIC_CODES: ReadonlySet<string> = new Set([...Object.values(ErrorCode), 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST']);
@@ -66,9 +66,8 @@ function formatWith(log: Logger) {
       return { ...formatted, extensions };
     }
     const original = unwrapResolverError(error);
-    // The catalogue's errors, thrown by validators and checks anywhere below: their code, field and message.
+    // The catalogue's errors, thrown by validators and checks anywhere below (ConsentUnavailableError too): their code, field and message.
     if (original instanceof ApiError) return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: apiExtensions(original) };
-    if (original instanceof ConsentUnavailableError) return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
     const unavailable = original instanceof StoreError && original.retryable;
     log.error({ err: original instanceof Error ? original.message : String(original), path: formatted.path }, 'resolver failed');
     return {

@@ -5,8 +5,8 @@ import diagnostics from 'node:diagnostics_channel';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { BodyError } from './readBody.ts';
-import { sendJson } from './respond.ts';
+import { ApiError, echo, ErrorCode } from '../errors/apiError.ts';
+import { sendError } from './respond.ts';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 /** Keys are "METHOD /path". */
@@ -19,15 +19,18 @@ type Tracked = IncomingMessage & { [ROUTE]?: string; [STARTED]?: number };
 
 export function createHttpServer(routes: Routes, log: Logger, metrics: Metrics): http.Server {
   const paths = new Set([...routes.keys()].map((k) => k.slice(k.indexOf(' ') + 1)));
+  // A 405 says which methods the path takes (RFC 9110 §15.5.6).
+  const allowed = (path: string) => [...routes.keys()].filter((k) => k.endsWith(` ${path}`)).map((k) => k.slice(0, k.indexOf(' '))).join(', ');
   const record = metrics.http.record;
 
   const fail = (err: unknown, route: string, res: ServerResponse) => {
-    if (err instanceof BodyError) {
-      if (!res.headersSent) sendJson(res, err.status, { error: err.message });
+    // A client's error (a body too large, not JSON, of the wrong type) from any handler: its own answer.
+    if (err instanceof ApiError) {
+      if (!res.headersSent) sendError(res, err);
       return;
     }
     log.error({ err: err instanceof Error ? err.message : String(err), route }, 'request failed');
-    if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+    if (!res.headersSent) sendError(res, new ApiError(ErrorCode.INTERNAL_SERVER_ERROR, 'internal error'));
     else res.destroy();
   };
 
@@ -38,8 +41,8 @@ export function createHttpServer(routes: Routes, log: Logger, metrics: Metrics):
     const handler = routes.get(`${req.method} ${path}`);
     const route = (req[ROUTE] = handler === undefined ? 'unmatched' : path);
     if (handler === undefined) {
-      if (paths.has(path)) return sendJson(res, 405, { error: `method ${req.method} is not allowed on ${path}` });
-      return sendJson(res, 404, { error: `no route ${path}` });
+      if (paths.has(path)) return sendError(res, new ApiError(ErrorCode.METHOD_NOT_ALLOWED, `method ${echo(req.method)} is not allowed on ${path}`), { allow: allowed(path) });
+      return sendError(res, new ApiError(ErrorCode.NOT_FOUND, `no route ${echo(path)}`));
     }
     try {
       const done = handler(req, res);

@@ -1,21 +1,15 @@
 import type { IncomingMessage } from 'node:http';
+import { ApiError, ErrorCode } from '../errors/apiError.ts';
 
-export class BodyError extends Error {
-  override name = 'BodyError';
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
+const tooLarge = (maxBytes: number) => new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, `body must be at most ${maxBytes} bytes`);
 
 /**
- * Reads the request body up to `maxBytes`; larger bodies are refused with 413, not buffered.
+ * Reads the request body up to `maxBytes`; larger bodies are refused (PAYLOAD_TOO_LARGE, 413), not buffered.
  * Events rather than an async iterator: this is on the path of every hit.
  */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBytes) return Promise.reject(new BodyError(413, `body must be at most ${maxBytes} bytes`));
+  if (declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -24,7 +18,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<string
       if (size <= maxBytes) return void chunks.push(chunk);
       req.off('data', onData);
       req.resume(); // drain without keeping it
-      reject(new BodyError(413, `body must be at most ${maxBytes} bytes`));
+      reject(tooLarge(maxBytes));
     };
     req.on('data', onData);
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
@@ -34,10 +28,11 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<string
 
 export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const text = await readBody(req, maxBytes);
-  if (text.trim() === '') throw new BodyError(400, 'body must be JSON; it was empty');
+  // The whole body is at fault, not one field: BAD_USER_INPUT without a field.
+  if (text.trim() === '') throw new ApiError(ErrorCode.BAD_USER_INPUT, 'body must be JSON; it was empty');
   try {
     return JSON.parse(text);
   } catch {
-    throw new BodyError(400, 'body must be valid JSON');
+    throw new ApiError(ErrorCode.BAD_USER_INPUT, 'body must be valid JSON');
   }
 }

@@ -10,6 +10,7 @@ import { CONSENTED_PIDS_SQL } from '../consent/consentReader.ts';
 import { FencedError, type SegmentIndex } from './segmentIndex.ts';
 import type { RefreshLock } from './segmentRefreshLock.ts';
 import { LIVE_VERSIONS_SQL, type SegmentDefinition, type SegmentState, type SegmentStore } from './segmentStore.ts';
+import { ApiError, ErrorCode } from '../errors/apiError.ts';
 
 export interface MaterialiserDeps {
   store: EventStore;
@@ -33,11 +34,18 @@ export interface Materialiser {
   repair(site: string, waitMs?: number): Promise<number>;
 }
 
-export class SegmentNotFoundError extends Error {
+// Errors of the catalogue, so a refresh asked for over GraphQL answers NOT_FOUND or SERVICE_UNAVAILABLE as they are.
+export class SegmentNotFoundError extends ApiError {
   override name = 'SegmentNotFoundError';
+  constructor(message: string) {
+    super(ErrorCode.NOT_FOUND, message);
+  }
 }
-export class RefreshBusyError extends Error {
+export class RefreshBusyError extends ApiError {
   override name = 'RefreshBusyError';
+  constructor(message: string) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message, { retryAfter: 5 });
+  }
 }
 
 const FAILED_RETRY_MS = 60_000;

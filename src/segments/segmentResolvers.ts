@@ -5,12 +5,13 @@ import { GraphQLScalarType, type GraphQLResolveInfo } from 'graphql';
 import { EVENT_LIMITS, isCookieId } from '../collect/validateEvent.ts';
 import { CONSENT_BITS } from '../consent/consentFlags.ts';
 import { keyAllowsSite } from '../access/apiKey.ts';
+import { echo } from '../errors/apiError.ts';
 import { apiError, badInput } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import { requireSite } from '../sites/requireSite.ts';
 import type { Site, SiteStore } from '../sites/siteStore.ts';
-import { RefreshBusyError, SegmentNotFoundError, type Materialiser } from './segmentMaterialiser.ts';
-import { parseSegmentRule, SegmentRuleError, type SegmentRule } from './segmentRule.ts';
+import type { Materialiser } from './segmentMaterialiser.ts';
+import { parseSegmentRule, type SegmentRule } from './segmentRule.ts';
 import type { SegmentReads } from './segmentReads.ts';
 import { segmentsFor, type SegmentLookup } from './segmentLookup.ts';
 import type { SegmentDefinition, SegmentState, SegmentStore } from './segmentStore.ts';
@@ -32,7 +33,8 @@ const JSONScalar = new GraphQLScalarType({ name: 'JSON', description: 'Any JSON 
 
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw badInput('name', 'name must be 1 to 200 characters');
-  return name.trim();
+  // Stored: a lone UTF-16 surrogate, which ClickHouse cannot read, is mended to U+FFFD.
+  return name.trim().toWellFormed();
 }
 
 function checkEvery(v: unknown): number {
@@ -41,12 +43,7 @@ function checkEvery(v: unknown): number {
 }
 
 function checkRule(input: unknown, site: Site): SegmentRule {
-  try {
-    return parseSegmentRule(input, { maxWindowDays: site.retentionDays });
-  } catch (err) {
-    if (err instanceof SegmentRuleError) throw badInput(err.path, err.message);
-    throw err;
-  }
+  return parseSegmentRule(input, { maxWindowDays: site.retentionDays });
 }
 
 export function checkCookieId(v: unknown, field = 'cookieId'): string {
@@ -67,7 +64,7 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
     if (def === undefined || auth.kind !== 'ok' || !keyAllowsSite(auth.key, def.site)) {
       // An unknown id and another site's id answer alike, so ids cannot be probed across sites.
       ctx.audit.touch(coordinate, def === undefined ? [] : [def.site], def === undefined ? undefined : 'FORBIDDEN');
-      throw apiError('NOT_FOUND', `segment ${id} does not exist`);
+      throw apiError('NOT_FOUND', `segment ${echo(id)} does not exist`);
     }
     ctx.audit.touch(coordinate, [def.site], undefined);
     return def;
@@ -146,7 +143,7 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
         if (args.refreshEveryMinutes !== undefined && args.refreshEveryMinutes !== null) change.refreshEveryMinutes = checkEvery(args.refreshEveryMinutes);
         if (args.rule !== undefined && args.rule !== null) change.rule = checkRule(args.rule, await siteOf(def.site));
         const updated = await segments.update(def.id, change);
-        if (updated === undefined) throw apiError('NOT_FOUND', `segment ${args.id} does not exist`);
+        if (updated === undefined) throw apiError('NOT_FOUND', `segment ${echo(args.id)} does not exist`);
         return view(updated);
       },
       async deleteSegment(_: unknown, args: { id: string }, ctx: RequestContext, info: GraphQLResolveInfo) {
@@ -157,13 +154,8 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
       },
       async refreshSegment(_: unknown, args: { id: string }, ctx: RequestContext, info: GraphQLResolveInfo) {
         const def = await segmentOf(args.id, ctx, info);
-        try {
-          return view(def, await materialiser.refresh(def.id));
-        } catch (err) {
-          if (err instanceof SegmentNotFoundError) throw apiError('NOT_FOUND', err.message);
-          if (err instanceof RefreshBusyError) throw apiError('SERVICE_UNAVAILABLE', err.message);
-          throw err;
-        }
+        // A segment or site gone meanwhile (NOT_FOUND) or the lock held too long (SERVICE_UNAVAILABLE): catalogue errors.
+        return view(def, await materialiser.refresh(def.id));
       },
       async exportSegment(_: unknown, args: { id: string; recipient: string }, ctx: RequestContext, info: GraphQLResolveInfo) {
         const recipient = args.recipient.trim();

@@ -1,5 +1,6 @@
 // The segment rule language (issue 5): a tree of all/any/not over leaves. Parsing is pure and names the
 // node at fault, so a GraphQL BAD_USER_INPUT and the CLI can point at it (`rule.all[1].visited.path`).
+import { echo, InputError } from '../errors/apiError.ts';
 
 /** Segment dimensions → the events column each reads. Only these may appear in an `attribute` leaf. */
 export const SEGMENT_DIMENSIONS = {
@@ -37,13 +38,9 @@ export interface RuleLimits {
   maxLeaves?: number;
 }
 
-export class SegmentRuleError extends Error {
-  override name = 'SegmentRuleError';
-  readonly path: string;
-  constructor(path: string, message: string) {
-    super(`${path}: ${message}`);
-    this.path = path;
-  }
+/** An InputError whose field is the node at fault and whose message starts with it. */
+function ruleError(path: string, message: string): InputError {
+  return new InputError(path, `${path}: ${message}`);
 }
 
 const NODE_KINDS = ['all', 'any', 'not', 'visited', 'event', 'visits', 'lastSeen', 'attribute'] as const;
@@ -69,25 +66,25 @@ function node(input: unknown, path: string, depth: number, s: State): SegmentRul
   // GraphQL input objects carry absent fields as undefined/null; only present ones count.
   const kinds = Object.keys(o).filter((k) => o[k] !== undefined && o[k] !== null);
   const unknown = kinds.find((k) => !(NODE_KINDS as readonly string[]).includes(k));
-  if (unknown !== undefined) throw new SegmentRuleError(path, `"${unknown.slice(0, 40)}" is not a rule node; use one of ${NODE_KINDS.join(', ')}`);
+  if (unknown !== undefined) throw ruleError(path, `${echo(unknown)} is not a rule node; use one of ${NODE_KINDS.join(', ')}`);
   if (kinds.length !== 1) {
-    throw new SegmentRuleError(path, kinds.length === 0 ? `a node needs one of ${NODE_KINDS.join(', ')}` : `a node holds exactly one of ${NODE_KINDS.join(', ')}; found ${kinds.join(' and ')}`);
+    throw ruleError(path, kinds.length === 0 ? `a node needs one of ${NODE_KINDS.join(', ')}` : `a node holds exactly one of ${NODE_KINDS.join(', ')}; found ${kinds.join(' and ')}`);
   }
-  if (depth > s.maxDepth) throw new SegmentRuleError(path, `rules nest at most ${s.maxDepth} levels`);
+  if (depth > s.maxDepth) throw ruleError(path, `rules nest at most ${s.maxDepth} levels`);
   const kind = kinds[0] as (typeof NODE_KINDS)[number];
   const at = `${path}.${kind}`;
   const v = o[kind];
   switch (kind) {
     case 'all':
     case 'any': {
-      if (!Array.isArray(v) || v.length === 0) throw new SegmentRuleError(at, `must be a non-empty list of rules`);
+      if (!Array.isArray(v) || v.length === 0) throw ruleError(at, `must be a non-empty list of rules`);
       const children = v.map((c, i) => node(c, `${at}[${i}]`, depth + 1, s));
       return kind === 'all' ? { all: children } : { any: children };
     }
     case 'not':
       return { not: node(v, at, depth + 1, s) };
     default:
-      if (++s.leaves > s.maxLeaves) throw new SegmentRuleError(at, `a rule holds at most ${s.maxLeaves} leaves`);
+      if (++s.leaves > s.maxLeaves) throw ruleError(at, `a rule holds at most ${s.maxLeaves} leaves`);
       return leaf(kind, v, at, s);
   }
 }
@@ -104,12 +101,12 @@ function leaf(kind: 'visited' | 'event' | 'visits' | 'lastSeen' | 'attribute', v
     }
     case 'visits': {
       const o = fields(v, at, ['atLeast', 'withinDays']);
-      if (o.atLeast === undefined || o.atLeast === null) throw new SegmentRuleError(`${at}.atLeast`, 'is required: an integer of at least 1');
+      if (o.atLeast === undefined || o.atLeast === null) throw ruleError(`${at}.atLeast`, 'is required: an integer of at least 1');
       return { visits: { atLeast: count(o.atLeast, `${at}.atLeast`, 1), withinDays: days(o.withinDays, `${at}.withinDays`, s) } };
     }
     case 'lastSeen': {
       const o = fields(v, at, ['withinDays']);
-      if (o.withinDays === undefined || o.withinDays === null) throw new SegmentRuleError(`${at}.withinDays`, 'is required: a number of days');
+      if (o.withinDays === undefined || o.withinDays === null) throw ruleError(`${at}.withinDays`, 'is required: a number of days');
       return { lastSeen: { withinDays: days(o.withinDays, `${at}.withinDays`, s) } };
     }
     case 'attribute': {
@@ -117,9 +114,9 @@ function leaf(kind: 'visited' | 'event' | 'visits' | 'lastSeen' | 'attribute', v
       const dims = Object.keys(SEGMENT_DIMENSIONS);
       const dimension = typeof o.dimension === 'string' ? o.dimension.toUpperCase() : undefined;
       if (dimension === undefined || !dims.includes(dimension)) {
-        throw new SegmentRuleError(`${at}.dimension`, `${typeof o.dimension === 'string' ? `"${o.dimension.slice(0, 40)}" is not a segment dimension` : 'is required'}; use one of ${dims.join(', ')}`);
+        throw ruleError(`${at}.dimension`, `${typeof o.dimension === 'string' ? `${echo(o.dimension)} is not a segment dimension` : 'is required'}; use one of ${dims.join(', ')}`);
       }
-      if (!Array.isArray(o.in) || o.in.length === 0 || o.in.length > MAX_IN_VALUES) throw new SegmentRuleError(`${at}.in`, `must be a list of 1 to ${MAX_IN_VALUES} values`);
+      if (!Array.isArray(o.in) || o.in.length === 0 || o.in.length > MAX_IN_VALUES) throw ruleError(`${at}.in`, `must be a list of 1 to ${MAX_IN_VALUES} values`);
       const values = o.in.map((x, i) => text(x, `${at}.in[${i}]`));
       return { attribute: { dimension: dimension as SegmentDimension, in: values, withinDays: days(o.withinDays, `${at}.withinDays`, s) } };
     }
@@ -127,42 +124,44 @@ function leaf(kind: 'visited' | 'event' | 'visits' | 'lastSeen' | 'attribute', v
 }
 
 function object(v: unknown, path: string, expected: string): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new SegmentRuleError(path, `must be an object: ${expected}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw ruleError(path, `must be an object: ${expected}`);
   return v as Record<string, unknown>;
 }
 
 function fields(v: unknown, at: string, allowed: readonly string[]): Record<string, unknown> {
   const o = object(v, at, `with ${allowed.join(', ')}`);
   const extra = Object.keys(o).find((k) => !allowed.includes(k) && o[k] !== undefined);
-  if (extra !== undefined) throw new SegmentRuleError(at, `"${extra.slice(0, 40)}" is not a field here; use ${allowed.join(', ')}`);
+  if (extra !== undefined) throw ruleError(at, `${echo(extra)} is not a field here; use ${allowed.join(', ')}`);
   return o;
 }
 
 function pathMatch(v: unknown, at: string): PathMatch {
   const o = fields(v, at, ['equals', 'prefix', 'contains']);
   const given = (['equals', 'prefix', 'contains'] as const).filter((k) => o[k] !== undefined && o[k] !== null);
-  if (given.length !== 1) throw new SegmentRuleError(at, 'needs exactly one of equals, prefix, contains');
+  if (given.length !== 1) throw ruleError(at, 'needs exactly one of equals, prefix, contains');
   const k = given[0]!;
   const value = text(o[k], `${at}.${k}`);
-  if (k !== 'contains' && !value.startsWith('/')) throw new SegmentRuleError(`${at}.${k}`, 'must be a path starting with "/"');
+  if (k !== 'contains' && !value.startsWith('/')) throw ruleError(`${at}.${k}`, 'must be a path starting with "/"');
   return { [k]: value } as PathMatch;
 }
 
 function text(v: unknown, at: string): string {
-  if (typeof v !== 'string' || v === '' || v.length > MAX_VALUE_LENGTH) throw new SegmentRuleError(at, `must be a non-empty string of at most ${MAX_VALUE_LENGTH} characters`);
-  return v;
+  if (typeof v !== 'string' || v === '' || v.length > MAX_VALUE_LENGTH) throw ruleError(at, `must be a non-empty string of at most ${MAX_VALUE_LENGTH} characters`);
+  // NOTE: the rule is stored (and its values become query parameters): a lone UTF-16 surrogate, which
+  // ClickHouse cannot read, is mended to U+FFFD.
+  return v.toWellFormed();
 }
 
 function count(v: unknown, at: string, fallback: number): number {
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1_000_000) throw new SegmentRuleError(at, 'must be an integer between 1 and 1000000');
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1_000_000) throw ruleError(at, 'must be an integer between 1 and 1000000');
   return v;
 }
 
 function days(v: unknown, at: string, s: State): number {
   const d = v === undefined || v === null ? Math.min(DEFAULT_WINDOW_DAYS, s.maxWindowDays) : v;
-  if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) throw new SegmentRuleError(at, `must be a whole number of days between 1 and ${s.maxWindowDays}`);
-  if (d > s.maxWindowDays) throw new SegmentRuleError(at, `${d} days reaches past the site's retention of ${s.maxWindowDays} days; hits that old are gone`);
+  if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) throw ruleError(at, `must be a whole number of days between 1 and ${s.maxWindowDays}`);
+  if (d > s.maxWindowDays) throw ruleError(at, `${d} days reaches past the site's retention of ${s.maxWindowDays} days; hits that old are gone`);
   return d;
 }
 

@@ -8,7 +8,8 @@ import { checkAccess, denialStatus, type Denial } from '../access/checkAccess.ts
 import { requestAccess } from '../access/requestAccess.ts';
 import type { AuditTally } from '../audit/auditTally.ts';
 import type { AuditRow } from '../audit/auditTrail.ts';
-import { BodyError, readJson } from '../http/readBody.ts';
+import { ApiError } from '../errors/apiError.ts';
+import { readJson } from '../http/readBody.ts';
 import { sendJson } from '../http/respond.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import { segmentsFor, type SegmentLookup } from './segmentLookup.ts';
@@ -94,7 +95,7 @@ export function createSegmentsRoute(deps: SegmentsRouteDeps) {
           body = await readJson(req, 1024 * 1024);
         } catch (err) {
           // Over the limit is 413, as everywhere else; the code stays BAD_USER_INPUT (the caller must send less).
-          throw new RequestError(err instanceof BodyError ? err.status : 400, 'BAD_USER_INPUT', err instanceof Error ? err.message : 'body must be JSON');
+          throw new RequestError(err instanceof ApiError ? err.status : 400, 'BAD_USER_INPUT', err instanceof Error ? err.message : 'body must be JSON');
         }
         const o = (body ?? {}) as { site?: unknown; cookies?: unknown };
         if (!Array.isArray(o.cookies) || o.cookies.length === 0 || o.cookies.length > MAX_BATCH_COOKIES) {

@@ -1,9 +1,10 @@
+import { echo } from '../errors/apiError.ts';
 import { apiError } from '../graphql/errors.ts';
 import type { Site, SiteStore } from './siteStore.ts';
 
 /** The site a resolver's `site` argument names, or a NOT_FOUND GraphQL error. */
 export async function requireSite(sites: SiteStore, id: string): Promise<Site> {
   const site = await sites.get(id);
-  if (site === undefined) throw apiError('NOT_FOUND', `site "${id.slice(0, 64)}" does not exist`);
+  if (site === undefined) throw apiError('NOT_FOUND', `site ${echo(id)} does not exist`);
   return site;
 }

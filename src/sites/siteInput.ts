@@ -1,5 +1,6 @@
 // Validation of createSite input; pure, so the messages are unit-tested.
 import { DEFAULT_CONSENT_FLAGS, toFlags, type Consent } from '../consent/consentFlags.ts';
+import { echo, InputError } from '../errors/apiError.ts';
 import type { Site } from './siteStore.ts';
 
 export interface SiteInput {
@@ -13,34 +14,26 @@ export interface SiteInput {
   defaultConsent?: Consent | null;
 }
 
-export class SiteInputError extends Error {
-  override name = 'SiteInputError';
-  readonly field: string;
-  constructor(field: string, message: string) {
-    super(message);
-    this.field = field;
-  }
-}
-
 // NOTE: k of at least 2: with k = 1 a statistics row could describe one visitor (policy 2.2.5).
 export const SITE_LIMITS = { maxHostnames: 50, minK: 2, maxK: 10_000, minRetentionDays: 1, maxRetentionDays: 3_650 } as const;
 const SITE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
-/** Returns the normalised site or throws SiteInputError naming the field and what it expects. */
+/** Returns the normalised site or throws InputError naming the field and what it expects. */
 export function validateSiteInput(input: SiteInput): Omit<Site, 'createdAt'> {
-  if (!SITE_ID.test(input.id)) throw new SiteInputError('id', 'id must be 1–63 lower-case letters, digits, "-" or "_", starting with a letter or digit');
-  const name = input.name.trim();
-  if (name.length === 0 || name.length > 200) throw new SiteInputError('name', 'name must be 1–200 characters');
+  if (!SITE_ID.test(input.id)) throw new InputError('id', 'id must be 1–63 lower-case letters, digits, "-" or "_", starting with a letter or digit');
+  // NOTE: a lone UTF-16 surrogate would make the row unstorable; mended to U+FFFD (a display name).
+  const name = input.name.trim().toWellFormed();
+  if (name.length === 0 || name.length > 200) throw new InputError('name', 'name must be 1–200 characters');
   if (input.hostnames.length === 0 || input.hostnames.length > SITE_LIMITS.maxHostnames) {
-    throw new SiteInputError('hostnames', `hostnames must list 1–${SITE_LIMITS.maxHostnames} host names`);
+    throw new InputError('hostnames', `hostnames must list 1–${SITE_LIMITS.maxHostnames} host names`);
   }
   const hostnames = [...new Set(input.hostnames.map((h, i) => normaliseHostname(h, `hostnames[${i}]`)))];
-  if (!isTimeZone(input.timezone)) throw new SiteInputError('timezone', `timezone must be an IANA time zone such as "Europe/Moscow" (got "${input.timezone}")`);
+  if (!isTimeZone(input.timezone)) throw new InputError('timezone', `timezone must be an IANA time zone such as "Europe/Moscow" (got ${echo(input.timezone)})`);
   if (!Number.isInteger(input.kAnonymity) || input.kAnonymity < SITE_LIMITS.minK || input.kAnonymity > SITE_LIMITS.maxK) {
-    throw new SiteInputError('kAnonymity', `kAnonymity must be an integer from ${SITE_LIMITS.minK} to ${SITE_LIMITS.maxK}`);
+    throw new InputError('kAnonymity', `kAnonymity must be an integer from ${SITE_LIMITS.minK} to ${SITE_LIMITS.maxK}`);
   }
   if (!Number.isInteger(input.retentionDays) || input.retentionDays < SITE_LIMITS.minRetentionDays || input.retentionDays > SITE_LIMITS.maxRetentionDays) {
-    throw new SiteInputError('retentionDays', `retentionDays must be an integer from ${SITE_LIMITS.minRetentionDays} to ${SITE_LIMITS.maxRetentionDays}`);
+    throw new InputError('retentionDays', `retentionDays must be an integer from ${SITE_LIMITS.minRetentionDays} to ${SITE_LIMITS.maxRetentionDays}`);
   }
   const defaultConsent = input.defaultConsent == null ? DEFAULT_CONSENT_FLAGS : toFlags(input.defaultConsent);
   return { id: input.id, name, hostnames, timezone: input.timezone, kAnonymity: input.kAnonymity, retentionDays: input.retentionDays, defaultConsent };
@@ -49,17 +42,17 @@ export function validateSiteInput(input: SiteInput): Omit<Site, 'createdAt'> {
 /** Lower-case, IDNA (punycode) form of a bare host name, as the WHATWG URL parser produces it. */
 export function normaliseHostname(raw: string, field: string): string {
   const h = raw.trim();
-  if (h === '' || /[/:?#@\s]/.test(h)) throw new SiteInputError(field, `${field} must be a bare host name such as "shop.example" (got "${raw}")`);
+  if (h === '' || /[/:?#@\s]/.test(h)) throw new InputError(field, `${field} must be a bare host name such as "shop.example" (got ${echo(raw)})`);
   let host: string;
   try {
     host = new URL(`http://${h}/`).hostname;
   } catch {
-    throw new SiteInputError(field, `${field} must be a valid host name (got "${raw}")`);
+    throw new InputError(field, `${field} must be a valid host name (got ${echo(raw)})`);
   }
   // RFC 1035 labels after IDNA: 1–63 letters, digits or hyphens, not starting or ending with one.
   const labels = host.split('.');
   if (host.length > 253 || labels.some((l) => !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l))) {
-    throw new SiteInputError(field, `${field} must be a valid host name of dot-separated labels (got "${raw}")`);
+    throw new InputError(field, `${field} must be a valid host name of dot-separated labels (got ${echo(raw)})`);
   }
   return host;
 }

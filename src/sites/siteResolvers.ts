@@ -1,8 +1,8 @@
 import { keyAllowsSite } from '../access/apiKey.ts';
 import { fromFlags } from '../consent/consentFlags.ts';
-import { apiError, badInput } from '../graphql/errors.ts';
+import { apiError } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
-import { SiteInputError, validateSiteInput, type SiteInput } from './siteInput.ts';
+import { validateSiteInput, type SiteInput } from './siteInput.ts';
 import type { Site, SiteStore } from './siteStore.ts';
 
 export function createSiteResolvers(sites: SiteStore) {
@@ -19,13 +19,7 @@ export function createSiteResolvers(sites: SiteStore) {
     },
     Mutation: {
       async createSite(_: unknown, args: SiteInput) {
-        let site;
-        try {
-          site = validateSiteInput(args);
-        } catch (err) {
-          if (err instanceof SiteInputError) throw badInput(err.field, err.message);
-          throw err;
-        }
+        const site = validateSiteInput(args);
         const created = await sites.create(site);
         if (created === undefined) throw apiError('CONFLICT', `site "${site.id}" already exists`, { field: 'id' });
         return created;

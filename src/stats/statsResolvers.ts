@@ -7,13 +7,13 @@ import { compileStats, type StatsFilter, type StatsOrder } from './compileStats.
 import { toStatsValue, type ResultRow, type StatsValue } from './statsResult.ts';
 import type { StatsCache } from './statsCache.ts';
 import { DIMENSIONS, enumToField, METRICS, type Dimension, type Metric } from './statsCatalog.ts';
-import { parseStatsRange, StatsRangeError } from './statsRange.ts';
-import { readStatsSelection, SelectionError } from './statsSelection.ts';
+import { parseStatsRange } from './statsRange.ts';
+import { readStatsSelection } from './statsSelection.ts';
 
 
 /** Limits on every statistics query, so no request can hold the engine. */
 export const STATS_QUERY_SETTINGS = { max_execution_time: 30, max_result_rows: '20000', result_overflow_mode: 'throw', group_by_use_nulls: 1 } as const;
-export const STATS_LIMITS = { maxLimit: 10_000, maxFilters: 20, maxFilterValues: 1_000, maxValueLength: 1_000, maxTimeBuckets: 2_000 } as const;
+export const STATS_LIMITS = { maxLimit: 10_000, maxOffset: 1_000_000_000, maxFilters: 20, maxFilterValues: 1_000, maxValueLength: 1_000, maxTimeBuckets: 2_000 } as const;
 
 const BUCKETS_PER_DAY = { HOUR: 24, DAY: 1, WEEK: 1 / 7, MONTH: 1 / 28 } as const;
 
@@ -58,22 +58,11 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore, cache:
     Query: {
       async stats(_: unknown, args: StatsArgs, _ctx: unknown, info: GraphQLResolveInfo): Promise<StatsValue> {
         const site = await requireSite(sites, args.site);
-        let range;
-        try {
-          range = parseStatsRange(args.from, args.to, site.retentionDays);
-        } catch (err) {
-          if (!(err instanceof StatsRangeError)) throw err;
-          throw err.tooLarge ? apiError('RANGE_TOO_LARGE', err.message, { field: err.field }) : badInput(err.field, err.message);
-        }
+        const range = parseStatsRange(args.from, args.to, site.retentionDays);
         if (!Number.isInteger(args.limit) || args.limit < 0 || args.limit > STATS_LIMITS.maxLimit) throw badInput('limit', `limit must be from 0 to ${STATS_LIMITS.maxLimit}`);
-        if (!Number.isInteger(args.offset) || args.offset < 0) throw badInput('offset', 'offset must be 0 or more');
-        let selection;
-        try {
-          selection = readStatsSelection(info);
-        } catch (err) {
-          if (err instanceof SelectionError) throw badInput('rows', err.message);
-          throw err;
-        }
+        // The query adds offset and limit as UInt32: past this bound they could not be sent.
+        if (!Number.isInteger(args.offset) || args.offset < 0 || args.offset > STATS_LIMITS.maxOffset) throw badInput('offset', `offset must be from 0 to ${STATS_LIMITS.maxOffset}`);
+        const selection = readStatsSelection(info);
         if (selection.dimensions.includes('time')) {
           const buckets = Math.ceil(range.days * BUCKETS_PER_DAY[selection.interval]);
           if (buckets > STATS_LIMITS.maxTimeBuckets) {

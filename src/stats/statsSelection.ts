@@ -12,16 +12,13 @@ import {
   type GraphQLResolveInfo,
   type SelectionSetNode,
 } from 'graphql';
+import { InputError } from '../errors/apiError.ts';
 import { DIMENSIONS, INTERVALS, METRICS, type Dimension, type Interval, type Metric } from './statsCatalog.ts';
 
 export interface StatsSelection {
   readonly dimensions: Dimension[];
   readonly interval: Interval;
   readonly metrics: Metric[];
-}
-
-export class SelectionError extends Error {
-  override name = 'SelectionError';
 }
 
 const DIMENSION_SET: ReadonlySet<string> = new Set(DIMENSIONS);
@@ -39,6 +36,7 @@ function fieldsOf(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, o
   return out;
 }
 
+/** The selection, or an InputError on `rows` for one no query can answer. */
 export function readStatsSelection(info: GraphQLResolveInfo): StatsSelection {
   const top = info.fieldNodes.flatMap((n) => fieldsOf(n.selectionSet, info));
   const dimensions: Dimension[] = [];
@@ -55,12 +53,12 @@ export function readStatsSelection(info: GraphQLResolveInfo): StatsSelection {
       if (field === 'time') {
         const arg = f.arguments?.find((a) => a.name.value === 'interval');
         const value = arg === undefined ? 'DAY' : valueFromAST(arg.value, intervalType, info.variableValues);
-        if (typeof value !== 'string' || !(INTERVALS as readonly string[]).includes(value)) throw new SelectionError('time(interval) must be HOUR, DAY, WEEK or MONTH');
+        if (typeof value !== 'string' || !(INTERVALS as readonly string[]).includes(value)) throw new InputError('rows', 'time(interval) must be HOUR, DAY, WEEK or MONTH');
         intervals.add(value as Interval);
       }
       if (!dimensions.includes(field as Dimension)) dimensions.push(field as Dimension);
     }
   }
-  if (intervals.size > 1) throw new SelectionError(`time is selected with two intervals (${[...intervals].join(', ')}); select one`);
+  if (intervals.size > 1) throw new InputError('rows', `time is selected with two intervals (${[...intervals].join(', ')}); select one`);
   return { dimensions, interval: [...intervals][0] ?? 'DAY', metrics: [...metrics] };
 }

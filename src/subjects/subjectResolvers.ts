@@ -25,10 +25,13 @@ export interface SubjectResolverDeps {
   contact: string;
 }
 
-/** A reason or legal basis staff type in: kept for years, so an e-mail address or token pasted into it is redacted as in stored paths. */
+/**
+ * A reason or legal basis staff type in: kept for years, so an e-mail address or token pasted into it is
+ * redacted as in stored paths, and a lone UTF-16 surrogate (which ClickHouse cannot store) mended.
+ */
 function text(v: unknown, field: string, what: string): string {
   if (typeof v !== 'string' || v.trim() === '' || v.length > 500) throw badInput(field, `${field} must be ${what}, 1 to 500 characters`);
-  return redact(v.trim());
+  return redact(v.trim()).toWellFormed();
 }
 
 export function createSubjectResolvers(deps: SubjectResolverDeps) {

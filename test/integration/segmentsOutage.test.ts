@@ -96,7 +96,7 @@ describe.skipIf(!hasRedis)('segment look-ups through a Redis outage (own redis-s
     const before = await svc.store.query<{ n: string }>("SELECT count() AS n FROM events WHERE site = 'outage'");
     const withConsent = await svc.collect({ site: 'outage', url: 'https://outage.example/x', cid: 'in', consent: { statistics: true } });
     expect(withConsent.status).toBe(503);
-    expect(withConsent.body).toEqual({ error: 'consent cannot be recorded now; retry later' });
+    expect(withConsent.body).toEqual({ error: 'consent cannot be recorded now; retry later', code: 'SERVICE_UNAVAILABLE' });
     const consent = await fetch(`${svc.url}/consent`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA }, body: JSON.stringify({ site: 'outage', cid: 'in', consent: {} }) });
     expect(consent.status).toBe(503);
     expect(consent.headers.get('retry-after')).toBe('5');

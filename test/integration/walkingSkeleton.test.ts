@@ -48,7 +48,7 @@ describe('walking skeleton', () => {
 
   it('a hit for an unregistered site leaves no trace', async () => {
     const res = await svc.collect({ site: 'nosuch', url: 'https://shop.example/a', cid: 'abc' });
-    expect(res.body).toEqual({ accepted: 0, rejected: [{ index: 0, error: 'site "nosuch" is not registered' }] });
+    expect(res.body).toEqual({ accepted: 0, rejected: [{ index: 0, error: 'site "nosuch" is not registered', code: 'BAD_USER_INPUT', field: 'site' }] });
     const rows = await svc.store.query<{ n: string }>("SELECT count() AS n FROM events WHERE site = 'nosuch'");
     expect(rows[0]?.n).toBe('0');
   });
@@ -69,9 +69,26 @@ describe('walking skeleton', () => {
   it('refuses malformed bodies with a clear 4xx', async () => {
     const res = await fetch(`${svc.url}/collect`, { method: 'POST', body: '{nope', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: 'body must be valid JSON' });
+    expect(await res.json()).toEqual({ error: 'body must be valid JSON', code: 'BAD_USER_INPUT' });
     const big = await fetch(`${svc.url}/collect`, { method: 'POST', body: JSON.stringify({ events: Array.from({ length: 501 }, () => ({})) }) });
     expect(big.status).toBe(413);
+    expect(await big.json()).toEqual({ error: 'events must hold at most 500 events', code: 'PAYLOAD_TOO_LARGE', field: 'events' });
+    const notArray = await fetch(`${svc.url}/collect`, { method: 'POST', body: '{"events":{}}' });
+    expect(notArray.status).toBe(400);
+    expect(await notArray.json()).toEqual({ error: 'events must be an array of events', code: 'BAD_USER_INPUT', field: 'events' });
+    const huge = await fetch(`${svc.url}/collect`, { method: 'POST', body: 'x'.repeat(1024 * 1024 + 1) });
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toEqual({ error: 'body must be at most 1048576 bytes', code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  it('answers unknown routes and methods with the same error body', async () => {
+    const none = await fetch(`${svc.url}/nowhere`);
+    expect(none.status).toBe(404);
+    expect(await none.json()).toEqual({ error: 'no route "/nowhere"', code: 'NOT_FOUND' });
+    const method = await fetch(`${svc.url}/collect`, { method: 'DELETE' });
+    expect(method.status).toBe(405);
+    expect(method.headers.get('allow')).toBe('POST, OPTIONS');
+    expect(await method.json()).toEqual({ error: 'method "DELETE" is not allowed on /collect', code: 'METHOD_NOT_ALLOWED' });
   });
 
   it('serves health, readiness for each dependency, and Prometheus metrics', async () => {
@@ -104,5 +121,39 @@ describe('walking skeleton', () => {
     expect(reversed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
     const tooLong = await svc.gql(key, 'STATISTICS', TOTALS, { site: 'shop', from: '2020-01-01', to: '2026-11-01' });
     expect(tooLong.errors?.[0]?.extensions?.code).toBe('RANGE_TOO_LARGE');
+  });
+
+  // A bound past the engine's DateTime64 (1900-01-01 … 2299-12-31) reached ClickHouse as a date it
+  // could not read: INTERNAL_SERVER_ERROR. Every such argument is the client's mistake, by name.
+  it("refuses arguments outside the engine's range as BAD_USER_INPUT naming them", async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ site: 'shop', from: '9999-12-31', to: '9999-12-31' }, 'from'],
+      [{ site: 'shop', from: '2299-12-31', to: '2300-01-01' }, 'to'],
+      [{ site: 'shop', from: '1899-12-31T23:00:00Z', to: '1900-01-01T01:00:00Z' }, 'from'],
+      [{ site: 'shop', from: '9999-12-31T00:00:00Z', to: '9999-12-31T01:00:00Z' }, 'from'],
+    ];
+    for (const [vars, field] of cases) {
+      const r = await svc.gql(key, 'STATISTICS', TOTALS, vars);
+      expect(r.errors?.[0]?.extensions, JSON.stringify(vars)).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(r.errors?.[0]?.message).toMatch(new RegExp(`^${field} must be from 1900-01-01 to 2299-12-31`));
+    }
+    const edge = await svc.gql(key, 'STATISTICS', TOTALS, { site: 'shop', from: '2299-12-31', to: '2299-12-31' });
+    expect(edge.errors).toBeUndefined();
+    const page = (limit: number, offset: number) =>
+      svc.gql(key, 'STATISTICS', 'query($l: Int!, $o: Int!) { stats(site: "shop", from: "2026-01-01", to: "2026-01-02", limit: $l, offset: $o) { rows { page } } }', { l: limit, o: offset });
+    expect((await page(10, -1)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'offset' });
+    expect((await page(10, 2_147_483_647)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'offset' });
+    expect((await page(-1, 0)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'limit' });
+    expect((await page(10, 1_000_000_000)).errors).toBeUndefined();
+    const audit = (from: string, to: string, limit = 10) =>
+      svc.gql(svc.adminKey, 'ADMINISTRATION', 'query($f: String!, $t: String!, $l: Int!) { auditLog(from: $f, to: $t, limit: $l) { operation } }', { f: from, t: to, l: limit });
+    expect((await audit('9999-12-30', '9999-12-31')).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'from' });
+    expect((await audit('2026-01-01', '9999-12-31')).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
+    expect((await audit('2026-01-01', '2026-01-02', 0)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'limit' });
+    // The audit row of a refused call records the error's code (the catalogue's code reaches Apollo, not only formatError).
+    await svc.gql(key, 'STATISTICS', 'query FarFuture { stats(site: "shop", from: "9999-12-31", to: "9999-12-31") { suppressedRows } }');
+    await svc.flush();
+    const rows = await svc.store.query<{ outcome: string; code: string }>("SELECT outcome, code FROM audit_log WHERE operation = 'FarFuture'");
+    expect(rows).toEqual([{ outcome: 'error', code: 'BAD_USER_INPUT' }]);
   });
 });

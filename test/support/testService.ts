@@ -10,7 +10,7 @@ export interface TestService extends RunningService {
   readonly dataDir: string;
   readonly adminKey: string;
   gql<T = Record<string, unknown>>(key: string | undefined, purpose: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
-  collect(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: { accepted: number; rejected: Array<{ index: number; error: string }> } }>;
+  collect(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: { accepted: number; rejected: Array<{ index: number; error: string; code?: string; field: string }> } }>;
 }
 
 export interface GqlResult<T> {

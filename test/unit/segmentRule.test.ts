@@ -2,7 +2,8 @@
 // value in a parameter. No I/O.
 import { describe, expect, it } from 'vitest';
 import { compileSegmentRule } from '../../src/segments/compileSegmentRule.ts';
-import { parseSegmentRule, ruleWindowDays, SegmentRuleError } from '../../src/segments/segmentRule.ts';
+import { InputError } from '../../src/errors/apiError.ts';
+import { parseSegmentRule, ruleWindowDays } from '../../src/segments/segmentRule.ts';
 
 const limits = { maxWindowDays: 90 };
 const parse = (rule: unknown) => parseSegmentRule(rule, limits);
@@ -10,7 +11,7 @@ const errorOf = (rule: unknown, l = limits) => {
   try {
     parseSegmentRule(rule, l);
   } catch (err) {
-    if (err instanceof SegmentRuleError) return { path: err.path, message: err.message };
+    if (err instanceof InputError) return { path: err.field, message: err.message };
     throw err;
   }
   throw new Error('accepted');
@@ -57,6 +58,11 @@ describe('parseSegmentRule', () => {
     expect(e.path).toBe(path);
     expect(e.message).toMatch(message);
     expect(e.message.startsWith(`${path}: `)).toBe(true);
+  });
+
+  it('mends a lone surrogate in a value (stored, and a query parameter) to U+FFFD', () => {
+    expect(parse({ event: { name: 'sign\ud800up' } })).toMatchObject({ event: { name: 'sign\ufffdup' } });
+    expect(parse({ attribute: { dimension: 'COUNTRY', in: ['\udfffRU'] } })).toMatchObject({ attribute: { in: ['\ufffdRU'] } });
   });
 
   it('bounds depth and leaves', () => {

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseHostname, SiteInputError, validateSiteInput, type SiteInput } from '../../src/sites/siteInput.ts';
+import { InputError } from '../../src/errors/apiError.ts';
+import { normaliseHostname, validateSiteInput, type SiteInput } from '../../src/sites/siteInput.ts';
 
 const VALID: SiteInput = { id: 'shop', name: 'Shop', hostnames: ['shop.example'], timezone: 'Europe/Moscow', kAnonymity: 10, retentionDays: 395 };
 
-function siteError(patch: Partial<SiteInput>): SiteInputError {
+function siteError(patch: Partial<SiteInput>): InputError {
   try {
     validateSiteInput({ ...VALID, ...patch });
   } catch (err) {
-    expect(err).toBeInstanceOf(SiteInputError);
-    return err as SiteInputError;
+    expect(err).toBeInstanceOf(InputError);
+    return err as InputError;
   }
   throw new Error(`accepted ${JSON.stringify(patch)}`);
 }
@@ -54,9 +55,9 @@ describe('normaliseHostname', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(SiteInputError);
-    expect((err as SiteInputError).field).toBe('hostnames[0]');
-    expect((err as SiteInputError).message).toMatch(/^hostnames\[0\] must be a valid host name/);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).field).toBe('hostnames[0]');
+    expect((err as InputError).message).toMatch(/^hostnames\[0\] must be a valid host name/);
   });
 });
 
@@ -118,5 +119,13 @@ describe('validateSiteInput', () => {
   it('checks fields in order, so the first bad one is named', () => {
     expect(siteError({ id: 'BAD', timezone: 'nowhere', kAnonymity: 0 }).field).toBe('id');
     expect(siteError({ timezone: 'nowhere', kAnonymity: 0 }).field).toBe('timezone');
+  });
+
+  it('mends a lone surrogate in the name (ClickHouse could not store it) and quotes at most 64 characters of a bad value', () => {
+    expect(validateSiteInput({ ...VALID, name: 'Shop \ud800' }).name).toBe('Shop \ufffd');
+    const err = siteError({ timezone: `Europe/${'x'.repeat(1000)}` });
+    expect(err.code).toBe('BAD_USER_INPUT');
+    expect(err.message.length).toBeLessThan(200);
+    expect(err.message).toContain(`"Europe/${'x'.repeat(57)}…"`);
   });
 });

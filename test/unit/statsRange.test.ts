@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parseStatsRange, StatsRangeError } from '../../src/stats/statsRange.ts';
+import { ApiError } from '../../src/errors/apiError.ts';
+import { parseStatsRange } from '../../src/stats/statsRange.ts';
 
-function rangeError(from: string, to: string, retentionDays = 395): StatsRangeError {
+/** The error of the catalogue: BAD_USER_INPUT, or RANGE_TOO_LARGE past the retention; its field is from or to. */
+function rangeError(from: string, to: string, retentionDays = 395): ApiError {
   try {
     parseStatsRange(from, to, retentionDays);
   } catch (err) {
-    expect(err).toBeInstanceOf(StatsRangeError);
-    return err as StatsRangeError;
+    expect(err).toBeInstanceOf(ApiError);
+    return err as ApiError;
   }
   throw new Error(`accepted ${from}..${to}`);
 }
@@ -30,7 +32,7 @@ describe('parseStatsRange: days', () => {
   it('allows exactly the retention and marks one day more as too large', () => {
     expect(parseStatsRange('2026-01-01', '2026-12-31', 365).days).toBe(365);
     const err = rangeError('2026-01-01', '2026-12-31', 364);
-    expect(err.tooLarge).toBe(true);
+    expect(err.code).toBe('RANGE_TOO_LARGE');
     expect(err.field).toBe('to');
     expect(err.message).toContain('365 days');
     expect(err.message).toContain('364 days');
@@ -45,7 +47,7 @@ describe('parseStatsRange: days', () => {
   ])('refuses the unreal date in %s..%s naming %s', (from, to, field) => {
     const err = rangeError(from, to);
     expect(err.field).toBe(field);
-    expect(err.tooLarge).toBe(false);
+    expect(err.code).toBe('BAD_USER_INPUT');
     expect(err.message).toMatch(new RegExp(`^${field} must be a real date`));
   });
 });
@@ -66,7 +68,7 @@ describe('parseStatsRange: instants', () => {
 
   it('counts partial days up', () => {
     expect(parseStatsRange('2026-11-01T00:00:00Z', '2026-11-03T00:00:01Z', 395).days).toBe(3);
-    expect(rangeError('2026-11-01T00:00:00Z', '2026-11-03T00:00:01Z', 2).tooLarge).toBe(true);
+    expect(rangeError('2026-11-01T00:00:00Z', '2026-11-03T00:00:01Z', 2).code).toBe('RANGE_TOO_LARGE');
   });
 
   it.each([
@@ -80,7 +82,7 @@ describe('parseStatsRange: instants', () => {
   ])('refuses the bad start %j', (from, field) => {
     const err = rangeError(from, '2026-12-01T00:00:00Z');
     expect(err.field).toBe(field);
-    expect(err.tooLarge).toBe(false);
+    expect(err.code).toBe('BAD_USER_INPUT');
     expect(err.message.startsWith('from must be')).toBe(true);
   });
 
@@ -99,7 +101,7 @@ describe('parseStatsRange: the pair', () => {
     ] as const) {
       const err = rangeError(from, to);
       expect(err.field).toBe('to');
-      expect(err.tooLarge).toBe(false);
+      expect(err.code).toBe('BAD_USER_INPUT');
       expect(err.message).toBe('from and to must both be dates or both be timestamps');
     }
   });
@@ -112,12 +114,38 @@ describe('parseStatsRange: the pair', () => {
     ] as const) {
       const err = rangeError(from, to);
       expect(err.field).toBe('to');
-      expect(err.tooLarge).toBe(false);
+      expect(err.code).toBe('BAD_USER_INPUT');
       expect(err.message).toMatch(/^to must be after from/);
     }
   });
 
   it('keeps a long bad value out of the message', () => {
     expect(rangeError('x'.repeat(500), '2026-11-01').message.length).toBeLessThan(200);
+  });
+});
+
+describe("parseStatsRange: the engine's range", () => {
+  it("takes the first and last days ClickHouse's DateTime64 holds, and instants up to the end of the last", () => {
+    expect(parseStatsRange('1900-01-01', '1900-01-01', 395).from).toEqual({ kind: 'day', day: '1900-01-01' });
+    expect(parseStatsRange('2299-12-31', '2299-12-31', 395).to).toEqual({ kind: 'day', day: '2300-01-01' });
+    expect(parseStatsRange('1900-01-01T00:00:00Z', '1900-01-01T01:00:00Z', 395).from).toEqual({ kind: 'instant', ms: Date.UTC(1900, 0, 1) });
+    expect(parseStatsRange('2299-12-31T23:00:00Z', '2300-01-01T00:00:00Z', 395).to).toEqual({ kind: 'instant', ms: Date.UTC(2300, 0, 1) });
+  });
+
+  it.each([
+    ['9999-12-31', '9999-12-31', 'from'],
+    ['2300-01-01', '2300-01-02', 'from'],
+    ['2299-12-31', '2300-01-01', 'to'],
+    ['1899-12-31', '1900-01-01', 'from'],
+    ['0001-01-01', '0001-01-01', 'from'],
+    ['9999-12-31T00:00:00Z', '9999-12-31T01:00:00Z', 'from'],
+    ['2299-12-31T23:00:00Z', '2300-01-01T00:00:00.001Z', 'to'],
+    ['1899-12-31T23:59:59Z', '1900-01-01T01:00:00Z', 'from'],
+    ['1900-01-01T02:00:00+03:00', '1900-01-01T05:00:00Z', 'from'],
+  ])('refuses %s .. %s as BAD_USER_INPUT naming %s', (from, to, field) => {
+    const err = rangeError(from, to, 1_000_000);
+    expect(err.code).toBe('BAD_USER_INPUT');
+    expect(err.field).toBe(field);
+    expect(err.message).toMatch(new RegExp(`^${field} must be from 1900-01-01 to 2299-12-31`));
   });
 });

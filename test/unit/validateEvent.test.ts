@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_LIMITS, EventError, validateEvent } from '../../src/collect/validateEvent.ts';
+import { EVENT_LIMITS, validateEvent } from '../../src/collect/validateEvent.ts';
+import { InputError } from '../../src/errors/apiError.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
 const MIN = { site: 'shop', url: 'https://shop.example/cart' };
 
-/** The EventError message for `patch` applied to the minimal event. */
-function errorOf(patch: Record<string, unknown>): string {
+/** The InputError for `patch` applied to the minimal event. */
+function inputErrorOf(patch: Record<string, unknown>): InputError {
   try {
     validateEvent({ ...MIN, ...patch }, NOW);
   } catch (err) {
-    expect(err).toBeInstanceOf(EventError);
-    return (err as Error).message;
+    expect(err).toBeInstanceOf(InputError);
+    return err as InputError;
   }
   throw new Error(`accepted ${JSON.stringify(patch)}`);
 }
@@ -67,7 +68,7 @@ describe('validateEvent: accepted events', () => {
 
 describe('validateEvent: refusals name the field', () => {
   it.each([null, 'text', 42, [MIN]])('refuses a non-object body %j', (body) => {
-    expect(() => validateEvent(body, NOW)).toThrow(new EventError('event must be a JSON object'));
+    expect(() => validateEvent(body, NOW)).toThrow(new InputError('event', 'event must be a JSON object'));
   });
 
   it.each([
@@ -96,7 +97,7 @@ describe('validateEvent: refusals name the field', () => {
     ['props an array', { props: ['a'] }, /^props must be an object/],
     ['props a string', { props: 'a=1' }, /^props must be an object/],
     ['props over 20 keys', { props: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 1])) }, /^props must have at most 20 keys$/],
-    ['prop key too long', { props: { ['k'.repeat(51)]: 1 } }, /^props key "k{20}" must be 1–50 characters$/],
+    ['prop key too long', { props: { ['k'.repeat(51)]: 1 } }, /^props key "k{51}" must be 1–50 characters$/],
     ['prop key empty', { props: { '': 1 } }, /^props key "" must be/],
     ['prop value too long', { props: { note: 'x'.repeat(201) } }, /^props\.note must be at most 200 characters$/],
     ['prop of object type', { props: { cart: { items: 2 } } }, /^props\.cart must be a string, number or boolean$/],
@@ -105,8 +106,41 @@ describe('validateEvent: refusals name the field', () => {
     ['cid not a string', { cid: 12 }, /^cid must be a string$/],
     ['eid too long', { eid: 'e'.repeat(129) }, /^eid must be at most 128 characters$/],
     ['referrer not a string', { referrer: {} }, /^referrer must be a string$/],
-  ])('%s', (_what, patch, message) => {
-    expect(errorOf(patch)).toMatch(message);
+  ])('%s', (what, patch, message) => {
+    const err = inputErrorOf(patch);
+    expect(err.message).toMatch(message);
+    // The field is data, a bounded name: the event's top-level field at fault.
+    const word = what.split(' ')[0];
+    expect(err.field).toBe(word === 'prop' ? 'props' : word);
+    expect(err.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('names the consent flag at fault in the field', () => {
+    expect(inputErrorOf({ consent: { statistics: 'yes' } })).toMatchObject({ field: 'consent.statistics', message: 'consent.statistics must be true or false' });
+    expect(inputErrorOf({ consent: { ads: true } })).toMatchObject({ field: 'consent', message: expect.stringMatching(/^consent: "ads" is not a consent flag/) });
+  });
+
+  // NOTE: JSON carries lone UTF-16 surrogates ("\ud800"), which ClickHouse refuses once the row is spooled.
+  it.each([
+    ['site', { site: 'shop\ud800' }],
+    ['url', { url: 'https://shop.example/\ud800' }],
+    ['name', { type: 'event', name: 'a\udfffb' }],
+    ['referrer', { referrer: 'https://ya.ru/\ud800' }],
+    ['cid', { cid: '\ud800' }],
+    ['eid', { eid: 'e\ud800' }],
+    ['props', { props: { k: 'v\ud800' } }],
+    ['props', { props: { 'k\ud800': 'v' } }],
+    ['ip', { ip: '1.2.3.4\ud800' }],
+    ['ua', { ua: 'Mozilla\ud800' }],
+  ])('refuses a lone surrogate in %s, naming it', (field, patch) => {
+    const err = inputErrorOf(patch);
+    expect(err.field).toBe(field);
+    expect(err.message).toMatch(/must be well-formed Unicode/);
+    expect(err.message.isWellFormed()).toBe(true);
+  });
+
+  it('keeps well-formed astral text (a surrogate pair is not lone)', () => {
+    expect(validateEvent({ ...MIN, type: 'event', name: 'a\u{1f600}b', props: { '\u{1f4a9}': '\u{10ffff}' } }, NOW)).toMatchObject({ name: 'a\u{1f600}b', props: { '\u{1f4a9}': '\u{10ffff}' } });
   });
 
   it('a name is optional for other types', () => {
