@@ -37,9 +37,16 @@ export function createAccessGuard(opts: AccessGuardOptions): AccessGuard {
   // NOTE: raw client addresses, in memory only, bounded, never written or logged (as the collector's limiter).
   const until = new LRUCache<string, number>({ max: 100_000 });
   const limited = (message: string, seconds: number) => new ApiError(ErrorCode.RATE_LIMITED, message, { retryAfter: Math.max(1, seconds) });
+  // One failure's worth of refill: how long an address refused for its failures stays refused after each
+  // further request. NOTE: so a client that keeps sending while refused stays refused (a flood ends in
+  // 429s, not in a 401 each time a token comes back); one that waits out Retry-After is heard again.
+  const penaltyMs = Math.ceil(60_000 / opts.authFailuresPerMinute);
   const blockedFor = (ip: string, now: number) => {
     const t = until.get(ip);
-    return t === undefined || t <= now ? 0 : Math.ceil((t - now) / 1000);
+    if (t === undefined || t <= now) return 0;
+    const next = Math.max(t, now + penaltyMs);
+    if (next !== t) until.set(ip, next);
+    return Math.ceil((next - now) / 1000);
   };
   return {
     clientIp: createClientIp(opts.trustedProxies),
