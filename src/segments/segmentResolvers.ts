@@ -14,6 +14,7 @@ import { parseSegmentRule, SegmentRuleError, type SegmentRule } from './segmentR
 import type { SegmentReads } from './segmentReads.ts';
 import { segmentsFor, type SegmentLookup } from './segmentLookup.ts';
 import type { SegmentDefinition, SegmentState, SegmentStore } from './segmentStore.ts';
+import { echo } from '../errors/apiError.ts';
 
 export interface SegmentResolverDeps {
   segments: SegmentStore;
@@ -67,7 +68,7 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
     if (def === undefined || auth.kind !== 'ok' || !keyAllowsSite(auth.key, def.site)) {
       // An unknown id and another site's id answer alike, so ids cannot be probed across sites.
       ctx.audit.touch(coordinate, def === undefined ? [] : [def.site], def === undefined ? undefined : 'FORBIDDEN');
-      throw apiError('NOT_FOUND', `segment ${id} does not exist`);
+      throw apiError('NOT_FOUND', `segment ${echo(id)} does not exist`);
     }
     ctx.audit.touch(coordinate, [def.site], undefined);
     return def;
@@ -146,7 +147,7 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
         if (args.refreshEveryMinutes !== undefined && args.refreshEveryMinutes !== null) change.refreshEveryMinutes = checkEvery(args.refreshEveryMinutes);
         if (args.rule !== undefined && args.rule !== null) change.rule = checkRule(args.rule, await siteOf(def.site));
         const updated = await segments.update(def.id, change);
-        if (updated === undefined) throw apiError('NOT_FOUND', `segment ${args.id} does not exist`);
+        if (updated === undefined) throw apiError('NOT_FOUND', `segment ${echo(args.id)} does not exist`);
         return view(updated);
       },
       async deleteSegment(_: unknown, args: { id: string }, ctx: RequestContext, info: GraphQLResolveInfo) {

@@ -1,6 +1,7 @@
 // Validation of createSite input; pure, so the messages are unit-tested.
 import { DEFAULT_CONSENT_FLAGS, toFlags, type Consent } from '../consent/consentFlags.ts';
 import type { Site } from './siteStore.ts';
+import { echo } from '../errors/apiError.ts';
 
 export interface SiteInput {
   id: string;
@@ -35,7 +36,7 @@ export function validateSiteInput(input: SiteInput): Omit<Site, 'createdAt'> {
     throw new SiteInputError('hostnames', `hostnames must list 1–${SITE_LIMITS.maxHostnames} host names`);
   }
   const hostnames = [...new Set(input.hostnames.map((h, i) => normaliseHostname(h, `hostnames[${i}]`)))];
-  if (!isTimeZone(input.timezone)) throw new SiteInputError('timezone', `timezone must be an IANA time zone such as "Europe/Moscow" (got "${input.timezone}")`);
+  if (!isTimeZone(input.timezone)) throw new SiteInputError('timezone', `timezone must be an IANA time zone such as "Europe/Moscow" (got ${echo(input.timezone)})`);
   if (!Number.isInteger(input.kAnonymity) || input.kAnonymity < SITE_LIMITS.minK || input.kAnonymity > SITE_LIMITS.maxK) {
     throw new SiteInputError('kAnonymity', `kAnonymity must be an integer from ${SITE_LIMITS.minK} to ${SITE_LIMITS.maxK}`);
   }
@@ -49,17 +50,17 @@ export function validateSiteInput(input: SiteInput): Omit<Site, 'createdAt'> {
 /** Lower-case, IDNA (punycode) form of a bare host name, as the WHATWG URL parser produces it. */
 export function normaliseHostname(raw: string, field: string): string {
   const h = raw.trim();
-  if (h === '' || /[/:?#@\s]/.test(h)) throw new SiteInputError(field, `${field} must be a bare host name such as "shop.example" (got "${raw}")`);
+  if (h === '' || /[/:?#@\s]/.test(h)) throw new SiteInputError(field, `${field} must be a bare host name such as "shop.example" (got ${echo(raw)})`);
   let host: string;
   try {
     host = new URL(`http://${h}/`).hostname;
   } catch {
-    throw new SiteInputError(field, `${field} must be a valid host name (got "${raw}")`);
+    throw new SiteInputError(field, `${field} must be a valid host name (got ${echo(raw)})`);
   }
   // RFC 1035 labels after IDNA: 1–63 letters, digits or hyphens, not starting or ending with one.
   const labels = host.split('.');
   if (host.length > 253 || labels.some((l) => !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l))) {
-    throw new SiteInputError(field, `${field} must be a valid host name of dot-separated labels (got "${raw}")`);
+    throw new SiteInputError(field, `${field} must be a valid host name of dot-separated labels (got ${echo(raw)})`);
   }
   return host;
 }
