@@ -300,7 +300,7 @@ describe.skipIf(redis.url === undefined)(`segments on Redis ${redis.reason}`, ()
     const r = await gql(`{ segment(id: "${id}") { id } }`, undefined, otherKey);
     expect(r.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const missing = await gql('{ segment(id: "seg_missing") { id } }', undefined, otherKey);
-    expect(missing.errors?.[0]?.message).toBe('segment seg_missing does not exist');
+    expect(missing.errors?.[0]?.message).toBe('segment "seg_missing" does not exist');
     expect((await gql(`mutation { deleteSegment(id: "${id}") }`, undefined, otherKey)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
