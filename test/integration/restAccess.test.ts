@@ -126,6 +126,14 @@ describe('the per-key rate limit', () => {
     const over = graphql.filter((r) => r.status === 429);
     expect(over.length).toBeGreaterThan(0);
     expect(over[0]!.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    const raw = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        fetch(`${svc.url}/graphql`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ query: `mutation { deleteSegment(id: "seg_x") }` }) }),
+      ),
+    );
+    const refused = raw.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(Number(refused[0]!.headers.get('retry-after'))).toBeGreaterThan(0);
     // Another key is not held back by this one's rate.
     const other = await made(svc, [A], ['ADVERTISING']);
     expect((await fetch(`${svc.url}/v1/segments?site=${A}&cookie=c1`, { headers: { ...headers, authorization: `Bearer ${other.secret}` } })).status).toBe(200);
