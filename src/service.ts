@@ -4,7 +4,9 @@ import { createApiKeyResolvers } from './access/apiKeyResolvers.ts';
 import { createApiKeyStore } from './access/apiKeyStore.ts';
 import { createAuditResolvers } from './audit/auditResolvers.ts';
 import { createAuditTally, type AuditTally } from './audit/auditTally.ts';
-import { spooledAuditSink } from './audit/auditTrail.ts';
+import { spooledAuditSink, type AuditSink } from './audit/auditTrail.ts';
+import { createAccessGuard } from './access/accessGuard.ts';
+import { createRestAccess, type RestAccess } from './access/restAccess.ts';
 import type { Cache } from './cache/cache.ts';
 import { createCacheLock } from './cache/cacheLock.ts';
 import { openCache } from './cache/openCache.ts';
@@ -103,7 +105,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   };
   const consentReader = createConsentReader(cache, store);
   const segments: Segments | undefined =
-    serves('api') || serves('worker') ? createSegments({ store, cache, consents: consentReader, sites, keys, pseudonymiser, log, metrics }, { tickMs: config.segmentTickMs }) : undefined;
+    serves('api') || serves('worker') ? createSegments({ store, cache, consents: consentReader, sites, pseudonymiser, log, metrics }, { tickMs: config.segmentTickMs }) : undefined;
 
   // Consent is written by the collector (hits, POST /consent) and by the API (setConsent, erasure):
   // one pair of spools per process, shared by both.
@@ -116,28 +118,35 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
     dependencies.push(...tables.map((t) => t.dependency));
     consents = createConsentStore({ consents: tables[0]!.spool, log: tables[1]!.spool }, cache, consentReader, { retentionDays: config.auditRetentionDays });
   }
+  // The audit trail: the API's operations and the collector's imports. Refused requests and look-ups are
+  // summed per second (auditTally.ts); the rate limits are shared by every authorised route of the process.
+  let audit: AuditSink | undefined;
+  let rest: RestAccess | undefined;
+  const guard = createAccessGuard({ authFailuresPerMinute: config.authFailuresPerMinute, perKeyPerSecond: config.rateLimitPerKey, trustedProxies: config.trustedProxies });
+  if (serves('collector') || serves('api')) {
+    const auditTable = await openSpooledTable('audit_log', { config, store, log, metrics });
+    spooled.push(auditTable);
+    dependencies.push(auditTable.dependency);
+    audit = spooledAuditSink(auditTable.spool, log, config.auditRetentionDays);
+    auditTally = createAuditTally(audit);
+    rest = createRestAccess({ keys, guard, tally: auditTally, sink: audit });
+  }
   if (serves('collector')) {
-    collector = await startCollector({ config, pseudonymiser, store, sites, keys, statsCache, consents: consents!, erasures: tombstones, log, metrics });
+    collector = await startCollector({ config, pseudonymiser, store, sites, rest: rest!, statsCache, consents: consents!, erasures: tombstones, log, metrics });
     for (const [k, h] of collector.routes) routes.set(k, h);
     dependencies.push(...collector.dependencies);
   }
   if (serves('api')) {
-    const auditTable = await openSpooledTable('audit_log', { config, store, log, metrics });
-    spooled.push(auditTable);
-    dependencies.push(auditTable.dependency);
-    const audit = spooledAuditSink(auditTable.spool, log, config.auditRetentionDays);
-    auditTally = createAuditTally(audit);
     const subjects = createSubjects({
       config,
       pseudonymiser,
       store,
       sites,
-      keys,
       consents: consents!,
       index: segments!.index,
       tombstones,
       statsCache,
-      audit,
+      rest: rest!,
       // Everything this process has accepted reaches ClickHouse before an erasure copies and deletes.
       flushLocal: flush,
       log,
@@ -152,10 +161,10 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       segments!.resolvers(),
       subjects.resolvers,
     ]);
-    graphql = await createGraphqlRoute({ schema, keys, audit, auditTally, log, metrics, production: config.nodeEnv === 'production', maxBodyBytes: config.maxBodyBytes });
+    graphql = await createGraphqlRoute({ schema, keys, audit: audit!, auditTally, guard, log, metrics, production: config.nodeEnv === 'production', maxBodyBytes: config.maxBodyBytes });
     routes.set('POST /graphql', graphql.handle);
     routes.set('GET /graphql', graphql.handle);
-    for (const [k, h] of segments!.routes(auditTally)) routes.set(k, h);
+    for (const [k, h] of segments!.routes(rest!)) routes.set(k, h);
     for (const [k, h] of subjects.routes) routes.set(k, h);
     subjects
       .repeatRecent()

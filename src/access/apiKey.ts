@@ -27,6 +27,5 @@ export function newKeyId(): string {
   return `key_${randomBytes(8).toString('hex')}`;
 }
 
-export function keyAllowsSite(key: ApiKey, site: string): boolean {
-  return key.sites === '*' || key.sites.includes(site);
-}
+// The site rule lives in siteScope.ts; re-exported for the callers that import it from here.
+export { keyAllowsSite } from './siteScope.ts';

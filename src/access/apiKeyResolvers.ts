@@ -1,28 +1,46 @@
+import { ApiError, echo } from '../errors/apiError.ts';
 import { apiError, badInput } from '../graphql/errors.ts';
+import type { RequestContext } from '../graphql/requestContext.ts';
 import { ADMIN_KEY_ID } from './apiKey.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { ApiKeyStore } from './apiKeyStore.ts';
 import type { Purpose } from './purposes.ts';
+import { callerKey, keyReaches, requireReach } from './siteScope.ts';
 
 export function createApiKeyResolvers(keys: ApiKeyStore, sites: SiteStore) {
   return {
     Query: {
-      apiKeys: () => keys.list(),
+      // A key bound to sites lists only the keys whose sites are all its own.
+      async apiKeys(_: unknown, __: unknown, ctx: RequestContext) {
+        const caller = callerKey(ctx.access);
+        return (await keys.list()).filter((k) => keyReaches(caller, k.sites));
+      },
     },
     Mutation: {
-      async createApiKey(_: unknown, args: { name: string; purposes: Purpose[]; sites: string[] }) {
+      async createApiKey(_: unknown, args: { name: string; purposes: Purpose[]; sites: string[] }, ctx: RequestContext) {
         const name = args.name.trim();
         if (name.length === 0 || name.length > 200) throw badInput('name', 'name must be 1–200 characters');
         if (args.purposes.length === 0) throw badInput('purposes', 'purposes must list at least one purpose');
         if (args.sites.length === 0) throw badInput('sites', 'sites must list at least one site id');
+        // The per-resolver check refused sites outside the caller's already (`sites` is a site argument); kept here too.
+        requireReach(ctx.access, args.sites, 'make a key for sites outside its own');
         for (const [i, id] of args.sites.entries()) {
-          if ((await sites.get(id)) === undefined) throw badInput(`sites[${i}]`, `sites[${i}]: site "${id}" does not exist`);
+          if ((await sites.get(id)) === undefined) throw badInput(`sites[${i}]`, `sites[${i}]: site ${echo(id)} does not exist`);
         }
         const { key, secret } = await keys.create({ name, purposes: args.purposes, sites: args.sites });
         return { id: key.id, secret, key };
       },
-      async revokeApiKey(_: unknown, args: { id: string }) {
-        if (args.id === ADMIN_KEY_ID) throw apiError('FORBIDDEN', 'the bootstrap admin key is revoked by changing CALYPSO_ADMIN_KEY or deleting its file');
+      async revokeApiKey(_: unknown, args: { id: string }, ctx: RequestContext) {
+        if (args.id === ADMIN_KEY_ID) {
+          callerKey(ctx.access);
+          throw apiError('FORBIDDEN', 'the bootstrap admin key is revoked by changing CALYPSO_ADMIN_KEY or deleting its file');
+        }
+        const target = (await keys.list()).find((k) => k.id === args.id);
+        // NOTE: a key reaching outside the caller's sites is refused, not answered false: the caller may
+        // not change it, and saying so is no more than apiKeys would show a global key.
+        if (target !== undefined && !keyReaches(callerKey(ctx.access), target.sites)) {
+          throw new ApiError('FORBIDDEN', 'this API key is bound to sites and cannot revoke a key reaching other sites');
+        }
         return keys.revoke(args.id);
       },
     },

@@ -1,7 +1,7 @@
 // The per-resolver decision (DESIGN.md "Purposes and access"). Pure: it returns a denial, never throws.
-import type { ErrorCode } from '../errors/apiError.ts';
-import { keyAllowsSite } from './apiKey.ts';
-import type { Purpose } from './purposes.ts';
+import { echo, type ErrorCode } from '../errors/apiError.ts';
+import { PURPOSES, type Purpose } from './purposes.ts';
+import { siteOutside } from './siteScope.ts';
 import type { RequestAccess } from './requestAccess.ts';
 
 export interface Denial {
@@ -22,13 +22,13 @@ export function checkAccess(access: RequestAccess, field: string, allowed: Reado
     return { code: 'PURPOSE_REQUIRED', message: 'declare the purpose of processing in the X-Calypso-Purpose header' };
   }
   if (purpose === undefined) {
-    return { code: 'PURPOSE_NOT_ALLOWED', message: `X-Calypso-Purpose must be one of STATISTICS, ADVERTISING, PERSONALIZATION, SUBJECT_REQUEST, LEGAL_OBLIGATION, ADMINISTRATION (got "${purposeText.slice(0, 40)}")` };
+    return { code: 'PURPOSE_NOT_ALLOWED', message: `X-Calypso-Purpose must be one of ${PURPOSES.join(', ')} (got ${echo(purposeText)})` };
   }
   if (!auth.key.purposes.includes(purpose)) return { code: 'PURPOSE_NOT_ALLOWED', message: `this API key is not allowed the purpose ${purpose}` };
   if (!allowed.has(purpose)) return { code: 'PURPOSE_NOT_ALLOWED', message: `${field} does not serve the purpose ${purpose}; it serves ${[...allowed].join(', ')}` };
-  for (const site of sites) {
-    if (!keyAllowsSite(auth.key, site)) return { code: 'FORBIDDEN', message: `this API key has no access to site "${site}"` };
-  }
+  const outside = siteOutside(auth.key, sites);
+  // NOTE: the site id is the caller's input: echoed cut to ECHO_MAX, never whole.
+  if (outside !== undefined) return { code: 'FORBIDDEN', message: `this API key has no access to site ${echo(outside)}` };
   return undefined;
 }
 

@@ -9,7 +9,10 @@ import type { AuditSink } from './auditTrail.ts';
 /** Records one operation: its context, the data it answered, and its first error's code. */
 export type RecordOperation = (context: RequestContext, operationName: string | undefined, data: unknown, firstCode: unknown) => void;
 
-/** Look-up-only operations go to `tally` (one row per second per kind); every other operation is its own row. */
+/**
+ * Look-up-only operations and denied ones go to `tally` (one row per second per kind: a flood of refused
+ * requests is summed); every other operation is its own row.
+ */
 export function createOperationRecorder(sink: AuditSink, metrics: Metrics, tally?: AuditTally): RecordOperation {
   const count = (outcome: string, purpose: string) => metrics.graphqlOperations.child({ outcome, purpose }).inc();
   return ({ access, audit }, operationName, data, firstCode) => {
@@ -18,7 +21,8 @@ export function createOperationRecorder(sink: AuditSink, metrics: Metrics, tally
     const keyId = access.auth.kind === 'ok' || access.auth.kind === 'revoked' ? access.auth.key.id : '';
     const row = audit.toRow(keyId, access.purposeText ?? '', operationName ?? '', rows, typeof firstCode === 'string' ? firstCode : undefined);
     count(row.outcome, access.purpose ?? 'none');
-    if (tally !== undefined && row.fields.length > 0 && row.fields.every((f) => TALLIED_FIELDS.has(f))) tally.count(row);
+    const summed = row.outcome === 'denied' || (row.fields.length > 0 && row.fields.every((f) => TALLIED_FIELDS.has(f)));
+    if (tally !== undefined && summed) tally.count(row);
     else sink.record(row);
   };
 }

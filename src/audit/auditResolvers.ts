@@ -1,4 +1,5 @@
 // auditLog: the trail an administrator reads; a key bound to some sites sees only entries about them.
+import { callerKey, SCOPE_SQL, scopeParams } from '../access/siteScope.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import { badInput } from '../graphql/errors.ts';
 import { parseStatsRange, type RangeBound } from '../stats/statsRange.ts';
@@ -21,18 +22,18 @@ export function createAuditResolvers(store: EventStore) {
       async auditLog(_: unknown, args: { from: string; to: string; keyId?: string | null; purpose?: string | null; limit: number }, ctx: RequestContext) {
         if (!Number.isInteger(args.limit) || args.limit < 1 || args.limit > MAX_LIMIT) throw badInput('limit', `limit must be from 1 to ${MAX_LIMIT}`);
         const range = parseStatsRange(args.from, args.to, MAX_DAYS);
-        const { auth } = ctx.access;
-        const sites = auth.kind === 'ok' && auth.key.sites !== '*' ? [...auth.key.sites] : null;
+        // A key bound to sites reads only rows about its sites: not other sites', not global ones (no site).
+        const scope = scopeParams(callerKey(ctx.access));
         const rows = await store.query<Row>(
           `SELECT ts, key_id, purpose, operation, fields, sites, outcome, code, rows, duration_ms, detail
            FROM audit_log
            WHERE ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
              AND ({keyId:String} = '' OR key_id = {keyId:String})
              AND ({purpose:String} = '' OR purpose = {purpose:String})
-             AND ({allSites:UInt8} = 1 OR hasAny(sites, {sites:Array(String)}))
+             AND ${SCOPE_SQL}
            ORDER BY ts DESC
            LIMIT {limit:UInt32}`,
-          { from: bound(range.from), to: bound(range.to), keyId: args.keyId ?? '', purpose: args.purpose ?? '', allSites: sites === null ? 1 : 0, sites: sites ?? [], limit: args.limit },
+          { from: bound(range.from), to: bound(range.to), keyId: args.keyId ?? '', purpose: args.purpose ?? '', ...scope, limit: args.limit },
         );
         return rows.map((r) => ({
           time: isoOf(r.ts),

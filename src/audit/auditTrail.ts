@@ -2,6 +2,7 @@
 import type { Logger } from '../observability/logger.ts';
 import type { Spool } from '../pipeline/spool.ts';
 import { nowSql } from '../store/sqlTime.ts';
+import { boundRow } from './auditBounds.ts';
 
 export interface AuditRow {
   ts: string;
@@ -70,7 +71,8 @@ export interface AuditSink {
 /** Audit rows go through their own spool, like hits: a crash does not lose the trail. */
 export function spooledAuditSink(spool: Spool, log: Logger, retentionDays = 1_096): AuditSink {
   return {
-    record(row) {
+    record(given) {
+      const row = boundRow(given);
       // Each row carries its retention (CALYPSO_AUDIT_RETENTION_DAYS); the table's TTL reads it.
       spool.append(Buffer.from(`${JSON.stringify({ ...row, retention_days: retentionDays })}\n`)).catch((err: unknown) => {
         log.error({ err: err instanceof Error ? err.message : String(err), operation: row.operation }, 'audit row could not be written');

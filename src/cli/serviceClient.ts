@@ -47,7 +47,7 @@ export function createServiceClient(url: string, adminKey: string): ServiceClien
     },
     async importBatch(ndjson) {
       for (let attempt = 1; ; attempt++) {
-        const res = await call('/v1/import', { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${adminKey}` }, body: ndjson });
+        const res = await call('/v1/import', { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' }, body: ndjson });
         if (res.status === 503 && attempt < 20) {
           // The spool is full while ClickHouse catches up: wait as told.
           await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));

@@ -1,15 +1,16 @@
 // POST /v1/import: historical events for back-fills and demos, through the same validation and
-// pseudonymisation as /collect but of any age. ADMINISTRATION keys only; each event may carry the
-// `ip` and `ua` of the original hit, reduced here and dropped like a live request's.
+// pseudonymisation as /collect but of any age. An operation like any other: a key, the purpose
+// ADMINISTRATION declared, every site the events name within the key's, one audit row per call (its
+// accepted and refused counts). Each event may carry the `ip` and `ua` of the original hit, reduced here
+// and dropped like a live request's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { keyAllowsSite } from '../access/apiKey.ts';
-import type { ApiKeyStore } from '../access/apiKeyStore.ts';
+import type { Caller, RestAccess } from '../access/restAccess.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ConsentUnavailableError } from '../consent/consentStore.ts';
+import { ApiError, InputError } from '../errors/apiError.ts';
 import { SpoolFullError } from '../pipeline/spool.ts';
 import { readBody } from '../http/readBody.ts';
 import { sendJson } from '../http/respond.ts';
-import { sendSpoolFull } from './collectRoute.ts';
 import { ingest, type IngestDeps } from './ingest.ts';
 import { EVENT_LIMITS } from './validateEvent.ts';
 
@@ -20,39 +21,50 @@ export interface ImportOptions {
   maxEvents: number;
 }
 
+const ROUTE = 'POST /v1/import';
+const ADMINISTRATION = new Set(['ADMINISTRATION'] as const);
 const IMPORT_LIMITS = { ...EVENT_LIMITS, maxAgeMs: Number.MAX_SAFE_INTEGER };
 
-export function importRoute(deps: IngestDeps, keys: ApiKeyStore, log: Logger, opts: ImportOptions) {
+export function importRoute(deps: IngestDeps, rest: RestAccess, log: Logger, opts: ImportOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    const found = m === null ? undefined : await keys.lookup(m[1]!);
-    if (found?.kind !== 'ok') return sendJson(res, 401, { error: found?.kind === 'revoked' ? 'the API key has been revoked' : 'an API key with the ADMINISTRATION purpose is required' });
-    if (!found.key.purposes.includes('ADMINISTRATION')) return sendJson(res, 403, { error: 'importing needs a key with the ADMINISTRATION purpose' });
-    const text = await readBody(req, opts.maxBodyBytes);
-    const events: unknown[] = [];
-    for (const [i, line] of text.split('\n').entries()) {
-      if (line.trim() === '') continue;
-      try {
-        events.push(JSON.parse(line));
-      } catch {
-        return sendJson(res, 400, { error: `line ${i + 1} is not valid JSON` });
-      }
-    }
-    if (events.length > opts.maxEvents) return sendJson(res, 413, { error: `send at most ${opts.maxEvents} events per request` });
-    const forbidden = events.findIndex((e) => typeof (e as { site?: unknown })?.site === 'string' && !keyAllowsSite(found.key, (e as { site: string }).site));
-    if (forbidden !== -1) return sendJson(res, 403, { error: `event ${forbidden}: this API key has no access to its site` });
-    const traits = (raw: unknown) => {
-      const e = (raw ?? {}) as { ip?: unknown; ua?: unknown };
-      return { ip: typeof e.ip === 'string' ? e.ip : '', userAgent: typeof e.ua === 'string' ? e.ua : '', cookieId: undefined };
-    };
+    let caller: Caller | undefined;
+    let sites: string[] = [];
     try {
-      const result = await ingest(events, traits, deps, IMPORT_LIMITS, 'import');
-      log.info({ keyId: found.key.id, accepted: result.accepted, refused: result.rejected.length }, 'import');
+      caller = await rest.caller(req);
+      // Who and why before the body is read.
+      rest.check(caller, ROUTE, ADMINISTRATION, []);
+      const text = await readBody(req, opts.maxBodyBytes);
+      const events: unknown[] = [];
+      for (const [i, line] of text.split('\n').entries()) {
+        if (line.trim() === '') continue;
+        try {
+          events.push(JSON.parse(line));
+        } catch {
+          throw new InputError(`line ${i + 1}`, `line ${i + 1} is not valid JSON`);
+        }
+      }
+      if (events.length > opts.maxEvents) throw new ApiError('PAYLOAD_TOO_LARGE', `send at most ${opts.maxEvents} events per request`);
+      // Every site the events name must be within the key's (validation refuses the events without one).
+      sites = [...new Set(events.map((e) => (e as { site?: unknown } | null)?.site).filter((s): s is string => typeof s === 'string'))];
+      rest.check(caller, ROUTE, ADMINISTRATION, sites);
+      const traits = (raw: unknown) => {
+        const e = (raw ?? {}) as { ip?: unknown; ua?: unknown };
+        return { ip: typeof e.ip === 'string' ? e.ip : '', userAgent: typeof e.ua === 'string' ? e.ua : '', cookieId: undefined };
+      };
+      let result;
+      try {
+        result = await ingest(events, traits, deps, IMPORT_LIMITS, 'import');
+      } catch (err) {
+        if (err instanceof SpoolFullError) throw new ApiError('SERVICE_UNAVAILABLE', 'the collector cannot take more events now; retry later', { retryAfter: 5 });
+        if (err instanceof ConsentUnavailableError) throw new ApiError('SERVICE_UNAVAILABLE', err.message, { retryAfter: 5 });
+        throw err;
+      }
+      const keyId = caller.access.auth.kind === 'ok' ? caller.access.auth.key.id : '';
+      log.info({ keyId, accepted: result.accepted, refused: result.rejected.length }, 'import');
       sendJson(res, 202, result);
+      rest.done(caller, ROUTE, sites, result.accepted, `import: ${result.accepted} accepted, ${result.rejected.length} refused`);
     } catch (err) {
-      if (err instanceof SpoolFullError) return sendSpoolFull(res);
-      if (err instanceof ConsentUnavailableError) return sendJson(res, 503, { error: err.message }, { 'retry-after': '5' });
-      throw err;
+      rest.fail(res, caller, ROUTE, sites, err);
     }
   };
 }

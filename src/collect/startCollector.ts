@@ -1,5 +1,5 @@
 // Assembles the collector role: spools and their delivery, consent, the HTTP routes.
-import type { ApiKeyStore } from '../access/apiKeyStore.ts';
+import type { RestAccess } from '../access/restAccess.ts';
 import type { Config } from '../config/config.ts';
 import type { ConsentStore } from '../consent/consentStore.ts';
 import type { Dependency } from '../http/healthRoutes.ts';
@@ -34,7 +34,8 @@ export interface CollectorDeps {
   pseudonymiser: Pseudonymiser;
   store: EventStore;
   sites: SiteStore;
-  keys: ApiKeyStore;
+  /** The authorised REST routes' helper (key, purpose, site, rate limits, audit): /v1/import. */
+  rest: RestAccess;
   statsCache: StatsCache;
   /** Shared with the API (setConsent), which must write through the same spools. */
   consents: ConsentStore;
@@ -43,7 +44,7 @@ export interface CollectorDeps {
   metrics: Metrics;
 }
 
-export async function startCollector({ config, pseudonymiser, store, sites, keys, statsCache, consents, erasures, log, metrics }: CollectorDeps): Promise<Collector> {
+export async function startCollector({ config, pseudonymiser, store, sites, rest, statsCache, consents, erasures, log, metrics }: CollectorDeps): Promise<Collector> {
   const deps = { config, store, log, metrics };
   // New events move their sites' data watermarks, so cached statistics are never staler than a flush.
   const eventsTable = await openSpooledTable('events', deps, (seg) => statsCache.bump(seg.tags ?? '*'));
@@ -63,7 +64,7 @@ export async function startCollector({ config, pseudonymiser, store, sites, keys
       ['OPTIONS /collect', preflight],
       ['OPTIONS /consent', preflight],
       ['GET /counter.js', counterRoute()],
-      ['POST /v1/import', importRoute(ingestDeps, keys, log, { maxBodyBytes: 16 * 1024 * 1024, maxEvents: 10_000 })],
+      ['POST /v1/import', importRoute(ingestDeps, rest, log, { maxBodyBytes: 16 * 1024 * 1024, maxEvents: 10_000 })],
     ]),
     dependencies: tables.map((t) => t.dependency),
     async flush() {

@@ -38,6 +38,10 @@ export interface Config {
   readonly trustedProxies: readonly string[];
   /** Requests per second per client IP on the collector (token bucket; burst twice this). */
   readonly rateLimitPerIp: number;
+  /** Failed authentications (no key, an unknown or revoked key) per minute per client address on the API; beyond it 429. */
+  readonly authFailuresPerMinute: number;
+  /** Requests per second per API key on /graphql and the REST API routes (token bucket; burst twice this). */
+  readonly rateLimitPerKey: number;
   /** Disk budget of the collector's spool; beyond it /collect answers 503. */
   readonly spoolMaxBytes: number;
   readonly maxBodyBytes: number;
@@ -130,6 +134,8 @@ const schema = z.object({
     .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''))
     .refine((list) => list.every(isAddressOrCidr), 'comma-separated IP addresses or CIDR ranges such as 10.0.0.0/8,::1'),
   CALYPSO_RATE_LIMIT_PER_IP: int(1, 1_000_000, 200),
+  CALYPSO_AUTH_FAILURES_PER_MINUTE: int(1, 1_000_000, 30),
+  CALYPSO_RATE_LIMIT_PER_KEY: int(1, 10_000_000, 50_000),
   CALYPSO_MAX_BODY_BYTES: int(1024, 16 * 1024 * 1024, 1024 * 1024),
   CALYPSO_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
   CALYPSO_SEGMENT_TICK_MS: int(100, 3_600_000, 5_000),
@@ -185,6 +191,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxEventAgeMs: e.CALYPSO_MAX_EVENT_AGE,
     trustedProxies: e.CALYPSO_TRUSTED_PROXIES,
     rateLimitPerIp: e.CALYPSO_RATE_LIMIT_PER_IP,
+    authFailuresPerMinute: e.CALYPSO_AUTH_FAILURES_PER_MINUTE,
+    rateLimitPerKey: e.CALYPSO_RATE_LIMIT_PER_KEY,
     maxBodyBytes: e.CALYPSO_MAX_BODY_BYTES,
     shutdownTimeoutMs: e.CALYPSO_SHUTDOWN_TIMEOUT_MS,
     segmentTickMs: e.CALYPSO_SEGMENT_TICK_MS,

@@ -4,6 +4,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
+import { refusalError, sendGraphqlRefusal, type AccessGuard } from '../access/accessGuard.ts';
 import { requestAccess } from '../access/requestAccess.ts';
 import { auditPlugin, createOperationRecorder } from '../audit/auditPlugin.ts';
 import type { AuditTally } from '../audit/auditTally.ts';
@@ -28,6 +29,8 @@ export interface GraphqlDeps {
   metrics: Metrics;
   production: boolean;
   maxBodyBytes: number;
+  /** Rate limits: failed authentications per address, requests per key (access/accessGuard.ts). */
+  guard?: AccessGuard;
 }
 
 export interface GraphqlRoute {
@@ -63,6 +66,10 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
 
   return {
     async handle(req, res) {
+      // An address over its failed-authentication budget is refused before its body is read.
+      const ip = deps.guard?.clientIp(req) ?? '';
+      const blocked = deps.guard?.blocked(ip);
+      if (blocked !== undefined) return sendGraphqlRefusal(req, res, blocked);
       const header = (name: string): string | undefined => {
         const v = req.headers[name];
         return Array.isArray(v) ? v.join(', ') : v;
@@ -82,11 +89,13 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
       if (deep !== undefined) return sendRefusal(res, ErrorCode.BAD_USER_INPUT, `the ${deep} parameter nests deeper than ${MAX_NESTING} levels`);
       const extensions = (body as { extensions?: { purpose?: unknown } } | undefined)?.extensions;
       const response: RequestContext['response'] = {};
-      const context = async (): Promise<RequestContext> => ({
-        access: await requestAccess(req.headers, extensions?.purpose, deps.keys),
-        audit: new AuditTrail(),
-        response,
-      });
+      const context = async (): Promise<RequestContext> => {
+        const access = await requestAccess(req.headers, extensions?.purpose, deps.keys);
+        // A failed authentication counts against the address; a key takes from its budget (429 when over).
+        const refused = deps.guard?.admit(ip, access);
+        if (refused !== undefined) throw refusalError(refused);
+        return { access, audit: new AuditTrail(), response };
+      };
 
       // A query seen before skips Apollo's pipeline (preparedQueries.ts says which qualify).
       const request = body as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: { persistedQuery?: unknown } } | undefined;

@@ -1,7 +1,6 @@
 // Assembles segments for a role: definitions, the index (Redis or memory), the refresh lock, the
 // materialiser and its schedule (worker), the look-ups, the GraphQL resolvers and the fast path (api).
-import type { ApiKeyStore } from '../access/apiKeyStore.ts';
-import type { AuditTally } from '../audit/auditTally.ts';
+import type { RestAccess } from '../access/restAccess.ts';
 import type { Cache } from '../cache/cache.ts';
 import type { ConsentReader } from '../consent/consentReader.ts';
 import { isRedisCache } from '../cache/redisCache.ts';
@@ -28,7 +27,6 @@ export interface SegmentsDeps {
   /** Current consent, shared with the collector's consent store (one batch of ClickHouse reads per site). */
   consents: ConsentReader;
   sites: SiteStore;
-  keys: ApiKeyStore;
   pseudonymiser: Pseudonymiser;
   log: Logger;
   metrics: Metrics;
@@ -44,14 +42,14 @@ export interface Segments {
   readonly materialiser: Materialiser;
   resolvers(): ReturnType<typeof createSegmentResolvers>;
   /** The fast-path routes, audited through `tally`. */
-  routes(tally: AuditTally): ReadonlyMap<string, Handler>;
+  routes(rest: RestAccess): ReadonlyMap<string, Handler>;
   /** Runs the refresh schedule in this process (worker role). */
   startWorker(): void;
   close(): Promise<void>;
 }
 
 export function createSegments(deps: SegmentsDeps, options: SegmentsOptions = {}): Segments {
-  const { store, cache, consents, sites, keys, pseudonymiser, log, metrics } = deps;
+  const { store, cache, consents, sites, pseudonymiser, log, metrics } = deps;
   const segments = createSegmentStore(store);
   const index = isRedisCache(cache) ? createRedisSegmentIndex(cache) : createMemorySegmentIndex(cache);
   const materialiser = createMaterialiser({ store, segments, index, sites, lock: createRefreshLock(cache), log, metrics });
@@ -65,8 +63,8 @@ export function createSegments(deps: SegmentsDeps, options: SegmentsOptions = {}
     index,
     materialiser,
     resolvers: () => createSegmentResolvers({ segments, sites, materialiser, lookup, reads }),
-    routes(tally) {
-      const route = createSegmentsRoute({ keys, sites, lookup, tally });
+    routes(rest) {
+      const route = createSegmentsRoute({ rest, sites, lookup });
       return new Map<string, Handler>([
         ['GET /v1/segments', route.get],
         ['POST /v1/segments', route.post],

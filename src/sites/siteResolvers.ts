@@ -1,4 +1,5 @@
-import { keyAllowsSite } from '../access/apiKey.ts';
+import { keyAllowsSite, requireReach } from '../access/siteScope.ts';
+import { echo } from '../errors/apiError.ts';
 import { fromFlags } from '../consent/consentFlags.ts';
 import { apiError } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
@@ -18,10 +19,12 @@ export function createSiteResolvers(sites: SiteStore) {
       },
     },
     Mutation: {
-      async createSite(_: unknown, args: SiteInput) {
+      async createSite(_: unknown, args: SiteInput, ctx: RequestContext) {
+        // A new site is beyond every site-bound key: only a global key registers sites.
+        requireReach(ctx.access, '*', 'register sites');
         const site = validateSiteInput(args);
         const created = await sites.create(site);
-        if (created === undefined) throw apiError('CONFLICT', `site "${site.id}" already exists`, { field: 'id' });
+        if (created === undefined) throw apiError('CONFLICT', `site ${echo(site.id)} already exists`, { field: 'id' });
         return created;
       },
     },

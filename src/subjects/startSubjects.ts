@@ -1,7 +1,5 @@
 // Assembles subject rights for the API role: the data operations, the GraphQL resolvers, the download route.
-import type { ApiKeyStore } from '../access/apiKeyStore.ts';
-import { createOperationRecorder } from '../audit/auditPlugin.ts';
-import type { AuditSink } from '../audit/auditTrail.ts';
+import type { RestAccess } from '../access/restAccess.ts';
 import type { Config } from '../config/config.ts';
 import type { ConsentStore } from '../consent/consentStore.ts';
 import type { Handler } from '../http/httpServer.ts';
@@ -22,19 +20,19 @@ export interface SubjectsDeps {
   pseudonymiser: Pseudonymiser;
   store: EventStore;
   sites: SiteStore;
-  keys: ApiKeyStore;
   consents: ConsentStore;
   index: SegmentIndex;
   tombstones: ErasureTombstones;
   statsCache: StatsCache;
-  audit: AuditSink;
+  /** The authorised REST routes' helper (key, purpose, site, rate limits, audit). */
+  rest: RestAccess;
   flushLocal: () => Promise<void>;
   log: Logger;
   metrics: Metrics;
 }
 
 export function createSubjects(deps: SubjectsDeps) {
-  const { config, store, sites, keys, consents, log } = deps;
+  const { config, store, sites, consents, log } = deps;
   const { pseudonymiser } = deps;
   const subjects = createSubjectData({
     store,
@@ -58,6 +56,6 @@ export function createSubjects(deps: SubjectsDeps) {
     }),
     /** Schedules again the repeat of erasures made shortly before this start (subjectData.ts). */
     repeatRecent: () => subjects.repeatRecent(),
-    routes: new Map<string, Handler>([['GET /v1/subjects/export', subjectExportRoute({ keys, sites, subjects, pseudonymiser, record: createOperationRecorder(deps.audit, deps.metrics) })]]),
+    routes: new Map<string, Handler>([['GET /v1/subjects/export', subjectExportRoute({ rest: deps.rest, sites, subjects, pseudonymiser })]]),
   };
 }

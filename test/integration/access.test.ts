@@ -86,17 +86,17 @@ describe('access', () => {
     expect(key.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'sites[0]' });
   });
 
-  it('writes one audit row per operation, denied ones included', async () => {
+  it('writes one audit row per operation, denied ones included (summed per second: "×n")', async () => {
     await svc.gql(statsKey, 'ADVERTISING', STATS.replace('{ stats', 'query DeniedProbe { stats'));
     await svc.gql(statsKey, 'STATISTICS', SITES.replace('{ sites', 'query AllowedProbe { sites'));
     type Row = { operation: string; outcome: string; code: string; purpose: string; fields: string[]; sites: string[] };
     const rows = await eventually(
-      () => svc.store.query<Row>("SELECT operation, outcome, code, purpose, fields, sites FROM audit_log WHERE operation IN ('DeniedProbe', 'AllowedProbe') ORDER BY operation"),
+      () => svc.store.query<Row>("SELECT operation, outcome, code, purpose, fields, sites FROM audit_log WHERE operation IN ('DeniedProbe ×1', 'AllowedProbe') ORDER BY operation"),
       (r) => r.length === 2,
     );
     expect(rows).toEqual([
       { operation: 'AllowedProbe', outcome: 'allowed', code: '', purpose: 'STATISTICS', fields: ['Query.sites'], sites: [] },
-      { operation: 'DeniedProbe', outcome: 'denied', code: 'PURPOSE_NOT_ALLOWED', purpose: 'ADVERTISING', fields: ['Query.stats'], sites: ['shop'] },
+      { operation: 'DeniedProbe ×1', outcome: 'denied', code: 'PURPOSE_NOT_ALLOWED', purpose: 'ADVERTISING', fields: ['Query.stats'], sites: ['shop'] },
     ]);
 
     // The same trail through auditLog, newest first, filtered by purpose; only under ADMINISTRATION.
@@ -104,7 +104,7 @@ describe('access', () => {
     type Entry = { operation: string; outcome: string; code: string | null; keyId: string };
     const log = await svc.gql<{ auditLog: Entry[] }>(svc.adminKey, 'ADMINISTRATION', `{ auditLog(from: "${day}", to: "${day}", purpose: ADVERTISING) { operation outcome code keyId } }`);
     expect(log.errors).toBeUndefined();
-    expect(log.data?.auditLog.find((e) => e.operation === 'DeniedProbe')).toMatchObject({ outcome: 'denied', code: 'PURPOSE_NOT_ALLOWED' });
+    expect(log.data?.auditLog.find((e) => e.operation === 'DeniedProbe ×1')).toMatchObject({ outcome: 'denied', code: 'PURPOSE_NOT_ALLOWED' });
     expect(log.data?.auditLog.every((e) => e.operation !== 'AllowedProbe')).toBe(true);
     const refused = await svc.gql(statsKey, 'STATISTICS', `{ auditLog(from: "${day}", to: "${day}") { operation } }`);
     expect(codeOf(refused)).toEqual(['PURPOSE_NOT_ALLOWED']);

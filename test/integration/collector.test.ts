@@ -128,7 +128,7 @@ describe('collector', () => {
     const body = [{ site: 'shop', url: 'https://shop.example/old', ts: old, eid: 'old-1', ua: CHROME, ip: YANDEX_IP, cid: 'importer' }].map((e) => JSON.stringify(e)).join('\n');
     const denied = await fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${statsKey}` }, body });
     expect(denied.status).toBe(403);
-    const res = await fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}` }, body });
+    const res = await fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' }, body });
     expect(await res.json()).toEqual({ accepted: 1, rejected: [] });
     const [r] = await rows<{ country: string; browser: string; t: string }>("SELECT country, browser, toString(toUnixTimestamp64Milli(ts)) AS t FROM events WHERE event_id = 'old-1'");
     expect(r).toEqual({ country: 'RU', browser: 'Chrome', t: String(old) });

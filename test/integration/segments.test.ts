@@ -80,7 +80,7 @@ describe.skipIf(redis.url === undefined)(`segments on Redis ${redis.reason}`, ()
     svc = await startTestService({ env: { REDIS_URL: redis.url!, REDIS_KEY_PREFIX: prefix, CALYPSO_SEGMENT_TICK_MS: '3600000' } });
     ads = await siteWithKey(svc, site, ['ADVERTISING', 'PERSONALIZATION', 'SUBJECT_REQUEST'], ', kAnonymity: 2');
     const ndjson = dataset(site, Date.now()).map((e) => JSON.stringify(e)).join('\n');
-    const res = await fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}` }, body: ndjson });
+    const res = await fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' }, body: ndjson });
     expect(await res.json()).toMatchObject({ rejected: [] });
     await svc.flush();
   });

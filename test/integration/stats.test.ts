@@ -60,7 +60,7 @@ describe('stats', () => {
       expect(made.errors).toBeUndefined();
       const res = await fetch(`${svc.url}/v1/import`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${svc.adminKey}` },
+        headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' },
         body: hits(id, `${id}.example`).map((e) => JSON.stringify(e)).join('\n'),
       });
       expect(await res.json()).toEqual({ accepted: 20, rejected: [] });

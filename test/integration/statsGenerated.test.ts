@@ -64,7 +64,7 @@ describe('stats on generated traffic', () => {
     for (const [id, tz] of [['gen', 'UTC'], ['genmsk', 'Europe/Moscow']]) {
       await svc.gql(svc.adminKey, 'ADMINISTRATION', `mutation { createSite(id: "${id}", name: "${id}", hostnames: ["gen.example"], timezone: "${tz}", kAnonymity: 2) { id } }`);
       const body = hits.map((h) => JSON.stringify({ site: id, url: h.url, ts: h.ts, cid: h.cid, ip: h.ip, ua: BROWSER_UA })).join('\n');
-      const res = await fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}` }, body });
+      const res = await fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' }, body });
       expect(((await res.json()) as { accepted: number }).accepted).toBe(hits.length);
     }
     const made = await svc.gql<{ createApiKey: { secret: string } }>(svc.adminKey, 'ADMINISTRATION', 'mutation { createApiKey(name: "g", purposes: [STATISTICS], sites: ["gen", "genmsk"]) { secret } }');

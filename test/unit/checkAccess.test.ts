@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../src/access/apiKey.ts';
 import { checkAccess } from '../../src/access/checkAccess.ts';
+import { ECHO_MAX } from '../../src/errors/apiError.ts';
 import type { Purpose } from '../../src/access/purposes.ts';
 import type { Auth, RequestAccess } from '../../src/access/requestAccess.ts';
 
@@ -60,7 +61,15 @@ describe('checkAccess', () => {
     expect(d?.code).toBe('PURPOSE_NOT_ALLOWED');
     expect(d?.message).toContain('must be one of STATISTICS');
     expect(d?.message).toContain('MARKETING');
-    expect(d?.message).not.toContain('x'.repeat(50));
+    expect(d?.message).not.toContain('x'.repeat(ECHO_MAX));
+  });
+
+  it('echoes at most ECHO_MAX characters of a site id it refuses (a 1 MB id is not echoed whole)', () => {
+    const huge = `b${'y'.repeat(1024 * 1024)}`;
+    const d = checkAccess(access(STATS_KEY, 'STATISTICS'), 'Query.stats', STATS_FIELD, [huge]);
+    expect(d?.code).toBe('FORBIDDEN');
+    expect(d?.message).toContain(`"b${'y'.repeat(ECHO_MAX - 1)}…"`);
+    expect(d!.message.length).toBeLessThan(200);
   });
 
   it('refuses a purpose the key does not have as PURPOSE_NOT_ALLOWED', () => {
