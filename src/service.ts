@@ -114,7 +114,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
     const tables = await Promise.all((['consents', 'consent_log'] as const).map((t) => openSpooledTable(t, { config, store, log, metrics })));
     spooled.push(...tables);
     dependencies.push(...tables.map((t) => t.dependency));
-    consents = createConsentStore({ consents: tables[0]!.spool, log: tables[1]!.spool }, cache, consentReader, { retentionDays: config.auditRetentionDays });
+    consents = createConsentStore({ consents: tables[0]!.spool, log: tables[1]!.spool }, cache, consentReader, { retentionDays: config.auditRetentionDays, log });
   }
   if (serves('collector')) {
     collector = await startCollector({ config, pseudonymiser, store, sites, keys, statsCache, consents: consents!, erasures: tombstones, log, metrics });

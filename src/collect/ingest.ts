@@ -77,9 +77,10 @@ export async function ingest(
     if (consentChanges.length === 0) {
       await deps.spool.append(events, perSite.keys());
     } else {
-      // Consent is read first: if it cannot be recorded now, nothing of the request is kept.
+      // Consent is read first: if it cannot be recorded now, nothing of the request is kept. The commit
+      // then keeps the events and the consent rows together or not at all (policy 1.3, 6.1).
       const consent = await deps.consents.prepare(consentChanges, source);
-      await Promise.all([deps.spool.append(events, perSite.keys()), consent.commit()]);
+      await consent.commit([{ spool: deps.spool, payload: events, tags: perSite.keys() }]);
     }
   }
   for (const [site, n] of perSite) deps.metrics.eventsAccepted.child({ site }).inc(n);
