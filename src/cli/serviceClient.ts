@@ -7,8 +7,11 @@ import type { Config } from '../config/config.ts';
 export interface ServiceClient {
   readonly url: string;
   graphql<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
-  /** Sends NDJSON events to /v1/import; returns the service's answer. */
-  importBatch(ndjson: string): Promise<{ accepted: number; rejected: Array<{ index: number; error: string }> }>;
+  /**
+   * Sends NDJSON events to /v1/import; returns the service's answer. With `batchId`, a batch the service
+   * stored before (a retry, a re-run) is answered as then and not stored again.
+   */
+  importBatch(ndjson: string, batchId?: string): Promise<{ accepted: number; rejected: Array<{ index: number; error: string }> }>;
 }
 
 export class CliError extends Error {
@@ -45,11 +48,14 @@ export function createServiceClient(url: string, adminKey: string): ServiceClien
       if (body.errors?.length) throw Object.assign(new CliError(body.errors[0]!.message), { code: body.errors[0]!.extensions?.code });
       return body.data as T;
     },
-    async importBatch(ndjson) {
+    async importBatch(ndjson, batchId) {
+      const headers: Record<string, string> = { 'content-type': 'application/x-ndjson', authorization: `Bearer ${adminKey}` };
+      if (batchId !== undefined) headers['x-calypso-import-batch'] = batchId;
       for (let attempt = 1; ; attempt++) {
-        const res = await call('/v1/import', { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${adminKey}` }, body: ndjson });
+        const res = await call('/v1/import', { method: 'POST', headers, body: ndjson });
         if (res.status === 503 && attempt < 20) {
-          // The spool is full while ClickHouse catches up: wait as told.
+          // The spool is full while ClickHouse catches up: wait as told. Safe to send again: a 503 keeps
+          // nothing, and the batch id makes a batch that was stored after all answer as then.
           await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
           continue;
         }

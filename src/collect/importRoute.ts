@@ -8,7 +8,9 @@ import type { Logger } from '../observability/logger.ts';
 import { ConsentUnavailableError } from '../consent/consentStore.ts';
 import { SpoolFullError } from '../pipeline/spool.ts';
 import { readBody } from '../http/readBody.ts';
-import { sendJson } from '../http/respond.ts';
+import { sendError, sendJson } from '../http/respond.ts';
+import { ApiError } from '../errors/apiError.ts';
+import { IMPORT_BATCH_HEADER, parseBatchId } from './importBatches.ts';
 import { sendSpoolFull } from './collectRoute.ts';
 import { ingest, type IngestDeps } from './ingest.ts';
 import { EVENT_LIMITS } from './validateEvent.ts';
@@ -46,11 +48,12 @@ export function importRoute(deps: IngestDeps, keys: ApiKeyStore, log: Logger, op
       return { ip: typeof e.ip === 'string' ? e.ip : '', userAgent: typeof e.ua === 'string' ? e.ua : '', cookieId: undefined };
     };
     try {
-      const result = await ingest(events, traits, deps, IMPORT_LIMITS, 'import');
+      const result = await ingest(events, traits, deps, IMPORT_LIMITS, 'import', parseBatchId(req.headers[IMPORT_BATCH_HEADER]));
       log.info({ keyId: found.key.id, accepted: result.accepted, refused: result.rejected.length }, 'import');
       sendJson(res, 202, result);
     } catch (err) {
       if (err instanceof SpoolFullError) return sendSpoolFull(res);
+      if (err instanceof ApiError) return sendError(res, err);
       if (err instanceof ConsentUnavailableError) return sendJson(res, 503, { error: err.message }, { 'retry-after': '5' });
       throw err;
     }
