@@ -49,7 +49,7 @@ export function ingest(
   source: ConsentSource = 'counter',
   batchId?: string,
 ): Promise<IngestResult> {
-  // Not async: the single-hit path pays no extra promise for the import case.
+  // Not async itself, so the single-hit path pays no extra promise for the import branch.
   if (batchId !== undefined && deps.importBatches !== undefined) return deps.importBatches.once(batchId, (marker) => ingestNow(batch, traits, deps, limits, source, marker));
   return ingestNow(batch, traits, deps, limits, source, undefined);
 }
@@ -101,7 +101,8 @@ async function ingestNow(
       // Consent is read first: if it cannot be recorded now, nothing of the request is kept. The commit
       // then keeps the events, the consent rows and the batch's marker together or not at all (policy 1.3, 6.1).
       const consent = await deps.consents.prepare(consentChanges, source);
-      const parts: SpoolPart[] = [{ spool: deps.spool, payload: events, tags: perSite.keys() }];
+      // The tags as a list: a part tried again after an I/O error reads them again.
+      const parts: SpoolPart[] = [{ spool: deps.spool, payload: events, tags: [...perSite.keys()] }];
       if (marker !== undefined) parts.push(marker({ accepted, rejected }));
       await consent.commit(parts);
     }
