@@ -60,12 +60,13 @@ describe('import batches are stored once (embedded engine)', () => {
     expect(await counts(svc, 'imp')).toEqual({ events: LINES, consentLog: CONSENTING });
   });
 
-  it('a batch stored but answered 503 (the answer lost on the way) is retried without being stored twice', async () => {
+  it('a batch stored but answered 503, or whose connection dropped before the answer, is retried without being stored twice', async () => {
     await siteWithKey(svc, 'lost', ['STATISTICS']);
     const lostFile = writeFile(fs.mkdtempSync(path.join(dir, 'lost-')), 'lost');
     let forwarded = 0;
-    // A proxy in front of the service: the second batch reaches the service, which stores it; the proxy
-    // throws the 202 away and answers 503 instead, as a failing load balancer would.
+    // A proxy in front of the service: the second and third batches reach the service, which stores
+    // them; the proxy throws the 202s away and answers the second with a 503, as a failing load balancer
+    // would, and drops the third's connection.
     const proxy = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -79,13 +80,18 @@ describe('import batches are stored once (embedded engine)', () => {
           res.writeHead(503, { 'retry-after': '0', 'content-type': 'application/json' }).end('{"error":"upstream timed out"}');
           return;
         }
+        if (n === 4) {
+          expect(answer.status).toBe(202);
+          req.socket.destroy();
+          return;
+        }
         res.writeHead(answer.status, { 'content-type': 'application/json' }).end(body);
       });
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
     try {
       const summary = await runImport(`http://127.0.0.1:${(proxy.address() as { port: number }).port}`, svc.adminKey, lostFile);
-      expect(forwarded).toBe(Math.ceil(LINES / BATCH) + 1);
+      expect(forwarded).toBe(Math.ceil(LINES / BATCH) + 2);
       expect(summary).toMatchObject({ lines: LINES, accepted: LINES, refused: [] });
     } finally {
       await new Promise((r) => proxy.close(r));
