@@ -68,6 +68,12 @@ const STORED_READ_WAIT_MS = 500;
 export function createConsentStore(spools: ConsentSpools, cache: Cache, reader: ConsentReader, options: ConsentStoreOptions = {}): ConsentStore {
   const retentionDays = options.retentionDays ?? 1_096;
 
+  /**
+   * The commit that last wrote each mirror entry in this process: an earlier commit of the same cookie
+   * finishing later must not extend or delete the newer one's entry.
+   */
+  const owner = new Map<string, symbol>();
+
   const keptInPart = (failed: readonly SpoolPart[], error: unknown) =>
     options.log?.error({ err: error instanceof Error ? error.message : String(error), spools: failed.map((p) => p.spool.dir) }, 'a request was kept only in part: a spool kept failing after its other parts were durable');
 
@@ -145,44 +151,59 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, reader: 
         retention_days: retentionDays,
       }));
       const ndjson = (xs: object[]) => Buffer.from(`${xs.map((x) => JSON.stringify(x)).join('\n')}\n`);
-      const mirror = (ttlMs: number) => Promise.all(fresh.map(([key, c]) => cache.set(key, String(c.flags), ttlMs)));
+      const me = Symbol('commit');
+      const mine = () => fresh.filter(([key]) => owner.get(key) === me);
+      const mirror = (ttlMs: number) => Promise.all(mine().map(([key, c]) => cache.set(key, String(c.flags), ttlMs)));
       // Back to "read it from ClickHouse", which holds only what was recorded.
-      const unmirror = () => cache.del(...fresh.map(([key]) => key)).catch(() => {});
+      const unmirror = async () => {
+        const keys = mine().map(([key]) => key);
+        if (keys.length > 0) await cache.del(...keys).catch(() => {});
+      };
+
+      const commitNow = async (alongside: readonly SpoolPart[]): Promise<void> => {
+        const consentParts: SpoolPart[] = [
+          { spool: spools.consents, payload: ndjson(rows) },
+          { spool: spools.log, payload: ndjson(log) },
+        ];
+        const parts = [...alongside, ...consentParts];
+        // Refused before the mirror is touched; appendTogether checks again when it appends.
+        if (!allFit(parts)) throw new SpoolFullError('the spool is over its disk budget');
+        // NOTE: the mirror is written first: it is the fallible step that keeps nothing, so no error
+        // can come after a durable append. It is provisional (a minute) until the change is durable,
+        // so a change that is then not recorded, and whose rollback failed too, leaves the look-ups
+        // within a minute. Look-ups may see it milliseconds before it is durable; the answer waits.
+        // The default note goes too: were the mirror evicted, the note must not stand in for this change.
+        try {
+          await Promise.all([mirror(CONSENT_PROVISIONAL_TTL_MS), cache.del(...fresh.map(([, c]) => consentDefaultCacheKey(c.site, c.pseudonym.pid)))]);
+        } catch {
+          await unmirror();
+          throw new ConsentUnavailableError('consent cannot be recorded now; retry later');
+        }
+        let outcome;
+        try {
+          outcome = await appendTogether(parts);
+        } catch (err) {
+          await unmirror();
+          throw err;
+        }
+        if (outcome.kept === 'some') {
+          keptInPart(outcome.failed, outcome.error);
+          if (outcome.failed.some((p) => consentParts.includes(p))) return unmirror();
+        }
+        // Durable: mirrored as long as any recorded change. Should Redis fail just now, the provisional
+        // entry expires and the look-ups read the recorded change from ClickHouse.
+        await mirror(CONSENT_MIRROR_TTL_MS).catch(() => {});
+      };
+
       return {
         count: fresh.length,
         async commit(alongside = []) {
-          const consentParts: SpoolPart[] = [
-            { spool: spools.consents, payload: ndjson(rows) },
-            { spool: spools.log, payload: ndjson(log) },
-          ];
-          const parts = [...alongside, ...consentParts];
-          // Refused before the mirror is touched; appendTogether checks again when it appends.
-          if (!allFit(parts)) throw new SpoolFullError('the spool is over its disk budget');
-          // NOTE: the mirror is written first: it is the fallible step that keeps nothing, so no error
-          // can come after a durable append. It is provisional (a minute) until the change is durable,
-          // so a change that is then not recorded, and whose rollback failed too, leaves the look-ups
-          // within a minute. Look-ups may see it milliseconds before it is durable; the answer waits.
-          // The default note goes too: were the mirror evicted, the note must not stand in for this change.
+          for (const [key] of fresh) owner.set(key, me);
           try {
-            await Promise.all([mirror(CONSENT_PROVISIONAL_TTL_MS), cache.del(...fresh.map(([, c]) => consentDefaultCacheKey(c.site, c.pseudonym.pid)))]);
-          } catch {
-            await unmirror();
-            throw new ConsentUnavailableError('consent cannot be recorded now; retry later');
+            await commitNow(alongside);
+          } finally {
+            for (const [key] of fresh) if (owner.get(key) === me) owner.delete(key);
           }
-          let outcome;
-          try {
-            outcome = await appendTogether(parts);
-          } catch (err) {
-            await unmirror();
-            throw err;
-          }
-          if (outcome.kept === 'some') {
-            keptInPart(outcome.failed, outcome.error);
-            if (outcome.failed.some((p) => consentParts.includes(p))) return void (await unmirror());
-          }
-          // Durable: mirrored as long as any recorded change. Should Redis fail just now, the provisional
-          // entry expires and the look-ups read the recorded change from ClickHouse.
-          await mirror(CONSENT_MIRROR_TTL_MS).catch(() => {});
         },
       };
     },

@@ -8,7 +8,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryCache } from '../../src/cache/memoryCache.ts';
 import { appendTogether } from '../../src/consent/appendTogether.ts';
+import { consentCacheKey } from '../../src/consent/consentMirror.ts';
+import { createConsentReader } from '../../src/consent/consentReader.ts';
+import { createConsentStore } from '../../src/consent/consentStore.ts';
 import { Spool, SpoolFullError } from '../../src/pipeline/spool.ts';
 import { freePort } from '../support/ports.ts';
 import { BROWSER_UA, siteWithKey, startTestService, tempDir, type TestService } from '../support/testService.ts';
@@ -150,5 +154,37 @@ describe('appendTogether over real spools', () => {
     await sleep(20);
     fs.mkdirSync(broken.dir, { recursive: true });
     expect((await later).kept).toBe('all');
+  });
+});
+
+describe('two changes of one cookie committed at once', () => {
+  let svc: TestService;
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    svc = await startTestService();
+  });
+  afterAll(async () => {
+    await svc?.stop();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('the later change stays mirrored when the earlier one becomes durable after it', async () => {
+    const dir = tempDir('calypso-race-');
+    dirs.push(dir);
+    const open = (name: string) => Spool.open({ dir: path.join(dir, name), maxBytes: 1 << 20 });
+    const [consents, log, slow] = [await open('consents'), await open('log'), await open('slow')];
+    const cache = createMemoryCache();
+    const store = createConsentStore({ consents, log }, cache, createConsentReader(cache, svc.store));
+    const pseudonym = { pid: '42', keyVersion: 1 };
+    const earlier = await store.prepare([{ site: 'race', pseudonym, flags: 1 }], 'counter');
+    const later = await store.prepare([{ site: 'race', pseudonym, flags: 5 }], 'api');
+    // The earlier commit's events spool fails its first append (no directory): it is durable only
+    // after its retry, well after the later commit.
+    fs.rmSync(slow.dir, { recursive: true });
+    const first = earlier.commit([{ spool: slow, payload: Buffer.from('{}\n') }]);
+    await later.commit();
+    fs.mkdirSync(slow.dir, { recursive: true });
+    await first;
+    expect(await cache.get(consentCacheKey('race', '42'))).toBe('5');
   });
 });
