@@ -116,7 +116,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
     const tables = await Promise.all((['consents', 'consent_log'] as const).map((t) => openSpooledTable(t, { config, store, log, metrics })));
     spooled.push(...tables);
     dependencies.push(...tables.map((t) => t.dependency));
-    consents = createConsentStore({ consents: tables[0]!.spool, log: tables[1]!.spool }, cache, consentReader, { retentionDays: config.auditRetentionDays });
+    consents = createConsentStore({ consents: tables[0]!.spool, log: tables[1]!.spool }, cache, consentReader, { retentionDays: config.auditRetentionDays, log });
   }
   // The audit trail: the API's operations and the collector's imports. Refused requests and look-ups are
   // summed per second (auditTally.ts); the rate limits are shared by every authorised route of the process.

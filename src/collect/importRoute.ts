@@ -11,6 +11,7 @@ import { ApiError, InputError } from '../errors/apiError.ts';
 import { SpoolFullError } from '../pipeline/spool.ts';
 import { readBody } from '../http/readBody.ts';
 import { sendJson } from '../http/respond.ts';
+import { IMPORT_BATCH_HEADER, parseBatchId } from './importBatches.ts';
 import { ingest, type IngestDeps } from './ingest.ts';
 import { EVENT_LIMITS } from './validateEvent.ts';
 
@@ -53,7 +54,7 @@ export function importRoute(deps: IngestDeps, rest: RestAccess, log: Logger, opt
       };
       let result;
       try {
-        result = await ingest(events, traits, deps, IMPORT_LIMITS, 'import');
+        result = await ingest(events, traits, deps, IMPORT_LIMITS, 'import', parseBatchId(req.headers[IMPORT_BATCH_HEADER]));
       } catch (err) {
         if (err instanceof SpoolFullError) throw new ApiError('SERVICE_UNAVAILABLE', 'the collector cannot take more events now; retry later', { retryAfter: 5 });
         if (err instanceof ConsentUnavailableError) throw new ApiError('SERVICE_UNAVAILABLE', err.message, { retryAfter: 5 });

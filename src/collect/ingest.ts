@@ -1,5 +1,6 @@
 // The collector's core, shared by POST /collect, GET /collect.gif and `calypso import`: validate each
 // event, check its site and host, reduce it, and make the accepted ones durable before answering.
+import type { SpoolPart } from '../consent/appendTogether.ts';
 import type { ConsentChange, ConsentSource, ConsentStore } from '../consent/consentStore.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Spool } from '../pipeline/spool.ts';
@@ -10,6 +11,7 @@ import { echo, InputError } from '../errors/apiError.ts';
 import { validateEvent, type EventLimits } from './validateEvent.ts';
 import { checkHost } from './checkHost.ts';
 import type { ErasureTombstones } from '../subjects/erasureTombstones.ts';
+import type { BatchMarker, ImportBatches } from './importBatches.ts';
 
 export interface IngestDeps {
   sites: SiteStore;
@@ -19,6 +21,8 @@ export interface IngestDeps {
   /** Erased pids: their hits stamped before the erasure are refused (policy 4.1). */
   erasures: ErasureTombstones;
   metrics: Metrics;
+  /** The import batches already stored (POST /v1/import only). */
+  importBatches?: ImportBatches;
 }
 
 export interface IngestResult {
@@ -35,13 +39,30 @@ function reasonOf(field: string): string {
   return REASONS.has(top) ? top : 'other';
 }
 
-/** Throws SpoolFullError when nothing could be kept (the caller answers 503); nothing is half-stored. */
-export async function ingest(
+/**
+ * Throws SpoolFullError when nothing could be kept (the caller answers 503); nothing is half-stored.
+ * With `batchId` (an import batch's id), a batch stored before is answered as it was then, not stored again.
+ */
+export function ingest(
   batch: readonly unknown[],
   traits: RequestTraits | ((raw: unknown) => RequestTraits),
   deps: IngestDeps,
   limits?: EventLimits,
   source: ConsentSource = 'counter',
+  batchId?: string,
+): Promise<IngestResult> {
+  // Not async itself, so the single-hit path pays no extra promise for the import branch.
+  if (batchId !== undefined && deps.importBatches !== undefined) return deps.importBatches.once(batchId, (marker) => ingestNow(batch, traits, deps, limits, source, marker));
+  return ingestNow(batch, traits, deps, limits, source, undefined);
+}
+
+async function ingestNow(
+  batch: readonly unknown[],
+  traits: RequestTraits | ((raw: unknown) => RequestTraits),
+  deps: IngestDeps,
+  limits: EventLimits | undefined,
+  source: ConsentSource,
+  marker: BatchMarker | undefined,
 ): Promise<IngestResult> {
   deps.metrics.eventsReceived.inc(batch.length);
   const now = Date.now();
@@ -76,12 +97,16 @@ export async function ingest(
   if (accepted > 0) {
     // Both durable before the answer; a consent change carried by a hit is as binding as the hit.
     const events = Buffer.from(ndjson);
-    if (consentChanges.length === 0) {
+    if (consentChanges.length === 0 && marker === undefined) {
       await deps.spool.append(events, perSite.keys());
     } else {
-      // Consent is read first: if it cannot be recorded now, nothing of the request is kept.
+      // Consent is read first: if it cannot be recorded now, nothing of the request is kept. The commit
+      // then keeps the events, the consent rows and the batch's marker together or not at all (policy 1.3, 6.1).
       const consent = await deps.consents.prepare(consentChanges, source);
-      await Promise.all([deps.spool.append(events, perSite.keys()), consent.commit()]);
+      // The tags as a list: a part tried again after an I/O error reads them again.
+      const parts: SpoolPart[] = [{ spool: deps.spool, payload: events, tags: [...perSite.keys()] }];
+      if (marker !== undefined) parts.push(marker({ accepted, rejected }));
+      await consent.commit(parts);
     }
   }
   for (const [site, n] of perSite) deps.metrics.eventsAccepted.child({ site }).inc(n);

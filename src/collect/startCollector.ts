@@ -16,6 +16,7 @@ import type { EventStore } from '../store/eventStore.ts';
 import { createClientIp } from './clientIp.ts';
 import { createCollectRoutes } from './collectRoute.ts';
 import { counterRoute } from './counterRoute.ts';
+import { createImportBatches } from './importBatches.ts';
 import { importRoute } from './importRoute.ts';
 import { preflightRoute } from './cors.ts';
 import { createRateLimiter } from './rateLimiter.ts';
@@ -48,7 +49,8 @@ export async function startCollector({ config, pseudonymiser, store, sites, rest
   const deps = { config, store, log, metrics };
   // New events move their sites' data watermarks, so cached statistics are never staler than a flush.
   const eventsTable = await openSpooledTable('events', deps, (seg) => statsCache.bump(seg.tags ?? '*'));
-  const tables = [eventsTable];
+  const batchesTable = await openSpooledTable('import_batches', deps);
+  const tables = [eventsTable, batchesTable];
   const events = eventsTable.spool;
   const ingestDeps = { sites, reducers: createReducers(pseudonymiser), spool: events, consents, erasures, metrics };
   const routes = createCollectRoutes(
@@ -56,6 +58,14 @@ export async function startCollector({ config, pseudonymiser, store, sites, rest
     { maxEvents: 500, maxBodyBytes: config.maxBodyBytes, maxInFlight: 256, limits: { ...EVENT_LIMITS, maxAgeMs: config.maxEventAgeMs } },
   );
   const preflight = preflightRoute(sites);
+  const importBatches = createImportBatches({
+    store,
+    spool: batchesTable.spool,
+    async flush() {
+      await batchesTable.deliverer.flush();
+      return !batchesTable.deliverer.degraded && batchesTable.spool.peek() === undefined;
+    },
+  });
   return {
     routes: new Map<string, Handler>([
       ['POST /collect', routes.collect],
@@ -64,7 +74,7 @@ export async function startCollector({ config, pseudonymiser, store, sites, rest
       ['OPTIONS /collect', preflight],
       ['OPTIONS /consent', preflight],
       ['GET /counter.js', counterRoute()],
-      ['POST /v1/import', importRoute(ingestDeps, rest, log, { maxBodyBytes: 16 * 1024 * 1024, maxEvents: 10_000 })],
+      ['POST /v1/import', importRoute({ ...ingestDeps, importBatches }, rest, log, { maxBodyBytes: 16 * 1024 * 1024, maxEvents: 10_000 })],
     ]),
     dependencies: tables.map((t) => t.dependency),
     async flush() {

@@ -11,6 +11,12 @@ export const CONSENT_MIRROR_TTL_MS = 400 * 86_400_000;
  */
 export const CONSENT_READBACK_TTL_MS = 60_000;
 
+/**
+ * A change is mirrored this long before it is durable: 60 s. It is extended to CONSENT_MIRROR_TTL_MS
+ * once durable, and deleted if it could not be made so (see ConsentStore.commit).
+ */
+export const CONSENT_PROVISIONAL_TTL_MS = 60_000;
+
 /** A note that a pid has no stored consent, so unknown cookies cost one ClickHouse read an hour. */
 export const CONSENT_DEFAULT_NOTE_TTL_MS = 3_600_000;
 

@@ -2,10 +2,12 @@
 // appended to `consent_log` (flags before and after, source, time: the proof of consent), and mirrored
 // in the cache at once so every read path (segment look-ups, personalisation) sees a change immediately.
 import type { Cache } from '../cache/cache.ts';
-import type { Spool } from '../pipeline/spool.ts';
+import type { Logger } from '../observability/logger.ts';
+import { SpoolFullError, type Spool } from '../pipeline/spool.ts';
 import type { Pseudonym } from '../privacy/pseudonymiser.ts';
 import { nowSql } from '../store/sqlTime.ts';
-import { CONSENT_MIRROR_TTL_MS, CONSENT_READBACK_TTL_MS, consentCacheKey, consentDefaultCacheKey } from './consentMirror.ts';
+import { appendTogether, allFit, type SpoolPart } from './appendTogether.ts';
+import { CONSENT_MIRROR_TTL_MS, CONSENT_PROVISIONAL_TTL_MS, CONSENT_READBACK_TTL_MS, consentCacheKey, consentDefaultCacheKey } from './consentMirror.ts';
 import type { ConsentReader } from './consentReader.ts';
 import { ApiError, ErrorCode } from '../errors/apiError.ts';
 
@@ -28,8 +30,11 @@ export class ConsentUnavailableError extends ApiError {
 export interface PreparedConsent {
   /** Changes that differ from the current consent. */
   readonly count: number;
-  /** Writes them durably (consents and consent log) and updates the mirror. */
-  commit(): Promise<void>;
+  /**
+   * Writes them durably (consents and consent log) together with `alongside` (the request's other spool
+   * records: its events), and updates the mirror; all of it or, when it throws, none of it.
+   */
+  commit(alongside?: readonly SpoolPart[]): Promise<void>;
 }
 
 export interface ConsentStore {
@@ -49,6 +54,8 @@ export interface ConsentStore {
 export interface ConsentStoreOptions {
   /** Days consent rows and the consent log are kept (CALYPSO_AUDIT_RETENTION_DAYS). Default 1 096. */
   retentionDays?: number;
+  /** Told of a request kept only in part (an I/O error on one spool outlasting the retries). */
+  log?: Logger;
 }
 
 export interface ConsentSpools {
@@ -64,6 +71,22 @@ const STORED_READ_WAIT_MS = 500;
 
 export function createConsentStore(spools: ConsentSpools, cache: Cache, reader: ConsentReader, options: ConsentStoreOptions = {}): ConsentStore {
   const retentionDays = options.retentionDays ?? 1_096;
+
+  /**
+   * The commit that last wrote each mirror entry in this process: an earlier commit of the same cookie
+   * finishing later must not extend or delete the newer one's entry.
+   */
+  const owner = new Map<string, symbol>();
+
+  const keptInPart = (failed: readonly SpoolPart[], error: unknown) =>
+    options.log?.error({ err: error instanceof Error ? error.message : String(error), spools: failed.map((p) => p.spool.dir) }, 'a request was kept only in part: a spool kept failing after its other parts were durable');
+
+  /** For the requests whose consent changed nothing: their events alone. */
+  const appendOnly = async (parts: readonly SpoolPart[]): Promise<void> => {
+    if (parts.length === 0) return;
+    const outcome = await appendTogether(parts);
+    if (outcome.kept === 'some') keptInPart(outcome.failed, outcome.error);
+  };
 
   const storedOrNothing = async (site: string, pids: readonly string[]): Promise<ReadonlyMap<string, number>> => {
     let timer: NodeJS.Timeout | undefined;
@@ -118,7 +141,7 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, reader: 
         }
       }
       const fresh = [...latest].filter(([key, c]) => before.get(key) !== c.flags);
-      if (fresh.length === 0) return { count: 0, commit: async () => {} };
+      if (fresh.length === 0) return { count: 0, commit: async (alongside = []) => appendOnly(alongside) };
       const now = nowSql();
       const rows = fresh.map(([, c]) => ({ site: c.site, pid: c.pseudonym.pid, key_version: c.pseudonym.keyVersion, flags: c.flags, source, updated_at: now, retention_days: retentionDays }));
       const log = fresh.map(([key, c]) => ({
@@ -132,12 +155,59 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, reader: 
         retention_days: retentionDays,
       }));
       const ndjson = (xs: object[]) => Buffer.from(`${xs.map((x) => JSON.stringify(x)).join('\n')}\n`);
+      const me = Symbol('commit');
+      const mine = () => fresh.filter(([key]) => owner.get(key) === me);
+      const mirror = (ttlMs: number) => Promise.all(mine().map(([key, c]) => cache.set(key, String(c.flags), ttlMs)));
+      // Back to "read it from ClickHouse", which holds only what was recorded.
+      const unmirror = async () => {
+        const keys = mine().map(([key]) => key);
+        if (keys.length > 0) await cache.del(...keys).catch(() => {});
+      };
+
+      const commitNow = async (alongside: readonly SpoolPart[]): Promise<void> => {
+        const consentParts: SpoolPart[] = [
+          { spool: spools.consents, payload: ndjson(rows) },
+          { spool: spools.log, payload: ndjson(log) },
+        ];
+        const parts = [...alongside, ...consentParts];
+        // Refused before the mirror is touched; appendTogether checks again when it appends.
+        if (!allFit(parts)) throw new SpoolFullError('the spool is over its disk budget');
+        // NOTE: the mirror is written first: it is the fallible step that keeps nothing, so no error
+        // can come after a durable append. It is provisional (a minute) until the change is durable,
+        // so a change that is then not recorded, and whose rollback failed too, leaves the look-ups
+        // within a minute. Look-ups may see it milliseconds before it is durable; the answer waits.
+        // The default note goes too: were the mirror evicted, the note must not stand in for this change.
+        try {
+          await Promise.all([mirror(CONSENT_PROVISIONAL_TTL_MS), cache.del(...fresh.map(([, c]) => consentDefaultCacheKey(c.site, c.pseudonym.pid)))]);
+        } catch {
+          await unmirror();
+          throw new ConsentUnavailableError('consent cannot be recorded now; retry later');
+        }
+        let outcome;
+        try {
+          outcome = await appendTogether(parts);
+        } catch (err) {
+          await unmirror();
+          throw err;
+        }
+        if (outcome.kept === 'some') {
+          keptInPart(outcome.failed, outcome.error);
+          if (outcome.failed.some((p) => consentParts.includes(p))) return unmirror();
+        }
+        // Durable: mirrored as long as any recorded change. Should Redis fail just now, the provisional
+        // entry expires and the look-ups read the recorded change from ClickHouse.
+        await mirror(CONSENT_MIRROR_TTL_MS).catch(() => {});
+      };
+
       return {
         count: fresh.length,
-        async commit() {
-          await Promise.all([spools.consents.append(ndjson(rows)), spools.log.append(ndjson(log))]);
-          // The default note goes too: were the mirror evicted, the note must not stand in for this change.
-          await Promise.all(fresh.flatMap(([key, c]) => [cache.set(key, String(c.flags), CONSENT_MIRROR_TTL_MS), cache.del(consentDefaultCacheKey(c.site, c.pseudonym.pid))]));
+        async commit(alongside = []) {
+          for (const [key] of fresh) owner.set(key, me);
+          try {
+            await commitNow(alongside);
+          } finally {
+            for (const [key] of fresh) if (owner.get(key) === me) owner.delete(key);
+          }
         },
       };
     },

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { encodeRecord } from './spoolRecord.ts';
+import { HEADER_BYTES, encodeRecord } from './spoolRecord.ts';
 
 export interface SpoolOptions {
   dir: string;
@@ -91,6 +91,14 @@ export class Spool {
 
   get pendingBytes(): number {
     return this.undeliveredBytes;
+  }
+
+  /**
+   * Whether a payload of this many bytes would be taken now. Checked for every part of a request in the
+   * same turn of the event loop as their appends, so over budget means none of them is appended.
+   */
+  fits(payloadBytes: number): boolean {
+    return !this.closing && this.undeliveredBytes + HEADER_BYTES + payloadBytes <= this.maxBytes;
   }
 
   get pendingSegments(): number {

@@ -8,7 +8,7 @@ import type { EventStore } from '../store/eventStore.ts';
 import { Spool, type ClosedSegment } from './spool.ts';
 import { startSpoolDeliverer, type SpoolDeliverer } from './spoolDeliverer.ts';
 
-export type SpooledTableName = 'events' | 'consents' | 'consent_log' | 'audit_log';
+export type SpooledTableName = 'events' | 'consents' | 'consent_log' | 'audit_log' | 'import_batches';
 
 export interface SpooledTable {
   readonly spool: Spool;
