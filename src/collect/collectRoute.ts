@@ -6,7 +6,8 @@ import { ConsentError, parseConsent, toFlags, fromFlags } from '../consent/conse
 import { ConsentUnavailableError } from '../consent/consentStore.ts';
 import { SpoolFullError } from '../pipeline/spool.ts';
 import { BodyError, readJson } from '../http/readBody.ts';
-import { sendJson } from '../http/respond.ts';
+import { ApiError, ErrorCode } from '../errors/apiError.ts';
+import { sendError, sendJson } from '../http/respond.ts';
 import type { ClientIp } from './clientIp.ts';
 import { applyCors } from './cors.ts';
 import { ingest, type IngestDeps } from './ingest.ts';
@@ -32,9 +33,12 @@ export interface CollectRouteDeps extends IngestDeps {
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const JSON_TYPES = /^(application\/json|text\/plain)\s*(;|$)/i;
 
-/** The answer when the spool is over its budget: nothing of the request was kept, so all of it may be retried. */
+/**
+ * The answer when the spool is over its budget or its disk refuses a write (full, over quota, failing:
+ * SpoolDiskError is a SpoolFullError): nothing of the request was kept, so all of it may be retried.
+ */
 export function sendSpoolFull(res: ServerResponse): void {
-  sendJson(res, 503, { error: 'the collector cannot take more events now; retry later' }, { 'retry-after': '5' });
+  sendError(res, new ApiError(ErrorCode.SERVICE_UNAVAILABLE, 'the collector cannot take more events now; retry later', { retryAfter: 5 }));
 }
 
 export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions) {
