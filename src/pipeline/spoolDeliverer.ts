@@ -53,6 +53,13 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
   /** The segment whose records are being written one by one (their own tokens), if any. */
   let recordwise: ClosedSegment | undefined;
   let localFailures = 0;
+  /** flush() callers, answered when the spool is empty or an attempt failed (ClickHouse or the disk down). */
+  let flushWaiters: Array<() => void> = [];
+  const settleFlushes = () => {
+    const waiters = flushWaiters;
+    flushWaiters = [];
+    for (const w of waiters) w();
+  };
 
   const gauges = () => {
     metrics.spoolBytes.set({ table }, spool.pendingBytes);
@@ -201,6 +208,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
           localFailures = 0;
           if (await setAside(seg, message)) continue;
         }
+        settleFlushes();
         await backOff(attempt++);
       }
     }
@@ -212,6 +220,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
       .finally(() => {
         running = undefined;
         gauges();
+        settleFlushes();
       });
     return running;
   };
@@ -233,11 +242,11 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     },
     async flush() {
       await spool.rotate();
+      if (spool.peek() === undefined) return;
+      const settled = new Promise<void>((resolve) => flushWaiters.push(resolve));
       wake?.();
-      while (spool.peek() !== undefined) {
-        await run();
-        if (degraded || lastFault !== '') return;
-      }
+      void run();
+      await settled;
     },
     async close(until = Number.POSITIVE_INFINITY) {
       clearInterval(timer);
