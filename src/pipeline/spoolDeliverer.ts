@@ -27,6 +27,8 @@ export interface DelivererOptions {
 export interface SpoolDeliverer {
   /** True while the last attempt to write to ClickHouse failed (the collector keeps spooling). */
   readonly degraded: boolean;
+  /** When the spool's disk last refused a write (ms since the epoch), if it ever did. */
+  readonly diskFaultAt: number | undefined;
   /** Closes the active segment and delivers everything now; resolves when the spool is empty. */
   flush(): Promise<void>;
   /**
@@ -76,9 +78,11 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
   // Disk faults on the append path: every one is counted, a burst is logged once per LOG_EVERY_MS.
   let diskLogged = 0;
   let diskSuppressed = 0;
+  let diskFaultAt: number | undefined;
   spool.onDiskError = (err: SpoolDiskError) => {
     metrics.spoolDiskErrors.inc({ table, code: err.errno });
     const now = Date.now();
+    diskFaultAt = now;
     if (now - diskLogged < LOG_EVERY_MS) {
       diskSuppressed++;
       return;
@@ -239,6 +243,9 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
   return {
     get degraded() {
       return degraded;
+    },
+    get diskFaultAt() {
+      return diskFaultAt;
     },
     async flush() {
       await spool.rotate();

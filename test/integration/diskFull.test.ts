@@ -66,6 +66,10 @@ describe.skipIf(TMPFS_SKIP !== undefined && !IN_CI)(`a full data disk${TMPFS_SKI
     expect(disk.free()).toBe(0);
     await sleep(4_000);
     expect(proc.child.exitCode).toBeNull();
+    // Still ready (hits are refused, not failed), and saying why.
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.text()).toMatch(/degraded: the spool disk refused a write/);
 
     fs.rmSync(filler);
     phase = 'after';
