@@ -17,6 +17,7 @@ export interface Metrics {
   readonly spoolSetAsideSegments: Gauge<'table'>;
   readonly spoolSetAsideRecords: Gauge<'table'>;
   readonly spoolDiskErrors: Counter<'table' | 'code'>;
+  readonly spoolLostSegments: Counter<'table'>;
   readonly flushSeconds: Histogram;
   readonly clickhouseErrors: Counter<'retryable'>;
   readonly graphqlOperations: { child(labels: { outcome: string; purpose: string }): Tally };
@@ -53,6 +54,7 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
     spoolDiskErrors: new Counter({ name: 'calypso_spool_disk_errors_total', help: 'Spool writes the disk refused (answered 503), by table and errno', labelNames: ['table', 'code'], registers: [registry] }),
+    spoolLostSegments: new Counter({ name: 'calypso_spool_lost_segments_total', help: 'Spool segments that vanished from disk before delivery, by table', labelNames: ['table'], registers: [registry] }),
     flushSeconds: new Histogram({
       name: 'calypso_flush_duration_seconds',
       help: 'Time to write one spool segment to ClickHouse',

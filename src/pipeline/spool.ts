@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { keepDamaged, keepRefusedRecord, moveAside, segmentBase } from './spoolAside.ts';
 import { SpoolFullError } from './spoolErrors.ts';
 import { SpoolDiskError, isDiskError, type DiskOp } from './spoolFaults.ts';
 import { encodeRecord } from './spoolRecord.ts';
@@ -62,7 +63,6 @@ interface ActiveSegment {
 }
 
 export const SEGMENT_FILE = /^seg-(\d{16})-([0-9a-f]{16})(?:-r(\d+))?\.log$/;
-export const segmentBase = (seq: number, run: string) => `seg-${String(seq).padStart(16, '0')}-${run}`;
 const segName = (seq: number, run: string) => `${segmentBase(seq, run)}.log`;
 
 /** The closed segment a file name in the spool directory stands for, or undefined for any other file. */
@@ -90,6 +90,8 @@ export class Spool {
   onSegment: () => void = () => {};
   /** Called for every disk fault on the append path (the owner logs it with its table and counts it). */
   onDiskError: (err: SpoolDiskError) => void = () => {};
+  /** Called if a rotation started in the background fails (none should: its faults are caught where they occur). */
+  onBackgroundError: (err: unknown) => void = () => {};
 
   private constructor(opts: SpoolOptions, existing: ClosedSegment[], failed: string[]) {
     this.dir = opts.dir;
@@ -154,7 +156,7 @@ export class Spool {
     this.undeliveredBytes += buf.length;
     const durable = new Promise<void>((resolve, reject) => seg.waiters.push({ resolve, reject }));
     this.sync(seg);
-    if (seg.bytes >= this.segmentMaxBytes) void this.rotate();
+    if (seg.bytes >= this.segmentMaxBytes) this.rotate().catch((err: unknown) => this.onBackgroundError(err));
     return durable;
   }
 
@@ -242,7 +244,7 @@ export class Spool {
     // After a failed fdatasync the state of the file's cached pages is unknown: start a new segment.
     if ((seg.broken || op === 'fdatasync') && this.active === seg) {
       this.active = undefined;
-      void this.closeSegment(() => seg);
+      this.closeSegment(() => seg).catch((err: unknown) => this.onBackgroundError(err));
     }
   }
 
@@ -302,71 +304,26 @@ export class Spool {
   }
 
   /**
-   * Moves a segment that cannot be delivered aside, into failed/, with its reason beside it (written
-   * first). `recordwise`: some of its records may be in ClickHouse under their own tokens, so a
-   * redelivery must go record by record too. Throws, keeping the segment queued, when it cannot be moved.
+   * Moves a segment that cannot be delivered into failed/, its reason beside it (see spoolAside.ts).
+   * Throws, keeping the segment queued, when it cannot be moved.
    */
   async setAside(segment: ClosedSegment, why: string, recordwise = false): Promise<{ where: string; reasonError: string | undefined }> {
-    const dir = path.join(this.dir, 'failed');
-    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-    const name = recordwise && segment.firstRecord === undefined ? `${path.basename(segment.file, '.log')}-r0.log` : path.basename(segment.file);
-    const where = path.join(dir, name);
-    let reasonError: string | undefined;
-    try {
-      await fsp.writeFile(`${where}.reason`, `${why || 'unknown'}\n`, { mode: 0o600 });
-    } catch (err) {
-      // The caller logs the reason instead; an empty reason file would say nothing.
-      reasonError = (err as Error).message;
-      await fsp.rm(`${where}.reason`, { force: true }).catch(() => {});
-    }
-    try {
-      await fsp.rename(segment.file, where);
-    } catch (err) {
-      await fsp.rm(`${where}.reason`, { force: true }).catch(() => {});
-      throw err;
-    }
+    const moved = await moveAside(this.dir, segment, why, recordwise);
     this.forget(segment);
-    this.asideSegments.add(name);
-    return { where, reasonError };
+    this.asideSegments.add(path.basename(moved.where));
+    return moved;
   }
 
-  /**
-   * Keeps a record ClickHouse refused, with the reason, for `calypso spool redeliver`. `index` is the
-   * record's number in its segment (its token's suffix). Throws, leaving nothing half-written, when the
-   * disk refuses: the segment then stays queued and is tried again.
-   */
+  /** Keeps a record ClickHouse refused, with the reason, for `calypso spool redeliver`; throws when the disk refuses. */
   saveFailed(segment: ClosedSegment, index: number, record: Buffer, why: string): string {
-    const dir = path.join(this.dir, 'failed');
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const base = path.join(dir, `${segmentBase(segment.seq, segment.token.split(':')[0]!)}-${index}`);
-    try {
-      fs.writeFileSync(`${base}.ndjson`, record, { mode: 0o600 });
-      fs.writeFileSync(`${base}.reason`, `${why || 'unknown'}\n`, { mode: 0o600 });
-    } catch (err) {
-      fs.rmSync(`${base}.ndjson`, { force: true });
-      fs.rmSync(`${base}.reason`, { force: true });
-      throw err;
-    }
-    this.asideRecords.add(path.basename(`${base}.ndjson`));
-    return `${base}.ndjson`;
+    const file = keepRefusedRecord(this.dir, segment, index, record, why);
+    this.asideRecords.add(path.basename(file));
+    return file;
   }
 
-  /**
-   * Keeps damaged bytes found while reading a segment, so nothing is silently thrown away. Returns
-   * false when they were kept already (an earlier attempt at the same segment). Throws when the disk refuses.
-   */
+  /** Keeps damaged bytes found in a segment; false when kept already. Throws when the disk refuses. */
   saveDamaged(segment: ClosedSegment, offset: number, bytes: Buffer): boolean {
-    const dir = path.join(this.dir, 'damaged');
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = path.join(dir, `${path.basename(segment.file, '.log')}-${offset}.bin`);
-    if (fs.existsSync(file) && fs.statSync(file).size === bytes.length) return false;
-    try {
-      fs.writeFileSync(file, bytes, { mode: 0o600 });
-    } catch (err) {
-      fs.rmSync(file, { force: true });
-      throw err;
-    }
-    return true;
+    return keepDamaged(this.dir, segment, offset, bytes);
   }
 
   /** Refuses new appends and closes the active segment (removing it when nothing in it was acknowledged). */

@@ -92,6 +92,8 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     diskSuppressed = 0;
   };
 
+  spool.onBackgroundError = (err) => log.error({ table, err: err instanceof Error ? err.message : String(err) }, 'could not close the spool segment');
+
   const name = (seg: ClosedSegment) => path.basename(seg.file);
 
   const deliverOne = async (seg: ClosedSegment): Promise<void> => {
@@ -187,7 +189,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
         await deliverOne(seg);
         attempt = 0;
         localFailures = 0;
-        if (lastFault !== '') log.info({ table }, 'spool delivery recovered');
+        if (lastFault !== '') log.info({ table, after: lastFault }, 'spool delivery recovered');
         lastFault = '';
         degraded = false;
         gauges();
@@ -204,6 +206,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
           fault('disk', 'error', { segment: name(seg), err: message }, 'the spool disk is full; the segment stays queued until space is freed');
         } else if (errnoOf(err) === 'ENOENT' && !fs.existsSync(seg.file)) {
           spool.forget(seg);
+          metrics.spoolLostSegments.inc({ table });
           log.error({ table, segment: name(seg) }, 'a spool segment vanished from disk before delivery (removed by hand?); its events are lost');
           continue;
         } else if (++localFailures < LOCAL_ATTEMPTS) {
