@@ -63,9 +63,15 @@ describe.skipIf(TMPFS_SKIP !== undefined && !IN_CI)(`a full data disk${TMPFS_SKI
 
     phase = 'full';
     const filler = disk.fill();
-    expect(disk.free()).toBe(0);
     await sleep(4_000);
     expect(proc.child.exitCode).toBeNull();
+    // A consent change goes through a spool of its own (none open before the disk filled): refused alike.
+    const consent = await fetch(`${url}/consent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA },
+      body: JSON.stringify({ site: 'shop', cid: 'consenting', consent: { statistics: true, personalization: false, advertising: true, thirdParty: false } }),
+    });
+    expect([consent.status, consent.headers.get('retry-after')]).toEqual([503, '5']);
     // Still ready (hits are refused, not failed), and saying why.
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
