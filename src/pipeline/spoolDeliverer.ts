@@ -117,6 +117,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
         metrics.eventsWritten.inc(countLines(body));
       } catch (err) {
         if (!(err instanceof StoreError) || err.retryable || stopping) throw err;
+        metrics.clickhouseErrors.inc({ retryable: 'false' });
         // One bad record must not cost the others: write them one by one, set aside only what fails.
         log.error({ table, segment: name(seg), err: err.message }, 'ClickHouse refused a spool segment; retrying its records one by one');
         recordwise = seg;
@@ -143,6 +144,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
         metrics.eventsWritten.inc(countLines(body));
       } catch (err) {
         if (!(err instanceof StoreError) || err.retryable || stopping) throw err;
+        metrics.clickhouseErrors.inc({ retryable: 'false' });
         // Kept before the segment is deleted: if this write fails, the segment stays and is tried again.
         const where = spool.saveFailed(seg, index, rec, err.message);
         metrics.spoolFailedRecords.inc();

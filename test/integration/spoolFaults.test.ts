@@ -30,7 +30,7 @@ describe('spool disk faults', () => {
     const faults: SpoolDiskError[] = [];
     spool.onDiskError = (e) => faults.push(e);
     await spool.append(Buffer.from('a1\n'));
-    vi.spyOn(fs, 'fdatasync').mockImplementationOnce(((_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => setImmediate(() => cb(eio()))) as typeof fs.fdatasync);
+    vi.spyOn(fs, 'fdatasync').mockImplementationOnce(((_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => setImmediate(() => cb(eio()))) as unknown as typeof fs.fdatasync);
     const refused = await Promise.allSettled([spool.append(Buffer.from('b1\n')), spool.append(Buffer.from('b2\n'))]);
     expect(refused.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ name: 'SpoolDiskError', status: 503, retryAfter: 5, errno: 'EIO', op: 'fdatasync' });
