@@ -87,7 +87,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
       diskSuppressed++;
       return;
     }
-    log.error({ table, segment: err.segment, op: err.op, code: err.errno, alike: diskSuppressed }, 'the spool disk refused a write; the request was answered 503 (nothing of it acknowledged)');
+    log.error({ table, segment: err.segment, op: err.op, code: err.errno, alike: diskSuppressed }, `the spool disk refused a ${err.op}; the appends it touched were answered 503 (not acknowledged), nothing acknowledged was lost`);
     diskLogged = now;
     diskSuppressed = 0;
   };
