@@ -7,7 +7,7 @@ import { Spool } from '../../src/pipeline/spool.ts';
 import { startTestService, tempDir } from '../support/testService.ts';
 
 const row = (eid: string) => ({ site: 'shop', ts: '2026-11-24 10:00:00.000', event_id: eid, pid: '42', type: 'pageview', host: 'shop.example', path: '/', retention_days: 30 });
-const SEGMENTS = 200;
+const SEGMENTS = 300;
 
 describe('graceful stop under a backlog', () => {
   it('leaves what it could not deliver by its deadline in the spool, and the next start delivers it once', async () => {
