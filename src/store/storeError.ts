@@ -24,6 +24,14 @@ const RETRYABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMED
  */
 const NO_SPACE = /No space left on device|\bENOSPC\b|\bEDQUOT\b|Disk quota exceeded|NOT_ENOUGH_SPACE|not enough space|errno: 28\b/i;
 
+/**
+ * NOTE: only the message before its first quote is read: a refusal that quotes a row ("Cannot parse
+ * input: … before: '…'") must not become retryable, and so block the spool, because the row says so.
+ */
+function noSpace(message: string): boolean {
+  return NO_SPACE.test(message.split(/['"`]/, 1)[0]!);
+}
+
 export class StoreError extends Error {
   override name = 'StoreError';
   readonly retryable: boolean;
@@ -39,7 +47,7 @@ export class StoreError extends Error {
 export function classifyStoreError(err: unknown, what: string): StoreError {
   if (err instanceof ClickHouseError) {
     return new StoreError(`ClickHouse ${what} failed (code ${err.code}): ${err.message}`, {
-      retryable: RETRYABLE_CODES.has(String(err.code)) || NO_SPACE.test(err.message),
+      retryable: RETRYABLE_CODES.has(String(err.code)) || noSpace(err.message),
       code: String(err.code),
       cause: err,
     });
@@ -51,7 +59,7 @@ export function classifyStoreError(err: unknown, what: string): StoreError {
   const sysCode = typeof e.code === 'string' ? e.code : undefined;
   const timeout = /timeout/i.test(message);
   return new StoreError(`ClickHouse ${what} failed: ${message}`, {
-    retryable: (chCode !== undefined && RETRYABLE_CODES.has(chCode)) || (sysCode !== undefined && RETRYABLE_SOCKET.has(sysCode)) || timeout || NO_SPACE.test(message),
+    retryable: (chCode !== undefined && RETRYABLE_CODES.has(chCode)) || (sysCode !== undefined && RETRYABLE_SOCKET.has(sysCode)) || timeout || noSpace(message),
     code: chCode,
     cause: err,
   });
