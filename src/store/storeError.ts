@@ -25,11 +25,11 @@ const RETRYABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMED
 const NO_SPACE = /No space left on device|\bENOSPC\b|\bEDQUOT\b|Disk quota exceeded|NOT_ENOUGH_SPACE|not enough space|errno: 28\b/i;
 
 /**
- * NOTE: only the message before its first quote is read: a refusal that quotes a row ("Cannot parse
+ * NOTE: messages are read only up to their first quote: a refusal that quotes a row ("Cannot parse
  * input: … before: '…'") must not become retryable, and so block the spool, because the row says so.
  */
-function noSpace(message: string): boolean {
-  return NO_SPACE.test(message.split(/['"`]/, 1)[0]!);
+function unquoted(message: string): string {
+  return message.split(/['"`]/, 1)[0]!;
 }
 
 export class StoreError extends Error {
@@ -47,7 +47,7 @@ export class StoreError extends Error {
 export function classifyStoreError(err: unknown, what: string): StoreError {
   if (err instanceof ClickHouseError) {
     return new StoreError(`ClickHouse ${what} failed (code ${err.code}): ${err.message}`, {
-      retryable: RETRYABLE_CODES.has(String(err.code)) || noSpace(err.message),
+      retryable: RETRYABLE_CODES.has(String(err.code)) || NO_SPACE.test(unquoted(err.message)),
       code: String(err.code),
       cause: err,
     });
@@ -57,9 +57,9 @@ export function classifyStoreError(err: unknown, what: string): StoreError {
   // chDB gives its code in the message only ("Code: 243. DB::Exception: …").
   const chCode = e.clickhouseCode !== undefined ? String(e.clickhouseCode) : /^Code: (\d+)\./m.exec(message)?.[1];
   const sysCode = typeof e.code === 'string' ? e.code : undefined;
-  const timeout = /timeout/i.test(message);
+  const timeout = /timeout/i.test(unquoted(message));
   return new StoreError(`ClickHouse ${what} failed: ${message}`, {
-    retryable: (chCode !== undefined && RETRYABLE_CODES.has(chCode)) || (sysCode !== undefined && RETRYABLE_SOCKET.has(sysCode)) || timeout || noSpace(message),
+    retryable: (chCode !== undefined && RETRYABLE_CODES.has(chCode)) || (sysCode !== undefined && RETRYABLE_SOCKET.has(sysCode)) || timeout || NO_SPACE.test(unquoted(message)),
     code: chCode,
     cause: err,
   });

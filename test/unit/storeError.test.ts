@@ -22,7 +22,7 @@ describe('classifyStoreError', () => {
     expect(classifyStoreError(bad, 'insert').retryable).toBe(false);
     expect(classifyStoreError(new Error('Code: 27. DB::Exception: Cannot parse input'), 'insert').retryable).toBe(false);
     // A row quoted in the refusal cannot make it look like a full disk, and so block the spool.
-    const quoting = new Error("Code: 27. DB::Exception: Cannot parse input: expected ',' before: 'No space left on device (NOT_ENOUGH_SPACE)'");
+    const quoting = new Error("Code: 27. DB::Exception: Cannot parse input: expected ',' before: 'No space left on device (NOT_ENOUGH_SPACE) timeout'");
     expect(classifyStoreError(quoting, 'insert').retryable).toBe(false);
   });
 });
