@@ -198,6 +198,9 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   const stop = () =>
     (stopped ??= (async () => {
       stopping = true;
+      // One deadline for the whole stop: open requests, then delivery of the spools. The spools are
+      // durable, so what is not delivered by then stays on disk and is replayed (deduplicated) at the next start.
+      const deadline = Date.now() + config.shutdownTimeoutMs;
       log.info('shutting down: no new connections, finishing requests');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -208,7 +211,12 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       // Before the spools close: the look-ups' audit tally flushes into the audit spool.
       await segments?.close();
       auditTally?.close();
-      await Promise.all([...spooled.map((t) => t.deliverer.close()), collector?.close()]);
+      await Promise.all([...spooled.map((t) => t.deliverer.close(deadline)), collector?.close(deadline)]);
+      const left = [...spooled.map((t) => t.spool), ...(collector?.spools ?? [])].reduce((n, s) => n + s.pendingBytes, 0);
+      if (left > 0) log.info({ bytes: left }, 'spooled data not delivered before the stop is delivered at the next start');
+      // NOTE: the embedded engine is closed only once the insert in flight has finished (it runs in this
+      // process and cannot hang on a network); a server's client aborts its request on close.
+      if (store.mode === 'embedded') await Promise.all([...spooled.map((t) => t.deliverer.idle()), collector?.idle()]);
       log.debug('buffers flushed; stopping GraphQL');
       await graphql?.stop();
       log.debug('closing cache and store');

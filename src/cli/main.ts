@@ -1,10 +1,11 @@
-// The `calypso` command line: start, migrate, import, demo, segment. Exit codes: 0 ok, 1 runtime failure, 2 bad configuration.
+// The `calypso` command line: start, migrate, import, demo, segment, spool. Exit codes: 0 ok, 1 runtime failure, 2 bad configuration.
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, ROLES, type Config, type Role } from '../config/config.ts';
 import { createLogger, flushStdout, type Logger } from '../observability/logger.ts';
 import type { ServiceClient } from './serviceClient.ts';
 import { positiveInt } from './positiveInt.ts';
 import { addSegmentCommands } from './segmentCommand.ts';
+import { addSpoolCommands } from './spoolCommand.ts';
 import { explainStartupError } from './startupError.ts';
 
 // The service and engine load only for commands that need them, so --help answers at once.
@@ -174,6 +175,7 @@ export function buildCli(): Command {
     .option('--days <n>', 'days of history (1 to 365)', positiveInt('--days', 365), 14)
     .action(runDemo);
   addSegmentCommands(program, viaService);
+  addSpoolCommands(program, configOrExit);
   return program;
 }
 

@@ -35,9 +35,12 @@ const JSON_TYPES = /^(application\/json|text\/plain)\s*(;|$)/i;
 const BUSY = new ApiError(ErrorCode.RATE_LIMITED, 'the collector is busy; retry shortly', { retryAfter: 1 });
 const NOT_JSON_TYPE = new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'content-type must be application/json or text/plain');
 
-/** The answer when the spool is over its budget: nothing of the request was kept, so all of it may be retried. */
+/**
+ * The answer when the spool is over its budget or its disk refuses a write (full, over quota, failing:
+ * SpoolDiskError is a SpoolFullError): nothing of the request was kept, so all of it may be retried.
+ */
 export function sendSpoolFull(res: ServerResponse): void {
-  sendJson(res, 503, { error: 'the collector cannot take more events now; retry later' }, { 'retry-after': '5' });
+  sendError(res, new ApiError(ErrorCode.SERVICE_UNAVAILABLE, 'the collector cannot take more events now; retry later', { retryAfter: 5 }));
 }
 
 export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions) {

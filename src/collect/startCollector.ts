@@ -6,6 +6,7 @@ import type { Dependency } from '../http/healthRoutes.ts';
 import type { Handler } from '../http/httpServer.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { Spool } from '../pipeline/spool.ts';
 import { openSpooledTable } from '../pipeline/spooledTable.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
 import { createReducers } from '../privacy/reducers.ts';
@@ -25,9 +26,13 @@ import { EVENT_LIMITS } from './validateEvent.ts';
 export interface Collector {
   readonly routes: ReadonlyMap<string, Handler>;
   readonly dependencies: readonly Dependency[];
+  readonly spools: readonly Spool[];
   /** Writes what is spooled now (tests and the import command wait on it). */
   flush(): Promise<void>;
-  close(): Promise<void>;
+  /** Delivers until `deadline` (ms since the epoch); what is left stays spooled for the next start. */
+  close(deadline?: number): Promise<void>;
+  /** Resolves when no spool insert is in flight. */
+  idle(): Promise<void>;
 }
 
 export interface CollectorDeps {
@@ -77,11 +82,15 @@ export async function startCollector({ config, pseudonymiser, store, sites, rest
       ['POST /v1/import', importRoute({ ...ingestDeps, importBatches }, rest, log, { maxBodyBytes: 16 * 1024 * 1024, maxEvents: 10_000 })],
     ]),
     dependencies: tables.map((t) => t.dependency),
+    spools: tables.map((t) => t.spool),
     async flush() {
       await Promise.all(tables.map((t) => t.deliverer.flush()));
     },
-    async close() {
-      await Promise.all(tables.map((t) => t.deliverer.close()));
+    async close(deadline) {
+      await Promise.all(tables.map((t) => t.deliverer.close(deadline)));
+    },
+    async idle() {
+      await Promise.all(tables.map((t) => t.deliverer.idle()));
     },
   };
 }

@@ -15,6 +15,11 @@ export interface Metrics {
   readonly spoolBytes: Gauge<'table'>;
   readonly spoolDamagedRecords: Counter;
   readonly spoolFailedRecords: Counter;
+  /** Whole segments and single records in a spool's failed/, acknowledged and not delivered. */
+  readonly spoolSetAsideSegments: Gauge<'table'>;
+  readonly spoolSetAsideRecords: Gauge<'table'>;
+  readonly spoolDiskErrors: Counter<'table' | 'code'>;
+  readonly spoolLostSegments: Counter<'table'>;
   readonly flushSeconds: Histogram;
   readonly clickhouseErrors: Counter<'retryable'>;
   readonly graphqlOperations: { child(labels: { outcome: string; purpose: string }): Tally };
@@ -53,6 +58,20 @@ export function createMetrics(): Metrics {
     spoolBytes: new Gauge({ name: 'calypso_spool_bytes', help: 'Bytes in a spool not yet in ClickHouse, by table', labelNames: ['table'], registers: [registry] }),
     spoolDamagedRecords: new Counter({ name: 'calypso_spool_damaged_records_total', help: 'Damaged spool records set aside', registers: [registry] }),
     spoolFailedRecords: new Counter({ name: 'calypso_spool_failed_records_total', help: 'Spool records ClickHouse refused, set aside', registers: [registry] }),
+    spoolSetAsideSegments: new Gauge({
+      name: 'calypso_spool_set_aside_segments',
+      help: 'Acknowledged spool segments set aside in failed/ and not delivered, by table (calypso spool redeliver)',
+      labelNames: ['table'],
+      registers: [registry],
+    }),
+    spoolSetAsideRecords: new Gauge({
+      name: 'calypso_spool_set_aside_records',
+      help: 'Spool records ClickHouse refused, kept in failed/ and not delivered, by table (calypso spool redeliver)',
+      labelNames: ['table'],
+      registers: [registry],
+    }),
+    spoolDiskErrors: new Counter({ name: 'calypso_spool_disk_errors_total', help: 'Spool writes the disk refused (answered 503), by table and errno', labelNames: ['table', 'code'], registers: [registry] }),
+    spoolLostSegments: new Counter({ name: 'calypso_spool_lost_segments_total', help: 'Spool segments that vanished from disk before delivery, by table', labelNames: ['table'], registers: [registry] }),
     flushSeconds: new Histogram({
       name: 'calypso_flush_duration_seconds',
       help: 'Time to write one spool segment to ClickHouse',

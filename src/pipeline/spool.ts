@@ -2,11 +2,19 @@
 // Records are appended to the active segment in group commits (one write + one fdatasync for all the
 // requests waiting); segments are closed by time or size and handed to the delivery loop, which
 // inserts each closed segment as one batch whose deduplication token is the segment's name.
+// A disk fault (full, over quota, failing) rejects the appends it touched with SpoolDiskError and
+// cuts the file back to what was acknowledged: it never throws out of a timer or a callback.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { keepDamaged, keepRefusedRecord, moveAside, segmentBase } from './spoolAside.ts';
+import { SpoolFullError } from './spoolErrors.ts';
+import { SpoolDiskError, isDiskError, type DiskOp } from './spoolFaults.ts';
 import { HEADER_BYTES, encodeRecord } from './spoolRecord.ts';
+
+export { SpoolFullError } from './spoolErrors.ts';
+export { SpoolDiskError } from './spoolFaults.ts';
 
 export interface SpoolOptions {
   dir: string;
@@ -22,12 +30,13 @@ export interface ClosedSegment {
   readonly bytes: number;
   /** Stable across restarts, so a replayed segment is deduplicated by ClickHouse. */
   readonly token: string;
+  /**
+   * Set for a segment to deliver record by record, record i under `${token}/${firstRecord + i}`: a
+   * segment set aside while its records were being written one by one, or one refused record, redelivered.
+   */
+  readonly firstRecord: number | undefined;
   /** What its records were tagged with (the sites of the events); undefined for a segment replayed from disk. */
   readonly tags: ReadonlySet<string> | undefined;
-}
-
-export class SpoolFullError extends Error {
-  override name = 'SpoolFullError';
 }
 
 interface Waiter {
@@ -39,8 +48,13 @@ interface Waiter {
 interface ActiveSegment {
   seq: number;
   fd: number;
+  file: string;
   /** Bytes appended, written or about to be. */
   bytes: number;
+  /** Bytes in the file that no failed write or fdatasync has cut back. */
+  written: number;
+  /** Its file could not be cut back after a failed write: it takes no more records. */
+  broken: boolean;
   tags: Set<string>;
   /** Records appended since the last write: written together when the next fdatasync starts. */
   unwritten: Buffer[];
@@ -48,8 +62,16 @@ interface ActiveSegment {
   syncing: Promise<void> | undefined;
 }
 
-const SEGMENT = /^seg-(\d{16})-([0-9a-f]{16})\.log$/;
-const segName = (seq: number, run: string) => `seg-${String(seq).padStart(16, '0')}-${run}.log`;
+export const SEGMENT_FILE = /^seg-(\d{16})-([0-9a-f]{16})(?:-r(\d+))?\.log$/;
+const segName = (seq: number, run: string) => `${segmentBase(seq, run)}.log`;
+
+/** The closed segment a file name in the spool directory stands for, or undefined for any other file. */
+export function parseSegmentFile(dir: string, name: string, bytes: number): ClosedSegment | undefined {
+  const m = SEGMENT_FILE.exec(name);
+  if (m === null) return undefined;
+  const seq = Number(m[1]);
+  return { seq, file: path.join(dir, name), bytes, token: `${m[2]}:${seq}`, firstRecord: m[3] === undefined ? undefined : Number(m[3]), tags: undefined };
+}
 
 export class Spool {
   readonly dir: string;
@@ -62,17 +84,25 @@ export class Spool {
   private closedSegments: ClosedSegment[] = [];
   private undeliveredBytes = 0;
   private closing = false;
+  private readonly asideSegments: Set<string>;
+  private readonly asideRecords: Set<string>;
   /** Called whenever a segment is closed and ready for delivery. */
   onSegment: () => void = () => {};
+  /** Called for every disk fault on the append path (the owner logs it with its table and counts it). */
+  onDiskError: (err: SpoolDiskError) => void = () => {};
+  /** Called if a rotation started in the background fails (none should: its faults are caught where they occur). */
+  onBackgroundError: (err: unknown) => void = () => {};
 
-  private constructor(opts: SpoolOptions, existing: ClosedSegment[]) {
+  private constructor(opts: SpoolOptions, existing: ClosedSegment[], failed: string[]) {
     this.dir = opts.dir;
     this.maxBytes = opts.maxBytes;
     this.segmentMaxBytes = opts.segmentMaxBytes ?? 8 * 1024 * 1024;
     this.runId = randomBytes(8).toString('hex');
     this.closedSegments = existing;
     this.undeliveredBytes = existing.reduce((n, s) => n + s.bytes, 0);
-    this.nextSeq = (existing.at(-1)?.seq ?? 0) + 1;
+    this.nextSeq = existing.reduce((n, s) => Math.max(n, s.seq), 0) + 1;
+    this.asideSegments = new Set(failed.filter((f) => f.endsWith('.log')));
+    this.asideRecords = new Set(failed.filter((f) => f.endsWith('.ndjson')));
   }
 
   /** Opens the spool; segments left by an earlier run (a crash included) are queued for replay. */
@@ -80,13 +110,11 @@ export class Spool {
     await fsp.mkdir(opts.dir, { recursive: true, mode: 0o700 });
     const existing: ClosedSegment[] = [];
     for (const f of (await fsp.readdir(opts.dir)).sort()) {
-      const m = SEGMENT.exec(f);
-      if (m === null) continue;
-      const seq = Number(m[1]);
-      const file = path.join(opts.dir, f);
-      existing.push({ seq, file, bytes: (await fsp.stat(file)).size, token: `${m[2]}:${seq}`, tags: undefined });
+      const seg = parseSegmentFile(opts.dir, f, 0);
+      if (seg !== undefined) existing.push({ ...seg, bytes: (await fsp.stat(seg.file)).size });
     }
-    return new Spool(opts, existing);
+    const failed = await fsp.readdir(path.join(opts.dir, 'failed')).catch(() => []);
+    return new Spool(opts, existing, failed);
   }
 
   get pendingBytes(): number {
@@ -105,10 +133,20 @@ export class Spool {
     return this.closedSegments.length + (this.active === undefined ? 0 : 1);
   }
 
+  /** Whole segments in failed/, never delivered: they wait for `calypso spool redeliver`. */
+  get setAsideSegments(): number {
+    return this.asideSegments.size;
+  }
+
+  /** Single records ClickHouse refused, in failed/: they wait for `calypso spool redeliver`. */
+  get setAsideRecords(): number {
+    return this.asideRecords.size;
+  }
+
   /**
-   * Resolves once the payload is on disk; rejects with SpoolFullError over budget. Records that arrive
-   * while an fdatasync runs are written together (one write to the page cache) when the next one
-   * starts, and share it: the group commit.
+   * Resolves once the payload is on disk; rejects with SpoolFullError over budget, SpoolDiskError
+   * when the disk refuses. Records that arrive while an fdatasync runs are written together (one
+   * write to the page cache) when the next one starts, and share it: the group commit.
    */
   append(payload: Buffer, tags: Iterable<string> = []): Promise<void> {
     if (this.closing) return Promise.reject(new SpoolFullError('the spool is closing'));
@@ -126,21 +164,44 @@ export class Spool {
     this.undeliveredBytes += buf.length;
     const durable = new Promise<void>((resolve, reject) => seg.waiters.push({ resolve, reject }));
     this.sync(seg);
-    if (seg.bytes >= this.segmentMaxBytes) void this.rotate();
+    if (seg.bytes >= this.segmentMaxBytes) this.rotate().catch((err: unknown) => this.onBackgroundError(err));
     return durable;
+  }
+
+  /** A disk fault as the appender sees it (SpoolDiskError), reported to the owner; other errors as they are. */
+  private fault(op: DiskOp, file: string, err: unknown): unknown {
+    if (!isDiskError(err)) return err;
+    const e = new SpoolDiskError(op, path.basename(file), err);
+    this.onDiskError(e);
+    return e;
   }
 
   private openSegment(): ActiveSegment {
     const seq = this.nextSeq++;
-    const fd = fs.openSync(path.join(this.dir, segName(seq, this.runId)), 'a', 0o600);
-    // The new file's directory entry must be durable too, or a crash could lose a whole fsynced segment.
-    const dir = fs.openSync(this.dir, 'r');
+    const file = path.join(this.dir, segName(seq, this.runId));
+    let fd: number | undefined;
     try {
-      fs.fsyncSync(dir);
-    } finally {
-      fs.closeSync(dir);
+      fd = fs.openSync(file, 'a', 0o600);
+      // The new file's directory entry must be durable too, or a crash could lose a whole fsynced segment.
+      const dir = fs.openSync(this.dir, 'r');
+      try {
+        fs.fsyncSync(dir);
+      } finally {
+        fs.closeSync(dir);
+      }
+    } catch (err) {
+      // Nothing was written to it: leave no empty segment behind.
+      if (fd !== undefined) {
+        try {
+          fs.closeSync(fd);
+          fs.rmSync(file, { force: true });
+        } catch {
+          // an empty segment left behind is delivered as nothing at the next start
+        }
+      }
+      throw this.fault('open', file, err);
     }
-    return { seq, fd, bytes: 0, tags: new Set(), unwritten: [], waiters: [], syncing: undefined };
+    return { seq, fd, file, bytes: 0, written: 0, broken: false, tags: new Set(), unwritten: [], waiters: [], syncing: undefined };
   }
 
   /** Starts an fdatasync for the waiters so far, unless one is running (it restarts when that ends). */
@@ -150,19 +211,18 @@ export class Spool {
     const data = seg.unwritten.length === 1 ? seg.unwritten[0]! : Buffer.concat(seg.unwritten);
     seg.waiters = [];
     seg.unwritten = [];
+    const start = seg.written;
+    if (seg.broken) return this.undo(seg, start, data.length, batch, 'write', Object.assign(new Error('segment cut short by an earlier fault'), { code: 'EIO' }));
     try {
       for (let off = 0; off < data.length; ) off += fs.writeSync(seg.fd, data, off);
     } catch (err) {
-      // Not written: not acknowledged, and not counted against the budget.
-      seg.bytes -= data.length;
-      this.undeliveredBytes -= data.length;
-      for (const w of batch) w.reject(err);
-      return;
+      return this.undo(seg, start, data.length, batch, 'write', err);
     }
+    seg.written += data.length;
     seg.syncing = new Promise<void>((done) =>
       fs.fdatasync(seg.fd, (err) => {
-        for (const w of batch) if (err) w.reject(err);
-        else w.resolve();
+        if (err) this.undo(seg, start, data.length, batch, 'fdatasync', err);
+        else for (const w of batch) w.resolve();
         done();
       }),
     ).finally(() => {
@@ -171,24 +231,66 @@ export class Spool {
     });
   }
 
+  /**
+   * A write or its fdatasync failed: none of the batch is acknowledged, nor counted against the budget,
+   * and the file is cut back to what was durable before it, so those records are not delivered either
+   * (their clients send them again). A file that cannot be cut back takes no more records.
+   */
+  private undo(seg: ActiveSegment, start: number, length: number, batch: Waiter[], op: DiskOp, err: unknown): void {
+    seg.bytes -= length;
+    this.undeliveredBytes -= length;
+    const e = this.fault(op, seg.file, err);
+    for (const w of batch) w.reject(e);
+    if (!seg.broken) {
+      try {
+        fs.ftruncateSync(seg.fd, start);
+        seg.written = start;
+      } catch {
+        seg.broken = true; // its tail is a torn record, never acknowledged: ignored on delivery
+      }
+    }
+    // After a failed fdatasync the state of the file's cached pages is unknown: start a new segment.
+    if ((seg.broken || op === 'fdatasync') && this.active === seg) {
+      this.active = undefined;
+      this.closeSegment(() => seg).catch((err: unknown) => this.onBackgroundError(err));
+    }
+  }
+
   /** Closes the active segment (if it holds anything) once it is durable, and queues it for delivery. */
   async rotate(): Promise<void> {
-    // One rotation at a time; a caller arriving during one rotates what was written since.
+    await this.closeSegment(() => {
+      const seg = this.active;
+      if (seg === undefined || seg.bytes === 0) return undefined;
+      this.active = undefined; // new appends open the next segment
+      return seg;
+    });
+  }
+
+  /** One closing at a time, so segments are queued in order; `take` picks the segment once it is our turn. */
+  private async closeSegment(take: () => ActiveSegment | undefined): Promise<void> {
     while (this.rotating !== undefined) await this.rotating;
-    this.rotating = this.rotateNow().finally(() => (this.rotating = undefined));
+    const seg = take();
+    if (seg === undefined) return;
+    this.rotating = this.finish(seg).finally(() => (this.rotating = undefined));
     return this.rotating;
   }
 
-  private async rotateNow(): Promise<void> {
-    const seg = this.active;
-    if (seg === undefined || seg.bytes === 0) return;
-    this.active = undefined; // new appends open the next segment
+  private async finish(seg: ActiveSegment): Promise<void> {
     while (seg.syncing !== undefined || seg.waiters.length > 0) {
       this.sync(seg);
       await seg.syncing;
     }
-    fs.closeSync(seg.fd);
-    this.closedSegments.push({ seq: seg.seq, file: path.join(this.dir, segName(seg.seq, this.runId)), bytes: seg.bytes, token: `${this.runId}:${seg.seq}`, tags: seg.tags });
+    try {
+      fs.closeSync(seg.fd);
+    } catch (err) {
+      this.fault('close', seg.file, err); // its records were fsynced: they are durable all the same
+    }
+    if (seg.bytes === 0) {
+      // Nothing in it was acknowledged (every write failed): nothing to deliver.
+      await fsp.rm(seg.file, { force: true }).catch(() => {});
+      return;
+    }
+    this.closedSegments.push({ seq: seg.seq, file: seg.file, bytes: seg.bytes, token: `${this.runId}:${seg.seq}`, firstRecord: undefined, tags: seg.tags });
     this.onSegment();
   }
 
@@ -197,44 +299,48 @@ export class Spool {
     return this.closedSegments[0];
   }
 
-  /** Deletes a delivered segment. */
+  /** Drops a segment from the queue without touching its file. */
+  forget(segment: ClosedSegment): void {
+    this.closedSegments = this.closedSegments.filter((s) => s.seq !== segment.seq || s.file !== segment.file);
+    this.undeliveredBytes -= segment.bytes;
+  }
+
+  /** Deletes a delivered segment (or forgets one whose file is gone). */
   async ack(segment: ClosedSegment): Promise<void> {
     await fsp.rm(segment.file, { force: true });
-    this.closedSegments = this.closedSegments.filter((s) => s.seq !== segment.seq);
-    this.undeliveredBytes -= segment.bytes;
+    this.forget(segment);
   }
 
-  /** Moves a segment that can never be delivered aside, keeping it for inspection. */
-  async setAside(segment: ClosedSegment, why: string): Promise<string> {
-    const dir = path.join(this.dir, 'failed');
-    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-    const dest = path.join(dir, path.basename(segment.file));
-    await fsp.rename(segment.file, dest);
-    await fsp.writeFile(`${dest}.reason`, `${why}\n`, { mode: 0o600 });
-    this.closedSegments = this.closedSegments.filter((s) => s.seq !== segment.seq);
-    this.undeliveredBytes -= segment.bytes;
-    return dest;
+  /**
+   * Moves a segment that cannot be delivered into failed/, its reason beside it (see spoolAside.ts).
+   * Throws, keeping the segment queued, when it cannot be moved.
+   */
+  async setAside(segment: ClosedSegment, why: string, recordwise = false): Promise<{ where: string; reasonError: string | undefined }> {
+    const moved = await moveAside(this.dir, segment, why, recordwise);
+    this.forget(segment);
+    this.asideSegments.add(path.basename(moved.where));
+    return moved;
   }
 
-  /** Keeps a record ClickHouse refused, with the reason, for inspection and replay by hand. */
-  saveFailed(segment: ClosedSegment, index: number, record: Buffer, why: string): void {
-    const dir = path.join(this.dir, 'failed');
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const base = path.join(dir, `${path.basename(segment.file, '.log')}-${index}`);
-    fs.writeFileSync(`${base}.ndjson`, record, { mode: 0o600 });
-    fs.writeFileSync(`${base}.reason`, `${why}\n`, { mode: 0o600 });
+  /** Keeps a record ClickHouse refused, with the reason, for `calypso spool redeliver`; throws when the disk refuses. */
+  saveFailed(segment: ClosedSegment, index: number, record: Buffer, why: string): string {
+    const file = keepRefusedRecord(this.dir, segment, index, record, why);
+    this.asideRecords.add(path.basename(file));
+    return file;
   }
 
-  /** Keeps damaged bytes found while reading a segment, so nothing is silently thrown away. */
-  saveDamaged(segment: ClosedSegment, offset: number, bytes: Buffer): void {
-    const dir = path.join(this.dir, 'damaged');
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(path.join(dir, `${path.basename(segment.file, '.log')}-${offset}.bin`), bytes, { mode: 0o600 });
+  /** Keeps damaged bytes found in a segment; false when kept already. Throws when the disk refuses. */
+  saveDamaged(segment: ClosedSegment, offset: number, bytes: Buffer): boolean {
+    return keepDamaged(this.dir, segment, offset, bytes);
   }
 
-  /** Refuses new appends and closes the active segment. */
+  /** Refuses new appends and closes the active segment (removing it when nothing in it was acknowledged). */
   async close(): Promise<void> {
     this.closing = true;
-    await this.rotate();
+    await this.closeSegment(() => {
+      const seg = this.active;
+      this.active = undefined;
+      return seg;
+    });
   }
 }

@@ -1,13 +1,19 @@
 // Moves closed spool segments into ClickHouse, oldest first, one insert per segment with the segment's
 // token: a retry, or a replay after a crash, inserts the same rows under the same token and ClickHouse
 // drops the duplicate (non_replicated_deduplication_window on the table).
+// Nothing acknowledged is dropped quietly: ClickHouse unavailable or out of space, and a full local disk,
+// keep the segment queued and retry; a segment is set aside (failed/, with its reason, a metric and an
+// error line naming the table and the segment) only when it cannot be read after several attempts.
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { StoreError } from '../store/storeError.ts';
 import type { ClosedSegment, Spool } from './spool.ts';
+import { errnoOf, isDiskFull, type SpoolDiskError } from './spoolFaults.ts';
 import { decodeSegment } from './spoolRecord.ts';
 
 export interface DelivererOptions {
@@ -21,127 +27,254 @@ export interface DelivererOptions {
 export interface SpoolDeliverer {
   /** True while the last attempt to write to ClickHouse failed (the collector keeps spooling). */
   readonly degraded: boolean;
+  /** When the spool's disk last refused a write (ms since the epoch), if it ever did. */
+  readonly diskFaultAt: number | undefined;
   /** Closes the active segment and delivers everything now; resolves when the spool is empty. */
   flush(): Promise<void>;
-  /** Stops the timer, closes the spool and tries one last delivery; what fails stays on disk for the next start. */
-  close(): Promise<void>;
+  /**
+   * Stops the timer, closes the spool and delivers until `deadline` (ms since the epoch): the segment in
+   * flight may finish, no new one starts after it. What is left stays on disk for the next start.
+   */
+  close(deadline?: number): Promise<void>;
+  /** Resolves when no insert is in flight (the embedded engine must not be closed under one). */
+  idle(): Promise<void>;
 }
 
+/** A segment that fails this many times in a row for a local reason (not ClickHouse, not a full disk) is set aside. */
+const LOCAL_ATTEMPTS = 5;
+/** The same fault is logged again at most this often (a full disk fails every request). */
+const LOG_EVERY_MS = 10_000;
+
 export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: DelivererOptions, log: Logger, metrics: Metrics): SpoolDeliverer {
+  const { table } = opts;
   let degraded = false;
   let stopping = false;
+  let deadline = Number.POSITIVE_INFINITY;
   let running: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  /** The segment whose records are being written one by one (their own tokens), if any. */
+  let recordwise: ClosedSegment | undefined;
+  let localFailures = 0;
+  /** flush() callers, answered when the spool is empty or an attempt failed (ClickHouse or the disk down). */
+  let flushWaiters: Array<() => void> = [];
+  const settleFlushes = () => {
+    const waiters = flushWaiters;
+    flushWaiters = [];
+    for (const w of waiters) w();
+  };
+
+  const gauges = () => {
+    metrics.spoolBytes.set({ table }, spool.pendingBytes);
+    metrics.spoolSetAsideSegments.set({ table }, spool.setAsideSegments);
+    metrics.spoolSetAsideRecords.set({ table }, spool.setAsideRecords);
+  };
+  if (spool.setAsideSegments + spool.setAsideRecords > 0) {
+    log.error(
+      { table, segments: spool.setAsideSegments, records: spool.setAsideRecords, dir: path.join(spool.dir, 'failed') },
+      'acknowledged spool data set aside and not delivered; fix the cause (see the .reason files), then run `calypso spool redeliver`',
+    );
+  }
+
+  // Disk faults on the append path: every one is counted, a burst is logged once per LOG_EVERY_MS.
+  let diskLogged = 0;
+  let diskSuppressed = 0;
+  let diskFaultAt: number | undefined;
+  spool.onDiskError = (err: SpoolDiskError) => {
+    metrics.spoolDiskErrors.inc({ table, code: err.errno });
+    const now = Date.now();
+    diskFaultAt = now;
+    if (now - diskLogged < LOG_EVERY_MS) {
+      diskSuppressed++;
+      return;
+    }
+    log.error({ table, segment: err.segment, op: err.op, code: err.errno, alike: diskSuppressed }, `the spool disk refused a ${err.op}; the appends it touched were answered 503 (not acknowledged), nothing acknowledged was lost`);
+    diskLogged = now;
+    diskSuppressed = 0;
+  };
+
+  spool.onBackgroundError = (err) => log.error({ table, err: err instanceof Error ? err.message : String(err) }, 'could not close the spool segment');
+
+  const name = (seg: ClosedSegment) => path.basename(seg.file);
 
   const deliverOne = async (seg: ClosedSegment): Promise<void> => {
     const buf = await fsp.readFile(seg.file);
     const decoded = decodeSegment(buf);
     for (const d of decoded.damaged) {
-      spool.saveDamaged(seg, d.offset, d.bytes);
+      if (!spool.saveDamaged(seg, d.offset, d.bytes)) continue;
       metrics.spoolDamagedRecords.inc();
-      log.error({ segment: seg.seq, offset: d.offset, bytes: d.bytes.length }, 'damaged spool record set aside');
+      log.error({ table, segment: name(seg), offset: d.offset, bytes: d.bytes.length }, 'damaged spool record set aside');
     }
-    if (decoded.truncatedTail > 0) log.warn({ segment: seg.seq, bytes: decoded.truncatedTail }, 'torn write at the end of a spool segment ignored (never acknowledged)');
-    const body = Buffer.concat(decoded.records).toString('utf8');
+    if (decoded.truncatedTail > 0) log.warn({ table, segment: name(seg), bytes: decoded.truncatedTail }, 'torn write at the end of a spool segment ignored (never acknowledged)');
     const started = performance.now();
-    try {
-      await store.insertNdjson(opts.table, body, seg.token);
-      metrics.rowsWritten.inc({ table: opts.table }, countLines(body));
-    } catch (err) {
-      if (!(err instanceof StoreError) || err.retryable) throw err;
-      // One bad record must not cost the others: write them one by one, set aside only what fails.
-      log.error({ err: err.message, segment: seg.seq }, 'ClickHouse refused a spool segment; retrying its records one by one');
-      await deliverRecords(seg, decoded.records);
+    // Once some records went in under their own tokens, the whole-segment token must not be used again.
+    if (seg.firstRecord !== undefined || recordwise === seg) {
+      recordwise = seg;
+      await deliverRecords(seg, decoded.records, seg.firstRecord ?? 0);
+    } else {
+      const body = Buffer.concat(decoded.records).toString('utf8');
+      try {
+        await store.insertNdjson(table, body, seg.token);
+        metrics.rowsWritten.inc({ table }, countLines(body));
+      } catch (err) {
+        if (!(err instanceof StoreError) || err.retryable || stopping) throw err;
+        metrics.clickhouseErrors.inc({ retryable: 'false' });
+        // One bad record must not cost the others: write them one by one, set aside only what fails.
+        log.error({ table, segment: name(seg), err: err.message }, 'ClickHouse refused a spool segment; retrying its records one by one');
+        recordwise = seg;
+        await deliverRecords(seg, decoded.records, 0);
+      }
     }
     metrics.flushSeconds.observe((performance.now() - started) / 1000);
     await spool.ack(seg);
+    recordwise = undefined;
     try {
       await opts.onDelivered?.(seg);
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'could not move the data watermark; cached statistics expire by their TTL');
+      log.warn({ table, err: (err as Error).message }, 'could not move the data watermark; cached statistics expire by their TTL');
     }
   };
 
   // Each record gets a token of its own, stable across replays, so a retry or a crash cannot double it.
-  const deliverRecords = async (seg: ClosedSegment, records: Buffer[]): Promise<void> => {
+  const deliverRecords = async (seg: ClosedSegment, records: Buffer[], first: number): Promise<void> => {
     for (const [i, rec] of records.entries()) {
       const body = rec.toString('utf8');
+      const index = first + i;
       try {
-        await store.insertNdjson(opts.table, body, `${seg.token}/${i}`);
-        metrics.rowsWritten.inc({ table: opts.table }, countLines(body));
+        await store.insertNdjson(table, body, `${seg.token}/${index}`);
+        metrics.rowsWritten.inc({ table }, countLines(body));
       } catch (err) {
-        if (!(err instanceof StoreError) || err.retryable) throw err;
-        spool.saveFailed(seg, i, rec, err.message);
+        if (!(err instanceof StoreError) || err.retryable || stopping) throw err;
+        metrics.clickhouseErrors.inc({ retryable: 'false' });
+        // Kept before the segment is deleted: if this write fails, the segment stays and is tried again.
+        const where = spool.saveFailed(seg, index, rec, err.message);
         metrics.spoolFailedRecords.inc();
-        log.error({ err: err.message, segment: seg.seq, record: i }, 'spool record refused by ClickHouse; set aside');
+        gauges();
+        log.error({ table, segment: name(seg), record: index, where, err: err.message }, 'spool record refused by ClickHouse; set aside (calypso spool redeliver)');
       }
+    }
+  };
+
+  /** Waits before the next attempt; flush() and close() cut it short. */
+  const backOff = (attempt: number) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      void sleep(Math.min(200 * 2 ** attempt, 5_000)).then(resolve);
+    });
+
+  // The last fault logged, so a fault that lasts is logged once, not at every retry.
+  let lastFault = '';
+  const fault = (kind: string, level: 'warn' | 'error', fields: Record<string, unknown>, msg: string) => {
+    if (kind === lastFault) return;
+    lastFault = kind;
+    log[level]({ table, ...fields }, msg);
+  };
+
+  /** A segment that cannot be read: set aside with its reason, loudly. False when even that failed. */
+  const setAside = async (seg: ClosedSegment, why: string): Promise<boolean> => {
+    try {
+      const { where, reasonError } = await spool.setAside(seg, why, recordwise === seg);
+      gauges();
+      log.error({ table, segment: name(seg), where, err: why }, 'spool segment could not be delivered; set aside (calypso spool redeliver once the cause is fixed)');
+      if (reasonError !== undefined) log.error({ table, segment: name(seg), reason: why, err: reasonError }, 'the reason file of a set-aside spool segment could not be written');
+      return true;
+    } catch (err) {
+      log.error({ table, segment: name(seg), reason: why, err: (err as Error).message }, 'spool segment could not be set aside either; it stays queued');
+      return false;
     }
   };
 
   const loop = async (): Promise<void> => {
     let attempt = 0;
     for (let seg = spool.peek(); seg !== undefined; seg = spool.peek()) {
+      if (stopping && Date.now() >= deadline) return; // left on disk for the next start
       try {
         await deliverOne(seg);
         attempt = 0;
-        if (degraded) log.info('ClickHouse writes recovered; delivering the spool');
+        localFailures = 0;
+        if (lastFault !== '') log.info({ table, after: lastFault }, 'spool delivery recovered');
+        lastFault = '';
         degraded = false;
+        gauges();
       } catch (err) {
-        const retryable = err instanceof StoreError && err.retryable;
-        metrics.clickhouseErrors.inc({ retryable: String(retryable) });
-        if (!retryable) {
-          // Not a ClickHouse refusal of the rows (those are handled record by record): e.g. an unreadable file.
-          const where = await spool.setAside(seg, (err as Error).message);
-          log.error({ err: (err as Error).message, segment: seg.seq, where }, 'spool segment could not be delivered; set aside');
+        // Stopping: whatever failed stays on disk for the next start, never set aside in a hurry.
+        if (stopping) return;
+        const message = err instanceof Error ? err.message : String(err);
+        if (err instanceof StoreError && err.retryable) {
+          metrics.clickhouseErrors.inc({ retryable: 'true' });
+          degraded = true;
+          fault('clickhouse', 'warn', { segment: name(seg), err: message, pendingBytes: spool.pendingBytes }, 'ClickHouse unavailable; hits stay in the spool');
+        } else if (isDiskFull(err)) {
+          // A set-aside copy or a damaged range could not be kept: nothing is lost, try again once space is freed.
+          fault('disk', 'error', { segment: name(seg), err: message }, 'the spool disk is full; the segment stays queued until space is freed');
+        } else if (errnoOf(err) === 'ENOENT' && !fs.existsSync(seg.file)) {
+          spool.forget(seg);
+          metrics.spoolLostSegments.inc({ table });
+          log.error({ table, segment: name(seg) }, 'a spool segment vanished from disk before delivery (removed by hand?); its events are lost');
           continue;
+        } else if (++localFailures < LOCAL_ATTEMPTS) {
+          fault(`local:${name(seg)}`, 'error', { segment: name(seg), err: message }, 'spool segment could not be delivered; trying again');
+        } else {
+          localFailures = 0;
+          if (await setAside(seg, message)) continue;
         }
-        if (!degraded) log.warn({ err: (err as Error).message, pendingBytes: spool.pendingBytes }, 'ClickHouse unavailable; hits stay in the spool');
-        degraded = true;
-        if (stopping) return; // left on disk for the next start
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          void sleep(Math.min(200 * 2 ** attempt++, 5_000)).then(resolve);
-        });
+        settleFlushes();
+        await backOff(attempt++);
       }
     }
   };
 
   const run = (): Promise<void> => {
-    if (running === undefined) {
-      running = loop().finally(() => {
+    running ??= loop()
+      .catch((err: unknown) => log.error({ table, err: err instanceof Error ? err.message : String(err) }, 'spool delivery stopped on an unexpected error; it restarts at the next segment'))
+      .finally(() => {
         running = undefined;
-        metrics.spoolBytes.set({ table: opts.table }, spool.pendingBytes);
+        gauges();
+        settleFlushes();
       });
-    }
     return running;
   };
 
   spool.onSegment = () => {
-    metrics.spoolBytes.set({ table: opts.table }, spool.pendingBytes);
+    metrics.spoolBytes.set({ table }, spool.pendingBytes);
     void run();
   };
-  const timer = setInterval(() => void spool.rotate(), opts.flushIntervalMs);
+  const timer = setInterval(() => {
+    spool.rotate().catch((err: unknown) => log.error({ table, err: err instanceof Error ? err.message : String(err) }, 'could not close the spool segment'));
+  }, opts.flushIntervalMs);
   timer.unref();
+  gauges();
   void run(); // replay what an earlier run left
 
   return {
     get degraded() {
       return degraded;
     },
+    get diskFaultAt() {
+      return diskFaultAt;
+    },
     async flush() {
       await spool.rotate();
+      if (spool.peek() === undefined) return;
+      const settled = new Promise<void>((resolve) => flushWaiters.push(resolve));
       wake?.();
-      while (spool.peek() !== undefined) {
-        await run();
-        if (degraded) return;
-      }
+      void run();
+      await settled;
     },
-    async close() {
+    async close(until = Number.POSITIVE_INFINITY) {
       clearInterval(timer);
       stopping = true;
+      deadline = until;
       await spool.close();
       wake?.();
-      await run();
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      if (!Number.isFinite(left)) return run();
+      const ac = new AbortController();
+      await Promise.race([run(), sleep(left, undefined, { signal: ac.signal }).catch(() => {})]);
+      ac.abort();
+    },
+    async idle() {
+      await running;
     },
   };
 }

@@ -8,6 +8,8 @@ import type { EventStore } from '../store/eventStore.ts';
 import { Spool, type ClosedSegment } from './spool.ts';
 import { startSpoolDeliverer, type SpoolDeliverer } from './spoolDeliverer.ts';
 
+const DISK_FAULT_SHOWN_MS = 30_000;
+
 export type SpooledTableName = 'events' | 'consents' | 'consent_log' | 'audit_log' | 'import_batches';
 
 export interface SpooledTable {
@@ -39,6 +41,9 @@ export async function openSpooledTable(table: SpooledTableName, deps: SpooledTab
       critical: false,
       async check() {
         if (deliverer.degraded) throw new Error(`degraded: ${spool.pendingBytes} bytes waiting for ClickHouse`);
+        const fault = deliverer.diskFaultAt;
+        // The collector answers 503 while its disk refuses writes; /readyz says so for a while after the last one.
+        if (fault !== undefined && Date.now() - fault < DISK_FAULT_SHOWN_MS) throw new Error(`degraded: the spool disk refused a write ${Math.round((Date.now() - fault) / 1000)} s ago (full, over quota or failing)`);
       },
     },
   };

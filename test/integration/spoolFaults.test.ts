@@ -1,0 +1,78 @@
+// Disk faults that a tmpfs cannot produce (EIO from fdatasync, from a write): the kernel's answer is
+// stood in for by replacing node:fs's call for one attempt. The appends it touched are refused with
+// SpoolDiskError (503), the file is cut back to what was acknowledged, and nothing throws elsewhere.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Spool, SpoolDiskError } from '../../src/pipeline/spool.ts';
+import { decodeSegment } from '../../src/pipeline/spoolRecord.ts';
+import { tempDir } from '../support/testService.ts';
+
+const eio = () => Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO', errno: -5, syscall: 'fdatasync' });
+
+/** The records in the spool's segments, as the next start would deliver them. */
+async function stored(dir: string): Promise<string[]> {
+  const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+  const out: string[] = [];
+  for (let seg = spool.peek(); seg !== undefined; seg = spool.peek()) {
+    out.push(...decodeSegment(fs.readFileSync(seg.file)).records.map((r) => r.toString().trim()));
+    spool.forget(seg);
+  }
+  return out;
+}
+
+describe('spool disk faults', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('refuses the group whose fdatasync failed, keeps what was acknowledged, and goes on in a new segment', async () => {
+    const dir = tempDir();
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    const faults: SpoolDiskError[] = [];
+    spool.onDiskError = (e) => faults.push(e);
+    await spool.append(Buffer.from('a1\n'));
+    vi.spyOn(fs, 'fdatasync').mockImplementationOnce(((_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => setImmediate(() => cb(eio()))) as unknown as typeof fs.fdatasync);
+    const refused = await Promise.allSettled([spool.append(Buffer.from('b1\n')), spool.append(Buffer.from('b2\n'))]);
+    expect(refused.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ name: 'SpoolDiskError', status: 503, retryAfter: 5, errno: 'EIO', op: 'fdatasync' });
+    expect(faults.map((f) => f.errno)).toEqual(['EIO']);
+    await spool.append(Buffer.from('c1\n'));
+    await spool.close();
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.log'))).toHaveLength(2); // the faulty segment was closed
+    expect(await stored(dir)).toEqual(['a1', 'c1']);
+  });
+
+  it('refuses a group whose write failed and cuts the file back, so a later record is not behind garbage', async () => {
+    const dir = tempDir();
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    await spool.append(Buffer.from('a1\n'));
+    const real = fs.writeSync;
+    // Half the bytes go in, then the disk fails: as a write that fills the disk does.
+    vi.spyOn(fs, 'writeSync')
+      .mockImplementationOnce(((fd: number, buf: Buffer, off: number) => real(fd, buf, off, Math.floor((buf.length - off) / 2))) as typeof real)
+      .mockImplementationOnce((() => {
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }) as typeof real);
+    await expect(spool.append(Buffer.from('b1-longer-record\n'))).rejects.toMatchObject({ name: 'SpoolDiskError', errno: 'ENOSPC', op: 'write' });
+    vi.restoreAllMocks();
+    await spool.append(Buffer.from('c1\n'));
+    await spool.close();
+    const [file] = fs.readdirSync(dir).filter((f) => f.endsWith('.log'));
+    const decoded = decodeSegment(fs.readFileSync(path.join(dir, file!)));
+    expect(decoded.damaged).toEqual([]);
+    expect(decoded.records.map((r) => r.toString().trim())).toEqual(['a1', 'c1']);
+    expect(spool.pendingBytes).toBe(fs.statSync(path.join(dir, file!)).size);
+  });
+
+  it('answers an open the disk refuses with SpoolDiskError and leaves no empty segment', async () => {
+    const dir = tempDir();
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    vi.spyOn(fs, 'openSync').mockImplementationOnce((() => {
+      throw Object.assign(new Error('EDQUOT: disk quota exceeded, open'), { code: 'EDQUOT' });
+    }) as typeof fs.openSync);
+    await expect(spool.append(Buffer.from('a1\n'))).rejects.toMatchObject({ name: 'SpoolDiskError', errno: 'EDQUOT', op: 'open' });
+    vi.restoreAllMocks();
+    await spool.append(Buffer.from('a2\n'));
+    await spool.close();
+    expect(await stored(dir)).toEqual(['a2']);
+  });
+});
