@@ -142,7 +142,7 @@ describe('collector', () => {
       { site: 'shop', url: 'https://shop.example/imp', eid: 'imp-ip', ip: '5.255.255.5\udc00' },
       { site: 'shop', url: 'https://shop.example/imp', eid: 'imp-ok', ua: CHROME, ip: YANDEX_IP },
     ];
-    const res = await fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}` }, body: events.map((e) => JSON.stringify(e)).join('\n') });
+    const res = await fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' }, body: events.map((e) => JSON.stringify(e)).join('\n') });
     const body = (await res.json()) as { accepted: number; rejected: Array<{ index: number; field: string; code: string }> };
     expect(body.accepted).toBe(1);
     expect(body.rejected.map((r) => [r.index, r.field, r.code])).toEqual([

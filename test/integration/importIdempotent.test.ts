@@ -109,7 +109,7 @@ describe('import batches are stored once (embedded engine)', () => {
   it('refuses a malformed batch id with 400, naming the header', async () => {
     const res = await fetch(`${svc.url}/v1/import`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-import-batch': 'short' },
+      headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION', 'x-calypso-import-batch': 'short' },
       body: `${JSON.stringify({ site: 'imp', url: 'https://imp.example/x' })}\n`,
     });
     expect(res.status).toBe(400);
@@ -160,7 +160,7 @@ describe('import batches are stored once (remote ClickHouse, a fresh instance fo
     try {
       await siteWithKey(svc, 'outage', ['STATISTICS']);
       const body = `${JSON.stringify({ site: 'outage', url: 'https://outage.example/x', ts: Date.now() - 86_400_000, ua: BROWSER_UA })}\n`;
-      const send = () => fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-import-batch': 'b'.repeat(64) }, body });
+      const send = () => fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION', 'x-calypso-import-batch': 'b'.repeat(64) }, body });
       await ch.stop();
       const during = await send();
       expect(during.status).toBe(503);

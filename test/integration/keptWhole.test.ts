@@ -104,7 +104,7 @@ describe('an import over the spool budget (CALYPSO_SPOOL_MAX_BYTES at its 1 MiB 
       if (i === 0) Object.assign(e, { cid: withConsent, consent: { statistics: true, advertising: true } });
       return JSON.stringify(e);
     }).join('\n');
-  const send = (body: string) => fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}`, 'content-type': 'application/x-ndjson' }, body });
+  const send = (body: string) => fetch(`${svc.url}/v1/import`, { method: 'POST', headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION', 'content-type': 'application/x-ndjson' }, body });
 
   it('refuses it whole with 503: its events are over budget, and its consent change is not kept either', async () => {
     const r = await send(importBody(4_000, 'big'));

@@ -250,7 +250,7 @@ describe.skipIf(redis.url === undefined)(`segments on Redis ${redis.reason}`, ()
       body: JSON.stringify({ site, cookies: ['x'.repeat(1024 * 1024)] }),
     });
     expect(huge.status).toBe(413);
-    expect(await huge.json()).toMatchObject({ code: 'BAD_USER_INPUT', error: 'body must be at most 1048576 bytes' });
+    expect(await huge.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', error: 'body must be at most 1048576 bytes' });
     const ok = await gql<{ segmentsForCookies: unknown[] }>('query($c: [String!]!) { segmentsForCookies(site: "segs", cookieIds: $c) { cookieId } }', { c: many.slice(0, 1000) });
     expect(ok.data?.segmentsForCookies).toHaveLength(1000);
   });
