@@ -1,9 +1,8 @@
 // Policy 1.3, 6.1: a request is kept whole or not at all. An error answer means nothing of it reached
 // ClickHouse; a 202 means all of it did. Failures are real: a redis-server of the test's own refusing
 // writes (over its memory limit), a spool over its real disk budget, a spool whose directory is gone.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -14,24 +13,9 @@ import { consentCacheKey } from '../../src/consent/consentMirror.ts';
 import { createConsentReader } from '../../src/consent/consentReader.ts';
 import { createConsentStore } from '../../src/consent/consentStore.ts';
 import { Spool, SpoolFullError } from '../../src/pipeline/spool.ts';
+import { hasRedis, startRedis } from '../support/ownRedis.ts';
 import { freePort } from '../support/ports.ts';
 import { BROWSER_UA, siteWithKey, startTestService, tempDir, type TestService } from '../support/testService.ts';
-
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
-if (!hasRedis && process.env.CI === 'true') throw new Error('CI=true needs redis-server on PATH');
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (up) return child;
-    await sleep(50);
-  }
-  throw new Error('redis-server did not start');
-}
 
 const count = async (svc: TestService, sql: string, params: Record<string, unknown> = {}) => Number((await svc.store.query<{ n: string }>(sql, params))[0]!.n);
 

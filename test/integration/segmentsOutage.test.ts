@@ -1,29 +1,13 @@
 // Redis down: look-ups answer from segment_members in ClickHouse, marked degraded in a header and in
 // /metrics, never a 5xx; Redis back (empty, as after a restart): the index is rebuilt at once, and until
 // then look-ups stay degraded instead of answering from the empty index.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasRedis, startRedis } from '../support/ownRedis.ts';
 import { freePort } from '../support/ports.ts';
 import { BROWSER_UA, eventually, siteWithKey, startTestService, type TestService } from '../support/testService.ts';
-
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
-if (!hasRedis && process.env.CI === 'true') throw new Error('CI=true needs redis-server on PATH');
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (up) return child;
-    await sleep(50);
-  }
-  throw new Error('redis-server did not start');
-}
 
 const stopRedis = (child: ChildProcess) => new Promise<void>((r) => (child.once('exit', () => r()), child.kill('SIGKILL')));
 
