@@ -70,12 +70,20 @@ export interface AuditSink {
 
 /** Audit rows go through their own spool, like hits: a crash does not lose the trail. */
 export function spooledAuditSink(spool: Spool, log: Logger, retentionDays = 1_096): AuditSink {
+  // On a full disk every operation fails to write its row: one error line per 10 s with the count, not
+  // one per operation (the log would bury everything else).
+  let unwritten = 0;
+  let lastLogged = 0;
   return {
     record(given) {
       const row = boundRow(given);
       // Each row carries its retention (CALYPSO_AUDIT_RETENTION_DAYS); the table's TTL reads it.
       spool.append(Buffer.from(`${JSON.stringify({ ...row, retention_days: retentionDays })}\n`)).catch((err: unknown) => {
-        log.error({ err: err instanceof Error ? err.message : String(err), operation: row.operation }, 'audit row could not be written');
+        unwritten++;
+        if (Date.now() - lastLogged < 10_000) return;
+        lastLogged = Date.now();
+        log.error({ err: err instanceof Error ? err.message : String(err), operation: row.operation, rows: unwritten }, 'audit rows could not be written');
+        unwritten = 0;
       });
     },
   };
