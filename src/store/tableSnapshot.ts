@@ -1,10 +1,8 @@
 // An in-memory copy of a small ClickHouse table (sites, API keys), read on the hot paths without a
 // query. A change made on another instance (a revoked key) is seen within `refreshMs`: past half of
 // it the copy is re-read in the background while it serves; past all of it the copy is not served
-// until re-read (an instance idle for an hour does not answer its first request from an hour-old copy),
-// unless a re-read started while it was still fresh is under way: a busy engine (an erasure's DELETE
-// holding chDB for seconds) makes the copy older, not the requests wait. A miss re-reads at most once a
-// second (a row made elsewhere moments ago). One read at a time.
+// until re-read (an instance idle for an hour does not answer its first request from an hour-old copy).
+// A miss re-reads at most once a second (a row made elsewhere moments ago). One read at a time.
 
 export interface TableSnapshotOptions {
   /** The oldest copy served while ClickHouse answers. */
@@ -22,8 +20,6 @@ export class TableSnapshot<T> {
   private loadedAt = 0;
   private failedAt = Number.NEGATIVE_INFINITY;
   private loading: Promise<T> | undefined;
-  /** The read under way was started while the copy was fresh (steady use), not after idling. */
-  private loadingFromFresh = false;
 
   constructor(read: () => Promise<T>, initial: T, options: TableSnapshotOptions) {
     this.read = read;
@@ -34,7 +30,6 @@ export class TableSnapshot<T> {
 
   /** Re-reads now (or joins the read in progress). */
   reload(): Promise<T> {
-    if (this.loading === undefined) this.loadingFromFresh = this.loadedAt !== 0 && Date.now() - this.loadedAt <= this.refreshMs;
     this.loading ??= this.read()
       .then(
         (v) => {
@@ -76,9 +71,7 @@ export class TableSnapshot<T> {
     // Under steady use the background re-read lands before the copy is too old, so nobody waits. After a
     // failed re-read the next waits missReloadMs: a ClickHouse that is down is not asked once per request.
     if (age > this.refreshMs / 2 && now - this.failedAt > this.missReloadMs) this.reload().catch(() => {});
-    // NOTE: a copy past refreshMs still serves while the re-read started before then is under way (the
-    // engine is slow, as while it is down): a change made elsewhere is then seen when that read lands.
-    if (age > this.refreshMs && now - this.failedAt > this.refreshMs && !(this.loading !== undefined && this.loadingFromFresh)) return undefined;
+    if (age > this.refreshMs && now - this.failedAt > this.refreshMs) return undefined;
     return this.value;
   }
 
