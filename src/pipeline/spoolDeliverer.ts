@@ -21,7 +21,7 @@ export interface DelivererOptions {
 export interface SpoolDeliverer {
   /** True while the last attempt to write to ClickHouse failed (the collector keeps spooling). */
   readonly degraded: boolean;
-  /** Closes the active segment and delivers everything now; resolves when the spool is empty. */
+  /** Closes the active segment and delivers it and every segment before it; resolves once they are in ClickHouse. */
   flush(): Promise<void>;
   /** Stops the timer, closes the spool and tries one last delivery; what fails stays on disk for the next start. */
   close(): Promise<void>;
@@ -32,6 +32,13 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
   let stopping = false;
   let running: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  /** Flushes waiting for the next segment to be delivered (or the loop to end). */
+  let onProgress: Array<() => void> = [];
+  const progressed = () => {
+    const waiting = onProgress;
+    onProgress = [];
+    for (const resolve of waiting) resolve();
+  };
 
   const deliverOne = async (seg: ClosedSegment): Promise<void> => {
     const buf = await fsp.readFile(seg.file);
@@ -83,6 +90,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     for (let seg = spool.peek(); seg !== undefined; seg = spool.peek()) {
       try {
         await deliverOne(seg);
+        progressed();
         attempt = 0;
         if (degraded) log.info('ClickHouse writes recovered; delivering the spool');
         degraded = false;
@@ -93,6 +101,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
           // Not a ClickHouse refusal of the rows (those are handled record by record): e.g. an unreadable file.
           const where = await spool.setAside(seg, (err as Error).message);
           log.error({ err: (err as Error).message, segment: seg.seq, where }, 'spool segment could not be delivered; set aside');
+          progressed();
           continue;
         }
         if (!degraded) log.warn({ err: (err as Error).message, pendingBytes: spool.pendingBytes }, 'ClickHouse unavailable; hits stay in the spool');
@@ -110,6 +119,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     if (running === undefined) {
       running = loop().finally(() => {
         running = undefined;
+        progressed();
         metrics.spoolBytes.set({ table: opts.table }, spool.pendingBytes);
       });
     }
@@ -130,9 +140,14 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     },
     async flush() {
       await spool.rotate();
+      // What was appended before now, not what keeps arriving: under steady traffic whose delivery lags
+      // (a busy engine) the spool is never empty, and an erasure waiting for that never went on.
+      const upTo = spool.lastClosedSeq;
       wake?.();
-      while (spool.peek() !== undefined) {
-        await run();
+      while ((spool.peek()?.seq ?? Number.POSITIVE_INFINITY) <= upTo) {
+        const next = new Promise<void>((resolve) => onProgress.push(resolve));
+        void run();
+        await next;
         if (degraded) return;
       }
     },

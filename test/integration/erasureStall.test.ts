@@ -2,12 +2,19 @@
 // a large table (chDB runs one statement at a time); here a real long statement holds it while the
 // erasure and a few API reads queue behind it, and every /collect started meanwhile must be answered
 // before that statement, and so the erasure, ends. Order only: no timing is asserted.
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { siteWithKey, startTestService, type TestService } from '../support/testService.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { Spool } from '../../src/pipeline/spool.ts';
+import { startSpoolDeliverer } from '../../src/pipeline/spoolDeliverer.ts';
+import { siteWithKey, startTestService, tempDir, type TestService } from '../support/testService.ts';
 
 /** Holds the engine about 4 s: one row a block, 0.1 s each (under chDB's 3 s cap per block). */
 const HOLD_SQL = 'SELECT sum(sleepEachRow(0.1)) AS s FROM numbers(40) SETTINGS max_block_size = 1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const hit = (eid: string) =>
+  Buffer.from(`${JSON.stringify({ site: 'stall', ts: '2026-11-24 10:00:00.000', event_id: eid, pid: '7', type: 'pageview', host: 'stall.example', path: '/', retention_days: 30 })}\n`);
 
 describe('an erasure on the embedded engine', () => {
   let svc: TestService;
@@ -51,5 +58,28 @@ describe('an erasure on the embedded engine', () => {
     expect(result.data?.eraseSubject.eventsErased).toBe(1);
     // Every hit answered before the statement holding the engine ended, and before the erasure did.
     expect(ended).toEqual([...hits.map((_, i) => `hit ${i}`), 'hold', 'erasure']);
+  });
+  it("waits for what was accepted before it, not for hits that keep arriving while delivery lags", async () => {
+    // The erasure's flushLocal is every spool's flush: it used to resolve only once the spool was empty.
+    const dir = tempDir();
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    const deliverer = startSpoolDeliverer(spool, svc.store, { table: 'events', flushIntervalMs: 60_000 }, createLogger({ logLevel: 'silent' }), createMetrics());
+    try {
+      const hold = svc.store.query('SELECT sum(sleepEachRow(0.1)) AS s FROM numbers(5) SETTINGS max_block_size = 1');
+      await spool.append(hit('flush-before'));
+      const flushed = deliverer.flush();
+      await spool.append(hit('flush-after')); // accepted after the flush began, closed before anything is delivered
+      await spool.rotate();
+      const after = spool.lastClosedSeq;
+      await hold;
+      await flushed;
+      // The flush is over while the later segment is still waiting its turn.
+      expect(spool.peek()?.seq).toBe(after);
+      await deliverer.flush();
+      expect(spool.peek()).toBeUndefined();
+    } finally {
+      await deliverer.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
