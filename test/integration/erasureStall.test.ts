@@ -10,8 +10,8 @@ import { Spool } from '../../src/pipeline/spool.ts';
 import { startSpoolDeliverer } from '../../src/pipeline/spoolDeliverer.ts';
 import { siteWithKey, startTestService, tempDir, type TestService } from '../support/testService.ts';
 
-/** Holds the engine about 4 s: one row a block, 0.1 s each (under chDB's 3 s cap per block). */
-const HOLD_SQL = 'SELECT sum(sleepEachRow(0.1)) AS s FROM numbers(40) SETTINGS max_block_size = 1';
+/** Holds the engine about 5 s: one row a block, 0.1 s each (under chDB's 3 s cap per block). */
+const HOLD_SQL = 'SELECT sum(sleepEachRow(0.1)) AS s FROM numbers(50) SETTINGS max_block_size = 1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hit = (eid: string) =>
   Buffer.from(`${JSON.stringify({ site: 'stall', ts: '2026-11-24 10:00:00.000', event_id: eid, pid: '7', type: 'pageview', host: 'stall.example', path: '/', retention_days: 30 })}\n`);
@@ -43,14 +43,14 @@ describe('an erasure on the embedded engine', () => {
     // Past the second in which a copy of the tombstones used to be re-read (and waited for) by every hit.
     await sleep(1_200);
     const hits: Array<Promise<number>> = [];
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 6; i++) {
       const hit = svc.collect({ site: 'stall', url: `https://stall.example/p${'abcdefgh'[i]}`, cid: `visitor-${i}` }).then((r) => {
         ended.push(`hit ${i}`);
         return r.status;
       });
       hits.push(hit);
       await hit;
-      await sleep(100);
+      await sleep(50);
     }
     const [statuses, , result] = await Promise.all([Promise.all(hits), hold, erasure, Promise.all(reads)]);
     expect(statuses.every((s) => s === 202)).toBe(true);
@@ -65,7 +65,7 @@ describe('an erasure on the embedded engine', () => {
     const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
     const deliverer = startSpoolDeliverer(spool, svc.store, { table: 'events', flushIntervalMs: 60_000 }, createLogger({ logLevel: 'silent' }), createMetrics());
     try {
-      const hold = svc.store.query('SELECT sum(sleepEachRow(0.1)) AS s FROM numbers(5) SETTINGS max_block_size = 1');
+      const hold = svc.store.query('SELECT sum(sleepEachRow(0.1)) AS s FROM numbers(10) SETTINGS max_block_size = 1');
       await spool.append(hit('flush-before'));
       const flushed = deliverer.flush();
       await spool.append(hit('flush-after')); // accepted after the flush began, closed before anything is delivered
