@@ -294,6 +294,11 @@ export class Spool {
     this.onSegment();
   }
 
+  /** The sequence number of the newest closed segment not yet delivered; 0 when there is none. */
+  get lastClosedSeq(): number {
+    return this.closedSegments.at(-1)?.seq ?? 0;
+  }
+
   /** The oldest closed segment not yet delivered. */
   peek(): ClosedSegment | undefined {
     return this.closedSegments[0];

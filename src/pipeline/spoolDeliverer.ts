@@ -29,7 +29,10 @@ export interface SpoolDeliverer {
   readonly degraded: boolean;
   /** When the spool's disk last refused a write (ms since the epoch), if it ever did. */
   readonly diskFaultAt: number | undefined;
-  /** Closes the active segment and delivers everything now; resolves when the spool is empty. */
+  /**
+   * Closes the active segment and delivers it and every segment before it; resolves once they are in
+   * ClickHouse, or as soon as an attempt fails (ClickHouse or the disk down).
+   */
   flush(): Promise<void>;
   /**
    * Stops the timer, closes the spool and delivers until `deadline` (ms since the epoch): the segment in
@@ -95,6 +98,13 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
   spool.onBackgroundError = (err) => log.error({ table, err: err instanceof Error ? err.message : String(err) }, 'could not close the spool segment');
 
   const name = (seg: ClosedSegment) => path.basename(seg.file);
+  /** flush() callers waiting for the next segment to be delivered (or the loop to end). */
+  let onProgress: Array<() => void> = [];
+  const progressed = () => {
+    const waiting = onProgress;
+    onProgress = [];
+    for (const resolve of waiting) resolve();
+  };
 
   const deliverOne = async (seg: ClosedSegment): Promise<void> => {
     const buf = await fsp.readFile(seg.file);
@@ -189,6 +199,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
       if (stopping && Date.now() >= deadline) return; // left on disk for the next start
       try {
         await deliverOne(seg);
+        progressed();
         attempt = 0;
         localFailures = 0;
         if (lastFault !== '') log.info({ table, after: lastFault }, 'spool delivery recovered');
@@ -230,6 +241,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
         running = undefined;
         gauges();
         settleFlushes();
+        progressed();
       });
     return running;
   };
@@ -254,11 +266,20 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     },
     async flush() {
       await spool.rotate();
-      if (spool.peek() === undefined) return;
-      const settled = new Promise<void>((resolve) => flushWaiters.push(resolve));
+      // What was closed before now, not what keeps arriving: under steady traffic whose delivery lags
+      // (a busy engine) the spool is never empty, and an erasure waiting for that never went on.
+      const upTo = spool.lastClosedSeq;
       wake?.();
-      void run();
-      await settled;
+      while ((spool.peek()?.seq ?? Number.POSITIVE_INFINITY) <= upTo) {
+        let failed = false;
+        const next = new Promise<void>((resolve) => {
+          onProgress.push(resolve);
+          flushWaiters.push(() => ((failed = true), resolve()));
+        });
+        void run();
+        await next;
+        if (failed || degraded) return;
+      }
     },
     async close(until = Number.POSITIVE_INFINITY) {
       clearInterval(timer);

@@ -17,7 +17,7 @@ export interface Site {
 }
 
 export interface SiteStoreOptions {
-  /** How often the snapshot is re-read for sites made on other instances. Default 5 000 ms. */
+  /** How often the snapshot is re-read for sites made on other instances. Default 5 000 ms; never on the embedded engine. */
   refreshMs?: number;
 }
 
@@ -50,7 +50,10 @@ export function createSiteStore(store: EventStore, options: SiteStoreOptions = {
       return { sites: new Map(rows.map((r) => [r.id, toSite(r)])), hosts: new Set(rows.flatMap((r) => r.hostnames)) };
     },
     { sites: new Map<string, Site>(), hosts: new Set<string>() },
-    { refreshMs: options.refreshMs ?? 5_000 },
+    // NOTE: the embedded engine lives in this one process, so every site is made here (create adds it to
+    // the copy, a miss re-reads): no timed re-read, which a sparse hit would wait for behind a long
+    // statement (an erasure's DELETE) holding the engine.
+    { refreshMs: options.refreshMs ?? (store.mode === 'embedded' ? Number.POSITIVE_INFINITY : 5_000) },
   );
 
   return {

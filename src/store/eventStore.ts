@@ -46,6 +46,15 @@ const SETTINGS: ClickHouseSettings = {
 // queries. Every call therefore states the limits and the dedup token it wants, empty or not.
 const QUERY_DEFAULTS: ClickHouseSettings = { max_execution_time: 0, max_result_rows: '0', result_overflow_mode: 'throw' };
 
+/**
+ * Embedded engine calls under way at once; the others wait their turn here.
+ * NOTE: chDB runs each call on a libuv threadpool thread (4 by default) and one at a time, so a long
+ * statement (an erasure's DELETE) left the other calls waiting on every thread, and the spool's fdatasync,
+ * which a hit's answer waits for, queued behind them. Two calls keep the engine busy and leave the pool
+ * room for the file system. A server is reached over sockets, which use no pool thread: no limit there.
+ */
+export const EMBEDDED_CALLS_AT_ONCE = 2;
+
 /** Opens the configured store. Embedded: chDB under `<dataDir>/clickhouse`, one engine per process. */
 export async function openEventStore(config: Config): Promise<EventStore> {
   const ch = config.clickhouse;
@@ -67,7 +76,7 @@ export async function openEventStore(config: Config): Promise<EventStore> {
     // chDB's connection has no per-request database; one session per process, so USE sticks.
     await wrapErrors(() => client.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` }), 'creating the database');
     await wrapErrors(() => client.command({ query: `USE ${ch.database}` }), 'selecting the database');
-    return makeStore(client, 'embedded');
+    return makeStore(client, 'embedded', limiter(EMBEDDED_CALLS_AT_ONCE));
   }
   // The client's own console logging is off: every failure is classified (StoreError) and logged by us.
   const base = { url: ch.url, username: ch.user, password: ch.password, request_timeout: ch.requestTimeoutMs, log: { level: ClickHouseLogLevel.OFF } };
@@ -79,14 +88,35 @@ export async function openEventStore(config: Config): Promise<EventStore> {
     await bootstrap.close();
   }
   const client = createClient({ ...base, database: ch.database, clickhouse_settings: SETTINGS });
-  return makeStore(client, 'server');
+  return makeStore(client, 'server', (fn) => fn());
 }
 
-function makeStore(client: ClickHouseClient, mode: EventStore['mode']): EventStore {
+type Gate = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/** Runs at most `n` calls at once, the others in the order they came. */
+function limiter(n: number): Gate {
+  let running = 0;
+  const queue: Array<() => void> = [];
+  return async (fn) => {
+    if (running >= n) await new Promise<void>((resolve) => queue.push(resolve));
+    else running++;
+    try {
+      return await fn();
+    } finally {
+      // The slot passes to the next caller as it is; `running` drops only when nobody waits.
+      const next = queue.shift();
+      if (next === undefined) running--;
+      else next();
+    }
+  };
+}
+
+function makeStore(client: ClickHouseClient, mode: EventStore['mode'], gate: Gate): EventStore {
   // Statements in flight, oldest first (a Set iterates in insertion order), and the last one to end.
   const running = new Set<{ since: number }>();
   let lastAnswerAt = 0;
-  const wrap = async <T>(fn: () => Promise<T>, what: string): Promise<T> => {
+  const wrap = <T>(fn: () => Promise<T>, what: string): Promise<T> => gate(() => track(fn, what));
+  const track = async <T>(fn: () => Promise<T>, what: string): Promise<T> => {
     const op = { since: Date.now() };
     running.add(op);
     try {
@@ -136,7 +166,7 @@ function makeStore(client: ClickHouseClient, mode: EventStore['mode']): EventSto
       }, 'insert');
     },
     async ping() {
-      const r = await client.ping();
+      const r = await gate(() => client.ping());
       if (!r.success) throw classifyStoreError(r.error, 'ping');
     },
     activity() {

@@ -27,7 +27,7 @@ const RECENT_SQL = ALL_SQL.replace(' GROUP BY', ' WHERE erased_at > now64(3) - t
 const FULL_READ_EVERY_MS = 600_000;
 
 export interface ErasureTombstonesOptions {
-  /** How often the last hour's tombstones are re-read (the longest another instance's erasure takes to reach this one). Default 1 000 ms. */
+  /** How often the last hour's tombstones are re-read (the longest another instance's erasure takes to reach this one). Default 1 000 ms; never on the embedded engine. */
   refreshMs?: number;
   /** How often every tombstone is read again. Default 600 000 ms. */
   fullReadEveryMs?: number;
@@ -53,7 +53,10 @@ export function createErasureTombstones(store: EventStore, options: ErasureTombs
     new Map<string, number>(),
     // NOTE: another instance's erasure reaches this one's collector within this time; the eraser also
     // deletes again after it (subjectData.ts), so a hit in flight meanwhile does not outlive the erasure.
-    { refreshMs: options.refreshMs ?? 1_000 },
+    // The embedded engine lives in this one process (its data directory is locked), so every erasure since
+    // the first read is made here and kept in `local`: no re-read, and a hit never waits for one behind
+    // an erasure's DELETE holding the engine.
+    { refreshMs: options.refreshMs ?? (store.mode === 'embedded' ? Number.POSITIVE_INFINITY : 1_000) },
   );
   const local = new Map<string, number>();
   return {
