@@ -18,7 +18,8 @@ export function createApiKeyResolvers(keys: ApiKeyStore, sites: SiteStore) {
     },
     Mutation: {
       async createApiKey(_: unknown, args: { name: string; purposes: Purpose[]; sites: string[] }, ctx: RequestContext) {
-        const name = args.name.trim();
+        // NOTE: a lone UTF-16 surrogate would make the row unstorable; mended to U+FFFD (a display name).
+        const name = args.name.trim().toWellFormed();
         if (name.length === 0 || name.length > 200) throw badInput('name', 'name must be 1–200 characters');
         if (args.purposes.length === 0) throw badInput('purposes', 'purposes must list at least one purpose');
         if (args.sites.length === 0) throw badInput('sites', 'sites must list at least one site id');

@@ -221,6 +221,8 @@ describe('collector fuzzing', () => {
     expect(site.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const made = await svc.gql<{ createSite: { name: string } }>(svc.adminKey, 'ADMINISTRATION', 'mutation($n: String!) { createSite(id: "surrogate", name: $n, hostnames: ["surrogate.example"]) { name } }', { n: 'Shop \udc00' });
     expect(made.data?.createSite.name).toBe('Shop \ufffd');
+    const key = await svc.gql<{ createApiKey: { key: { name: string } } }>(svc.adminKey, 'ADMINISTRATION', 'mutation($n: String!) { createApiKey(name: $n, purposes: [STATISTICS], sites: ["surrogate"]) { key { name } } }', { n: 'marketing \udc00' });
+    expect(key.data?.createApiKey.key.name).toBe('marketing \ufffd');
     const seg = await svc.gql<{ defineSegment: { id: string; name: string; rule: unknown } }>(
       svc.adminKey,
       'ADMINISTRATION',
