@@ -1,0 +1,89 @@
+// The dashboard's entry: the session decides between the sign-in page and the screens of the key's purposes.
+import { render } from 'preact';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { currentSession, signIn, signOut, type Session } from './api.ts';
+import { I18nContext, initialLocale, makeI18n, storeLocale, type Locale } from './i18n.ts';
+import { navigate, useRoute } from './route.ts';
+import { screensFor, type ScreenProps } from './screens/registry.ts';
+import type { ComponentType } from 'preact';
+import './style.css';
+
+function App() {
+  const [locale, setLocale] = useState<Locale>(initialLocale);
+  const i18n = useMemo(() => makeI18n(locale), [locale]);
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  useEffect(() => {
+    currentSession().then((s) => setSession(s ?? null), () => setSession(null));
+  }, []);
+  const switchLocale = () => {
+    const next = locale === 'ru' ? 'en' : 'ru';
+    storeLocale(next);
+    setLocale(next);
+  };
+  return (
+    <I18nContext.Provider value={i18n}>
+      <header class="top">
+        <span class="brand">{i18n.t('app.name')}</span>
+        <button type="button" class="link" onClick={switchLocale}>{i18n.t('lang.switch')}</button>
+        {session ? (
+          <button type="button" class="link" onClick={() => void signOut().then(() => setSession(null))}>
+            {i18n.t('signout')}
+          </button>
+        ) : null}
+      </header>
+      {session === undefined ? <p class="loading">{i18n.t('app.loading')}</p> : session === null ? <SignIn onSignedIn={setSession} /> : <Screens session={session} />}
+    </I18nContext.Provider>
+  );
+}
+
+function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
+  const [error, setError] = useState<string>();
+  const { t } = useMemo(() => makeI18n(initialLocale()), []);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const input = (e.currentTarget as HTMLFormElement).elements.namedItem('key') as HTMLInputElement;
+    signIn(input.value.trim()).then(onSignedIn, (err: Error) => setError(err.message));
+    input.value = '';
+  };
+  return (
+    <main class="signin">
+      <form onSubmit={submit}>
+        <h1>{t('signin.title')}</h1>
+        <label for="key">{t('signin.key')}</label>
+        <input id="key" name="key" type="password" autocomplete="off" required />
+        <button type="submit">{t('signin.submit')}</button>
+        <p class="hint">{t('signin.hint')}</p>
+        {error === undefined ? null : <p role="alert" class="error">{error}</p>}
+      </form>
+    </main>
+  );
+}
+
+function Screens({ session }: { session: Session }) {
+  const route = useRoute();
+  const screens = screensFor(session);
+  const entry = screens.find((s) => s.id === route.screen) ?? screens[0];
+  const [Screen, setScreen] = useState<ComponentType<ScreenProps>>();
+  useEffect(() => {
+    setScreen(undefined);
+    void entry?.load().then((c) => setScreen(() => c));
+  }, [entry?.id]);
+  return (
+    <I18nContext.Consumer>
+      {(i18n) => (
+        <div class="shell">
+          <nav aria-label={i18n.t('app.name')}>
+            {screens.map((s) => (
+              <a key={s.id} href={`/${s.id}`} aria-current={s === entry ? 'page' : undefined} onClick={(e) => (e.preventDefault(), navigate(s.id))}>
+                {i18n.t(s.label)}
+              </a>
+            ))}
+          </nav>
+          <main>{entry === undefined ? <p>{i18n.t('nav.none')}</p> : Screen === undefined ? <p class="loading">{i18n.t('app.loading')}</p> : <Screen session={session} params={route.params} />}</main>
+        </div>
+      )}
+    </I18nContext.Consumer>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,28 @@
+// The screens, each serving one purpose (DESIGN.md: "every screen declares the purpose it serves"); a
+// key sees the screens of its purposes. Each screen is loaded when first opened.
+import type { ComponentType } from 'preact';
+import type { Purpose, Session } from '../api.ts';
+import type { MessageKey } from '../i18n.ts';
+
+export interface ScreenProps {
+  session: Session;
+  /** The screen's state from the URL's query string. */
+  params: URLSearchParams;
+}
+
+export interface ScreenEntry {
+  id: string;
+  purpose: Purpose;
+  label: MessageKey;
+  load: () => Promise<ComponentType<ScreenProps>>;
+}
+
+export const SCREENS: readonly ScreenEntry[] = [
+  { id: 'overview', purpose: 'STATISTICS', label: 'nav.overview', load: () => import('./Overview.tsx').then((m) => m.Overview) },
+  { id: 'admin', purpose: 'ADMINISTRATION', label: 'nav.admin', load: () => import('./Admin.tsx').then((m) => m.Admin) },
+];
+
+/** The screens a session's key may see, in menu order. */
+export function screensFor(session: Session): ScreenEntry[] {
+  return SCREENS.filter((s) => session.purposes.includes(s.purpose));
+}
