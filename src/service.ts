@@ -153,7 +153,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       metrics,
     });
     const schema = buildSchema([
-      createSiteResolvers(sites),
+      createSiteResolvers(sites, { store, statsCache }),
       createApiKeyResolvers(keys, sites),
       createStatsResolvers(store, sites, statsCache),
       createRealtimeResolvers(store, sites),
