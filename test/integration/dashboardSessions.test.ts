@@ -54,7 +54,7 @@ describe('dashboard sessions and files (a service that trusts this machine as it
     expect((await signIn(svc, svc.adminKey, { 'x-forwarded-proto': 'https' })).setCookie.split('; ')).toContain('Secure');
   });
 
-  it('GET /session answers the session; DELETE /session ends it and clears the cookie; then GET is 401', async () => {
+  it('GET /session answers the session; DELETE /session ends it and clears the cookie; then GET answers no session', async () => {
     const s = await signIn(svc, svc.adminKey);
     const get = await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION } });
     expect(get.status).toBe(200);
@@ -63,9 +63,14 @@ describe('dashboard sessions and files (a service that trusts this machine as it
     const del = await fetch(`${svc.url}/session`, { method: 'DELETE', headers: { cookie: s.cookie, ...SESSION } });
     expect(del.status).toBe(204);
     expect(del.headers.get('set-cookie')).toMatch(/^calypso_session=; .*Max-Age=0/);
+    // Signed out is an answer, not an error (a 401 would be a console error on every sign-in page).
     const after = await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION } });
-    expect(after.status).toBe(401);
-    expect((await fetch(`${svc.url}/session`, { headers: SESSION })).status).toBe(401);
+    expect(after.status).toBe(200);
+    expect(await after.json()).toEqual({ session: null });
+    expect(after.headers.get('set-cookie')).toMatch(/^calypso_session=; .*Max-Age=0/);
+    const none = await fetch(`${svc.url}/session`, { headers: SESSION });
+    expect(none.status).toBe(200);
+    expect(await none.json()).toEqual({ session: null });
   });
 
   it('refuses session calls without X-Calypso-Session: 1 or from another site (403)', async () => {
@@ -127,9 +132,13 @@ describe('dashboard sessions and files (a service that trusts this machine as it
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('KEY_REVOKED');
     // Ended: the session no longer names the key at all.
     const get = await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION } });
-    expect(get.status).toBe(401);
-    expect(((await get.json()) as SignedIn['body']).code).toBe('UNAUTHENTICATED');
-    expect((await signIn(svc, secret)).status).toBe(401);
+    expect(await get.json()).toEqual({ session: null });
+    const again = await gqlWithCookie(svc, s.cookie, headers);
+    expect(again.status).toBe(401);
+    expect(again.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const signIn2 = await signIn(svc, secret);
+    expect(signIn2.status).toBe(401);
+    expect(signIn2.body.code).toBe('KEY_REVOKED');
   });
 
   it('serves index.html at / and the screens, not cached, with the security headers', async () => {
