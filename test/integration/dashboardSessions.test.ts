@@ -5,7 +5,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/securityHeaders.ts';
+import { redisUrlOrSkip } from '../support/redis.ts';
 import { eventually, siteWithKey, startTestService, tempDir, type TestService } from '../support/testService.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -229,5 +231,42 @@ describe('dashboard sessions and files (no trusted proxy, no built dashboard, 3 
     expect(res.status).toBe(503);
     expect(await res.text()).toBe('the dashboard is not built: run npm run build:dashboard\n');
     expect(res.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+  });
+});
+
+const redis = redisUrlOrSkip();
+
+describe.skipIf(redis.url === undefined)(`dashboard sessions in Redis ${redis.reason}`, () => {
+  let svc: TestService;
+  let client: Redis;
+  const prefix = `calypso-sessions-${process.pid}:`;
+  beforeAll(async () => {
+    svc = await startTestService({ env: { REDIS_URL: redis.url!, REDIS_KEY_PREFIX: prefix, CALYPSO_SESSION_IDLE_MINUTES: '30' } });
+    client = new Redis(redis.url!);
+  }, 60_000);
+  afterAll(async () => {
+    const left = await client?.keys(`${prefix}*`);
+    if (left !== undefined && left.length > 0) await client.del(...left);
+    client?.disconnect();
+    await svc?.stop();
+  });
+
+  it("keeps the key's id (not the secret, not the session id) under a digest, for the idle time, and deletes it at sign-out", async () => {
+    const s = await signIn(svc, svc.adminKey);
+    expect(s.status).toBe(200);
+    const id = s.cookie.slice('calypso_session='.length);
+    const keys = await client.keys(`${prefix}session:*`);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(new RegExp(`^${prefix}session:[0-9a-f]{64}$`));
+    const value = (await client.get(keys[0]!))!;
+    expect(JSON.parse(value)).toMatchObject({ k: 'admin' });
+    expect(keys[0]! + value).not.toContain(id);
+    expect(value).not.toContain(svc.adminKey);
+    const ttl = await client.pttl(keys[0]!);
+    expect(ttl).toBeGreaterThan(29 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(30 * 60_000);
+    expect((await gqlWithCookie(svc, s.cookie, { 'x-calypso-purpose': 'ADMINISTRATION', 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    expect((await fetch(`${svc.url}/session`, { method: 'DELETE', headers: { cookie: s.cookie, ...SESSION } })).status).toBe(204);
+    expect(await client.keys(`${prefix}session:*`)).toEqual([]);
   });
 });
