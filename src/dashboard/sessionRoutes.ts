@@ -84,6 +84,9 @@ export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler
           ? new ApiError(ErrorCode.UNAUTHENTICATED, 'the API key is not valid')
           : undefined);
     if (err !== undefined || auth.kind !== 'ok') return rest.fail(res, caller, ROUTE, [], err);
+    // A sign-in replaces the browser's session: the one it carried (if any) ends, a new id is made.
+    const previous = sessionIdOf(req.headers.cookie);
+    if (previous !== undefined) await store.end(previous);
     const id = await store.create(auth.key.id);
     rest.done(caller, ROUTE, [], 1, 'sign-in');
     sendJson(res, 200, { session: view(auth.key) }, { 'set-cookie': cookie(id, origin.https(req), false) });

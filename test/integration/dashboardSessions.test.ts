@@ -52,6 +52,16 @@ describe('dashboard sessions and files (a service that trusts this machine as it
     expect(JSON.stringify(s.body)).not.toContain(svc.adminKey);
   });
 
+  it('a new sign-in ends the session the browser carried and makes a new id', async () => {
+    const first = await signIn(svc, svc.adminKey);
+    const second = await signIn(svc, svc.adminKey, { cookie: first.cookie });
+    expect(second.cookie).not.toBe(first.cookie);
+    const old = await fetch(`${svc.url}/session`, { headers: { cookie: first.cookie, ...SESSION } });
+    expect(await old.json()).toEqual({ session: null });
+    const now = await fetch(`${svc.url}/session`, { headers: { cookie: second.cookie, ...SESSION } });
+    expect(((await now.json()) as SignedIn['body']).session?.keyId).toBe('admin');
+  });
+
   it('marks the cookie Secure when a trusted proxy says X-Forwarded-Proto: https', async () => {
     expect((await signIn(svc, svc.adminKey, { 'x-forwarded-proto': 'https' })).setCookie.split('; ')).toContain('Secure');
   });
