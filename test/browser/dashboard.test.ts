@@ -3,6 +3,8 @@
 // CSP violations on the way.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,5 +71,33 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the dashboard in Chromium${HAVE_CHROM
     await page.screenshot({ path: path.join(SHOTS, 'dashboard-signed-out.png') });
     expect((await page.context().cookies()).find((c) => c.name === 'calypso_session')).toBeUndefined();
     expect(problems).toEqual([]);
+  });
+
+  it('another origin on the same site gets nothing with the cookie: a form post, a fetch with the purpose header, a no-cors fetch', async () => {
+    // Signed in in the dashboard's tab; the other origin (another port of the same host: the same
+    // site, so SameSite=Strict lets the cookie go) tries to make itself a key.
+    await page.goto(`${svc.url}/`);
+    await page.getByLabel('API key').fill(svc.adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Administration' }).waitFor();
+    const mutation = JSON.stringify({ query: 'mutation { createApiKey(name: "evil", purposes: [ADMINISTRATION], sites: []) { secret } }' });
+    const evil = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>evil</title>
+<form id="f" method="post" action="${svc.url}/graphql" enctype="text/plain"><input type="hidden" name='${mutation.slice(0, -2)}' value='"}'></form>`);
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    try {
+      const other = await page.context().newPage();
+      await other.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
+      const withHeader = await other.evaluate<string>(`fetch(${JSON.stringify(`${svc.url}/graphql`)}, { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json', 'x-calypso-purpose': 'ADMINISTRATION' }, body: ${JSON.stringify(mutation)} }).then((r) => 'answered ' + r.status, (e) => 'failed: ' + e.name)`);
+      expect(withHeader).toBe('failed: TypeError'); // the preflight is never granted
+      await other.evaluate(`fetch(${JSON.stringify(`${svc.url}/graphql`)}, { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(mutation)} }).catch(() => undefined)`);
+      await Promise.all([other.waitForNavigation(), other.evaluate(`document.getElementById('f').submit()`)]);
+      await other.close();
+    } finally {
+      await new Promise((resolve) => evil.close(resolve));
+    }
+    const keys = await svc.gql<{ apiKeys: Array<{ name: string }> }>(svc.adminKey, 'ADMINISTRATION', '{ apiKeys { name } }');
+    expect(keys.data?.apiKeys.map((k) => k.name)).not.toContain('evil');
   });
 });
