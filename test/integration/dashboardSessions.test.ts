@@ -208,8 +208,10 @@ describe('dashboard sessions and files (a service that trusts this machine as it
 
 describe('dashboard sessions and files (no trusted proxy, no built dashboard, 3 failed authentications a minute)', () => {
   let bare: TestService;
+  let emptyDist: string;
   beforeAll(async () => {
-    bare = await startTestService({ dashboardDir: tempDir('calypso-empty-dist-'), env: { CALYPSO_AUTH_FAILURES_PER_MINUTE: '3' } });
+    emptyDist = tempDir('calypso-empty-dist-');
+    bare = await startTestService({ dashboardDir: emptyDist, env: { CALYPSO_AUTH_FAILURES_PER_MINUTE: '3' } });
   }, 60_000);
   afterAll(() => bare?.stop());
 
@@ -241,6 +243,15 @@ describe('dashboard sessions and files (no trusted proxy, no built dashboard, 3 
     expect(res.status).toBe(503);
     expect(await res.text()).toBe('the dashboard is not built: run npm run build:dashboard\n');
     expect(res.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    // Built while the service runs: picked up without a restart.
+    fs.mkdirSync(path.join(emptyDist, 'assets'));
+    fs.writeFileSync(path.join(emptyDist, 'assets', 'late-ABC.js'), 'export {};\n');
+    fs.writeFileSync(path.join(emptyDist, 'index.html'), '<!doctype html><div id="app"></div>\n');
+    const built = await fetch(`${bare.url}/overview`);
+    expect(built.status).toBe(200);
+    expect(await built.text()).toContain('<div id="app">');
+    const late = await eventually(() => fetch(`${bare.url}/assets/late-ABC.js`).then((r) => r.status), (status) => status === 200, 3_000);
+    expect(late).toBe(200);
   });
 });
 
