@@ -29,10 +29,11 @@ export interface PagerLabels {
 export function ClientPager<T>({ paged, labels }: { paged: Paged<T>; labels: PagerLabels }) {
   if (paged.pageCount <= 1) return null;
   return (
-    <nav class="client-pager" aria-label={labels.name}>
+    // A div with the role, not <nav>: the shell styles every nav inside it as its menu.
+    <div class="client-pager" role="navigation" aria-label={labels.name}>
       <button type="button" disabled={paged.page === 0} onClick={() => paged.setPage(paged.page - 1)}>{labels.prev}</button>
       <span aria-live="polite">{labels.status}</span>
       <button type="button" disabled={paged.page >= paged.pageCount - 1} onClick={() => paged.setPage(paged.page + 1)}>{labels.next}</button>
-    </nav>
+    </div>
   );
 }

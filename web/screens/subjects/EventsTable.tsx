@@ -46,7 +46,7 @@ export function EventsTable({ events, id }: { events: readonly SubjectEvent[]; i
                     <td>{join(e.referrerSource, e.referrerHost, e.utmSource, e.utmMedium, e.utmCampaign)}</td>
                     <td>{join(e.browser, e.os, e.device)}</td>
                     <td>{join(e.country, e.region)}</td>
-                    <td>{consentWords(i18n, e.consent)}</td>
+                    <td class="flags">{consentWords(i18n, e.consent)}</td>
                   </tr>
                 ))}
               </tbody>
