@@ -129,6 +129,12 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`subject requests in Chromium${HAVE_CH
     await page.getByRole('button', { name: 'Save consent…' }).click();
     const consentDialog = page.getByRole('dialog', { name: 'Change this consent?' });
     await consentDialog.waitFor();
+    // Escape cancels, and Cancel has the focus: Enter on an open confirmation changes nothing.
+    await page.keyboard.press('Escape');
+    await consentDialog.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Save consent…' }).click();
+    await consentDialog.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
     expect(await consentDialog.textContent()).toContain(`cookie ${SUBJECT} on ${SITE}`);
     await consentDialog.getByRole('button', { name: 'Change consent' }).click();
     await page.getByRole('status').filter({ hasText: 'Consent saved' }).waitFor();

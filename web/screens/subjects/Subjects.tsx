@@ -60,6 +60,8 @@ export function Subjects({ session, params }: ScreenProps) {
       {receipt === undefined ? null : <ReceiptView receipt={receipt.receipt} request={receipt.request} onDone={() => setReceipt(undefined)} />}
       {lookup === undefined ? null : (
         <SubjectDetails
+          // Another cookie starts with fresh forms (no reason or "saved" note carried over from the last one).
+          key={`${lookup.site}\n${lookup.cookieId}`}
           lookup={lookup}
           onReload={() => load(lookup.site, lookup.cookieId)}
           onErased={(r, request) => (setLookup(undefined), setReceipt({ receipt: r, request }))}
