@@ -40,6 +40,8 @@ export interface DashboardFiles {
   readonly index: Handler;
   /** GET /assets/<name>. */
   readonly asset: Handler;
+  /** GET /favicon.ico, which browsers ask for by themselves: 204, so no 404 lands in the console. */
+  readonly favicon: Handler;
 }
 
 function load(file: string, ext: string): File {
@@ -129,6 +131,10 @@ export function createDashboardFiles(distDir: string): DashboardFiles {
         return;
       }
       send(req, res, file, 'public, max-age=31536000, immutable');
+    },
+    favicon(_req, res) {
+      res.writeHead(204, { ...SECURITY_HEADERS, 'cache-control': 'public, max-age=86400' });
+      res.end();
     },
   };
 }
