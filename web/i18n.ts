@@ -3,6 +3,7 @@
 // catalogues below (one key, both languages: a test checks both are complete).
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
+import { SUBJECTS_EN, SUBJECTS_RU } from './messages/subjects.ts';
 
 export type Locale = 'ru' | 'en';
 
@@ -17,6 +18,7 @@ const en = {
   'nav.overview': 'Overview',
   'nav.segments': 'Segments',
   'nav.subjects': 'Subject requests',
+  ...SUBJECTS_EN,
   'nav.admin': 'Administration',
   'nav.explorer': 'API explorer',
   'nav.none': 'This key serves no purpose that has a screen.',
@@ -37,6 +39,7 @@ const ru: Record<MessageKey, string> = {
   'nav.overview': 'Обзор',
   'nav.segments': 'Сегменты',
   'nav.subjects': 'Запросы субъектов',
+  ...SUBJECTS_RU,
   'nav.admin': 'Администрирование',
   'nav.explorer': 'Обозреватель API',
   'nav.none': 'У этого ключа нет целей, для которых есть экран.',
