@@ -46,9 +46,19 @@ export function eventsCsv(events: readonly StoredEvent[]): string {
   const columns = ['time', 'type', 'name', 'host', 'path', 'referrerSource', 'referrerHost', 'utmSource', 'utmMedium', 'utmCampaign', 'utmTerm', 'utmContent', 'browser', 'os', 'device', 'screen', 'language', 'country', 'region', 'bot', 'consent', 'engagementMs', 'props'] as const;
   const cell = (column: (typeof columns)[number], v: unknown) => {
     const s = column === 'consent' ? consentText(v as ReturnType<typeof fromFlags>) : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    return csvQuote(s);
   };
   return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(c, r[c])).join(','))].join('\r\n') + '\r\n';
+}
+
+/**
+ * One CSV cell: RFC 4180 quoting, and a text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`,
+ * tab or CR first; a visitor's path or a prop can be anything) prefixed with `'` (OWASP's CSV injection).
+ * NOTE: the dashboard's copy (web/screens/subjects/subjectFiles.ts) must stay byte for byte the same.
+ */
+export function csvQuote(raw: string): string {
+  const s = /^[=+\-@\t\r]/.test(raw) && !/^-?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 function consentText(c: ReturnType<typeof fromFlags>): string {

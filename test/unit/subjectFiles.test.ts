@@ -41,6 +41,8 @@ const ROWS: StoredEvent[] = [
   // Every character CSV must quote, in the columns a visitor controls.
   stored({ type: 'event', name: 'signup, "pro"', path: '/a,b', utm_campaign: 'spring\r\nsale', props: { plan: 'pro "x"', n: '1' }, is_bot: 1, consent: 0b1111 }),
   stored({ consent: 0, engagement_ms: 0, language: '' }),
+  // Text a spreadsheet would run as a formula (CSV injection): a path and a prop are whatever a visitor sent.
+  stored({ path: '=HYPERLINK("http://evil.example")', name: '+1', utm_source: '-x', props: { a: '@SUM(A1)' } }),
 ];
 // What the screen holds: exactly what GraphQL answers (eventView is the resolver's mapping).
 const EVENTS = ROWS.map(eventView) as SubjectEvent[];
@@ -58,6 +60,15 @@ describe('subject downloads', () => {
     expect(eventsCsv(EVENTS)).toContain('"spring\r\nsale"');
     expect(eventsCsv(EVENTS)).toContain(',true,statistics personalization advertising thirdParty,1200,"{""plan"":""pro \\""x\\"""",""n"":""1""}"');
     expect(lines.at(-1)).toBe('');
+  });
+
+  it('prefixes text a spreadsheet would run as a formula with a quote, on both sides', () => {
+    const csv = eventsCsv(EVENTS);
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
+    expect(csv).toContain(",'+1,");
+    expect(csv).toContain(",'-x,");
+    expect(csv).not.toMatch(/(^|,)[=+@]/m);
+    expect(csv).toBe(serverCsv(ROWS));
   });
 
   it('the JSON is the export document with its keys in the server order; file names carry site and day', () => {

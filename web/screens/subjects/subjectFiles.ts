@@ -26,7 +26,9 @@ export function consentText(c: ConsentFlags): string {
   return (Object.keys(c) as Array<keyof ConsentFlags>).filter((k) => c[k]).join(' ');
 }
 
-function csvCell(s: string): string {
+/** As the server's csvQuote (src/subjects/subjectView.ts): quoting, and formula-like text prefixed with `'`. */
+function csvCell(raw: string): string {
+  const s = /^[=+\-@\t\r]/.test(raw) && !/^-?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
