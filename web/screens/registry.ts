@@ -18,7 +18,7 @@ export interface ScreenEntry {
 }
 
 export const SCREENS: readonly ScreenEntry[] = [
-  { id: 'overview', purpose: 'STATISTICS', label: 'nav.overview', load: () => import('./Overview.tsx').then((m) => m.Overview) },
+  { id: 'overview', purpose: 'STATISTICS', label: 'nav.overview', load: () => import('./overview/Overview.tsx').then((m) => m.Overview) },
   { id: 'admin', purpose: 'ADMINISTRATION', label: 'nav.admin', load: () => import('./Admin.tsx').then((m) => m.Admin) },
 ];
 

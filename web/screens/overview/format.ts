@@ -1,0 +1,52 @@
+// How the overview writes its numbers, in the chosen locale.
+import type { I18n, MessageKey } from '../../i18n.ts';
+import type { CardMetric } from './query.ts';
+import type { DimensionField } from './panels.ts';
+
+/** A card's value; null (a total under the site's k) reads "fewer than k". */
+export function formatMetric(i18n: I18n, metric: CardMetric, v: number | null, k: number): string {
+  if (v === null) return i18n.t('overview.fewerThanK', { k });
+  switch (metric) {
+    case 'viewsPerVisit':
+      return i18n.number(v, { maximumFractionDigits: 2 });
+    case 'bounceRate':
+      return i18n.number(v / 100, { style: 'percent', maximumFractionDigits: 0 });
+    case 'visitDuration':
+      return formatDuration(i18n, v);
+    default:
+      return i18n.number(v);
+  }
+}
+
+export function formatDuration(i18n: I18n, seconds: number): string {
+  const s = Math.round(seconds);
+  const m = Math.floor(s / 60);
+  return m === 0 ? i18n.t('overview.duration.s', { s }) : i18n.t('overview.duration.ms', { m, s: s % 60 });
+}
+
+/** "+12 %", "−3 %", "0 %". */
+export function formatChange(i18n: I18n, pct: number): string {
+  return i18n.number(pct / 100, { style: 'percent', maximumFractionDigits: 0, signDisplay: 'exceptZero' });
+}
+
+const SOURCES: ReadonlySet<string> = new Set(['direct', 'internal', 'search', 'social', 'email', 'other']);
+
+/** A dimension's value as a panel shows it; null is "(none)" (a hit without a referrer, a UTM tag…). */
+export function formatValue(i18n: I18n, dimension: DimensionField, v: string | null): string {
+  if (v === null || v === '') return i18n.t('overview.none');
+  if (dimension === 'referrerSource' && SOURCES.has(v)) return i18n.t(`overview.source.${v}` as MessageKey);
+  return v;
+}
+
+/** A bucket start as the axis and the table write it. */
+export function formatBucket(i18n: I18n, bucket: string): string {
+  const hour = bucket.length > 10;
+  const d = new Date(hour ? `${bucket}:00Z` : `${bucket}T00:00:00Z`);
+  return i18n.date(d, hour ? { timeZone: 'UTC', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' } : { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+/** A day range as "1 Nov 2026 – 30 Nov 2026". */
+export function formatRange(i18n: I18n, from: string, to: string): string {
+  const f = (d: string) => i18n.date(new Date(`${d}T00:00:00Z`), { timeZone: 'UTC', dateStyle: 'medium' });
+  return from === to ? f(from) : `${f(from)} – ${f(to)}`;
+}
