@@ -5,31 +5,37 @@ import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { useI18n } from '../../i18n.ts';
 import { formatBucket } from './format.ts';
-import type { ChartRow } from './query.ts';
+import type { ChartRow, PeriodData } from './query.ts';
 
 interface Props {
   buckets: readonly string[];
-  current: readonly ChartRow[];
-  previous: readonly ChartRow[] | undefined;
+  current: PeriodData;
+  previous: PeriodData | undefined;
   /** Bucket starts of the previous period, aligned with `buckets` by position. */
   previousBuckets: readonly string[];
 }
 
-/** The rows' values in bucket order; a bucket without a row (no visits, or under k) is null. */
-function align(buckets: readonly string[], rows: readonly ChartRow[], metric: 'visitors' | 'pageviews'): (number | null)[] {
+/**
+ * The rows' values in bucket order. A bucket without a row had no visits, unless the API left buckets
+ * out below k (`suppressed` > 0): then a missing bucket may be either, and is drawn as a gap (null).
+ */
+export function align(buckets: readonly string[], rows: readonly ChartRow[], metric: 'visitors' | 'pageviews', suppressed: number): (number | null)[] {
   const by = new Map(rows.map((r) => [r.time, r[metric]]));
-  return buckets.map((b) => by.get(b) ?? null);
+  return buckets.map((b) => by.get(b) ?? (suppressed > 0 ? null : 0));
 }
 
 export function Chart({ buckets, current, previous, previousBuckets }: Props) {
   const i18n = useI18n();
   const box = useRef<HTMLDivElement>(null);
   const series = useMemo(() => {
-    const s = [align(buckets, current, 'visitors'), align(buckets, current, 'pageviews')];
-    if (previous !== undefined) s.push(align(previousBuckets, previous, 'visitors'), align(previousBuckets, previous, 'pageviews'));
+    const s = [align(buckets, current.chart, 'visitors', current.chartSuppressed), align(buckets, current.chart, 'pageviews', current.chartSuppressed)];
+    if (previous !== undefined) {
+      s.push(align(previousBuckets, previous.chart, 'visitors', previous.chartSuppressed), align(previousBuckets, previous.chart, 'pageviews', previous.chartSuppressed));
+    }
     return s;
   }, [buckets, current, previous, previousBuckets]);
   const labels = useMemo(() => buckets.map((b) => formatBucket(i18n, b)), [buckets, i18n]);
+  const axisLabels = useMemo(() => buckets.map((b) => formatBucket(i18n, b, true)), [buckets, i18n]);
 
   useEffect(() => {
     const el = box.current;
@@ -43,10 +49,12 @@ export function Chart({ buckets, current, previous, previousBuckets }: Props) {
       const opts: uPlot.Options = {
         width: Math.max(el.clientWidth, 280),
         height: 260,
-        scales: { x: { time: false } },
+        scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] } },
+        legend: { live: false },
         axes: [
-          { values: (_u, splits) => splits.map((i) => labels[i] ?? ''), space: 90 },
-          { values: (_u, splits) => splits.map((v) => i18n.number(v)) },
+          { values: (_u, splits) => splits.map((i) => axisLabels[i] ?? ''), space: 70 },
+          // Counts are whole: ticks at whole steps only.
+          { values: (_u, splits) => splits.map((v) => i18n.number(v)), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 1e6, 1e7] },
         ],
         series: [
           { label: i18n.t('overview.chart.bucket'), value: (_u, i) => (i === null ? '' : (labels[i] ?? '')) },
@@ -64,12 +72,13 @@ export function Chart({ buckets, current, previous, previousBuckets }: Props) {
       observer?.disconnect();
       plot?.destroy();
     };
-  }, [series, labels]);
+  }, [series, labels, axisLabels]);
 
   return (
     <figure class="ov-chart">
       <figcaption>{i18n.t('overview.chart.title')}</figcaption>
       <div ref={box} class="ov-chart-box" aria-hidden="true" />
+      {current.chartSuppressed > 0 ? <p class="ov-suppressed">{i18n.t('overview.chart.suppressed', { n: current.chartSuppressed })}</p> : null}
       <details>
         <summary>{i18n.t('overview.chart.table')}</summary>
         <div class="table-scroll">

@@ -83,7 +83,7 @@ export function Overview({ params }: ScreenProps) {
       ) : (
         <>
           <Cards totals={current.totals} previous={state.compare ? previous?.totals : undefined} k={site.kAnonymity} />
-          <Chart buckets={currentBuckets} current={current.chart} previous={state.compare ? previous?.chart : undefined} previousBuckets={previousBuckets} />
+          <Chart buckets={currentBuckets} current={current} previous={state.compare ? previous : undefined} previousBuckets={previousBuckets} />
         </>
       )}
       <Realtime site={site.id} k={site.kAnonymity} />

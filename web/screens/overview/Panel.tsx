@@ -29,7 +29,9 @@ interface ShownRow {
 }
 
 function shownRows(i18n: I18n, tab: TabDef, data: PanelData, total: number | null): ShownRow[] {
-  return data.rows.map((r) => {
+  // Pageviews have no event name: the events tab lists events only.
+  const rows = tab.dimension === 'eventName' ? data.rows.filter((r) => r.value !== null && r.value !== '') : data.rows;
+  return rows.map((r) => {
     const sh = share(r.visitors, total);
     return {
       value: r.value,
@@ -81,8 +83,15 @@ interface TableProps {
   onFilter: (f: Filter) => void;
 }
 
+/** "1 row below the privacy threshold", "3 rows below…". */
+export function suppressedText(i18n: I18n, n: number): string {
+  const one = new Intl.PluralRules(i18n.locale).select(n) === 'one';
+  return i18n.t(one ? 'overview.suppressed.one' : 'overview.suppressed.other', { n: i18n.number(n) });
+}
+
 function RowsTable({ tab, rows, header, suppressed, loaded, onFilter }: TableProps) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   return (
     <div class="ov-rows" data-tab={tab.id}>
       {!loaded ? (
@@ -120,7 +129,7 @@ function RowsTable({ tab, rows, header, suppressed, loaded, onFilter }: TablePro
           </tbody>
         </table>
       )}
-      {loaded && suppressed > 0 ? <p class="ov-suppressed">{t('overview.suppressed', { n: suppressed })}</p> : null}
+      {loaded && suppressed > 0 ? <p class="ov-suppressed">{suppressedText(i18n, suppressed)}</p> : null}
     </div>
   );
 }

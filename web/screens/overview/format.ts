@@ -39,10 +39,12 @@ export function formatValue(i18n: I18n, dimension: DimensionField, v: string | n
 }
 
 /** A bucket start as the axis and the table write it. */
-export function formatBucket(i18n: I18n, bucket: string): string {
+export function formatBucket(i18n: I18n, bucket: string, short = false): string {
   const hour = bucket.length > 10;
+  // The bucket is already local to the site: written and read as UTC so the browser's zone stays out.
   const d = new Date(hour ? `${bucket}:00Z` : `${bucket}T00:00:00Z`);
-  return i18n.date(d, hour ? { timeZone: 'UTC', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' } : { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+  if (hour) return i18n.date(d, short ? { timeZone: 'UTC', hour: '2-digit', minute: '2-digit' } : { timeZone: 'UTC', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  return i18n.date(d, short ? { timeZone: 'UTC', day: 'numeric', month: 'short' } : { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
 }
 
 /** A day range as "1 Nov 2026 – 30 Nov 2026". */
