@@ -17,10 +17,12 @@ interface Props {
   range: DayRange;
   compare: boolean;
   interval: Interval;
+  /** The API's error about the range (its field is `from` or `to`), shown at the range. */
+  rangeError?: string | undefined;
   onChange: (patch: { site?: string; range?: Preset; from?: string; to?: string; compare?: boolean; interval?: string }) => void;
 }
 
-export function Controls({ sites, site, preset, range, compare, interval, onChange }: Props) {
+export function Controls({ sites, site, preset, range, compare, interval, rangeError, onChange }: Props) {
   const { t } = useI18n();
   return (
     <div class="ov-controls">
@@ -38,6 +40,8 @@ export function Controls({ sites, site, preset, range, compare, interval, onChan
         <span>{t('overview.range')}</span>
         <select
           value={preset}
+          aria-invalid={rangeError === undefined ? undefined : true}
+          aria-describedby={rangeError === undefined ? undefined : 'ov-range-error'}
           onChange={(e) => {
             const next = e.currentTarget.value as Preset;
             // A custom range starts as the range on screen, ready to be edited.
@@ -73,6 +77,11 @@ export function Controls({ sites, site, preset, range, compare, interval, onChan
           ))}
         </select>
       </label>
+      {rangeError === undefined ? null : (
+        <p id="ov-range-error" role="alert" class="error ov-field-error">
+          {rangeError}
+        </p>
+      )}
       <label class="ov-check">
         <input type="checkbox" checked={compare} onChange={(e) => onChange({ compare: e.currentTarget.checked })} />
         <span>{t('overview.compare')}</span>

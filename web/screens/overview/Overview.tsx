@@ -45,6 +45,8 @@ export function Overview({ params }: ScreenProps) {
   if (site === undefined) return <p>{t('overview.noSites')}</p>;
 
   const { current, previous, error } = data;
+  // An error about the range is shown at the range; any other above the numbers.
+  const rangeError = error?.field === 'from' || error?.field === 'to' ? error.message : undefined;
   const prev = previousRange(range);
   return (
     <section class="overview" aria-labelledby="overview-title" aria-busy={data.loading}>
@@ -56,6 +58,7 @@ export function Overview({ params }: ScreenProps) {
         range={range}
         compare={state.compare}
         interval={interval}
+        rangeError={rangeError}
         onChange={(p) => update({ ...p, range: p.range ?? state.range, ...(p.site !== undefined && p.site !== site.id ? { filters: [] } : {}) })}
       />
       <p class="ov-period">
@@ -73,7 +76,7 @@ export function Overview({ params }: ScreenProps) {
         clearLabel={t('overview.filter.clear')}
         onClear={() => update({ filters: [] })}
       />
-      {error === undefined ? null : (
+      {error === undefined || rangeError !== undefined ? null : (
         <p role="alert" class="error">
           {t('error.generic', { message: error.field === undefined ? error.message : `${error.field}: ${error.message}` })}
         </p>
@@ -89,7 +92,7 @@ export function Overview({ params }: ScreenProps) {
       <Realtime site={site.id} k={site.kAnonymity} />
       <div class="ov-panels">
         {PANELS.map((p) => (
-          <Panel key={p.id} panel={p} data={current?.tabs} totalVisitors={current?.totals.visitors ?? null} onFilter={addFilter} fileStem={`${site.id}-${range.from}-${range.to}`} />
+          <Panel key={p.id} panel={p} data={current?.tabs} totalVisitors={current?.totals.visitors ?? null} onFilter={addFilter} loading={data.loading} fileStem={`${site.id}-${range.from}-${range.to}`} />
         ))}
       </div>
     </section>

@@ -16,6 +16,8 @@ interface Props {
   /** Visitors of the whole (filtered) period: the base of each row's share; null under k. */
   totalVisitors: number | null;
   onFilter: (f: Filter) => void;
+  /** Whether the numbers are being asked for (else, without data, the request failed: said above). */
+  loading: boolean;
   /** The file name's stem: site and range. */
   fileStem: string;
 }
@@ -43,7 +45,7 @@ function shownRows(i18n: I18n, tab: TabDef, data: PanelData, total: number | nul
   });
 }
 
-export function Panel({ panel, data, totalVisitors, onFilter, fileStem }: Props) {
+export function Panel({ panel, data, totalVisitors, onFilter, loading, fileStem }: Props) {
   const i18n = useI18n();
   const { t } = i18n;
   const [selected, setSelected] = useState(panel.tabs[0]?.id ?? '');
@@ -65,10 +67,10 @@ export function Panel({ panel, data, totalVisitors, onFilter, fileStem }: Props)
       </header>
       {panel.tabs.length > 1 ? (
         <Tabs idPrefix={`ov-${panel.id}`} label={t(panel.title)} tabs={panel.tabs.map((x) => ({ id: x.id, label: t(x.label) }))} selected={tab.id} onSelect={setSelected}>
-          <RowsTable tab={tab} rows={rows} header={header} suppressed={tabData?.suppressedRows ?? 0} loaded={tabData !== undefined} onFilter={onFilter} />
+          <RowsTable tab={tab} rows={rows} header={header} suppressed={tabData?.suppressedRows ?? 0} loaded={tabData !== undefined} loading={loading} onFilter={onFilter} />
         </Tabs>
       ) : (
-        <RowsTable tab={tab} rows={rows} header={header} suppressed={tabData?.suppressedRows ?? 0} loaded={tabData !== undefined} onFilter={onFilter} />
+        <RowsTable tab={tab} rows={rows} header={header} suppressed={tabData?.suppressedRows ?? 0} loaded={tabData !== undefined} loading={loading} onFilter={onFilter} />
       )}
     </section>
   );
@@ -80,6 +82,7 @@ interface TableProps {
   header: readonly string[];
   suppressed: number;
   loaded: boolean;
+  loading: boolean;
   onFilter: (f: Filter) => void;
 }
 
@@ -89,13 +92,13 @@ export function suppressedText(i18n: I18n, n: number): string {
   return i18n.t(one ? 'overview.suppressed.one' : 'overview.suppressed.other', { n: i18n.number(n) });
 }
 
-function RowsTable({ tab, rows, header, suppressed, loaded, onFilter }: TableProps) {
+function RowsTable({ tab, rows, header, suppressed, loaded, loading, onFilter }: TableProps) {
   const i18n = useI18n();
   const { t } = i18n;
   return (
     <div class="ov-rows" data-tab={tab.id}>
       {!loaded ? (
-        <p class="loading">{t('app.loading')}</p>
+        loading ? <p class="loading">{t('app.loading')}</p> : null
       ) : rows.length === 0 ? (
         <p class="ov-empty">{t('overview.empty')}</p>
       ) : (
