@@ -86,8 +86,17 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`overview in Chromium${HAVE_CHROMIUM ?
     await page.getByLabel('API key').fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const asked: string[] = [];
+    const onRequest = (r: { url(): string; postData(): string | null }) => void (r.url().endsWith('/graphql') && asked.push(r.postData() ?? ''));
+    page.on('request', onRequest);
     await page.goto(`${svc.url}/overview?site=${OVERVIEW_SITE}&range=7d`);
     await page.locator('.ov-rows[data-tab="pages"] tbody tr').first().waitFor();
+    await page.locator('.ov-realtime-pages li').first().waitFor();
+    page.off('request', onRequest);
+    // The key's sites, then every number (cards, both periods' charts, every panel, realtime) in one request.
+    expect(asked).toHaveLength(2);
+    expect(asked[0]).toContain('sites');
+    expect(asked[1]).toContain('prevChart');
     expect(await page.getByLabel('Date range').inputValue()).toBe('7d');
     expect(await page.getByLabel('Compare with the previous period').isChecked()).toBe(true);
   });
@@ -170,9 +179,12 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`overview in Chromium${HAVE_CHROMIUM ?
     await page.locator('.ov-rows[data-tab="entryPages"]').waitFor();
   });
 
-  it('shows realtime visitors and their pages', async () => {
+  it('shows realtime visitors and their pages, refreshed every 10 s', async () => {
     await expect.poll(() => page.locator('.ov-realtime-count').textContent()).toBe('2 visitors in the last 5 minutes');
     expect(await page.locator('.ov-realtime-pages li').first().textContent()).toContain('/live');
+    expect((await svc.collect({ site: OVERVIEW_SITE, url: 'https://shop.example/live', cid: 'live-3' })).status).toBe(202);
+    await svc.flush();
+    await expect.poll(() => page.locator('.ov-realtime-count').textContent(), { timeout: 25_000 }).toBe('3 visitors in the last 5 minutes');
   });
 
   it('works at 375 px with no console errors or CSP violations', async () => {

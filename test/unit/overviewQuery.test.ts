@@ -1,11 +1,11 @@
-// The overview's requests (web/screens/overview/query.ts, state.ts): every number in at most two
-// requests, both valid against the real schema and inside the API's query limits; the URL state.
+// The overview's request (web/screens/overview/query.ts, state.ts): every number in one request, valid
+// against the real schema and inside the API's query limits; the URL state.
 import { parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { buildSchema } from '../../src/graphql/buildSchema.ts';
 import { DEFAULT_QUERY_LIMITS, queryLimitsRule } from '../../src/graphql/queryLimits.ts';
 import { ALL_TABS } from '../../web/screens/overview/panels.ts';
-import { change, currentQuery, previousQuery, readCurrent, share } from '../../web/screens/overview/query.ts';
+import { change, overviewQuery, readOverview, share } from '../../web/screens/overview/query.ts';
 import { apiFilters, readState, withFilter, writeState } from '../../web/screens/overview/state.ts';
 
 const schema = buildSchema([]);
@@ -18,19 +18,22 @@ function check(query: string) {
 }
 
 describe('overview queries', () => {
-  it('the current period is one operation: the chart with the totals, and one alias per tab', () => {
-    const q = currentQuery('shop', range, 'DAY', [...filters]);
+  const aliasesOf = (query: string) => {
+    const op = parse(query).definitions[0];
+    return op?.kind === 'OperationDefinition' ? op.selectionSet.selections.map((s) => (s.kind === 'Field' ? (s.alias?.value ?? s.name.value) : undefined)) : [];
+  };
+  it('every number is one operation: chart with totals, one alias per tab, the previous period, realtime', () => {
+    const q = overviewQuery('shop', range, 'DAY', [...filters], { previous: { from: '2026-10-02', to: '2026-10-31' }, realtime: true });
     expect(check(q.query)).toEqual([]);
-    const doc = parse(q.query);
-    expect(doc.definitions).toHaveLength(1);
-    const op = doc.definitions[0];
-    const aliases = op?.kind === 'OperationDefinition' ? op.selectionSet.selections.map((s) => (s.kind === 'Field' ? s.alias?.value : undefined)) : [];
-    expect(aliases).toEqual(['chart', ...ALL_TABS.map((t) => t.id)]);
-    expect(q.query).toContain('time(interval: DAY)');
+    expect(parse(q.query).definitions).toHaveLength(1);
+    expect(aliasesOf(q.query)).toEqual(['chart', ...ALL_TABS.map((t) => t.id), 'prevChart', 'realtime']);
+    expect(q.query.match(/time\(interval: DAY\)/g)).toHaveLength(2);
     expect(q.variables).toEqual({
       site: 'shop',
       from: '2026-11-01',
       to: '2026-11-30',
+      prevFrom: '2026-10-02',
+      prevTo: '2026-10-31',
       limit: 10,
       filter: [
         { dimension: 'PAGE', op: 'EQ', values: ['/pricing'] },
@@ -38,21 +41,26 @@ describe('overview queries', () => {
       ],
     });
   });
-  it('the previous period asks for its chart and totals only; no filters is a null filter', () => {
-    const q = previousQuery('shop', { from: '2026-10-02', to: '2026-10-31' }, 'HOUR', []);
+  it('without comparison there is no previous period; no filters is a null filter', () => {
+    const q = overviewQuery('shop', range, 'HOUR', []);
     expect(check(q.query)).toEqual([]);
-    expect(q.query).toContain('time(interval: HOUR)');
-    expect(q.variables).toEqual({ site: 'shop', from: '2026-10-02', to: '2026-10-31', filter: null });
+    expect(aliasesOf(q.query)).toEqual(['chart', ...ALL_TABS.map((t) => t.id)]);
+    expect(q.variables).toEqual({ site: 'shop', from: '2026-11-01', to: '2026-11-30', limit: 10, filter: null });
   });
-  it('reads tab rows by their dimension and second metric', () => {
-    const out = readCurrent({
+  it('reads tab rows by their dimension and second metric, and the previous period by its alias', () => {
+    const out = readOverview({
       chart: { rows: [{ time: '2026-11-01', visitors: 3, pageviews: 5 }], totals: { visitors: 3, visits: 4, pageviews: 5, viewsPerVisit: 1.25, bounceRate: 50, visitDuration: 30 }, suppressedRows: 1 },
+      prevChart: { rows: [], totals: { visitors: null, visits: null, pageviews: null, viewsPerVisit: null, bounceRate: null, visitDuration: null }, suppressedRows: 0 },
       pages: { rows: [{ page: '/a', visitors: 2, pageviews: 4 }], suppressedRows: 3 },
+      realtime: { visitors: null, topPages: [] },
     });
-    expect(out.totals.visitors).toBe(3);
-    expect(out.chartSuppressed).toBe(1);
-    expect(out.tabs.pages).toEqual({ rows: [{ value: '/a', visitors: 2, second: 4 }], suppressedRows: 3 });
-    expect(out.tabs.events).toEqual({ rows: [], suppressedRows: 0 });
+    expect(out.current.totals.visitors).toBe(3);
+    expect(out.current.chartSuppressed).toBe(1);
+    expect(out.current.tabs.pages).toEqual({ rows: [{ value: '/a', visitors: 2, second: 4 }], suppressedRows: 3 });
+    expect(out.current.tabs.events).toEqual({ rows: [], suppressedRows: 0 });
+    expect(out.previous?.totals.visitors).toBeNull();
+    expect(out.realtime).toEqual({ visitors: null, topPages: [] });
+    expect(readOverview({ chart: { rows: [], suppressedRows: 0 } }).previous).toBeUndefined();
   });
   it('change and share have no value without a base or under k', () => {
     expect(change(15, 10)).toBe(50);

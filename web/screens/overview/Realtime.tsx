@@ -1,29 +1,27 @@
-// Visitors in the last five minutes and the pages they are on, asked again every 10 s while shown.
+// Visitors in the last five minutes and the pages they are on: first from the overview's request, then
+// asked again every 10 s while shown (the timer stops when the screen goes).
 import { useEffect, useState } from 'preact/hooks';
 import { graphql } from '../../api.ts';
 import { useI18n } from '../../i18n.ts';
+import { REALTIME_FIELD, type RealtimeValue } from './query.ts';
 
 export const REALTIME_REFRESH_MS = 10_000;
-const QUERY = 'query OverviewRealtime($site: ID!) { realtime(site: $site) { visitors topPages { page visitors } } }';
+const QUERY = `query OverviewRealtime($site: ID!) { ${REALTIME_FIELD} }`;
 
-interface RealtimeValue {
-  visitors: number | null;
-  topPages: Array<{ page: string; visitors: number }>;
-}
-
-export function Realtime({ site, k }: { site: string; k: number }) {
+export function Realtime({ site, k, initial }: { site: string; k: number; initial: RealtimeValue | undefined }) {
   const i18n = useI18n();
-  const [now, setNow] = useState<RealtimeValue>();
+  const [now, setNow] = useState<RealtimeValue | undefined>(initial);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
+    if (initial !== undefined) setNow(initial);
+  }, [initial]);
+  useEffect(() => {
     let live = true;
-    setNow(undefined);
     const load = () =>
       graphql<{ realtime: RealtimeValue }>('STATISTICS', QUERY, { site }).then(
         (d) => live && (setNow(d.realtime), setFailed(false)),
         () => live && setFailed(true),
       );
-    void load();
     const timer = setInterval(() => void load(), REALTIME_REFRESH_MS);
     return () => {
       live = false;

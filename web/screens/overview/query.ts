@@ -1,5 +1,5 @@
-// The overview's GraphQL: one request for the current period (cards' totals with the chart, and every
-// breakdown tab, each an alias of `stats`) and one for the previous period (totals and chart). Pure.
+// The overview's GraphQL: one request for all its numbers (each chart, tab and total an alias of
+// `stats`, plus realtime), and how its answer reads. Pure.
 import { ALL_TABS, PANEL_LIMIT, type TabDef } from './panels.ts';
 import type { DayRange, Interval } from './range.ts';
 import { apiFilters, type Filter } from './state.ts';
@@ -42,29 +42,45 @@ export interface GraphqlRequest {
 }
 
 const ARGS = 'site: $site, from: $from, to: $to, filter: $filter';
-const VARS = '$site: ID!, $from: String!, $to: String!, $filter: [StatsFilter!]';
+const PREV_ARGS = 'site: $site, from: $prevFrom, to: $prevTo, filter: $filter';
+const VARS = '$site: ID!, $from: String!, $to: String!, $filter: [StatsFilter!], $limit: Int!';
 
-function chartField(interval: Interval): string {
-  return `chart: stats(${ARGS}, limit: 10000) { rows { time(interval: ${interval}) visitors pageviews } totals { ${CARD_METRICS.join(' ')} } suppressedRows }`;
+function chartField(alias: string, args: string, interval: Interval): string {
+  return `${alias}: stats(${args}, limit: 10000) { rows { time(interval: ${interval}) visitors pageviews } totals { ${CARD_METRICS.join(' ')} } suppressedRows }`;
 }
 
 function tabField(t: TabDef): string {
   return `${t.id}: stats(${ARGS}, limit: $limit) { rows { ${t.dimension} visitors ${t.second} } suppressedRows }`;
 }
 
-function variables(site: string, range: DayRange, filters: readonly Filter[]): Record<string, unknown> {
-  return { site, from: range.from, to: range.to, filter: filters.length === 0 ? null : apiFilters(filters) };
+export const REALTIME_FIELD = 'realtime(site: $site) { visitors topPages { page visitors } }';
+
+export interface OverviewQueryOptions {
+  /** The comparison period, asked in the same request (aliases `prevChart`); none when not comparing. */
+  previous?: DayRange | undefined;
+  /** Whether to ask for realtime too (the first load; the 10 s refresh asks on its own). */
+  realtime?: boolean;
+  tabs?: readonly TabDef[];
 }
 
-/** The current period: totals and chart (`chart`), and one alias per breakdown tab (the tab's id). */
-export function currentQuery(site: string, range: DayRange, interval: Interval, filters: readonly Filter[], tabs: readonly TabDef[] = ALL_TABS): GraphqlRequest {
-  const query = `query OverviewCurrent(${VARS}, $limit: Int!) { ${chartField(interval)} ${tabs.map(tabField).join(' ')} }`;
-  return { query, variables: { ...variables(site, range, filters), limit: PANEL_LIMIT } };
-}
-
-/** The comparison period: its totals and chart only. */
-export function previousQuery(site: string, range: DayRange, interval: Interval, filters: readonly Filter[]): GraphqlRequest {
-  return { query: `query OverviewPrevious(${VARS}) { ${chartField(interval)} }`, variables: variables(site, range, filters) };
+/**
+ * Every number of the overview in one request: the current period's chart with its totals (`chart`),
+ * one alias per breakdown tab (the tab's id), the previous period's chart and totals (`prevChart`) and
+ * realtime, all over the same filters.
+ */
+export function overviewQuery(site: string, range: DayRange, interval: Interval, filters: readonly Filter[], opts: OverviewQueryOptions = {}): GraphqlRequest {
+  const { previous, realtime = false, tabs = ALL_TABS } = opts;
+  const fields = [chartField('chart', ARGS, interval), ...tabs.map(tabField)];
+  let vars = VARS;
+  const variables: Record<string, unknown> = { site, from: range.from, to: range.to, filter: filters.length === 0 ? null : apiFilters(filters), limit: PANEL_LIMIT };
+  if (previous !== undefined) {
+    fields.push(chartField('prevChart', PREV_ARGS, interval));
+    vars += ', $prevFrom: String!, $prevTo: String!';
+    variables.prevFrom = previous.from;
+    variables.prevTo = previous.to;
+  }
+  if (realtime) fields.push(REALTIME_FIELD);
+  return { query: `query Overview(${vars}) { ${fields.join(' ')} }`, variables };
 }
 
 type RawRow = Record<string, string | number | null>;
@@ -77,8 +93,7 @@ interface RawStats {
 const num = (v: string | number | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
 const str = (v: string | number | null | undefined): string | null => (v === null || v === undefined ? null : String(v));
 
-function period(raw: Record<string, RawStats | undefined>): PeriodData {
-  const chart = raw.chart;
+function period(chart: RawStats | undefined): PeriodData {
   const t = chart?.totals ?? {};
   return {
     totals: Object.fromEntries(CARD_METRICS.map((m) => [m, num(t[m])])) as Totals,
@@ -87,11 +102,32 @@ function period(raw: Record<string, RawStats | undefined>): PeriodData {
   };
 }
 
-export function readPrevious(raw: Record<string, RawStats | undefined>): PeriodData {
-  return period(raw);
+export interface RealtimeValue {
+  visitors: number | null;
+  topPages: Array<{ page: string; visitors: number }>;
 }
 
-export function readCurrent(raw: Record<string, RawStats | undefined>, tabs: readonly TabDef[] = ALL_TABS): CurrentData {
+/** The answer by alias: `realtime`, and a Stats value under every other alias. */
+export interface RawOverview {
+  realtime?: RealtimeValue;
+  [alias: string]: RawStats | RealtimeValue | undefined;
+}
+
+export interface OverviewNumbers {
+  current: CurrentData;
+  previous: PeriodData | undefined;
+  realtime: RealtimeValue | undefined;
+}
+
+/** The answer of overviewQuery, by alias. */
+export function readOverview(raw: RawOverview, tabs: readonly TabDef[] = ALL_TABS): OverviewNumbers {
+  const { realtime, ...rest } = raw;
+  // Every alias but `realtime` is a `stats` field (overviewQuery asks for nothing else).
+  const stats = rest as Record<string, RawStats | undefined>;
+  return { current: readCurrent(stats, tabs), previous: stats.prevChart === undefined ? undefined : period(stats.prevChart), realtime };
+}
+
+function readCurrent(raw: Record<string, RawStats | undefined>, tabs: readonly TabDef[]): CurrentData {
   const out: Record<string, PanelData> = {};
   for (const t of tabs) {
     const s = raw[t.id];
@@ -100,7 +136,7 @@ export function readCurrent(raw: Record<string, RawStats | undefined>, tabs: rea
       suppressedRows: s?.suppressedRows ?? 0,
     };
   }
-  return { ...period(raw), tabs: out };
+  return { ...period(raw.chart), tabs: out };
 }
 
 /** Relative change in percent, or null when it has no meaning (no base, or a value hidden under k). */
