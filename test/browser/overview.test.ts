@@ -169,6 +169,29 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`overview in Chromium${HAVE_CHROMIUM ?
     await expect.poll(() => card('Visitors').locator('.metric-value').textContent()).toBe(formatMetric(en, 'visitors', (await totals()).visitors, 2));
   });
 
+  it('totals under k read "fewer than k"; comparison off and a custom range go into the URL', async () => {
+    // The lone visitor's page: one visitor, under k = 2.
+    await page.goto(`${svc.url}/overview?site=${OVERVIEW_SITE}&range=7d&f=page%3A%2Fabout`);
+    const hidden = await totals(', filter: [{dimension: PAGE, op: EQ, values: ["/about"]}]');
+    expect(hidden.visitors).toBeNull();
+    await expect.poll(() => card('Visitors').locator('.metric-value').textContent()).toBe('fewer than 2');
+    await page.getByRole('button', { name: 'Remove filter Pages: /about' }).click();
+    await page.waitForURL((u) => !u.search.includes('f='));
+    await page.getByLabel('Compare with the previous period').uncheck();
+    await page.waitForURL(/compare=0/);
+    await expect.poll(() => page.locator('.metric-change').count()).toBe(0);
+    await page.getByLabel('Date range').selectOption('custom');
+    const r = range();
+    await page.waitForURL(new RegExp(`range=custom&from=${r.from}&to=${r.to}`));
+    expect(await page.getByLabel('From').inputValue()).toBe(r.from);
+    await page.getByLabel('Interval').selectOption('HOUR');
+    await page.waitForURL(/interval=HOUR/);
+    await expect.poll(() => page.locator('.ov-chart-table tbody tr').count()).toBe(7 * 24);
+    await page.getByLabel('Compare with the previous period').check();
+    await page.getByLabel('Date range').selectOption('7d');
+    await page.waitForURL((u) => !u.search.includes('compare=') && u.search.includes('range=7d'));
+  });
+
   it('tabs are real tabs: arrow keys move between them', async () => {
     const first = page.getByRole('tab', { name: 'Pages', exact: true });
     await first.focus();

@@ -30,11 +30,27 @@ export function formatChange(i18n: I18n, pct: number): string {
 }
 
 const SOURCES: ReadonlySet<string> = new Set(['direct', 'internal', 'search', 'social', 'email', 'other']);
+const DEVICES: ReadonlySet<string> = new Set(['desktop', 'mobile', 'tablet', 'other']);
+const regionNames = new Map<string, Intl.DisplayNames>();
+
+/** "Russia (RU)" / "Россия (RU)"; the code alone where the browser has no name for it. */
+function countryName(locale: string, code: string): string {
+  let names = regionNames.get(locale);
+  if (names === undefined) regionNames.set(locale, (names = new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' })));
+  try {
+    const name = names.of(code);
+    return name === undefined ? code : `${name} (${code})`;
+  } catch {
+    return code; // not a well-formed region code
+  }
+}
 
 /** A dimension's value as a panel shows it; null is "(none)" (a hit without a referrer, a UTM tag…). */
 export function formatValue(i18n: I18n, dimension: DimensionField, v: string | null): string {
   if (v === null || v === '') return i18n.t('overview.none');
   if (dimension === 'referrerSource' && SOURCES.has(v)) return i18n.t(`overview.source.${v}` as MessageKey);
+  if (dimension === 'device' && DEVICES.has(v)) return i18n.t(`overview.device.${v}` as MessageKey);
+  if (dimension === 'country') return countryName(i18n.locale, v);
   return v;
 }
 
