@@ -61,7 +61,7 @@ export function Panel({ panel, data, totalVisitors, onFilter, loading, fileStem 
     <section class="ov-panel" aria-labelledby={titleId}>
       <header class="ov-panel-head">
         <h2 id={titleId}>{t(panel.title)}</h2>
-        <button type="button" class="link" onClick={download} disabled={tabData === undefined}>
+        <button type="button" class="link" onClick={download} disabled={tabData === undefined} aria-label={t('overview.csvOf', { tab: t(tab.label) })}>
           {t('overview.csv')}
         </button>
       </header>
