@@ -7,6 +7,9 @@ import { navigate, useRoute } from './route.ts';
 import { screensFor, type ScreenProps } from './screens/registry.ts';
 import type { ComponentType } from 'preact';
 import './style.css';
+// Screens' stylesheets go in the entry's CSS: a lazily loaded chunk's CSS would not be linked.
+import 'uplot/dist/uPlot.min.css';
+import './screens/overview/overview.css';
 
 function App() {
   const [locale, setLocale] = useState<Locale>(initialLocale);

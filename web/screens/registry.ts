@@ -18,7 +18,7 @@ export interface ScreenEntry {
 }
 
 export const SCREENS: readonly ScreenEntry[] = [
-  { id: 'overview', purpose: 'STATISTICS', label: 'nav.overview', load: () => import('./Overview.tsx').then((m) => m.Overview) },
+  { id: 'overview', purpose: 'STATISTICS', label: 'nav.overview', load: () => import('./overview/Overview.tsx').then((m) => m.Overview) },
   { id: 'subjects', purpose: 'SUBJECT_REQUEST', label: 'nav.subjects', load: () => import('./subjects/Subjects.tsx').then((m) => m.Subjects) },
   { id: 'legalhold', purpose: 'LEGAL_OBLIGATION', label: 'subjects.nav.legalHold', load: () => import('./subjects/LegalHold.tsx').then((m) => m.LegalHold) },
   { id: 'admin', purpose: 'ADMINISTRATION', label: 'nav.admin', load: () => import('./Admin.tsx').then((m) => m.Admin) },
