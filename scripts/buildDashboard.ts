@@ -38,6 +38,9 @@ const entry = outputs.find(([, o]) => o.entryPoint !== undefined && o.entryPoint
 if (entry === undefined) throw new Error('dashboard build: no entry output');
 const asset = (file: string) => `/assets/${path.basename(file)}`;
 const css = entry[1].cssBundle;
+// esbuild writes the CSS a lazily loaded screen imports beside its chunk and links none of it: every
+// stylesheet is linked from the page (they are small), the entry's first.
+const stylesheets = [...(css === undefined ? [] : [css]), ...outputs.map(([f]) => f).filter((f) => f.endsWith('.css') && f !== css).sort()];
 // The initial load: the entry and the chunks it imports statically.
 const initial = new Set<string>();
 const visit = (file: string) => {
@@ -55,7 +58,7 @@ const html = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Calypso</title>
-${css === undefined ? '' : `<link rel="stylesheet" href="${asset(css)}">`}
+${stylesheets.map((f) => `<link rel="stylesheet" href="${asset(f)}">`).join('\n')}
 <script type="module" src="${asset(entry[0])}"></script>
 </head>
 <body>
@@ -65,7 +68,7 @@ ${css === undefined ? '' : `<link rel="stylesheet" href="${asset(css)}">`}
 </html>
 `;
 fs.writeFileSync(path.join(out, 'index.html'), html);
-fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify({ entry: asset(entry[0]), css: css === undefined ? null : asset(css), initialGzipBytes: initialBytes }, null, 2)}\n`);
+fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify({ entry: asset(entry[0]), css: stylesheets.map(asset), initialGzipBytes: initialBytes }, null, 2)}\n`);
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 console.log(`dashboard built in ${Math.round(performance.now() - started)} ms: ${outputs.length} files, initial JavaScript ${kb(initialBytes)} gzipped (budget ${kb(INITIAL_JS_BUDGET)})`);
 if (initialBytes > INITIAL_JS_BUDGET) {
