@@ -76,6 +76,12 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`segments screen in Chromium${HAVE_CHR
     await page.getByLabel('Name', { exact: true }).fill('pricing visitors');
     // The starter rule: all of [visited starts with "/"]. Make it /pricing over 400 days (past retention).
     const visited = page.locator('fieldset[data-kind="visited"]');
+    // A path without its "/": the page's mirror of the server's checks names it before any request.
+    await visited.getByLabel('Path').fill('pricing');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const pathBox = visited.getByLabel('Path');
+    expect(await pathBox.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator(`[id="${(await pathBox.getAttribute('aria-describedby'))!}"]`).textContent()).toBe('must be a path starting with “/”');
     await visited.getByLabel('Path').fill('/pricing');
     await visited.getByLabel('Within the last (days)').fill('400');
     // Add a second condition by keyboard: choose the kind, then the Add button.
@@ -128,15 +134,50 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`segments screen in Chromium${HAVE_CHR
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
+  it('shows its history, its overlap with another segment, and exports it to a partner', async () => {
+    const other = await svc.gql<{ defineSegment: { id: string } }>(key, 'ADVERTISING', 'mutation { defineSegment(site: "shop", name: "everyone", rule: { lastSeen: { withinDays: 30 } }) { id } }');
+    const otherId = other.data!.defineSegment.id;
+    expect((await svc.gql(key, 'ADVERTISING', `mutation { refreshSegment(id: "${otherId}") { status } }`)).errors).toBeUndefined();
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await page.locator(`tr[data-segment="${otherId}"]`).waitFor();
+
+    await page.getByRole('button', { name: 'History' }).click();
+    const history = page.getByRole('table', { name: 'Every definition, oldest first' });
+    await history.waitFor();
+    expect(await history.locator('tbody tr').count()).toBe(1);
+    expect(await history.locator('tbody th').first().textContent()).toBe('1');
+
+    await page.getByRole('button', { name: 'Overlap' }).click();
+    await page.getByLabel('Other segment', { exact: true }).selectOption(otherId);
+    await page.getByRole('button', { name: 'Compute overlap' }).click();
+    await page.getByText('3 cookies are in both “pricing visitors” and “everyone”.').waitFor();
+
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByText('Only cookies whose current consent allows advertising and transfer to third parties are included.', { exact: false }).waitFor();
+    await page.getByLabel('Recipient (the partner’s name)').fill('AdNet');
+    await page.locator('form').getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByText(/^3 ids exported to “AdNet” \(version /).waitFor();
+    await page.screenshot({ path: path.join(shots, 'segments-export-1440.png'), fullPage: true });
+  });
+
   it('deletes it after a confirmation', async () => {
     await page.getByRole('button', { name: 'Delete' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete segment' });
     await dialog.waitFor();
     await dialog.getByRole('button', { name: 'Delete' }).click();
     await page.getByText('pricing visitors deleted.').waitFor();
-    await page.getByText('This site has no segments yet.').waitFor();
-    const left = await svc.gql<{ segments: unknown[] }>(key, 'ADVERTISING', '{ segments(site: "shop") { id } }');
-    expect(left.data?.segments).toEqual([]);
+    expect(await page.locator('tr[data-segment]').allTextContents()).toEqual([expect.stringContaining('everyone')]);
+    const left = await svc.gql<{ segments: Array<{ name: string }> }>(key, 'ADVERTISING', '{ segments(site: "shop") { name } }');
+    expect(left.data?.segments).toEqual([{ name: 'everyone' }]);
+  });
+
+  it('speaks Russian after the switch', async () => {
+    await page.getByRole('button', { name: 'Язык: русский' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Сегменты' }).waitFor();
+    await page.getByRole('button', { name: 'Новый сегмент' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Новый сегмент' }).waitFor();
+    expect(await page.getByLabel('Вид добавляемого условия').count()).toBe(1);
+    await page.screenshot({ path: path.join(shots, 'segments-ru-1440.png'), fullPage: true });
   });
 
   it('logged no console error and no CSP violation', () => {
