@@ -1,13 +1,13 @@
 // The rule builder: groups (all/any) of conditions, NOT around any node, every leaf kind. Native
 // controls only (buttons, selects, inputs), so it works by keyboard and each control has a label;
 // reordering is by "up"/"down" buttons rather than dragging. Faults show at their node.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useI18n, type MessageKey } from '../../i18n.ts';
 import { FaultList } from './FaultList.tsx';
 import type { NodeFault } from './issueText.ts';
 import { LeafEditor } from './LeafEditor.tsx';
 import {
-  addChild, isGroup, isLeaf, LEAF_KINDS, moveNode, newGroup, newLeaf, removeNode, unwrapNot, updateNode, wrapInGroup, wrapInNot,
+  addChild, isGroup, isLeaf, LEAF_KINDS, moveNode, parentOf, newGroup, newLeaf, removeNode, unwrapNot, updateNode, wrapInGroup, wrapInNot,
   type GroupNode, type LeafKind, type NotNode, type RuleNode,
 } from './ruleTree.ts';
 
@@ -19,20 +19,32 @@ export interface BuilderProps {
 
 interface Ctx extends BuilderProps {
   t: ReturnType<typeof useI18n>['t'];
+  /** An edit that moves or makes nodes, and the control to focus after it (a moved or removed button loses the focus). */
+  edit: (next: RuleNode, focusId: string) => void;
 }
 
 export function RuleBuilder(props: BuilderProps) {
   const { t } = useI18n();
-  const ctx: Ctx = { ...props, t };
+  const [focusId, setFocusId] = useState<string>();
   const { root, onChange } = props;
+  useEffect(() => {
+    if (focusId === undefined) return;
+    document.getElementById(focusId)?.focus();
+    setFocusId(undefined);
+  }, [focusId]);
+  const edit = (next: RuleNode, id: string) => {
+    onChange(next);
+    setFocusId(id);
+  };
+  const ctx: Ctx = { ...props, t, edit };
   return (
     <div class="rb">
       <div class="rb-tools">
         {root.kind === 'not' ? null : (
-          <button type="button" onClick={() => onChange(wrapInNot(root, root.id))}>{t('segments.node.negateRoot')}</button>
+          <button type="button" onClick={() => { const next = wrapInNot(root, root.id); edit(next, next.id); }}>{t('segments.node.negateRoot')}</button>
         )}
         {root.kind === 'all' || root.kind === 'any' ? null : (
-          <button type="button" onClick={() => onChange(wrapInGroup(root, root.id))}>{t('segments.node.wrap')}</button>
+          <button type="button" onClick={() => { const next = wrapInGroup(root, root.id); edit(next, next.id); }}>{t('segments.node.wrap')}</button>
         )}
       </div>
       <NodeView node={root} ctx={ctx} />
@@ -53,7 +65,7 @@ function nodeFaultProps(id: string, faults: NodeFault[] | undefined) {
 }
 
 function GroupView({ node, ctx }: { node: GroupNode; ctx: Ctx }) {
-  const { t, root, onChange } = ctx;
+  const { t, root, onChange, edit } = ctx;
   const [adding, setAdding] = useState<LeafKind>('visited');
   const faults = ctx.faults.get(node.id);
   return (
@@ -80,8 +92,8 @@ function GroupView({ node, ctx }: { node: GroupNode; ctx: Ctx }) {
         <select id={`${node.id}-add`} value={adding} onChange={(e) => setAdding((e.currentTarget as HTMLSelectElement).value as LeafKind)}>
           {LEAF_KINDS.map((k) => <option key={k} value={k}>{t(`segments.kind.${k}` as MessageKey)}</option>)}
         </select>
-        <button type="button" onClick={() => onChange(addChild(root, node.id, newLeaf(adding)))}>{t('segments.node.add')}</button>
-        <button type="button" onClick={() => onChange(addChild(root, node.id, newGroup(node.kind === 'all' ? 'any' : 'all', [newLeaf(adding)])))}>
+        <button type="button" onClick={() => { const leaf = newLeaf(adding); edit(addChild(root, node.id, leaf), leaf.id); }}>{t('segments.node.add')}</button>
+        <button type="button" onClick={() => { const g = newGroup(node.kind === 'all' ? 'any' : 'all', [newLeaf(adding)]); edit(addChild(root, node.id, g), g.id); }}>
           {t('segments.node.addGroup')}
         </button>
       </div>
@@ -90,29 +102,39 @@ function GroupView({ node, ctx }: { node: GroupNode; ctx: Ctx }) {
 }
 
 function ChildActions({ group, child, index, ctx }: { group: GroupNode; child: RuleNode; index: number; ctx: Ctx }) {
-  const { t, root, onChange } = ctx;
+  const { t, root, edit } = ctx;
   const n = index + 1;
+  const last = group.children.length - 1;
+  // After a move the moved condition's own button keeps the focus, or its other one at either end.
+  const move = (delta: number) => {
+    const to = index + delta;
+    edit(moveNode(root, child.id, delta), `${child.id}-${(delta < 0 && to > 0) || (delta > 0 && to === last) ? 'up' : 'down'}`);
+  };
+  const negate = () => {
+    const next = wrapInNot(root, child.id);
+    edit(next, parentOf(next, child.id)?.id ?? child.id);
+  };
   return (
     <div class="rb-actions">
       <span class="rb-pos">{t('segments.node.condition', { n })}</span>
-      <button type="button" aria-label={t('segments.node.up', { n })} title={t('segments.node.up', { n })} disabled={index === 0} onClick={() => onChange(moveNode(root, child.id, -1))}>↑</button>
-      <button type="button" aria-label={t('segments.node.down', { n })} title={t('segments.node.down', { n })} disabled={index === group.children.length - 1} onClick={() => onChange(moveNode(root, child.id, 1))}>↓</button>
+      <button type="button" aria-label={t('segments.node.up', { n })} title={t('segments.node.up', { n })} id={`${child.id}-up`} disabled={index === 0} onClick={() => move(-1)}>↑</button>
+      <button type="button" aria-label={t('segments.node.down', { n })} title={t('segments.node.down', { n })} id={`${child.id}-down`} disabled={index === last} onClick={() => move(1)}>↓</button>
       {child.kind === 'not' ? null : (
-        <button type="button" aria-label={t('segments.node.negate', { n })} title={t('segments.node.negate', { n })} onClick={() => onChange(wrapInNot(root, child.id))}>NOT</button>
+        <button type="button" aria-label={t('segments.node.negate', { n })} title={t('segments.node.negate', { n })} onClick={negate}>NOT</button>
       )}
-      <button type="button" aria-label={t('segments.node.remove', { n })} title={t('segments.node.remove', { n })} onClick={() => onChange(removeNode(root, child.id))}>✕</button>
+      <button type="button" aria-label={t('segments.node.remove', { n })} title={t('segments.node.remove', { n })} onClick={() => edit(removeNode(root, child.id), `${group.id}-add`)}>✕</button>
     </div>
   );
 }
 
 function NotView({ node, ctx }: { node: NotNode; ctx: Ctx }) {
-  const { t, root, onChange } = ctx;
+  const { t, root, edit } = ctx;
   const faults = ctx.faults.get(node.id);
   return (
     <fieldset {...nodeFaultProps(node.id, faults)} data-kind="not">
       <legend>{t('segments.kind.not')}</legend>
       <FaultList id={node.id} faults={faults} />
-      <button type="button" class="rb-unwrap" onClick={() => onChange(unwrapNot(root, node.id))}>{t('segments.node.unwrap')}</button>
+      <button type="button" class="rb-unwrap" onClick={() => edit(unwrapNot(root, node.id), node.child.id)}>{t('segments.node.unwrap')}</button>
       <NodeView node={node.child} ctx={ctx} />
     </fieldset>
   );

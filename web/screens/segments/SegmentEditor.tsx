@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiFailure } from '../../api.ts';
 import { useI18n } from '../../i18n.ts';
-import { faultsByNode, issueMessage } from './issueText.ts';
+import { faultsByNode, issueMessage, serverRuleMessage } from './issueText.ts';
 import { RuleBuilder } from './RuleBuilder.tsx';
 import { RuleJsonView } from './RuleJsonView.tsx';
 import { checkRule } from './ruleCheck.ts';
@@ -41,7 +41,9 @@ function targetId(tree: RuleNode, path: string): string | undefined {
   if (at === undefined) return undefined;
   if (at.field === undefined) return at.nodeId;
   const c = fieldControl(at.field);
-  return document.getElementById(`${at.nodeId}-${c.name}${c.index === undefined ? '' : `-${c.index}`}`) === null ? at.nodeId : `${at.nodeId}-${c.name}${c.index === undefined ? '' : `-${c.index}`}`;
+  const control = `${at.nodeId}-${c.name}${c.index === undefined ? '' : `-${c.index}`}`;
+  // A field no control shows (a stray key) is shown at its node.
+  return document.getElementById(control) === null ? at.nodeId : control;
 }
 
 export function SegmentEditor({ site, segment, onSaved, onCancel }: Props) {
@@ -99,7 +101,7 @@ export function SegmentEditor({ site, segment, onSaved, onCancel }: Props) {
         setSaving(false);
         const field = err instanceof ApiFailure ? failureField(err) : undefined;
         // The server's message starts with the path; the node shows where, so the text goes without it.
-        const message = field === undefined ? err.message : err.message.replace(`${field}: `, '');
+        const message = field === undefined ? err.message : serverRuleMessage(i18n, err.message.replace(`${field}: `, ''));
         if (field !== undefined && (field === 'name' || field === 'refreshEveryMinutes' || locatePath(tree, field) !== undefined)) {
           setApiFault({ path: field, message });
           setFocusPath(field);

@@ -26,3 +26,13 @@ export function faultsByNode(root: RuleNode, faults: ReadonlyArray<{ path: strin
   }
   return out;
 }
+
+/**
+ * An API rule error in the page's language when it is one the page knows (the server writes English):
+ * a window past the site's retention, which only the server can judge. Else the server's text.
+ */
+export function serverRuleMessage(i18n: I18n, message: string): string {
+  const retention = /(\d+) days reaches past the site's retention of (\d+) days/.exec(message);
+  if (retention !== null) return i18n.t('segments.issue.retention', { days: retention[1]!, max: retention[2]! });
+  return message;
+}
