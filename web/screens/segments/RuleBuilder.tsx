@@ -120,7 +120,7 @@ function ChildActions({ group, child, index, ctx }: { group: GroupNode; child: R
       <button type="button" aria-label={t('segments.node.up', { n })} title={t('segments.node.up', { n })} id={`${child.id}-up`} disabled={index === 0} onClick={() => move(-1)}>↑</button>
       <button type="button" aria-label={t('segments.node.down', { n })} title={t('segments.node.down', { n })} id={`${child.id}-down`} disabled={index === last} onClick={() => move(1)}>↓</button>
       {child.kind === 'not' ? null : (
-        <button type="button" aria-label={t('segments.node.negate', { n })} title={t('segments.node.negate', { n })} onClick={negate}>NOT</button>
+        <button type="button" aria-label={t('segments.node.negate', { n })} title={t('segments.node.negate', { n })} onClick={negate}>{t('segments.node.not')}</button>
       )}
       <button type="button" aria-label={t('segments.node.remove', { n })} title={t('segments.node.remove', { n })} onClick={() => edit(removeNode(root, child.id), `${group.id}-add`)}>✕</button>
     </div>

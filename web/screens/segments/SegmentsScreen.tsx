@@ -14,7 +14,7 @@ import './segments.css';
 const PANELS: readonly Panel[] = ['edit', 'history', 'overlap', 'export'];
 
 export function Segments({ session, params }: ScreenProps) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const site = params.get('site') ?? (session.sites === '*' ? '' : (session.sites[0] ?? ''));
   const selected = params.get('seg') ?? undefined;
   const panelParam = params.get('panel');
@@ -23,6 +23,8 @@ export function Segments({ session, params }: ScreenProps) {
   const [segments, setSegments] = useState<Segment[]>();
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
+  // A notice is written in the language of its moment; a switch clears it rather than leave it half-translated.
+  useEffect(() => setNotice(undefined), [locale]);
 
   const go = (next: { site?: string; seg?: string; panel?: string }, replace = false) => {
     const q: Record<string, string> = {};
