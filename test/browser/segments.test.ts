@@ -80,7 +80,8 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`segments screen in Chromium${HAVE_CHR
     await visited.getByLabel('Path').fill('pricing');
     await page.getByRole('button', { name: 'Save' }).click();
     const pathBox = visited.getByLabel('Path');
-    expect(await pathBox.getAttribute('aria-invalid')).toBe('true');
+    // Preact renders after the event, and runs effects (the focus) after the paint: poll, do not read once.
+    await expect.poll(() => pathBox.getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator(`[id="${(await pathBox.getAttribute('aria-describedby'))!}"]`).textContent()).toBe('must be a path starting with “/”');
     await visited.getByLabel('Path').fill('/pricing');
     await visited.getByLabel('Within the last (days)').fill('400');
@@ -90,17 +91,19 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`segments screen in Chromium${HAVE_CHR
     await page.keyboard.press('Enter');
     await page.locator('fieldset[data-kind="lastSeen"]').waitFor();
     // The new condition has the focus; move it up and back down by keyboard, the focus staying on its buttons.
-    expect(await page.evaluate('document.activeElement.dataset.kind')).toBe('lastSeen');
+    await expect.poll(() => page.evaluate('document.activeElement.dataset.kind')).toBe('lastSeen');
     await page.getByRole('button', { name: 'Move condition 2 up' }).focus();
     await page.keyboard.press('Enter');
-    expect(await page.locator('fieldset[data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toEqual(['all', 'lastSeen', 'visited']);
-    expect(await page.evaluate('document.activeElement.getAttribute("aria-label")')).toBe('Move condition 1 down');
+    const order = () => page.locator('fieldset[data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    const focused = () => page.evaluate('document.activeElement.getAttribute("aria-label")');
+    await expect.poll(order).toEqual(['all', 'lastSeen', 'visited']);
+    await expect.poll(focused).toBe('Move condition 1 down');
     await page.keyboard.press('Enter');
-    expect(await page.locator('fieldset[data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toEqual(['all', 'visited', 'lastSeen']);
-    expect(await page.evaluate('document.activeElement.getAttribute("aria-label")')).toBe('Move condition 2 up');
+    await expect.poll(order).toEqual(['all', 'visited', 'lastSeen']);
+    await expect.poll(focused).toBe('Move condition 2 up');
     // The JSON view follows the builder.
-    const json = JSON.parse(await page.getByLabel('Rule as JSON (edits update the builder)').inputValue()) as unknown;
-    expect(json).toEqual({ all: [{ visited: { path: { prefix: '/pricing' }, atLeast: 1, withinDays: 400 } }, { lastSeen: { withinDays: 30 } }] });
+    const jsonBox = page.getByLabel('Rule as JSON (edits update the builder)');
+    await expect.poll(async () => JSON.parse(await jsonBox.inputValue()) as unknown).toEqual({ all: [{ visited: { path: { prefix: '/pricing' }, atLeast: 1, withinDays: 400 } }, { lastSeen: { withinDays: 30 } }] });
 
     await page.getByRole('button', { name: 'Save' }).click();
     const days = visited.getByLabel('Within the last (days)');
@@ -111,14 +114,15 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`segments screen in Chromium${HAVE_CHR
     expect(await visited.getAttribute('class')).toContain('rb-bad');
     expect(await page.locator('fieldset[data-kind="lastSeen"]').getAttribute('class')).not.toContain('rb-bad');
     // The control at fault has the focus (the page's DOM, evaluated as a string: this file has no DOM types).
-    expect(await page.evaluate('document.activeElement.id')).toBe(await days.getAttribute('id'));
+    const daysId = await days.getAttribute('id');
+    await expect.poll(() => page.evaluate('document.activeElement.id')).toBe(daysId);
     await page.screenshot({ path: path.join(shots, 'segments-error-1440.png'), fullPage: true });
 
     // An edit in the JSON view reaches the builder.
     const text = JSON.stringify({ all: [{ visited: { path: { prefix: '/pricing' }, atLeast: 1, withinDays: 30 } }, { lastSeen: { withinDays: 30 } }] }, null, 2);
     await page.getByLabel('Rule as JSON (edits update the builder)').fill(text);
-    expect(await page.locator('fieldset[data-kind="visited"]').getByLabel('Within the last (days)').inputValue()).toBe('30');
-    expect(await page.locator('[aria-invalid="true"]').count()).toBe(0);
+    await expect.poll(() => page.locator('fieldset[data-kind="visited"]').getByLabel('Within the last (days)').inputValue()).toBe('30');
+    await expect.poll(() => page.locator('[aria-invalid="true"]').count()).toBe(0);
 
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('pricing visitors saved (version 1).').waitFor();
