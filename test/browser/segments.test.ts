@@ -154,11 +154,18 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`segments screen in Chromium${HAVE_CHR
     await page.getByRole('button', { name: 'Reload' }).click();
     await page.locator(`tr[data-segment="${otherId}"]`).waitFor();
 
+    // Edit: the stored rule is drawn back into the builder; saving makes version 2.
+    await page.getByRole('button', { name: 'Edit' }).click();
+    expect(await page.locator('fieldset[data-kind="visited"]').getByLabel('Path').inputValue()).toBe('/pricing');
+    await page.getByLabel('Refresh every (minutes, 1–1440)').fill('30');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('pricing visitors saved (version 2).').waitFor();
+
     await page.getByRole('button', { name: 'History' }).click();
     const history = page.getByRole('table', { name: 'Every definition, oldest first' });
     await history.waitFor();
-    expect(await history.locator('tbody tr').count()).toBe(1);
-    expect(await history.locator('tbody th').first().textContent()).toBe('1');
+    expect(await history.locator('tbody th').allTextContents()).toEqual(['1', '2']);
+    expect(await history.locator('tbody td:nth-of-type(3)').allTextContents()).toEqual(['15', '30']);
 
     await page.getByRole('button', { name: 'Overlap' }).click();
     await page.getByLabel('Other segment', { exact: true }).selectOption(otherId);
