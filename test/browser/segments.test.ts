@@ -184,6 +184,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`segments screen in Chromium${HAVE_CHR
     await page.getByRole('button', { name: 'Delete' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete segment' });
     await dialog.waitFor();
+    await page.screenshot({ path: path.join(shots, 'segments-delete-1440.png') });
     await dialog.getByRole('button', { name: 'Delete' }).click();
     await page.getByText('pricing visitors deleted.').waitFor();
     expect(await page.locator('tr[data-segment]').allTextContents()).toEqual([expect.stringContaining('everyone')]);

@@ -1,6 +1,7 @@
 // A modal confirmation (the native <dialog>: focus kept inside, Escape cancels), for what cannot be
 // undone from the page (deleting a segment, …). The confirm button is not the one focused first.
 import { useEffect, useRef } from 'preact/hooks';
+import './confirmActionDialog.css';
 
 interface Props {
   title: string;
