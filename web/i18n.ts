@@ -4,6 +4,7 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { SUBJECTS_EN, SUBJECTS_RU } from './messages/subjects.ts';
+import { segmentsEn, segmentsRu } from './screens/segments/segmentsMessages.ts';
 
 export type Locale = 'ru' | 'en';
 
@@ -112,6 +113,7 @@ const en = {
   'overview.realtime.fewer': 'Fewer than {k} visitors in the last 5 minutes',
   'overview.realtime.pages': 'Pages being viewed',
   'overview.realtime.failed': 'Could not refresh; retrying.',
+  ...segmentsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -221,6 +223,7 @@ const ru: Record<MessageKey, string> = {
   'overview.realtime.fewer': 'Меньше {k} посетителей за последние 5 минут',
   'overview.realtime.pages': 'Страницы, которые смотрят',
   'overview.realtime.failed': 'Не удалось обновить; повторим.',
+  ...segmentsRu,
 };
 
 export const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, ru };

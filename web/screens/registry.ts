@@ -19,6 +19,7 @@ export interface ScreenEntry {
 
 export const SCREENS: readonly ScreenEntry[] = [
   { id: 'overview', purpose: 'STATISTICS', label: 'nav.overview', load: () => import('./overview/Overview.tsx').then((m) => m.Overview) },
+  { id: 'segments', purpose: 'ADVERTISING', label: 'nav.segments', load: () => import('./segments/SegmentsScreen.tsx').then((m) => m.Segments) },
   { id: 'subjects', purpose: 'SUBJECT_REQUEST', label: 'nav.subjects', load: () => import('./subjects/Subjects.tsx').then((m) => m.Subjects) },
   { id: 'legalhold', purpose: 'LEGAL_OBLIGATION', label: 'subjects.nav.legalHold', load: () => import('./subjects/LegalHold.tsx').then((m) => m.LegalHold) },
   { id: 'admin', purpose: 'ADMINISTRATION', label: 'nav.admin', load: () => import('./Admin.tsx').then((m) => m.Admin) },
