@@ -1,5 +1,5 @@
 // Validation of createSite input; pure, so the messages are unit-tested.
-import { DEFAULT_CONSENT_FLAGS, toFlags, type Consent } from '../consent/consentFlags.ts';
+import { DEFAULT_CONSENT_FLAGS, fromFlags, toFlags, type Consent } from '../consent/consentFlags.ts';
 import { echo, InputError } from '../errors/apiError.ts';
 import type { Site } from './siteStore.ts';
 
@@ -17,6 +17,30 @@ export interface SiteInput {
 // NOTE: k of at least 2: with k = 1 a statistics row could describe one visitor (policy 2.2.5).
 export const SITE_LIMITS = { maxHostnames: 50, minK: 2, maxK: 10_000, minRetentionDays: 1, maxRetentionDays: 3_650 } as const;
 const SITE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** updateSite's arguments: each one omitted (or null) keeps the site's value. */
+export interface SiteUpdate {
+  id: string;
+  name?: string | null;
+  hostnames?: readonly string[] | null;
+  timezone?: string | null;
+  kAnonymity?: number | null;
+  retentionDays?: number | null;
+  defaultConsent?: Consent | null;
+}
+
+/** The site after `update`, validated as createSite's input is (the same messages and fields). */
+export function validateSiteUpdate(current: Site, update: SiteUpdate): Omit<Site, 'createdAt'> {
+  return validateSiteInput({
+    id: current.id,
+    name: update.name ?? current.name,
+    hostnames: update.hostnames ?? current.hostnames,
+    timezone: update.timezone ?? current.timezone,
+    kAnonymity: update.kAnonymity ?? current.kAnonymity,
+    retentionDays: update.retentionDays ?? current.retentionDays,
+    defaultConsent: update.defaultConsent ?? fromFlags(current.defaultConsent),
+  });
+}
 
 /** Returns the normalised site or throws InputError naming the field and what it expects. */
 export function validateSiteInput(input: SiteInput): Omit<Site, 'createdAt'> {

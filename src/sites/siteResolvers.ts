@@ -3,7 +3,7 @@ import { echo } from '../errors/apiError.ts';
 import { fromFlags } from '../consent/consentFlags.ts';
 import { apiError } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
-import { validateSiteInput, type SiteInput } from './siteInput.ts';
+import { validateSiteInput, validateSiteUpdate, type SiteInput, type SiteUpdate } from './siteInput.ts';
 import type { Site, SiteStore } from './siteStore.ts';
 
 export function createSiteResolvers(sites: SiteStore) {
@@ -26,6 +26,18 @@ export function createSiteResolvers(sites: SiteStore) {
         const created = await sites.create(site);
         if (created === undefined) throw apiError('CONFLICT', `site ${echo(site.id)} already exists`, { field: 'id' });
         return created;
+      },
+      async updateSite(_: unknown, args: SiteUpdate, ctx: RequestContext) {
+        // Refused before the look-up: a site-bound key learns nothing of whether another site exists.
+        ctx.audit.touch('Mutation.updateSite', [args.id], undefined);
+        requireReach(ctx.access, [args.id], `change site ${echo(args.id)}`);
+        const current = await sites.get(args.id);
+        if (current === undefined) throw apiError('NOT_FOUND', `site ${echo(args.id)} does not exist`, { field: 'id' });
+        const updated = await sites.update(validateSiteUpdate(current, args));
+        if (updated === undefined) throw apiError('NOT_FOUND', `site ${echo(args.id)} does not exist`, { field: 'id' });
+        // NOTE: cached statistics need no invalidation: their cache key holds the query's parameters,
+        // k and the time zone among them (statsResolvers.ts), so a new k or zone is a new key.
+        return updated;
       },
     },
   };

@@ -30,6 +30,11 @@ export interface SiteStore {
   isRegisteredHost(host: string): Promise<boolean>;
   /** Creates a site; false when the id is taken. Input must be validated already (siteInput.ts). */
   create(site: Omit<Site, 'createdAt'>): Promise<Site | undefined>;
+  /**
+   * Replaces a site's settings (all of them but id and createdAt); undefined when no such site. Input
+   * must be validated already. This instance's copy changes at once; others see it within refreshMs.
+   */
+  update(site: Omit<Site, 'createdAt'>): Promise<Site | undefined>;
 }
 
 interface Row {
@@ -90,6 +95,36 @@ export function createSiteStore(store: EventStore, options: SiteStoreOptions = {
       // Into the copy current now: a re-read may have replaced the one checked above.
       snapshot.value.sites.set(site.id, site);
       for (const h of site.hostnames) snapshot.value.hosts.add(h);
+      return site;
+    },
+    async update(input) {
+      // The row as stored now (another instance may have changed it since our copy was read).
+      const [current] = await store.query<Row & { updated_at: string }>(
+        'SELECT id, name, hostnames, timezone, k_anonymity, retention_days, default_consent, created_at, updated_at FROM sites FINAL WHERE id = {id:String}',
+        { id: input.id },
+      );
+      if (current === undefined) return undefined;
+      const row: Row = {
+        id: input.id,
+        name: input.name,
+        hostnames: [...input.hostnames],
+        timezone: input.timezone,
+        k_anonymity: input.kAnonymity,
+        retention_days: input.retentionDays,
+        default_consent: input.defaultConsent,
+        created_at: nowSql(new Date(isoOf(current.created_at))),
+      };
+      // NOTE: the newest updated_at wins in ReplacingMergeTree: never older than the row replaced, so an
+      // instance whose clock lags still replaces it. Two admins updating one site at once: the later wins.
+      const previous = Date.parse(isoOf(current.updated_at));
+      const now = Date.now();
+      await store.insert('sites', [{ ...row, updated_at: nowSql(new Date(Math.max(now, previous + 1))) }]);
+      const site = toSite(row);
+      // Into the copy current now, host names rebuilt so a removed one stops being accepted here at once.
+      const copy = snapshot.value;
+      copy.sites.set(site.id, site);
+      copy.hosts.clear();
+      for (const s of copy.sites.values()) for (const h of s.hostnames) copy.hosts.add(h);
       return site;
     },
   };

@@ -69,7 +69,7 @@ describe('keys bound to sites', () => {
     if (arg === 'site' || arg === 'sites') return text(B);
     if (arg === 'from' || arg === 'to') return text(day);
     if (arg === 'a' || arg === 'b') return text(segB);
-    if (arg === 'id') return text(field === 'createSite' ? NEW_SITE : field === 'revokeApiKey' ? keyB.id : segB);
+    if (arg === 'id') return text(field === 'createSite' ? NEW_SITE : field === 'updateSite' ? B : field === 'revokeApiKey' ? keyB.id : segB);
     if (arg === 'hostnames') return text(`${NEW_SITE}.example`);
     if (arg === 'cookieId' || arg === 'cookieIds') return text('cookie-b');
     return text('probe');

@@ -62,6 +62,7 @@ const resolvers = {
   },
   Mutation: {
     createSite: () => SITE,
+    updateSite: () => SITE,
     createApiKey: () => ({ id: 'key_2', secret: 'cly_fake', key: KEY }),
     revokeApiKey: () => true,
     defineSegment: () => SEGMENT,
