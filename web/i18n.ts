@@ -3,6 +3,7 @@
 // catalogues below (one key, both languages: a test checks both are complete).
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
+import { adminEn, adminRu } from './messages/admin.ts';
 
 export type Locale = 'ru' | 'en';
 
@@ -22,6 +23,7 @@ const en = {
   'nav.none': 'This key serves no purpose that has a screen.',
   'lang.switch': 'Язык: русский',
   'error.generic': 'Something went wrong: {message}',
+  ...adminEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -42,6 +44,7 @@ const ru: Record<MessageKey, string> = {
   'nav.none': 'У этого ключа нет целей, для которых есть экран.',
   'lang.switch': 'Language: English',
   'error.generic': 'Что-то пошло не так: {message}',
+  ...adminRu,
 };
 
 export const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, ru };
