@@ -19,6 +19,7 @@ import { buildSchema } from './graphql/buildSchema.ts';
 import { createGraphqlRoute, type GraphqlRoute } from './graphql/graphqlRoute.ts';
 import { healthRoute, metricsRoute, readinessRoute, type Dependency } from './http/healthRoutes.ts';
 import { createHttpServer, type Handler } from './http/httpServer.ts';
+import { createDashboardSessions, dashboardRoutes } from './dashboard/startDashboard.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { openSpooledTable, type SpooledTable } from './pipeline/spooledTable.ts';
@@ -50,6 +51,8 @@ export interface RunningService {
 export interface ServiceOptions {
   role: Role;
   log: Logger;
+  /** The built dashboard served at / (web/dist by default); tests point it at another directory. */
+  dashboardDir?: string;
 }
 
 /** Opens the event store and cache, migrates, and opens both when the role needs them. */
@@ -85,7 +88,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   }
 }
 
-async function serve(config: Config, { role, log }: ServiceOptions, secrets: Secrets, store: EventStore, cache: Cache): Promise<RunningService> {
+async function serve(config: Config, { role, log, dashboardDir }: ServiceOptions, secrets: Secrets, store: EventStore, cache: Cache): Promise<RunningService> {
   const metrics = createMetrics();
   const sites = createSiteStore(store);
   const keys = createApiKeyStore(store, secrets.adminKey);
@@ -96,6 +99,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
 
   const spooled: SpooledTable[] = [];
   const routes = new Map<string, Handler>();
+  const prefixes = new Map<string, Handler>();
   const dependencies: Dependency[] = [];
   let graphql: GraphqlRoute | undefined;
   let collector: Collector | undefined;
@@ -124,13 +128,15 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   let audit: AuditSink | undefined;
   let rest: RestAccess | undefined;
   const guard = createAccessGuard({ authFailuresPerMinute: config.authFailuresPerMinute, perKeyPerSecond: config.rateLimitPerKey, trustedProxies: config.trustedProxies });
+  // Dashboard sessions live in the shared cache: every process that answers authorised requests reads them.
+  const sessions = createDashboardSessions(cache, keys, { idleMinutes: config.sessionIdleMinutes, trustedProxies: config.trustedProxies });
   if (serves('collector') || serves('api')) {
     const auditTable = await openSpooledTable('audit_log', { config, store, log, metrics });
     spooled.push(auditTable);
     dependencies.push(auditTable.dependency);
     audit = spooledAuditSink(auditTable.spool, log, config.auditRetentionDays);
     auditTally = createAuditTally(audit);
-    rest = createRestAccess({ keys, guard, tally: auditTally, sink: audit });
+    rest = createRestAccess({ keys, guard, tally: auditTally, sink: audit, sessions: sessions.keys });
   }
   if (serves('collector')) {
     collector = await startCollector({ config, pseudonymiser, store, sites, rest: rest!, statsCache, consents: consents!, erasures: tombstones, log, metrics });
@@ -163,11 +169,14 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
       subjects.resolvers,
       createPrivacyResolvers(config.contactEmail),
     ]);
-    graphql = await createGraphqlRoute({ schema, keys, audit: audit!, auditTally, guard, log, metrics, production: config.nodeEnv === 'production', maxBodyBytes: config.maxBodyBytes });
+    graphql = await createGraphqlRoute({ schema, keys, audit: audit!, auditTally, guard, log, metrics, production: config.nodeEnv === 'production', maxBodyBytes: config.maxBodyBytes, sessions: sessions.keys });
     routes.set('POST /graphql', graphql.handle);
     routes.set('GET /graphql', graphql.handle);
     for (const [k, h] of segments!.routes(rest!)) routes.set(k, h);
     for (const [k, h] of subjects.routes) routes.set(k, h);
+    const dashboard = dashboardRoutes({ sessions, keys, guard, rest: rest!, trustedProxies: config.trustedProxies, distDir: dashboardDir });
+    for (const [k, h] of dashboard.routes) routes.set(k, h);
+    for (const [k, h] of dashboard.prefixes) prefixes.set(k, h);
     subjects
       .repeatRecent()
       .then((n) => n > 0 && log.info({ erasures: n }, 'erasures made shortly before this start will be repeated'))
@@ -183,7 +192,7 @@ async function serve(config: Config, { role, log }: ServiceOptions, secrets: Sec
   routes.set('GET /readyz', readinessRoute(dependencies, () => stopping));
   routes.set('GET /metrics', metricsRoute(metrics));
 
-  const server = createHttpServer(routes, log, metrics);
+  const server = createHttpServer(routes, log, metrics, prefixes);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -18,6 +18,11 @@ export interface ApiKeyStore {
    * only when the copy must be read first (a miss, or no fresh copy yet). The secret is hashed once.
    */
   lookup(secret: string): KeyLookup | Promise<KeyLookup>;
+  /**
+   * The key with this id (a dashboard session's), from the same copy as lookup: a key revoked on another
+   * instance is seen within refreshMs. A promise only when the copy must be read first.
+   */
+  byId(id: string): KeyLookup | Promise<KeyLookup>;
   create(input: { name: string; purposes: readonly Purpose[]; sites: readonly string[] }): Promise<{ key: ApiKey; secret: string }>;
   /** True when the key existed and was live; revocation is immediate on this instance. */
   revoke(id: string): Promise<boolean>;
@@ -84,6 +89,16 @@ export function createApiKeyStore(store: EventStore, adminSecret: string, option
       const now = answer(secret, hash, snapshot.peek()?.byHash);
       if (now !== undefined) return now;
       return (async () => answer(secret, hash, (await snapshot.fresh()).byHash) ?? answer(secret, hash, (await snapshot.afterMiss()).byHash) ?? { kind: 'unknown' })();
+    },
+    byId(id) {
+      const of = (byId: ReadonlyMap<string, { key: ApiKey }> | undefined): KeyLookup | undefined => {
+        const key = id === ADMIN_KEY_ID ? admin : byId?.get(id)?.key;
+        if (key === undefined) return undefined;
+        return key.revokedAt === null ? { kind: 'ok', key } : { kind: 'revoked', key };
+      };
+      const now = of(snapshot.peek()?.byId);
+      if (now !== undefined) return now;
+      return (async () => of((await snapshot.fresh()).byId) ?? of((await snapshot.afterMiss()).byId) ?? { kind: 'unknown' })();
     },
     async create(input) {
       const secret = newSecret();

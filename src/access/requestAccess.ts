@@ -1,5 +1,5 @@
 // Who is asking and for what: resolved once per request, checked by every resolver.
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { ApiKey } from './apiKey.ts';
 import type { ApiKeyStore, KeyLookup } from './apiKeyStore.ts';
 import { isPurpose, type Purpose } from './purposes.ts';
@@ -32,9 +32,29 @@ export function resolveAccess(
   return found instanceof Promise ? found.then((slow) => accessOf(purposeHeader, purposeExtension, slow)) : accessOf(purposeHeader, purposeExtension, found);
 }
 
-/** resolveAccess from a request's headers (`Authorization`, `X-Calypso-Purpose`). */
-export function requestAccess(headers: IncomingHttpHeaders, purposeExtension: unknown, keys: ApiKeyStore): RequestAccess | Promise<RequestAccess> {
-  return resolveAccess(headers.authorization, firstValue(headers['x-calypso-purpose']), purposeExtension, keys);
+/** A dashboard session standing in for a key (src/dashboard/sessionAccess.ts). */
+export interface SessionKeys {
+  /**
+   * The key of the request's session cookie, or undefined when the request may not use a session (no
+   * cookie, no X-Calypso-Purpose header, not same-origin): then it carries no key at all. The promise's
+   * undefined: an unknown or expired session.
+   */
+  keyOf(req: IncomingMessage, purposeHeader: string | undefined): Promise<KeyLookup | undefined> | undefined;
+}
+
+/**
+ * resolveAccess from a request's headers (`Authorization`, `X-Calypso-Purpose`); without Authorization,
+ * a dashboard session's cookie (only then is the Cookie header looked at: the hot paths send a key).
+ */
+export function requestAccess(req: IncomingMessage, purposeExtension: unknown, keys: ApiKeyStore, sessions?: SessionKeys): RequestAccess | Promise<RequestAccess> {
+  const { headers } = req;
+  const purposeHeader = firstValue(headers['x-calypso-purpose']);
+  if (headers.authorization === undefined && headers.cookie !== undefined && sessions !== undefined) {
+    // NOTE: a session's purpose is the header's only (a cross-site request cannot send it without a preflight).
+    const viaSession = sessions.keyOf(req, purposeHeader);
+    if (viaSession !== undefined) return viaSession.then((found) => accessOf(purposeHeader, undefined, found));
+  }
+  return resolveAccess(headers.authorization, purposeHeader, purposeExtension, keys);
 }
 
 /** A header's value; a repeated header (Node lists only some as arrays) counts by its first. */

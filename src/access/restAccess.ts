@@ -14,7 +14,7 @@ import type { AccessGuard } from './accessGuard.ts';
 import type { ApiKeyStore } from './apiKeyStore.ts';
 import { checkAccess } from './checkAccess.ts';
 import type { Purpose } from './purposes.ts';
-import { requestAccess, type RequestAccess } from './requestAccess.ts';
+import { requestAccess, type RequestAccess, type SessionKeys } from './requestAccess.ts';
 
 export interface RestAccessDeps {
   keys: ApiKeyStore;
@@ -23,6 +23,8 @@ export interface RestAccessDeps {
   tally: AuditTally;
   /** Where every other request is one row. */
   sink: AuditSink;
+  /** Dashboard sessions, which stand in for a key on same-origin requests that declare a purpose. */
+  sessions?: SessionKeys;
 }
 
 /** Who asked, resolved once per request. */
@@ -93,7 +95,7 @@ export function createRestAccess(deps: RestAccessDeps): RestAccess {
         req.resume(); // the body is drained, not read
         throw blocked;
       }
-      const access = requestAccess(req.headers, undefined, keys);
+      const access = requestAccess(req, undefined, keys, deps.sessions);
       return access instanceof Promise ? access.then((a) => callerOf(a, ip, started)) : callerOf(access, ip, started);
     },
     check(caller, route, purposes, sites) {

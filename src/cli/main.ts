@@ -23,6 +23,9 @@ function configOrExit(): Config {
   }
 }
 
+/** Whether the role serves the dashboard (and GraphQL). */
+const serves = (role: Role) => role === 'all' || role === 'api';
+
 async function start(opts: { role: Role }): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config);
@@ -37,10 +40,11 @@ async function start(opts: { role: Role }): Promise<void> {
     // Shown once; the file keeps it for restarts (mode 0600). NOTE: deliberately not a log record.
     process.stdout.write(
       `\nCalypso generated an admin key (purpose ADMINISTRATION, every site). It is printed only this once;\n` +
-        `it is kept in ${config.dataDir}/secrets/admin.key (mode 0600):\n\n  ${running.secrets.adminKey}\n\n`,
+        `it is kept in ${config.dataDir}/secrets/admin.key (mode 0600):\n\n  ${running.secrets.adminKey}\n\n` +
+        (serves(opts.role) ? `Open the dashboard at ${running.url}/ and sign in with it.\n\n` : ''),
     );
   }
-  process.stdout.write(`Calypso is serving on ${running.url} (role ${opts.role}); GraphQL at ${running.url}/graphql\n`);
+  process.stdout.write(`Calypso is serving on ${running.url} (role ${opts.role}); ${serves(opts.role) ? `dashboard at ${running.url}/, ` : ''}GraphQL at ${running.url}/graphql\n`);
   stopOnSignals(config, log, () => running.stop());
 }
 

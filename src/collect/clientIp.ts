@@ -40,3 +40,10 @@ export function createClientIp(trustedProxies: readonly string[]): ClientIp {
     return hops[0] ?? peer;
   };
 }
+
+/** Whether a request's socket is one of the trusted proxies (whose X-Forwarded-* headers are believed). */
+export function createTrustedPeer(trustedProxies: readonly string[]): (req: IncomingMessage) => boolean {
+  if (trustedProxies.length === 0) return () => false;
+  const trusted = blockListOf(trustedProxies);
+  return (req) => isTrusted(trusted, req.socket.remoteAddress ?? '');
+}

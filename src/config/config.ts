@@ -54,6 +54,8 @@ export interface Config {
   readonly legalHoldDays: number;
   /** The operator's contact for privacy questions (policy 8.1), shown in receipts; empty when unset. */
   readonly contactEmail: string;
+  /** Minutes a dashboard session lives without use. */
+  readonly sessionIdleMinutes: number;
 }
 
 /** Thrown for a bad environment; its message is the one line printed before exiting. */
@@ -141,6 +143,7 @@ const schema = z.object({
   CALYPSO_SEGMENT_TICK_MS: int(100, 3_600_000, 5_000),
   CALYPSO_AUDIT_RETENTION_DAYS: int(1, 36_500, 1_096),
   CALYPSO_LEGAL_HOLD_DAYS: int(1, 36_500, 365),
+  CALYPSO_SESSION_IDLE_MINUTES: int(1, 525_600, 720),
   CALYPSO_CONTACT_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address such as privacy@example.ru').optional(),
 });
 
@@ -199,6 +202,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     auditRetentionDays: e.CALYPSO_AUDIT_RETENTION_DAYS,
     legalHoldDays: e.CALYPSO_LEGAL_HOLD_DAYS,
     contactEmail: e.CALYPSO_CONTACT_EMAIL ?? '',
+    sessionIdleMinutes: e.CALYPSO_SESSION_IDLE_MINUTES,
   });
 }
 

@@ -5,7 +5,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { GraphQLSchema } from 'graphql';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import { refusalError, sendGraphqlRefusal, type AccessGuard } from '../access/accessGuard.ts';
-import { requestAccess } from '../access/requestAccess.ts';
+import { requestAccess, type SessionKeys } from '../access/requestAccess.ts';
 import { auditPlugin, createOperationRecorder } from '../audit/auditPlugin.ts';
 import type { AuditTally } from '../audit/auditTally.ts';
 import { AuditTrail, type AuditSink } from '../audit/auditTrail.ts';
@@ -31,6 +31,8 @@ export interface GraphqlDeps {
   maxBodyBytes: number;
   /** Rate limits: failed authentications per address, requests per key (access/accessGuard.ts). */
   guard?: AccessGuard;
+  /** Dashboard sessions, which stand in for a key on same-origin requests that declare a purpose. */
+  sessions?: SessionKeys;
 }
 
 export interface GraphqlRoute {
@@ -90,7 +92,7 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
       const extensions = (body as { extensions?: { purpose?: unknown } } | undefined)?.extensions;
       const response: RequestContext['response'] = {};
       const context = async (): Promise<RequestContext> => {
-        const access = await requestAccess(req.headers, extensions?.purpose, deps.keys);
+        const access = await requestAccess(req, extensions?.purpose, deps.keys, deps.sessions);
         // A failed authentication counts against the address; a key takes from its budget (429 when over).
         const refused = deps.guard?.admit(ip, access);
         if (refused !== undefined) throw refusalError(refused);

@@ -11,13 +11,15 @@ import { sendError } from './respond.ts';
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 /** Keys are "METHOD /path". */
 export type Routes = ReadonlyMap<string, Handler>;
+/** Keys are "METHOD /prefix/": asked only when no exact route matched (the dashboard's /assets/). */
+export type PrefixRoutes = ReadonlyMap<string, Handler>;
 
 // What the finish channel needs to know of a request: its route label and when it started.
 const ROUTE = Symbol('calypso.route');
 const STARTED = Symbol('calypso.started');
 type Tracked = IncomingMessage & { [ROUTE]?: string; [STARTED]?: number };
 
-export function createHttpServer(routes: Routes, log: Logger, metrics: Metrics): http.Server {
+export function createHttpServer(routes: Routes, log: Logger, metrics: Metrics, prefixes: PrefixRoutes = new Map()): http.Server {
   const paths = new Set([...routes.keys()].map((k) => k.slice(k.indexOf(' ') + 1)));
   // A 405 says which methods the path takes (RFC 9110 §15.5.6).
   const allowed = (path: string) => [...routes.keys()].filter((k) => k.endsWith(` ${path}`)).map((k) => k.slice(0, k.indexOf(' '))).join(', ');
@@ -38,8 +40,11 @@ export function createHttpServer(routes: Routes, log: Logger, metrics: Metrics):
     req[STARTED] = performance.now();
     const q = req.url?.indexOf('?') ?? -1;
     const path = q === -1 ? (req.url ?? '/') : req.url!.slice(0, q);
-    const handler = routes.get(`${req.method} ${path}`);
-    const route = (req[ROUTE] = handler === undefined ? 'unmatched' : path);
+    let handler = routes.get(`${req.method} ${path}`);
+    let route = path;
+    // Only on a miss: the exact routes (the hot paths) pay nothing for the prefixes.
+    if (handler === undefined && prefixes.size > 0) [handler, route] = prefixed(prefixes, `${req.method} ${path}`);
+    req[ROUTE] = route = handler === undefined ? 'unmatched' : route;
     if (handler === undefined) {
       if (paths.has(path)) return sendError(res, new ApiError(ErrorCode.METHOD_NOT_ALLOWED, `method ${echo(req.method)} is not allowed on ${path}`), { allow: allowed(path) });
       return sendError(res, new ApiError(ErrorCode.NOT_FOUND, `no route ${echo(path)}`));
@@ -66,4 +71,10 @@ export function createHttpServer(routes: Routes, log: Logger, metrics: Metrics):
   diagnostics.subscribe('http.server.response.finish', onFinish);
   server.once('close', () => diagnostics.unsubscribe('http.server.response.finish', onFinish));
   return server;
+}
+
+/** The handler of the first prefix the request starts with, and its route label ("/assets/*"). */
+function prefixed(prefixes: PrefixRoutes, request: string): [Handler | undefined, string] {
+  for (const [prefix, h] of prefixes) if (request.startsWith(prefix)) return [h, `${prefix.slice(prefix.indexOf(' ') + 1)}*`];
+  return [undefined, 'unmatched'];
 }

@@ -32,6 +32,9 @@ describe('calypso CLI', () => {
     const [, adminKey] = await first.waitFor(/^\s+(cly_admin_\S+)$/m);
     await first.waitFor(/Calypso is serving on/);
     expect(first.stdout()).toMatch(/"msg":"applying migration"/);
+    // The dashboard's address beside the admin key, and on the serving line.
+    expect(first.stdout()).toContain(`Open the dashboard at ${url}/ and sign in with it.`);
+    expect(first.stdout()).toContain(`Calypso is serving on ${url} (role all); dashboard at ${url}/, GraphQL at ${url}/graphql`);
     expect(fs.statSync(path.join(dataDir, 'secrets', 'admin.key')).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(dataDir, 'secrets', 'pseudonym.keys')).mode & 0o777).toBe(0o600);
 

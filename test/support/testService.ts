@@ -37,10 +37,10 @@ export function removeTempDirs(): void {
   made.clear();
 }
 
-export async function startTestService(opts: { env?: Record<string, string>; dataDir?: string; role?: Role } = {}): Promise<TestService> {
+export async function startTestService(opts: { env?: Record<string, string>; dataDir?: string; role?: Role; dashboardDir?: string } = {}): Promise<TestService> {
   const dataDir = opts.dataDir ?? tempDir();
   const config = { ...loadConfig({ NODE_ENV: 'test', CALYPSO_DATA_DIR: dataDir, CALYPSO_FLUSH_INTERVAL_MS: '20', CALYPSO_LOG_LEVEL: 'silent', ...opts.env }), port: 0 };
-  const service = await startService(config, { role: opts.role ?? 'all', log: createLogger(config) });
+  const service = await startService(config, { role: opts.role ?? 'all', log: createLogger(config), dashboardDir: opts.dashboardDir });
   return {
     ...service,
     dataDir,

@@ -32,7 +32,7 @@ describe('loadConfig defaults', () => {
     expect(c.flushIntervalMs).toBe(1_000);
     expect(c.maxBodyBytes).toBe(1024 * 1024);
     expect(c.shutdownTimeoutMs).toBe(10_000);
-    expect(c).toMatchObject({ redisKeyPrefix: 'calypso:', segmentTickMs: 5_000, auditRetentionDays: 1_096, legalHoldDays: 365, contactEmail: '' });
+    expect(c).toMatchObject({ redisKeyPrefix: 'calypso:', segmentTickMs: 5_000, auditRetentionDays: 1_096, legalHoldDays: 365, contactEmail: '', sessionIdleMinutes: 720 });
   });
 
   it('quietens logging under NODE_ENV=test', () => {
@@ -109,6 +109,8 @@ describe('loadConfig refusals', () => {
     [{ CALYPSO_AUDIT_RETENTION_DAYS: '3y' }, 'CALYPSO_AUDIT_RETENTION_DAYS', 'an integer between 1 and 36500'],
     [{ CALYPSO_SEGMENT_TICK_MS: '10' }, 'CALYPSO_SEGMENT_TICK_MS', 'an integer between 100 and 3600000'],
     [{ REDIS_KEY_PREFIX: 'a b' }, 'REDIS_KEY_PREFIX', 'letters, digits and'],
+    [{ CALYPSO_SESSION_IDLE_MINUTES: '0' }, 'CALYPSO_SESSION_IDLE_MINUTES', 'an integer between 1 and 525600'],
+    [{ CALYPSO_SESSION_IDLE_MINUTES: '12h' }, 'CALYPSO_SESSION_IDLE_MINUTES', 'an integer between 1 and 525600'],
   ])('%j is refused in one line naming %s', (env, name, expects) => {
     const err = configError(env);
     expect(err.name).toBe('ConfigError');

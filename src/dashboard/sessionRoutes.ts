@@ -1,0 +1,119 @@
+// POST /session (sign in with a key's secret), GET /session (who is signed in), DELETE /session (sign out).
+// The secret is checked once and never kept: the cache holds the key's id under a digest of the session id.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessGuard } from '../access/accessGuard.ts';
+import type { ApiKey } from '../access/apiKey.ts';
+import type { ApiKeyStore, KeyLookup } from '../access/apiKeyStore.ts';
+import type { Auth, RequestAccess } from '../access/requestAccess.ts';
+import type { Caller, RestAccess } from '../access/restAccess.ts';
+import { ApiError, ErrorCode, InputError } from '../errors/apiError.ts';
+import type { Handler } from '../http/httpServer.ts';
+import { readJson } from '../http/readBody.ts';
+import { sendError, sendJson } from '../http/respond.ts';
+import type { RequestOrigin } from './origin.ts';
+import { SECURITY_HEADERS } from './securityHeaders.ts';
+import { sessionKey } from './sessionAccess.ts';
+import { SESSION_COOKIE, sessionIdOf, type SessionStore } from './sessionStore.ts';
+
+export interface SessionRouteDeps {
+  store: SessionStore;
+  keys: ApiKeyStore;
+  guard: AccessGuard;
+  origin: RequestOrigin;
+  rest: RestAccess;
+}
+
+/** The session as the dashboard sees it: the key it stands for, never its secret. */
+export interface SessionView {
+  keyId: string;
+  name: string;
+  purposes: string[];
+  sites: string[] | '*';
+}
+
+const ROUTE = 'POST /session';
+/** A sign-in body is `{"key": "<secret>"}`: a few hundred bytes at most. */
+const MAX_BODY = 4096;
+
+const view = (key: ApiKey): SessionView => ({ keyId: key.id, name: key.name, purposes: [...key.purposes], sites: key.sites === '*' ? '*' : [...key.sites] });
+const authOf = (found: KeyLookup | undefined): Auth => (found === undefined ? { kind: 'missing' } : found.kind === 'unknown' ? { kind: 'unknown' } : found);
+const accessOf = (auth: Auth): RequestAccess => ({ auth, purpose: undefined, purposeText: undefined });
+const cookie = (value: string, https: boolean, clear: boolean) =>
+  `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/${clear ? '; Max-Age=0' : ''}${https ? '; Secure' : ''}`;
+
+export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler> {
+  const { store, keys, guard, origin, rest } = deps;
+
+  /**
+   * The checks every session call passes first: the address's failed-authentication budget, then
+   * NOTE: `X-Calypso-Session: 1` (no cross-site form can send a custom header, and a cross-site fetch
+   * with one needs a CORS preflight that is never granted) and a same-origin request.
+   */
+  const admit = (req: IncomingMessage, res: ServerResponse): string | undefined => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    res.setHeader('cache-control', 'no-store');
+    const ip = guard.clientIp(req);
+    const blocked = guard.blocked(ip);
+    const refusal =
+      blocked ??
+      (req.headers['x-calypso-session'] !== '1' || !origin.sameOrigin(req)
+        ? new ApiError(ErrorCode.FORBIDDEN, 'session calls must come from the dashboard\'s own page with "X-Calypso-Session: 1"')
+        : undefined);
+    if (refusal === undefined) return ip;
+    req.resume();
+    sendError(res, refusal);
+    return undefined;
+  };
+  const refuse = (req: IncomingMessage, res: ServerResponse, err: ApiError) => {
+    res.setHeader('set-cookie', cookie('', origin.https(req), true));
+    sendError(res, err);
+  };
+
+  const signIn: Handler = async (req, res) => {
+    const started = performance.now();
+    const ip = admit(req, res);
+    if (ip === undefined) return;
+    const body = (await readJson(req, MAX_BODY)) as { key?: unknown } | null;
+    const secret = body !== null && typeof body === 'object' ? body.key : undefined;
+    if (typeof secret !== 'string' || secret === '') throw new InputError('key', 'key must be the secret of an API key (a string)');
+    const caller: Caller = { access: accessOf(authOf(await keys.lookup(secret))), ip, started, admitted: true };
+    const auth = caller.access.auth;
+    // A bad secret is a failed authentication of the address, as on /graphql (429 once over the budget).
+    const limited = guard.admit(ip, caller.access);
+    const err =
+      limited ??
+      (auth.kind === 'revoked'
+        ? new ApiError(ErrorCode.KEY_REVOKED, 'the API key has been revoked')
+        : auth.kind !== 'ok'
+          ? new ApiError(ErrorCode.UNAUTHENTICATED, 'the API key is not valid')
+          : undefined);
+    if (err !== undefined || auth.kind !== 'ok') return rest.fail(res, caller, ROUTE, [], err);
+    const id = await store.create(auth.key.id);
+    rest.done(caller, ROUTE, [], 1, 'sign-in');
+    sendJson(res, 200, { session: view(auth.key) }, { 'set-cookie': cookie(id, origin.https(req), false) });
+  };
+
+  const current: Handler = async (req, res) => {
+    if (admit(req, res) === undefined) return;
+    const id = sessionIdOf(req.headers.cookie);
+    const found = id === undefined ? undefined : await sessionKey(store, keys, id);
+    if (found === undefined) return refuse(req, res, new ApiError(ErrorCode.UNAUTHENTICATED, 'not signed in'));
+    if (found.kind === 'revoked') return refuse(req, res, new ApiError(ErrorCode.KEY_REVOKED, 'the API key of this session has been revoked; sign in again'));
+    if (found.kind !== 'ok') return refuse(req, res, new ApiError(ErrorCode.UNAUTHENTICATED, 'the API key of this session no longer exists'));
+    sendJson(res, 200, { session: view(found.key) });
+  };
+
+  const signOut: Handler = async (req, res) => {
+    if (admit(req, res) === undefined) return;
+    const id = sessionIdOf(req.headers.cookie);
+    if (id !== undefined) await store.end(id);
+    res.writeHead(204, { 'set-cookie': cookie('', origin.https(req), true) });
+    res.end();
+  };
+
+  return new Map<string, Handler>([
+    ['POST /session', signIn],
+    ['GET /session', current],
+    ['DELETE /session', signOut],
+  ]);
+}

@@ -1,0 +1,134 @@
+// The built dashboard (web/dist): index.html at / and at every screen's path (not cached: it names the
+// current hashed assets), and /assets/<hashed name> cached for a year. Files are read once, compressed
+// once (brotli and gzip) on first use, and served from memory.
+import fs from 'node:fs';
+import path from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Handler } from '../http/httpServer.ts';
+import { SECURITY_HEADERS } from './securityHeaders.ts';
+
+/** The dashboard's screens (web/screens/registry.ts): each path, and any path under it, answers index.html. */
+export const SCREEN_PATHS = ['/overview', '/segments', '/subjects', '/admin', '/explorer'] as const;
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.txt': 'text/plain; charset=utf-8',
+};
+const COMPRESSIBLE = new Set(['.js', '.mjs', '.css', '.json', '.map', '.svg', '.txt', '.html']);
+const NOT_BUILT = 'the dashboard is not built: run npm run build:dashboard\n';
+
+interface File {
+  readonly type: string;
+  readonly raw: Buffer;
+  readonly br: Buffer | undefined;
+  readonly gzip: Buffer | undefined;
+}
+
+export interface DashboardFiles {
+  /** GET / and the screens' paths. */
+  readonly index: Handler;
+  /** GET /assets/<name>. */
+  readonly asset: Handler;
+}
+
+function load(file: string, ext: string): File {
+  const raw = fs.readFileSync(file);
+  // Small files gain nothing from compression; the rest is compressed once, at good but quick settings.
+  const squeeze = COMPRESSIBLE.has(ext) && raw.length > 512;
+  return {
+    type: TYPES[ext] ?? (ext === '.html' ? 'text/html; charset=utf-8' : 'application/octet-stream'),
+    raw,
+    br: squeeze ? brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }) : undefined,
+    gzip: squeeze ? gzipSync(raw, { level: 9 }) : undefined,
+  };
+}
+
+function send(req: IncomingMessage, res: ServerResponse, file: File, cacheControl: string): void {
+  const accept = req.headers['accept-encoding'] ?? '';
+  const [body, encoding] =
+    file.br !== undefined && accept.includes('br') ? [file.br, 'br'] : file.gzip !== undefined && accept.includes('gzip') ? [file.gzip, 'gzip'] : [file.raw, undefined];
+  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': file.type, 'content-length': String(body.length), 'cache-control': cacheControl };
+  if (file.br !== undefined) headers.vary = 'Accept-Encoding';
+  if (encoding !== undefined) headers['content-encoding'] = encoding;
+  res.writeHead(200, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * NOTE: no path from a request reaches the file system: an asset's name must be one of the names listed
+ * in web/dist/assets (re-listed when a name is missing, at most once a second, so a rebuild is picked up),
+ * so `..`, encoded or not, and any other path are 404.
+ */
+export function createDashboardFiles(distDir: string): DashboardFiles {
+  const assetsDir = path.join(distDir, 'assets');
+  let index: File | undefined;
+  let names = new Set<string>();
+  let listedAt = Number.NEGATIVE_INFINITY;
+  const files = new Map<string, File>();
+
+  const relist = () => {
+    if (Date.now() - listedAt < 1_000) return;
+    listedAt = Date.now();
+    try {
+      names = new Set(fs.readdirSync(assetsDir, { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name));
+    } catch {
+      names = new Set();
+    }
+    files.clear();
+    index = undefined;
+  };
+  const indexFile = (): File | undefined => {
+    if (index !== undefined) return index;
+    try {
+      index = load(path.join(distDir, 'index.html'), '.html');
+    } catch {
+      return undefined;
+    }
+    return index;
+  };
+  relist();
+
+  return {
+    index(req, res) {
+      const file = indexFile();
+      if (file === undefined) {
+        res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(NOT_BUILT)) });
+        res.end(NOT_BUILT);
+        return;
+      }
+      send(req, res, file, 'no-cache');
+    },
+    asset(req, res) {
+      const q = req.url!.indexOf('?');
+      const name = (q === -1 ? req.url! : req.url!.slice(0, q)).slice('/assets/'.length);
+      if (!names.has(name)) relist();
+      let file = files.get(name);
+      if (file === undefined && names.has(name)) {
+        try {
+          file = load(path.join(assetsDir, name), path.extname(name));
+          files.set(name, file);
+        } catch {
+          file = undefined;
+        }
+      }
+      if (file === undefined) {
+        const text = `no asset ${JSON.stringify(name.slice(0, 64))}\n`;
+        res.writeHead(404, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(text)) });
+        res.end(text);
+        return;
+      }
+      send(req, res, file, 'public, max-age=31536000, immutable');
+    },
+  };
+}

@@ -1,0 +1,224 @@
+// The dashboard's server side (issue 13): sign-in sessions in an HttpOnly SameSite=Strict cookie, the
+// cookie standing in for a key on same-origin /graphql and REST requests that declare a purpose (and
+// for nothing else), a revoked key's session ended, and the built files served with their headers.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/securityHeaders.ts';
+import { eventually, siteWithKey, startTestService, tempDir, type TestService } from '../support/testService.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const dist = path.join(root, 'web', 'dist');
+const SESSION = { 'x-calypso-session': '1' };
+
+interface SignedIn {
+  status: number;
+  cookie: string;
+  setCookie: string;
+  body: { session?: { keyId: string; name: string; purposes: string[]; sites: string[] | '*' }; code?: string; field?: string };
+}
+
+async function signIn(svc: TestService, key: unknown, headers: Record<string, string> = {}): Promise<SignedIn> {
+  const res = await fetch(`${svc.url}/session`, { method: 'POST', headers: { 'content-type': 'application/json', ...SESSION, ...headers }, body: JSON.stringify({ key }) });
+  const setCookie = res.headers.get('set-cookie') ?? '';
+  return { status: res.status, setCookie, cookie: setCookie.split(';')[0]!, body: (await res.json()) as SignedIn['body'] };
+}
+
+async function gqlWithCookie(svc: TestService, cookie: string, headers: Record<string, string>, query = 'query Mine { sites { id } }') {
+  const res = await fetch(`${svc.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, ...headers }, body: JSON.stringify({ query }) });
+  return { status: res.status, body: (await res.json()) as { data?: { sites?: Array<{ id: string }> } | null; errors?: Array<{ extensions?: { code?: string } }> } };
+}
+
+// One embedded engine per process: the two services of this file run one after the other.
+describe('dashboard sessions and files (a service that trusts this machine as its proxy)', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(dist, 'index.html'))) execFileSync(process.execPath, [path.join(root, 'scripts', 'buildDashboard.ts')], { cwd: root, stdio: 'ignore' });
+    svc = await startTestService({ env: { CALYPSO_TRUSTED_PROXIES: '127.0.0.1,::1' } });
+  }, 60_000);
+  afterAll(() => svc?.stop());
+
+  it('signs in with a key: the session names the key (never the secret) in an HttpOnly SameSite=Strict cookie, not Secure over http', async () => {
+    const s = await signIn(svc, svc.adminKey);
+    expect(s.status).toBe(200);
+    expect(s.body.session).toEqual({ keyId: 'admin', name: 'bootstrap admin key', purposes: ['ADMINISTRATION'], sites: '*' });
+    expect(s.setCookie).toMatch(/^calypso_session=[A-Za-z0-9_-]{43}; /);
+    const flags = s.setCookie.split(';').map((f) => f.trim());
+    expect(flags).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Strict', 'Path=/']));
+    expect(flags).not.toContain('Secure');
+    expect(JSON.stringify(s.body)).not.toContain(svc.adminKey);
+  });
+
+  it('marks the cookie Secure when a trusted proxy says X-Forwarded-Proto: https', async () => {
+    expect((await signIn(svc, svc.adminKey, { 'x-forwarded-proto': 'https' })).setCookie.split('; ')).toContain('Secure');
+  });
+
+  it('GET /session answers the session; DELETE /session ends it and clears the cookie; then GET is 401', async () => {
+    const s = await signIn(svc, svc.adminKey);
+    const get = await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION } });
+    expect(get.status).toBe(200);
+    expect(get.headers.get('cache-control')).toBe('no-store');
+    expect(((await get.json()) as SignedIn['body']).session?.keyId).toBe('admin');
+    const del = await fetch(`${svc.url}/session`, { method: 'DELETE', headers: { cookie: s.cookie, ...SESSION } });
+    expect(del.status).toBe(204);
+    expect(del.headers.get('set-cookie')).toMatch(/^calypso_session=; .*Max-Age=0/);
+    const after = await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION } });
+    expect(after.status).toBe(401);
+    expect((await fetch(`${svc.url}/session`, { headers: SESSION })).status).toBe(401);
+  });
+
+  it('refuses session calls without X-Calypso-Session: 1 or from another site (403)', async () => {
+    const s = await signIn(svc, svc.adminKey);
+    expect((await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie } })).status).toBe(403);
+    expect((await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION, origin: 'http://evil.example' } })).status).toBe(403);
+    expect((await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION, 'sec-fetch-site': 'cross-site' } })).status).toBe(403);
+    expect((await signIn(svc, svc.adminKey, { 'sec-fetch-site': 'same-site' })).status).toBe(403);
+    const own = new URL(svc.url).host;
+    expect((await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION, origin: `http://${own}` } })).status).toBe(200);
+    expect((await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION, 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
+  });
+
+  it('a session authenticates /graphql for same-origin requests that declare a purpose, audited under its key', async () => {
+    const secret = await siteWithKey(svc, 'dash', ['STATISTICS']);
+    const s = await signIn(svc, secret);
+    expect(s.status).toBe(200);
+    const keyId = s.body.session!.keyId;
+    expect(s.body.session).toMatchObject({ purposes: ['STATISTICS'], sites: ['dash'] });
+    const ok = await gqlWithCookie(svc, s.cookie, { 'x-calypso-purpose': 'STATISTICS', 'sec-fetch-site': 'same-origin' });
+    expect(ok.status).toBe(200);
+    expect(ok.body.data?.sites).toEqual([{ id: 'dash' }]);
+    await svc.flush();
+    const rows = await eventually(
+      async () => {
+        await svc.flush();
+        return svc.store.query<{ operation: string; outcome: string }>('SELECT operation, outcome FROM audit_log WHERE key_id = {k:String} AND purpose = {p:String}', { k: keyId, p: 'STATISTICS' });
+      },
+      (r) => r.some((x) => x.outcome === 'allowed' && x.operation === 'Mine'),
+      10_000,
+    );
+    expect(rows).toContainEqual(expect.objectContaining({ operation: 'Mine', outcome: 'allowed' }));
+  });
+
+  it('a session gives nothing without X-Calypso-Purpose, or cross-site (Origin or Sec-Fetch-Site)', async () => {
+    const s = await signIn(svc, svc.adminKey);
+    const purpose = { 'x-calypso-purpose': 'ADMINISTRATION' };
+    for (const headers of [{}, { ...purpose, origin: 'http://evil.example' }, { ...purpose, 'sec-fetch-site': 'cross-site' }, { ...purpose, 'sec-fetch-site': 'same-site' }]) {
+      const r = await gqlWithCookie(svc, s.cookie, headers);
+      expect(r.status).toBe(401);
+      expect(r.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    // The REST routes read access the same way.
+    const rest = await fetch(`${svc.url}/v1/subjects/export?site=dash&cookie=c1`, { headers: { cookie: s.cookie, 'x-calypso-purpose': 'SUBJECT_REQUEST', origin: 'http://evil.example' } });
+    expect(rest.status).toBe(401);
+    const restOk = await fetch(`${svc.url}/v1/subjects/export?site=dash&cookie=c1`, { headers: { cookie: s.cookie, 'x-calypso-purpose': 'SUBJECT_REQUEST', 'sec-fetch-site': 'same-origin' } });
+    expect(restOk.status).not.toBe(401);
+  });
+
+  it("a revoked key's session is refused and ended", async () => {
+    const made = await svc.gql<{ createApiKey: { id: string; secret: string } }>(svc.adminKey, 'ADMINISTRATION', 'mutation { createApiKey(name: "soon revoked", purposes: [ADMINISTRATION], sites: ["dash"]) { id secret } }');
+    const { id, secret } = made.data!.createApiKey;
+    const s = await signIn(svc, secret);
+    const headers = { 'x-calypso-purpose': 'ADMINISTRATION', 'sec-fetch-site': 'same-origin' };
+    expect((await gqlWithCookie(svc, s.cookie, headers)).status).toBe(200);
+    expect((await svc.gql(svc.adminKey, 'ADMINISTRATION', `mutation { revokeApiKey(id: "${id}") }`)).errors).toBeUndefined();
+    const refused = await gqlWithCookie(svc, s.cookie, headers);
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('KEY_REVOKED');
+    // Ended: the session no longer names the key at all.
+    const get = await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION } });
+    expect(get.status).toBe(401);
+    expect(((await get.json()) as SignedIn['body']).code).toBe('UNAUTHENTICATED');
+    expect((await signIn(svc, secret)).status).toBe(401);
+  });
+
+  it('serves index.html at / and the screens, not cached, with the security headers', async () => {
+    for (const p of ['/', '/overview', '/admin', '/segments?site=a', '/subjects/anything']) {
+      const res = await fetch(`${svc.url}${p}`);
+      expect(res.status, p).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-cache');
+      expect(res.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('same-origin');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(await res.text()).toContain('<div id="app">');
+    }
+    expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-inline|unsafe-eval/);
+  });
+
+  it('serves the hashed assets for a year, compressed when asked, with the security headers', async () => {
+    const html = await (await fetch(`${svc.url}/`)).text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+    const style = /href="(\/assets\/[^"]+\.css)"/.exec(html)![1]!;
+    const js = await fetch(`${svc.url}${script}`, { headers: { 'accept-encoding': 'identity' } });
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(js.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    expect(js.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await js.text()).toBe(fs.readFileSync(path.join(dist, script)).toString('utf8'));
+    const css = await fetch(`${svc.url}${style}`);
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    const gz = await fetch(`${svc.url}${script}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    expect(await gz.text()).toBe(fs.readFileSync(path.join(dist, script)).toString('utf8'));
+  });
+
+  it('refuses paths outside the built assets, encoded or not (404)', async () => {
+    const { request } = await import('node:http');
+    // Raw paths: fetch would normalise the dots away before sending.
+    const raw = (p: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${svc.url}${p}`, { method: 'GET' }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.path = p;
+        req.on('error', reject);
+        req.end();
+      });
+    for (const p of ['/assets/../package.json', '/assets/%2e%2e/package.json', '/assets/..%2fpackage.json', '/assets/%2E%2E%2F%2E%2E%2Fpackage.json', '/assets/', '/assets/../../etc/passwd', '/assets/index.html']) {
+      expect(await raw(p), p).toBe(404);
+    }
+  });
+
+});
+
+describe('dashboard sessions and files (no trusted proxy, no built dashboard, 3 failed authentications a minute)', () => {
+  let bare: TestService;
+  beforeAll(async () => {
+    bare = await startTestService({ dashboardDir: tempDir('calypso-empty-dist-'), env: { CALYPSO_AUTH_FAILURES_PER_MINUTE: '3' } });
+  }, 60_000);
+  afterAll(() => bare?.stop());
+
+  it('does not mark the cookie Secure when an untrusted peer says X-Forwarded-Proto: https', async () => {
+    const untrusted = await signIn(bare, bare.adminKey, { 'x-forwarded-proto': 'https' });
+    expect(untrusted.status).toBe(200);
+    expect(untrusted.setCookie.split('; ')).not.toContain('Secure');
+  });
+
+  it('a bad key is a failed authentication: 401, audited, and counted by the per-address limit (429)', async () => {
+    expect((await signIn(bare, 'cly_not-a-key')).status).toBe(401);
+    expect((await signIn(bare, 42)).body).toMatchObject({ code: 'BAD_USER_INPUT', field: 'key' });
+    let last = 0;
+    for (let i = 0; i < 4 && last !== 429; i++) last = (await signIn(bare, 'cly_not-a-key')).status;
+    expect(last).toBe(429);
+    const rows = await eventually(
+      async () => {
+        await bare.flush();
+        return bare.store.query<{ code: string }>("SELECT code FROM audit_log WHERE operation LIKE 'POST /session%' AND outcome = 'denied'");
+      },
+      (r) => r.some((x) => x.code === 'UNAUTHENTICATED'),
+      10_000,
+    );
+    expect(rows.map((r) => r.code)).toContain('UNAUTHENTICATED');
+  });
+
+  it('answers 503 with one clear line when the dashboard is not built', async () => {
+    const res = await fetch(`${bare.url}/`);
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe('the dashboard is not built: run npm run build:dashboard\n');
+    expect(res.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+  });
+});
