@@ -82,6 +82,14 @@ describe('the administration API', () => {
     expect(allowed.data!.auditLog.every((e) => e.outcome === 'allowed')).toBe(true);
   });
 
+  it('records a refused mutation as an error that the outcome filter finds', async () => {
+    const bad = await svc.gql(svc.adminKey, 'ADMINISTRATION', 'mutation BadZone($tz: String) { createSite(id: "zone", name: "Zone", hostnames: ["zone.example"], timezone: $tz) { id } }', { tz: 'Mars/Base' });
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'timezone' });
+    await svc.flush();
+    const rows = await svc.store.query<{ outcome: string; code: string }>("SELECT outcome, code FROM audit_log WHERE operation = 'BadZone'");
+    expect(rows).toEqual([{ outcome: 'error', code: 'BAD_USER_INPUT' }]);
+  });
+
   it('refuses an offset or outcome out of bounds, naming the field', async () => {
     const field = async (args: string) => {
       const r = await svc.gql(svc.adminKey, 'ADMINISTRATION', `{ auditLog(from: "${day}", to: "${day}", ${args}) { time } }`);

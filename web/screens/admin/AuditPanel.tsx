@@ -29,7 +29,7 @@ export function AuditPanel({ params }: ScreenProps) {
   const field = fieldOf(rows.error);
 
   return (
-    <section aria-labelledby="audit-title">
+    <section aria-labelledby="audit-title" aria-busy={rows.loading}>
       <h2 id="audit-title">{t('admin.audit.title')}</h2>
       <AuditFilterForm initial={filters} keys={keys.value ?? []} error={rows.error} onApply={apply} />
       {rows.error !== undefined && field === undefined ? (
