@@ -37,7 +37,8 @@ export function KeysPanel({ session }: ScreenProps) {
       <div class="panel-head">
         <h2 id="keys-title">{t('admin.keys.title')}</h2>
         {adding || secret !== undefined ? null : (
-          <button type="button" onClick={() => (setAdding(true), setStatus(undefined))}>
+          // The form offers the sites this key may list: it opens once they are in.
+          <button type="button" disabled={sites.value === undefined} onClick={() => (setAdding(true), setStatus(undefined))}>
             {t('admin.key.new')}
           </button>
         )}
