@@ -233,6 +233,25 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the administration screen in Chromium
     expect(await nav.getByRole('link', { name: 'Administration' }).count()).toBe(0);
   });
 
+  it('shows a site-bound admin key only its own site and keys, and no way to register sites', async () => {
+    const other = await svc.gql(svc.adminKey, 'ADMINISTRATION', 'mutation { createSite(id: "news", name: "News", hostnames: ["news.example"]) { id } }');
+    expect(other.errors).toBeUndefined();
+    await svc.gql(svc.adminKey, 'ADMINISTRATION', 'mutation { createApiKey(name: "news-stats", purposes: [STATISTICS], sites: ["news"]) { id } }');
+    const made = await svc.gql<{ createApiKey: { secret: string } }>(svc.adminKey, 'ADMINISTRATION', 'mutation { createApiKey(name: "shop-admin", purposes: [ADMINISTRATION], sites: ["shop"]) { secret } }');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').fill(made.data!.createApiKey.secret);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Calypso' }).getByRole('link', { name: 'Administration' }).click();
+    await page.getByText('This key is bound to the sites shop').waitFor();
+    await page.getByRole('heading', { level: 3, name: /Shop/ }).waitFor();
+    expect(await page.getByRole('heading', { level: 3, name: /News/ }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'New site' }).count()).toBe(0);
+    await tab('API keys').click();
+    await page.getByRole('row', { name: /shop-admin/ }).waitFor();
+    expect(await page.getByRole('row', { name: /news-stats/ }).count()).toBe(0);
+    await shot('bound-key');
+  });
+
   it('logged no console errors and no CSP violations', () => {
     expect(problems).toEqual([]);
   });

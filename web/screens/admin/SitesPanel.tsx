@@ -74,7 +74,13 @@ function SiteFacts({ site }: { site: Site }) {
   return (
     <dl class="facts">
       <dt>{t('admin.site.hostnames')}</dt>
-      <dd>{site.hostnames.join(', ')}</dd>
+      <dd>
+        {site.hostnames.map((h) => (
+          <span key={h} class="host">
+            {h}
+          </span>
+        ))}
+      </dd>
       <dt>{t('admin.site.timezone')}</dt>
       <dd>{site.timezone}</dd>
       <dt>{t('admin.site.k')}</dt>
