@@ -170,6 +170,15 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the administration screen in Chromium
     await auditShows('AdminRevokeKey');
     expect(await page.locator('table.audit').textContent()).toContain('AdminCreateSite');
     await shot('audit');
+    // More than a page: Older shows the next 50 under the same pinned `to`, Newer goes back.
+    for (let i = 0; i < 55; i++) await svc.gql(svc.adminKey, 'ADMINISTRATION', 'query Filler { sites { id } }');
+    await auditShows('Filler');
+    await page.getByRole('button', { name: 'Older' }).click();
+    await page.getByText(/^Entries 51–\d+, newest first\.$/).waitFor();
+    expect(page.url()).toContain('page=1');
+    await page.getByText('Page 2').waitFor();
+    await page.getByRole('button', { name: 'Newer' }).click();
+    await page.getByText('Entries 1–50, newest first.').waitFor();
     // The refused createSite (a bad time zone) is an error; the successful operations are not listed under it.
     await page.getByLabel('Outcome').selectOption('error');
     await auditShows('AdminCreateSite');
