@@ -9,7 +9,7 @@ export function AuditTable({ rows, keys }: { rows: AuditEntry[]; keys: ApiKey[] 
   const outcome = (o: string) => (o === 'allowed' || o === 'denied' || o === 'error' ? t(`admin.outcome.${o}`) : o);
   return (
     <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="audit-title">
-      <table class="audit">
+      <table class="audit stack">
         <thead>
           <tr>
             <th scope="col">{t('admin.audit.time')}</th>
@@ -26,24 +26,24 @@ export function AuditTable({ rows, keys }: { rows: AuditEntry[]; keys: ApiKey[] 
         <tbody>
           {rows.map((r, i) => (
             <tr key={`${r.time}-${i}`} class={`outcome-${r.outcome}`}>
-              <td>
+              <td data-label={t('admin.audit.time')}>
                 <time dateTime={r.time}>{i18n.date(new Date(r.time), { dateStyle: 'short', timeStyle: 'medium' })}</time>
               </td>
-              <td>{r.keyId === '' ? t('admin.audit.noKey') : r.keyId === 'admin' ? t('admin.audit.adminKey') : (names.get(r.keyId) ?? r.keyId)}</td>
-              <td>{r.purpose}</td>
-              <td>
+              <td data-label={t('admin.audit.key')}>{r.keyId === '' ? t('admin.audit.noKey') : r.keyId === 'admin' ? t('admin.audit.adminKey') : (names.get(r.keyId) ?? r.keyId)}</td>
+              <td data-label={t('admin.audit.purpose')}>{r.purpose}</td>
+              <td data-label={t('admin.audit.operation')}>
                 {r.operation}
                 <br />
                 <span class="muted">{r.fields.join(', ')}</span>
               </td>
-              <td>{r.sites.join(', ')}</td>
-              <td>
+              <td data-label={t('admin.audit.sites')}>{r.sites.join(', ')}</td>
+              <td data-label={t('admin.audit.outcome')}>
                 {outcome(r.outcome)}
                 {r.code === null ? null : <code class="muted"> {r.code}</code>}
               </td>
-              <td class="num">{i18n.number(r.rows)}</td>
-              <td class="num">{t('admin.ms', { n: i18n.number(r.durationMs) })}</td>
-              <td>{r.detail ?? ''}</td>
+              <td data-label={t('admin.audit.rows')} class="num">{i18n.number(r.rows)}</td>
+              <td data-label={t('admin.audit.duration')} class="num">{t('admin.ms', { n: i18n.number(r.durationMs) })}</td>
+              <td data-label={t('admin.audit.detail')}>{r.detail ?? ''}</td>
             </tr>
           ))}
         </tbody>

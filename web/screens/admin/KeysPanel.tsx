@@ -73,7 +73,7 @@ export function KeysPanel({ session }: ScreenProps) {
         <p>{t('admin.keys.none')}</p>
       ) : (
         <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="keys-title">
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">{t('admin.key.name')}</th>
@@ -94,11 +94,11 @@ export function KeysPanel({ session }: ScreenProps) {
                     <br />
                     <code class="muted">{k.id}</code>
                   </th>
-                  <td>{k.purposes.join(', ')}</td>
-                  <td>{k.sites.join(', ')}</td>
-                  <td>{when(k.createdAt)}</td>
-                  <td>{k.revokedAt === null ? t('admin.key.live') : t('admin.key.revokedAt', { when: when(k.revokedAt) })}</td>
-                  <td>
+                  <td data-label={t('admin.key.purposes')}>{k.purposes.join(', ')}</td>
+                  <td data-label={t('admin.key.sites')}>{k.sites.join(', ')}</td>
+                  <td data-label={t('admin.created')}>{when(k.createdAt)}</td>
+                  <td data-label={t('admin.key.state')}>{k.revokedAt === null ? t('admin.key.live') : t('admin.key.revokedAt', { when: when(k.revokedAt) })}</td>
+                  <td data-label={t('admin.actions')}>
                     {k.revokedAt === null && k.id !== session.keyId ? (
                       <ConfirmButton label={t('admin.key.revoke')} question={t('admin.key.revokeQuestion', { name: k.name })} onConfirm={() => revoke(k)} />
                     ) : null}

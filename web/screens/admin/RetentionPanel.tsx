@@ -54,7 +54,7 @@ export function RetentionPanel({ params }: ScreenProps) {
       )}
       {report.value === undefined || report.value.length === 0 ? null : (
         <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="retention-title">
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">{t('admin.retention.table')}</th>
@@ -69,9 +69,9 @@ export function RetentionPanel({ params }: ScreenProps) {
                   <th scope="row">
                     <code>{r.table}</code>
                   </th>
-                  <td class="num">{i18n.number(r.rows)}</td>
-                  <td>{r.oldest === null ? t('admin.retention.empty') : i18n.date(new Date(r.oldest), { dateStyle: 'medium', timeStyle: 'short' })}</td>
-                  <td>
+                  <td data-label={t('admin.retention.rows')} class="num">{i18n.number(r.rows)}</td>
+                  <td data-label={t('admin.retention.oldest')}>{r.oldest === null ? t('admin.retention.empty') : i18n.date(new Date(r.oldest), { dateStyle: 'medium', timeStyle: 'short' })}</td>
+                  <td data-label={t('admin.retention.policy')}>
                     <CodeText text={r.policy} />
                   </td>
                 </tr>

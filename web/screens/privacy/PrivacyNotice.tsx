@@ -40,7 +40,7 @@ export function PrivacyNotice({ purpose, headingLevel = 2 }: { purpose: Purpose;
           <p>{notice.value.contact === null ? t('privacy.noContact') : <a href={`mailto:${notice.value.contact}`}>{notice.value.contact}</a>}</p>
           <h3 id="privacy-record">{t('privacy.record')}</h3>
           <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="privacy-record">
-            <table class="record">
+            <table class="record stack">
               <thead>
                 <tr>
                   <th scope="col">{t('privacy.table')}</th>
@@ -55,13 +55,13 @@ export function PrivacyNotice({ purpose, headingLevel = 2 }: { purpose: Purpose;
                     <th scope="row">
                       <CodeText text={r.table} />
                     </th>
-                    <td>
+                    <td data-label={t('privacy.holds')}>
                       <CodeText text={r.holds} />
                     </td>
-                    <td>
+                    <td data-label={t('privacy.kept')}>
                       <CodeText text={r.kept} />
                     </td>
-                    <td>
+                    <td data-label={t('privacy.why')}>
                       <CodeText text={r.why} />
                     </td>
                   </tr>
