@@ -126,7 +126,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the administration screen in Chromium
       '{ sites { kAnonymity retentionDays defaultConsent { advertising } } }',
     );
     expect(site.data?.sites[0]).toEqual({ kAnonymity: 7, retentionDays: 100, defaultConsent: { advertising: true } });
-    expect(await page.locator('.facts').textContent()).toContain('100 days');
+    await page.locator('.facts', { hasText: '100 days' }).waitFor();
   });
 
   let secret = '';
@@ -155,7 +155,16 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the administration screen in Chromium
 
   it('revokes the key after a confirmation; it stops working', async () => {
     const row = page.getByRole('row', { name: /marketing/ });
-    await row.getByRole('button', { name: 'Revoke' }).click();
+    // By keyboard: the question takes the focus to Confirm; Escape takes it back, nothing revoked.
+    await row.getByRole('button', { name: 'Revoke' }).focus();
+    await page.keyboard.press('Enter');
+    await row.getByRole('group', { name: /Revoke the key “marketing”/ }).waitFor();
+    await expect.poll(() => page.evaluate<string>('document.activeElement.textContent')).toBe('Confirm');
+    await page.keyboard.press('Escape');
+    await row.getByRole('group').waitFor({ state: 'detached' });
+    await expect.poll(() => page.evaluate<string>('document.activeElement.textContent')).toBe('Revoke');
+    expect((await svc.gql(secret, 'STATISTICS', '{ sites { id } }')).errors).toBeUndefined();
+    await page.keyboard.press('Enter');
     await row.getByRole('group', { name: /Revoke the key “marketing”/ }).waitFor();
     await shot('key-confirm');
     await row.getByRole('button', { name: 'Confirm' }).click();

@@ -1,6 +1,6 @@
 // A destructive action asks once more in place: the question, then Confirm / Cancel (Escape cancels).
 // Focus moves to Confirm when asked and back to the first button when cancelled.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { useI18n } from '../i18n.ts';
 
 export interface ConfirmButtonProps {
@@ -17,7 +17,8 @@ export function ConfirmButton({ label, question, onConfirm, disabled }: ConfirmB
   const yes = useRef<HTMLButtonElement>(null);
   const first = useRef<HTMLButtonElement>(null);
   const wasAsking = useRef(false);
-  useEffect(() => {
+  // A layout effect: the focus moves with the render, before the next key press can arrive.
+  useLayoutEffect(() => {
     if (asking) yes.current?.focus();
     else if (wasAsking.current) first.current?.focus();
     wasAsking.current = asking;

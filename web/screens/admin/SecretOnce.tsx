@@ -1,13 +1,13 @@
 // A new key's secret, shown this once: Calypso keeps only its SHA-256, so it cannot be shown again.
 // It lives in this component's state only (never stored) and is gone when the panel is dismissed.
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { useI18n } from '../../i18n.ts';
 import { CopyButton } from '../../ui/CopyButton.tsx';
 
 export function SecretOnce({ name, secret, onDone }: { name: string; secret: string; onDone: () => void }) {
   const { t } = useI18n();
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), []);
+  useLayoutEffect(() => heading.current?.focus(), []);
   return (
     <div class="secret-once" role="region" aria-labelledby="secret-title">
       <h3 id="secret-title" tabIndex={-1} ref={heading}>
