@@ -63,7 +63,8 @@ export async function currentSession(): Promise<Session | undefined> {
   const res = await sessionCall('GET');
   if (res.status === 401) return undefined;
   if (!res.ok) throw await failure(res);
-  return ((await res.json()) as { session: Session }).session;
+  // Signed out is `{"session": null}` (not a 401, which would be an error in the browser's console).
+  return ((await res.json()) as { session: Session | null }).session ?? undefined;
 }
 
 /** Signs in with an API key's secret; the server keeps it, the page never does. */

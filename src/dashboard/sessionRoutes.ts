@@ -1,4 +1,4 @@
-// POST /session (sign in with a key's secret), GET /session (who is signed in), DELETE /session (sign out).
+// POST /session (sign in with a key's secret), GET /session (who is signed in, if anyone), DELETE /session (sign out).
 // The secret is checked once and never kept: the cache holds the key's id under a digest of the session id.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessGuard } from '../access/accessGuard.ts';
@@ -64,10 +64,6 @@ export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler
     sendError(res, refusal);
     return undefined;
   };
-  const refuse = (req: IncomingMessage, res: ServerResponse, err: ApiError) => {
-    res.setHeader('set-cookie', cookie('', origin.https(req), true));
-    sendError(res, err);
-  };
 
   const signIn: Handler = async (req, res) => {
     const started = performance.now();
@@ -88,19 +84,25 @@ export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler
           ? new ApiError(ErrorCode.UNAUTHENTICATED, 'the API key is not valid')
           : undefined);
     if (err !== undefined || auth.kind !== 'ok') return rest.fail(res, caller, ROUTE, [], err);
+    // A sign-in replaces the browser's session: the one it carried (if any) ends, a new id is made.
+    const previous = sessionIdOf(req.headers.cookie);
+    if (previous !== undefined) await store.end(previous);
     const id = await store.create(auth.key.id);
     rest.done(caller, ROUTE, [], 1, 'sign-in');
     sendJson(res, 200, { session: view(auth.key) }, { 'set-cookie': cookie(id, origin.https(req), false) });
   };
 
+  /**
+   * NOTE: "not signed in" is an answer, not an error: `200 {"session": null}` (a 401 here would put an
+   * error in the browser's console on every visit to the sign-in page). A revoked key's session is ended
+   * and its cookie cleared the same way; /graphql and the REST routes answer it 401 KEY_REVOKED.
+   */
   const current: Handler = async (req, res) => {
     if (admit(req, res) === undefined) return;
     const id = sessionIdOf(req.headers.cookie);
     const found = id === undefined ? undefined : await sessionKey(store, keys, id);
-    if (found === undefined) return refuse(req, res, new ApiError(ErrorCode.UNAUTHENTICATED, 'not signed in'));
-    if (found.kind === 'revoked') return refuse(req, res, new ApiError(ErrorCode.KEY_REVOKED, 'the API key of this session has been revoked; sign in again'));
-    if (found.kind !== 'ok') return refuse(req, res, new ApiError(ErrorCode.UNAUTHENTICATED, 'the API key of this session no longer exists'));
-    sendJson(res, 200, { session: view(found.key) });
+    if (found?.kind === 'ok') return sendJson(res, 200, { session: view(found.key) });
+    sendJson(res, 200, { session: null }, id === undefined ? {} : { 'set-cookie': cookie('', origin.https(req), true) });
   };
 
   const signOut: Handler = async (req, res) => {

@@ -27,12 +27,14 @@ const ID = /^[A-Za-z0-9_-]{43}$/;
 // use the sessions it finds; the id itself is only in the browser's HttpOnly cookie.
 const cacheKey = (id: string) => `session:${hash('sha256', id, 'hex')}`;
 
-export function createSessionStore(cache: Cache, idleMs: number): SessionStore {
+export function createSessionStore(cache: Cache, idleMs: number, now: () => number = Date.now): SessionStore {
+  // A short idle time (minutes) is renewed more often than once a minute, so a session in use never lapses.
+  const renewMs = Math.min(RENEW_MS, idleMs / 10);
   return {
     idleMs,
     async create(keyId) {
       const id = randomBytes(32).toString('base64url');
-      const value: Stored = { k: keyId, t: Date.now() };
+      const value: Stored = { k: keyId, t: now() };
       await cache.set(cacheKey(id), JSON.stringify(value), idleMs);
       return id;
     },
@@ -47,8 +49,8 @@ export function createSessionStore(cache: Cache, idleMs: number): SessionStore {
         return undefined;
       }
       if (typeof value.k !== 'string') return undefined;
-      const now = Date.now();
-      if (!(now - value.t < RENEW_MS)) await cache.set(cacheKey(id), JSON.stringify({ k: value.k, t: now } satisfies Stored), idleMs);
+      const t = now();
+      if (!(t - value.t < renewMs)) await cache.set(cacheKey(id), JSON.stringify({ k: value.k, t } satisfies Stored), idleMs);
       return value.k;
     },
     async end(id) {

@@ -50,5 +50,6 @@ export function dashboardRoutes(deps: DashboardDeps): { routes: Map<string, Hand
     routes.set(`HEAD ${p}`, files.index);
   }
   for (const p of SCREEN_PATHS) prefixes.set(`GET ${p}/`, files.index);
+  routes.set('GET /favicon.ico', files.favicon);
   return { routes, prefixes };
 }

@@ -1,10 +1,12 @@
 // The built dashboard (web/dist): index.html at / and at every screen's path (not cached: it names the
 // current hashed assets), and /assets/<hashed name> cached for a year. Files are read once, compressed
-// once (brotli and gzip) on first use, and served from memory.
+// once (brotli and gzip, off the event loop's thread) on first use, and served from memory.
 import fs from 'node:fs';
 import path from 'node:path';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { echo } from '../errors/apiError.ts';
 import type { Handler } from '../http/httpServer.ts';
 import { SECURITY_HEADERS } from './securityHeaders.ts';
 
@@ -40,18 +42,21 @@ export interface DashboardFiles {
   readonly index: Handler;
   /** GET /assets/<name>. */
   readonly asset: Handler;
+  /** GET /favicon.ico, which browsers ask for by themselves: 204, so no 404 lands in the console. */
+  readonly favicon: Handler;
 }
 
-function load(file: string, ext: string): File {
-  const raw = fs.readFileSync(file);
+const brotliAsync = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+async function load(file: string, ext: string): Promise<File> {
+  const raw = await fs.promises.readFile(file);
   // Small files gain nothing from compression; the rest is compressed once, at good but quick settings.
   const squeeze = COMPRESSIBLE.has(ext) && raw.length > 512;
-  return {
-    type: TYPES[ext] ?? (ext === '.html' ? 'text/html; charset=utf-8' : 'application/octet-stream'),
-    raw,
-    br: squeeze ? brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }) : undefined,
-    gzip: squeeze ? gzipSync(raw, { level: 9 }) : undefined,
-  };
+  const [br, gz] = squeeze
+    ? await Promise.all([brotliAsync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }), gzipAsync(raw, { level: 9 })])
+    : [undefined, undefined];
+  return { type: TYPES[ext] ?? (ext === '.html' ? 'text/html; charset=utf-8' : 'application/octet-stream'), raw, br, gzip: gz };
 }
 
 function send(req: IncomingMessage, res: ServerResponse, file: File, cacheControl: string): void {
@@ -72,10 +77,10 @@ function send(req: IncomingMessage, res: ServerResponse, file: File, cacheContro
  */
 export function createDashboardFiles(distDir: string): DashboardFiles {
   const assetsDir = path.join(distDir, 'assets');
-  let index: File | undefined;
+  let index: Promise<File | undefined> | undefined;
   let names = new Set<string>();
   let listedAt = Number.NEGATIVE_INFINITY;
-  const files = new Map<string, File>();
+  const files = new Map<string, Promise<File | undefined>>();
 
   const relist = () => {
     if (Date.now() - listedAt < 1_000) return;
@@ -88,20 +93,17 @@ export function createDashboardFiles(distDir: string): DashboardFiles {
     files.clear();
     index = undefined;
   };
-  const indexFile = (): File | undefined => {
-    if (index !== undefined) return index;
-    try {
-      index = load(path.join(distDir, 'index.html'), '.html');
-    } catch {
+  /** index.html; while it is missing (not built) every request looks again, so a build is picked up. */
+  const indexFile = (): Promise<File | undefined> =>
+    (index ??= load(path.join(distDir, 'index.html'), '.html').catch(() => {
+      index = undefined;
       return undefined;
-    }
-    return index;
-  };
+    }));
   relist();
 
   return {
-    index(req, res) {
-      const file = indexFile();
+    async index(req, res) {
+      const file = await indexFile();
       if (file === undefined) {
         res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(NOT_BUILT)) });
         res.end(NOT_BUILT);
@@ -109,26 +111,30 @@ export function createDashboardFiles(distDir: string): DashboardFiles {
       }
       send(req, res, file, 'no-cache');
     },
-    asset(req, res) {
+    async asset(req, res) {
       const q = req.url!.indexOf('?');
       const name = (q === -1 ? req.url! : req.url!.slice(0, q)).slice('/assets/'.length);
       if (!names.has(name)) relist();
-      let file = files.get(name);
-      if (file === undefined && names.has(name)) {
-        try {
-          file = load(path.join(assetsDir, name), path.extname(name));
-          files.set(name, file);
-        } catch {
-          file = undefined;
-        }
+      let loading = files.get(name);
+      if (loading === undefined && names.has(name)) {
+        loading = load(path.join(assetsDir, name), path.extname(name)).catch(() => {
+          files.delete(name);
+          return undefined;
+        });
+        files.set(name, loading);
       }
+      const file = await loading;
       if (file === undefined) {
-        const text = `no asset ${JSON.stringify(name.slice(0, 64))}\n`;
+        const text = `no asset ${echo(name)}\n`;
         res.writeHead(404, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(text)) });
         res.end(text);
         return;
       }
       send(req, res, file, 'public, max-age=31536000, immutable');
+    },
+    favicon(_req, res) {
+      res.writeHead(204, { ...SECURITY_HEADERS, 'cache-control': 'public, max-age=86400' });
+      res.end();
     },
   };
 }

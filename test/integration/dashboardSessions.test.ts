@@ -5,7 +5,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/securityHeaders.ts';
+import { redisUrlOrSkip } from '../support/redis.ts';
 import { eventually, siteWithKey, startTestService, tempDir, type TestService } from '../support/testService.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -50,11 +52,21 @@ describe('dashboard sessions and files (a service that trusts this machine as it
     expect(JSON.stringify(s.body)).not.toContain(svc.adminKey);
   });
 
+  it('a new sign-in ends the session the browser carried and makes a new id', async () => {
+    const first = await signIn(svc, svc.adminKey);
+    const second = await signIn(svc, svc.adminKey, { cookie: first.cookie });
+    expect(second.cookie).not.toBe(first.cookie);
+    const old = await fetch(`${svc.url}/session`, { headers: { cookie: first.cookie, ...SESSION } });
+    expect(await old.json()).toEqual({ session: null });
+    const now = await fetch(`${svc.url}/session`, { headers: { cookie: second.cookie, ...SESSION } });
+    expect(((await now.json()) as SignedIn['body']).session?.keyId).toBe('admin');
+  });
+
   it('marks the cookie Secure when a trusted proxy says X-Forwarded-Proto: https', async () => {
     expect((await signIn(svc, svc.adminKey, { 'x-forwarded-proto': 'https' })).setCookie.split('; ')).toContain('Secure');
   });
 
-  it('GET /session answers the session; DELETE /session ends it and clears the cookie; then GET is 401', async () => {
+  it('GET /session answers the session; DELETE /session ends it and clears the cookie; then GET answers no session', async () => {
     const s = await signIn(svc, svc.adminKey);
     const get = await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION } });
     expect(get.status).toBe(200);
@@ -63,9 +75,14 @@ describe('dashboard sessions and files (a service that trusts this machine as it
     const del = await fetch(`${svc.url}/session`, { method: 'DELETE', headers: { cookie: s.cookie, ...SESSION } });
     expect(del.status).toBe(204);
     expect(del.headers.get('set-cookie')).toMatch(/^calypso_session=; .*Max-Age=0/);
+    // Signed out is an answer, not an error (a 401 would be a console error on every sign-in page).
     const after = await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION } });
-    expect(after.status).toBe(401);
-    expect((await fetch(`${svc.url}/session`, { headers: SESSION })).status).toBe(401);
+    expect(after.status).toBe(200);
+    expect(await after.json()).toEqual({ session: null });
+    expect(after.headers.get('set-cookie')).toMatch(/^calypso_session=; .*Max-Age=0/);
+    const none = await fetch(`${svc.url}/session`, { headers: SESSION });
+    expect(none.status).toBe(200);
+    expect(await none.json()).toEqual({ session: null });
   });
 
   it('refuses session calls without X-Calypso-Session: 1 or from another site (403)', async () => {
@@ -127,9 +144,13 @@ describe('dashboard sessions and files (a service that trusts this machine as it
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('KEY_REVOKED');
     // Ended: the session no longer names the key at all.
     const get = await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION } });
-    expect(get.status).toBe(401);
-    expect(((await get.json()) as SignedIn['body']).code).toBe('UNAUTHENTICATED');
-    expect((await signIn(svc, secret)).status).toBe(401);
+    expect(await get.json()).toEqual({ session: null });
+    const again = await gqlWithCookie(svc, s.cookie, headers);
+    expect(again.status).toBe(401);
+    expect(again.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const signIn2 = await signIn(svc, secret);
+    expect(signIn2.status).toBe(401);
+    expect(signIn2.body.code).toBe('KEY_REVOKED');
   });
 
   it('serves index.html at / and the screens, not cached, with the security headers', async () => {
@@ -187,8 +208,10 @@ describe('dashboard sessions and files (a service that trusts this machine as it
 
 describe('dashboard sessions and files (no trusted proxy, no built dashboard, 3 failed authentications a minute)', () => {
   let bare: TestService;
+  let emptyDist: string;
   beforeAll(async () => {
-    bare = await startTestService({ dashboardDir: tempDir('calypso-empty-dist-'), env: { CALYPSO_AUTH_FAILURES_PER_MINUTE: '3' } });
+    emptyDist = tempDir('calypso-empty-dist-');
+    bare = await startTestService({ dashboardDir: emptyDist, env: { CALYPSO_AUTH_FAILURES_PER_MINUTE: '3' } });
   }, 60_000);
   afterAll(() => bare?.stop());
 
@@ -220,5 +243,51 @@ describe('dashboard sessions and files (no trusted proxy, no built dashboard, 3 
     expect(res.status).toBe(503);
     expect(await res.text()).toBe('the dashboard is not built: run npm run build:dashboard\n');
     expect(res.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    // Built while the service runs: picked up without a restart.
+    fs.mkdirSync(path.join(emptyDist, 'assets'));
+    fs.writeFileSync(path.join(emptyDist, 'assets', 'late-ABC.js'), 'export {};\n');
+    fs.writeFileSync(path.join(emptyDist, 'index.html'), '<!doctype html><div id="app"></div>\n');
+    const built = await fetch(`${bare.url}/overview`);
+    expect(built.status).toBe(200);
+    expect(await built.text()).toContain('<div id="app">');
+    const late = await eventually(() => fetch(`${bare.url}/assets/late-ABC.js`).then((r) => r.status), (status) => status === 200, 3_000);
+    expect(late).toBe(200);
+  });
+});
+
+const redis = redisUrlOrSkip();
+
+describe.skipIf(redis.url === undefined)(`dashboard sessions in Redis ${redis.reason}`, () => {
+  let svc: TestService;
+  let client: Redis;
+  const prefix = `calypso-sessions-${process.pid}:`;
+  beforeAll(async () => {
+    svc = await startTestService({ env: { REDIS_URL: redis.url!, REDIS_KEY_PREFIX: prefix, CALYPSO_SESSION_IDLE_MINUTES: '30' } });
+    client = new Redis(redis.url!);
+  }, 60_000);
+  afterAll(async () => {
+    const left = await client?.keys(`${prefix}*`);
+    if (left !== undefined && left.length > 0) await client.del(...left);
+    client?.disconnect();
+    await svc?.stop();
+  });
+
+  it("keeps the key's id (not the secret, not the session id) under a digest, for the idle time, and deletes it at sign-out", async () => {
+    const s = await signIn(svc, svc.adminKey);
+    expect(s.status).toBe(200);
+    const id = s.cookie.slice('calypso_session='.length);
+    const keys = await client.keys(`${prefix}session:*`);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(new RegExp(`^${prefix}session:[0-9a-f]{64}$`));
+    const value = (await client.get(keys[0]!))!;
+    expect(JSON.parse(value)).toMatchObject({ k: 'admin' });
+    expect(keys[0]! + value).not.toContain(id);
+    expect(value).not.toContain(svc.adminKey);
+    const ttl = await client.pttl(keys[0]!);
+    expect(ttl).toBeGreaterThan(29 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(30 * 60_000);
+    expect((await gqlWithCookie(svc, s.cookie, { 'x-calypso-purpose': 'ADMINISTRATION', 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    expect((await fetch(`${svc.url}/session`, { method: 'DELETE', headers: { cookie: s.cookie, ...SESSION } })).status).toBe(204);
+    expect(await client.keys(`${prefix}session:*`)).toEqual([]);
   });
 });

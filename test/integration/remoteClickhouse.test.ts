@@ -39,8 +39,24 @@ describe.skipIf(redis.url === undefined)(`remote ClickHouse with Redis, split ro
   it('serves each role only its own routes', async () => {
     expect((await fetch(`${collector.url}/graphql`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${api.url}/collect`, { method: 'POST' })).status).toBe(404);
+    // The dashboard is the API's: served by the api role (200, or 503 when not built), not by the collector.
+    expect((await fetch(`${collector.url}/`)).status).toBe(404);
+    expect([200, 503]).toContain((await fetch(`${api.url}/`)).status);
+    expect((await fetch(`${collector.url}/session`, { headers: { 'x-calypso-session': '1' } })).status).toBe(404);
     const ready = (await (await fetch(`${api.url}/readyz`)).json()) as { checks: Record<string, { detail: string; ok: boolean }> };
     expect(ready.checks).toMatchObject({ clickhouse: { detail: 'server', ok: true }, cache: { detail: 'redis', ok: true } });
+  });
+
+  it("a dashboard session made on the API is taken by the collector's REST route (sessions live in Redis)", async () => {
+    const made = await api.gql<{ createApiKey: { secret: string } }>(api.adminKey, 'ADMINISTRATION', 'mutation { createApiKey(name: "importer", purposes: [ADMINISTRATION], sites: ["shop"]) { secret } }');
+    const signedIn = await fetch(`${api.url}/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-calypso-session': '1' }, body: JSON.stringify({ key: made.data!.createApiKey.secret }) });
+    expect(signedIn.status).toBe(200);
+    const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+    // An empty import: authorised (400 for the body, not 401 for the caller).
+    const imported = await fetch(`${collector.url}/v1/import`, { method: 'POST', headers: { cookie, 'x-calypso-purpose': 'ADMINISTRATION', 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-ndjson' }, body: '' });
+    expect(imported.status).not.toBe(401);
+    const without = await fetch(`${collector.url}/v1/import`, { method: 'POST', headers: { 'x-calypso-purpose': 'ADMINISTRATION', 'content-type': 'application/x-ndjson' }, body: '' });
+    expect(without.status).toBe(401);
   });
 
   it('a hit taken by the collector is counted by the API, same pseudonym for the same cookie', async () => {

@@ -1,0 +1,103 @@
+// The dashboard in a real browser (Debian's Chromium driven by playwright-core): open /, sign in with the
+// admin key through the form, see the Administration screen's entry, sign out; no console errors and no
+// CSP violations on the way.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from '../support/testService.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
+const IN_CI = process.env.CI === 'true';
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SHOTS = path.join(ROOT, 'test-results');
+
+// CI must run this test: there a missing browser is a failure, elsewhere a skip with a reason.
+describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the dashboard in Chromium${HAVE_CHROMIUM ? '' : ` (${CHROMIUM} is missing: apt-get install chromium)`}`, () => {
+  let svc: TestService;
+  let browser: Browser | undefined;
+  let page: Page;
+  /** Console errors (a CSP violation is one), uncaught errors and failed requests, as they happen. */
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium package (apt-get install -y chromium)`);
+    if (!fs.existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'buildDashboard.ts')], { cwd: ROOT, stdio: 'ignore' });
+    fs.mkdirSync(SHOTS, { recursive: true });
+    svc = await startTestService();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await svc?.stop();
+  });
+
+  it('signs in with the admin key, shows the Administration entry, signs out; no console errors or CSP violations', async () => {
+    const first = await page.goto(`${svc.url}/`);
+    expect(first?.status()).toBe(200);
+    expect(first?.headers()['content-security-policy']).toContain("default-src 'self'");
+    const key = page.getByLabel('API key');
+    await key.waitFor();
+    await key.fill(svc.adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const admin = page.getByRole('link', { name: 'Administration' });
+    await admin.waitFor();
+    // The secret is nowhere in the page or its storage, only the HttpOnly cookie is.
+    expect(await page.content()).not.toContain(svc.adminKey);
+    expect(await page.evaluate<string>('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie')).not.toContain(svc.adminKey);
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === 'calypso_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    await page.screenshot({ path: path.join(SHOTS, 'dashboard-signed-in.png') });
+
+    // A reload keeps the session (GET /session).
+    await page.reload();
+    await page.getByRole('link', { name: 'Administration' }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'dashboard-signed-out.png') });
+    expect((await page.context().cookies()).find((c) => c.name === 'calypso_session')).toBeUndefined();
+    expect(problems).toEqual([]);
+  });
+
+  it('another origin on the same site gets nothing with the cookie: a form post, a fetch with the purpose header, a no-cors fetch', async () => {
+    // Signed in in the dashboard's tab; the other origin (another port of the same host: the same
+    // site, so SameSite=Strict lets the cookie go) tries to make itself a key.
+    await page.goto(`${svc.url}/`);
+    await page.getByLabel('API key').fill(svc.adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Administration' }).waitFor();
+    const mutation = JSON.stringify({ query: 'mutation { createApiKey(name: "evil", purposes: [ADMINISTRATION], sites: []) { secret } }' });
+    const evil = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>evil</title>
+<form id="f" method="post" action="${svc.url}/graphql" enctype="text/plain"><input type="hidden" name='${mutation.slice(0, -2)}' value='"}'></form>`);
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    try {
+      const other = await page.context().newPage();
+      await other.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
+      const withHeader = await other.evaluate<string>(`fetch(${JSON.stringify(`${svc.url}/graphql`)}, { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json', 'x-calypso-purpose': 'ADMINISTRATION' }, body: ${JSON.stringify(mutation)} }).then((r) => 'answered ' + r.status, (e) => 'failed: ' + e.name)`);
+      expect(withHeader).toBe('failed: TypeError'); // the preflight is never granted
+      await other.evaluate(`fetch(${JSON.stringify(`${svc.url}/graphql`)}, { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(mutation)} }).catch(() => undefined)`);
+      await Promise.all([other.waitForNavigation(), other.evaluate(`document.getElementById('f').submit()`)]);
+      await other.close();
+    } finally {
+      await new Promise((resolve) => evil.close(resolve));
+    }
+    const keys = await svc.gql<{ apiKeys: Array<{ name: string }> }>(svc.adminKey, 'ADMINISTRATION', '{ apiKeys { name } }');
+    expect(keys.data?.apiKeys.map((k) => k.name)).not.toContain('evil');
+  });
+});
