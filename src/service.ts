@@ -160,7 +160,7 @@ async function serve(config: Config, { role, log, dashboardDir }: ServiceOptions
       metrics,
     });
     const schema = buildSchema([
-      createSiteResolvers(sites),
+      createSiteResolvers(sites, { store, statsCache }),
       createApiKeyResolvers(keys, sites),
       createStatsResolvers(store, sites, statsCache),
       createRealtimeResolvers(store, sites),

@@ -1,10 +1,12 @@
-// The `calypso` command line: start, migrate, import, demo, segment, spool. Exit codes: 0 ok, 1 runtime failure, 2 bad configuration.
+// The `calypso` command line: start, migrate, import, demo, site, key, segment, spool. Exit codes: 0 ok, 1 runtime failure, 2 bad configuration.
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, ROLES, type Config, type Role } from '../config/config.ts';
 import { createLogger, flushStdout, type Logger } from '../observability/logger.ts';
 import type { ServiceClient } from './serviceClient.ts';
 import { positiveInt } from './positiveInt.ts';
+import { addKeyCommands } from './keyCommand.ts';
 import { addSegmentCommands } from './segmentCommand.ts';
+import { addSiteCommands } from './siteCommand.ts';
 import { addSpoolCommands } from './spoolCommand.ts';
 import { explainStartupError } from './startupError.ts';
 
@@ -151,6 +153,13 @@ async function runDemo(opts: { url?: string; site: string; visitors: number; day
     const { accepted: sent } = await importLines(lines, client, (p) => process.stderr.write(`\rsent ${p.accepted} events`));
     process.stderr.write('\n');
     process.stdout.write(`${sent} demo events from ${visitors} visitors over ${days} days are in site "${opts.site}"\n`);
+    // A key to read them with, so a newcomer signs in to the overview without writing createApiKey.
+    const { createKey } = await import('./keyCommand.ts');
+    const { secret, key } = await createKey(client, 'demo statistics', ['STATISTICS'], [opts.site]);
+    process.stdout.write(
+      `\nOpen the dashboard at ${client.url.replace(/\/+$/, '')}/ and sign in with this statistics key for site "${opts.site}"\n` +
+        `(key ${key.id} "${key.name}"; printed only this once, Calypso keeps only its SHA-256):\n\n  ${secret}\n\n`,
+    );
   });
 }
 
@@ -172,12 +181,14 @@ export function buildCli(): Command {
     .action(runImport);
   program
     .command('demo')
-    .description('generate realistic synthetic traffic for a site in a running Calypso')
+    .description('generate realistic synthetic traffic for a site in a running Calypso; prints the dashboard address and a new statistics key for the site')
     .option('--url <url>', 'the running service (default http://127.0.0.1:$PORT)')
     .option('--site <id>', 'site id, created when missing', 'demo')
     .option('--visitors <n>', 'distinct visitors (1 to 1000000)', positiveInt('--visitors', 1_000_000), 3000)
     .option('--days <n>', 'days of history (1 to 365)', positiveInt('--days', 365), 14)
     .action(runDemo);
+  addSiteCommands(program, viaService);
+  addKeyCommands(program, viaService);
   addSegmentCommands(program, viaService);
   addSpoolCommands(program, configOrExit);
   return program;

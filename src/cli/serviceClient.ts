@@ -48,8 +48,9 @@ export function createServiceClient(url: string, adminKey: string): ServiceClien
         headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' },
         body: JSON.stringify({ query, variables }),
       });
-      const body = (await res.json()) as { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
-      if (body.errors?.length) throw Object.assign(new CliError(body.errors[0]!.message), { code: body.errors[0]!.extensions?.code });
+      const body = (await res.json()) as { data?: T; errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }> };
+      const first = body.errors?.[0];
+      if (first !== undefined) throw Object.assign(new CliError(first.message), { code: first.extensions?.code, field: first.extensions?.field });
       return body.data as T;
     },
     async importBatch(ndjson, batchId) {

@@ -4,9 +4,17 @@ import { fromFlags } from '../consent/consentFlags.ts';
 import { apiError } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import { validateSiteInput, validateSiteUpdate, type SiteInput, type SiteUpdate } from './siteInput.ts';
+import { shortenRetention } from './siteRetention.ts';
 import type { Site, SiteStore } from './siteStore.ts';
+import type { EventStore } from '../store/eventStore.ts';
+import type { StatsCache } from '../stats/statsCache.ts';
 
-export function createSiteResolvers(sites: SiteStore) {
+export interface SiteResolverDeps {
+  store: EventStore;
+  statsCache: Pick<StatsCache, 'bump'>;
+}
+
+export function createSiteResolvers(sites: SiteStore, deps: SiteResolverDeps) {
   return {
     Site: {
       defaultConsent: (site: Site) => fromFlags(site.defaultConsent),
@@ -35,6 +43,10 @@ export function createSiteResolvers(sites: SiteStore) {
         if (current === undefined) throw apiError('NOT_FOUND', `site ${echo(args.id)} does not exist`, { field: 'id' });
         const updated = await sites.update(validateSiteUpdate(current, args));
         if (updated === undefined) throw apiError('NOT_FOUND', `site ${echo(args.id)} does not exist`, { field: 'id' });
+        if (updated.retentionDays < current.retentionDays) {
+          await shortenRetention(deps.store, updated.id, updated.retentionDays);
+          await deps.statsCache.bump([updated.id]);
+        }
         // NOTE: cached statistics need no invalidation: their cache key holds the query's parameters,
         // k and the time zone among them (statsResolvers.ts), so a new k or zone is a new key.
         return updated;

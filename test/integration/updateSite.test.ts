@@ -115,4 +115,25 @@ describe('updateSite', () => {
     expect((await update('id: "kay", kAnonymity: 3')).errors).toBeUndefined();
     expect(await read()).toEqual({ rows: [], suppressedRows: 1 });
   });
+
+  it('a shorter retention applies to the events already stored; a longer one to new events only', async () => {
+    expect((await admin('mutation { createSite(id: "keep", name: "Keep", hostnames: ["keep.example"], retentionDays: 395) { id } }')).errors).toBeUndefined();
+    const ago = (days: number) => Date.now() - days * 86_400_000;
+    const res = await fetch(`${svc.url}/v1/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' },
+      body: [100, 10, 0].map((d) => JSON.stringify({ site: 'keep', url: `https://keep.example/d${d}`, ts: ago(d), cid: `c${d}` })).join('\n'),
+    });
+    expect(await res.json()).toEqual({ accepted: 3, rejected: [] });
+    await svc.flush();
+    const rows = () => svc.store.query<{ path: string; retention_days: number }>("SELECT path, retention_days FROM events WHERE site = 'keep' ORDER BY path");
+    expect((await rows()).map((r) => [r.path, Number(r.retention_days)])).toEqual([['/d0', 395], ['/d10', 395], ['/d100', 395]]);
+
+    expect((await update('id: "keep", retentionDays: 30')).errors).toBeUndefined();
+    const after = await eventually(rows, (r) => r.every((x) => Number(x.retention_days) === 30));
+    expect(after.map((r) => [r.path, Number(r.retention_days)])).toEqual([['/d0', 30], ['/d10', 30]]);
+
+    expect((await update('id: "keep", retentionDays: 60')).errors).toBeUndefined();
+    expect((await rows()).map((r) => [r.path, Number(r.retention_days)])).toEqual([['/d0', 30], ['/d10', 30]]);
+  });
 });

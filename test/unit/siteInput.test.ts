@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors/apiError.ts';
-import { normaliseHostname, validateSiteInput, type SiteInput } from '../../src/sites/siteInput.ts';
+import { normaliseHostname, validateSiteInput, validateSiteUpdate, type SiteInput } from '../../src/sites/siteInput.ts';
+import type { Site } from '../../src/sites/siteStore.ts';
 
 const VALID: SiteInput = { id: 'shop', name: 'Shop', hostnames: ['shop.example'], timezone: 'Europe/Moscow', kAnonymity: 10, retentionDays: 395 };
 
@@ -127,5 +128,26 @@ describe('validateSiteInput', () => {
     expect(err.code).toBe('BAD_USER_INPUT');
     expect(err.message.length).toBeLessThan(200);
     expect(err.message).toContain(`"Europe/${'x'.repeat(57)}…"`);
+  });
+});
+
+describe('validateSiteUpdate', () => {
+  const CURRENT: Site = { id: 'shop', name: 'Shop', hostnames: ['shop.example'], timezone: 'UTC', kAnonymity: 5, retentionDays: 90, defaultConsent: 3, createdAt: '2026-01-01T00:00:00.000Z' };
+  const { createdAt: _, ...unchanged } = CURRENT;
+
+  it('keeps what is omitted or null, and changes what is given', () => {
+    expect(validateSiteUpdate(CURRENT, { id: 'shop' })).toEqual(unchanged);
+    expect(validateSiteUpdate(CURRENT, { id: 'shop', name: null, hostnames: null, timezone: null, kAnonymity: null, retentionDays: null, defaultConsent: null })).toEqual(unchanged);
+    expect(validateSiteUpdate(CURRENT, { id: 'shop', hostnames: ['New.Example'], kAnonymity: 7, defaultConsent: { statistics: false, personalization: false, advertising: true, thirdParty: false } })).toEqual({
+      ...unchanged,
+      hostnames: ['new.example'],
+      kAnonymity: 7,
+      defaultConsent: 4,
+    });
+  });
+
+  it("refuses a bad value with createSite's field and message", () => {
+    expect(() => validateSiteUpdate(CURRENT, { id: 'shop', kAnonymity: 1 })).toThrow(/^kAnonymity must be an integer from 2/);
+    expect(() => validateSiteUpdate(CURRENT, { id: 'shop', hostnames: ['ok.example', 'a/b'] })).toThrow(/^hostnames\[1\] must be a bare host name/);
   });
 });
