@@ -41,10 +41,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the administration screen in Chromium
     // A CSP violation is reported as a console error too; the event names the directive as well.
     await page.addInitScript({ content: "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))" });
     page.on('console', (m) => {
-      // GET /session answers 401 when signed out (the contract); Chromium asks for a favicon there is none of.
-      const url = m.location().url;
-      if (m.text().startsWith('Failed to load resource') && (url.endsWith('/session') || url.endsWith('/favicon.ico'))) return;
-      if (m.type() === 'error') problems.push(`console: ${m.text()} (${url})`);
+      if (m.type() === 'error') problems.push(`console: ${m.text()} (${m.location().url})`);
     });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   }, 60_000);
