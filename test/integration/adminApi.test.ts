@@ -48,6 +48,17 @@ describe('the administration API', () => {
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('gives the retention report policies in the language asked for, English by default', async () => {
+    type Report = { retentionReport: Array<{ table: string; policy: string }> };
+    const en = await svc.gql<Report>(svc.adminKey, 'ADMINISTRATION', '{ retentionReport(site: "shop") { table policy } }');
+    const ru = await svc.gql<Report>(svc.adminKey, 'ADMINISTRATION', '{ retentionReport(site: "shop", language: RU) { table policy } }');
+    expect(ru.errors).toBeUndefined();
+    expect(ru.data?.retentionReport.map((r) => r.table)).toEqual(en.data?.retentionReport.map((r) => r.table));
+    expect(en.data?.retentionReport[0]?.policy).toMatch(/^395 days \(the site's retentionDays\)/);
+    expect(ru.data?.retentionReport[0]?.policy).toMatch(/^395 дн\. \(retentionDays сайта\)/);
+    expect(ru.data?.retentionReport.find((r) => r.table === 'consent_log')?.policy).toContain('подтверждение согласия, 152-ФЗ ст. 9');
+  });
+
   it('pages the audit log with offset under a fixed `to`, and filters it by outcome', async () => {
     // One key's rows: the administrator's own reads (audited too) do not slip in between the pages.
     for (let i = 0; i < 5; i++) await svc.gql(keys.STATISTICS, 'STATISTICS', `query Page${i} { sites { id } }`);

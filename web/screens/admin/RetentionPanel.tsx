@@ -19,7 +19,8 @@ export function RetentionPanel({ params }: ScreenProps) {
     const first = sites.value?.[0]?.id;
     if (site === '' && first !== undefined) setSite(first);
   }, [sites.value]);
-  const report = useLoad(() => (site === '' ? Promise.resolve([]) : retentionReport(site)), [site]);
+  const language = i18n.locale === 'ru' ? 'RU' : 'EN';
+  const report = useLoad(() => (site === '' ? Promise.resolve([]) : retentionReport(site, language)), [site, language]);
   const choose = (id: string) => {
     setSite(id);
     navigate('admin', { tab: 'retention', site: id }, true);

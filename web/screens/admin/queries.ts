@@ -107,5 +107,7 @@ export const auditLog = (q: AuditQuery) =>
     { ...q },
   ).then((d) => d.auditLog);
 
-export const retentionReport = (site: string) =>
-  gql<{ retentionReport: RetentionEntry[] }>('query AdminRetention($site: ID!) { retentionReport(site: $site) { table oldest rows policy } }', { site }).then((d) => d.retentionReport);
+export const retentionReport = (site: string, language: 'EN' | 'RU') =>
+  gql<{ retentionReport: RetentionEntry[] }>('query AdminRetention($site: ID!, $language: NoticeLanguage) { retentionReport(site: $site, language: $language) { table oldest rows policy } }', { site, language }).then(
+    (d) => d.retentionReport,
+  );
