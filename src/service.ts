@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApiKeyResolvers } from './access/apiKeyResolvers.ts';
 import { createApiKeyStore } from './access/apiKeyStore.ts';
 import { createAuditResolvers } from './audit/auditResolvers.ts';
+import { createPrivacyResolvers } from './subjects/privacyResolvers.ts';
 import { createAuditTally, type AuditTally } from './audit/auditTally.ts';
 import { spooledAuditSink, type AuditSink } from './audit/auditTrail.ts';
 import { createAccessGuard } from './access/accessGuard.ts';
@@ -166,6 +167,7 @@ async function serve(config: Config, { role, log, dashboardDir }: ServiceOptions
       createAuditResolvers(store),
       segments!.resolvers(),
       subjects.resolvers,
+      createPrivacyResolvers(config.contactEmail),
     ]);
     graphql = await createGraphqlRoute({ schema, keys, audit: audit!, auditTally, guard, log, metrics, production: config.nodeEnv === 'production', maxBodyBytes: config.maxBodyBytes, sessions: sessions.keys });
     routes.set('POST /graphql', graphql.handle);

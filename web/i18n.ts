@@ -5,6 +5,7 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { SUBJECTS_EN, SUBJECTS_RU } from './messages/subjects.ts';
 import { segmentsEn, segmentsRu } from './screens/segments/segmentsMessages.ts';
+import { adminEn, adminRu } from './messages/admin.ts';
 
 export type Locale = 'ru' | 'en';
 
@@ -114,6 +115,7 @@ const en = {
   'overview.realtime.pages': 'Pages being viewed',
   'overview.realtime.failed': 'Could not refresh; retrying.',
   ...segmentsEn,
+  ...adminEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -224,6 +226,7 @@ const ru: Record<MessageKey, string> = {
   'overview.realtime.pages': 'Страницы, которые смотрят',
   'overview.realtime.failed': 'Не удалось обновить; повторим.',
   ...segmentsRu,
+  ...adminRu,
 };
 
 export const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, ru };

@@ -33,7 +33,9 @@ export function auditPlugin(record: RecordOperation): ApolloServerPlugin<Request
       return {
         async willSendResponse({ contextValue, response, operationName, errors }) {
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          record(contextValue, operationName ?? undefined, body?.data, (errors ?? body?.errors)?.[0]?.extensions?.code);
+          // The formatted errors first: a resolver's ApiError (an InputError from createSite, say) has its
+          // code only once formatError has mapped it; the raw one would be recorded as allowed.
+          record(contextValue, operationName ?? undefined, body?.data, (body?.errors ?? errors)?.[0]?.extensions?.code);
         },
       };
     },

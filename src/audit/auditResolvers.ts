@@ -1,6 +1,7 @@
 // auditLog: the trail an administrator reads; a key bound to some sites sees only entries about them.
 import { callerKey, SCOPE_SQL, scopeParams } from '../access/siteScope.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
+import { echo } from '../errors/apiError.ts';
 import { badInput } from '../graphql/errors.ts';
 import { parseStatsRange, type RangeBound } from '../stats/statsRange.ts';
 import type { EventStore } from '../store/eventStore.ts';
@@ -11,6 +12,9 @@ import type { AuditRow } from './auditTrail.ts';
 type Row = AuditRow;
 
 const MAX_LIMIT = 10_000;
+/** Paging by offset reaches this far; further back, narrow `to` instead. */
+const MAX_OFFSET = 100_000;
+const OUTCOMES = ['allowed', 'denied', 'error'];
 /** The audit log is kept three years: ask for at most that. */
 const MAX_DAYS = 1_096;
 
@@ -19,8 +23,10 @@ const bound = (b: RangeBound) => (b.kind === 'day' ? Date.parse(`${b.day}T00:00:
 export function createAuditResolvers(store: EventStore) {
   return {
     Query: {
-      async auditLog(_: unknown, args: { from: string; to: string; keyId?: string | null; purpose?: string | null; limit: number }, ctx: RequestContext) {
+      async auditLog(_: unknown, args: { from: string; to: string; keyId?: string | null; purpose?: string | null; outcome?: string | null; limit: number; offset: number }, ctx: RequestContext) {
         if (!Number.isInteger(args.limit) || args.limit < 1 || args.limit > MAX_LIMIT) throw badInput('limit', `limit must be from 1 to ${MAX_LIMIT}`);
+        if (!Number.isInteger(args.offset) || args.offset < 0 || args.offset > MAX_OFFSET) throw badInput('offset', `offset must be from 0 to ${MAX_OFFSET}`);
+        if (args.outcome != null && !OUTCOMES.includes(args.outcome)) throw badInput('outcome', `outcome must be one of ${OUTCOMES.join(', ')} (got ${echo(args.outcome)})`);
         const range = parseStatsRange(args.from, args.to, MAX_DAYS);
         // A key bound to sites reads only rows about its sites: not other sites', not global ones (no site).
         const scope = scopeParams(callerKey(ctx.access));
@@ -30,10 +36,11 @@ export function createAuditResolvers(store: EventStore) {
            WHERE ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
              AND ({keyId:String} = '' OR key_id = {keyId:String})
              AND ({purpose:String} = '' OR purpose = {purpose:String})
+             AND ({outcome:String} = '' OR outcome = {outcome:String})
              AND ${SCOPE_SQL}
-           ORDER BY ts DESC
-           LIMIT {limit:UInt32}`,
-          { from: bound(range.from), to: bound(range.to), keyId: args.keyId ?? '', purpose: args.purpose ?? '', ...scope, limit: args.limit },
+           ORDER BY ts DESC, key_id, operation, outcome
+           LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+          { from: bound(range.from), to: bound(range.to), keyId: args.keyId ?? '', purpose: args.purpose ?? '', outcome: args.outcome ?? '', ...scope, limit: args.limit, offset: args.offset },
         );
         return rows.map((r) => ({
           time: isoOf(r.ts),

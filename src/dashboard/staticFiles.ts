@@ -11,7 +11,7 @@ import type { Handler } from '../http/httpServer.ts';
 import { SECURITY_HEADERS } from './securityHeaders.ts';
 
 /** The dashboard's screens (web/screens/registry.ts): each path, and any path under it, answers index.html. */
-export const SCREEN_PATHS = ['/overview', '/segments', '/subjects', '/legalhold', '/admin', '/explorer'] as const;
+export const SCREEN_PATHS = ['/overview', '/segments', '/subjects', '/legalhold', '/admin', '/explorer', '/privacy'] as const;
 
 const TYPES: Readonly<Record<string, string>> = {
   '.js': 'text/javascript; charset=utf-8',

@@ -72,8 +72,8 @@ export function createSubjectResolvers(deps: SubjectResolverDeps) {
           segments: held.segments,
         };
       },
-      async retentionReport(_: unknown, args: { site: string }) {
-        return retentionReport(store, await siteOf(args.site), deps.policy);
+      async retentionReport(_: unknown, args: { site: string; language: 'EN' | 'RU' }) {
+        return retentionReport(store, await siteOf(args.site), deps.policy, args.language === 'RU' ? 'ru' : 'en');
       },
     },
     Mutation: {

@@ -57,6 +57,7 @@ const resolvers = {
     stats: () => ({ rows: [{ page: '/', visitors: 30, pageviews: 120 }], totals: { pageviews: 120, visitors: 30 }, suppressedRows: 0 }),
     apiKeys: () => [KEY],
     realtime: () => ({ visitors: 12, topPages: [{ page: '/', visitors: 11 }] }),
+    privacyNotice: () => ({ contact: null, records: [{ table: '`events`', holds: 'hits', kept: '395 days', why: 'statistics' }] }),
     auditLog: () => [{ time: '2026-11-01T00:00:00.000Z', keyId: 'key_1', purpose: 'STATISTICS', operation: 'Q', fields: ['Query.stats'], sites: ['shop'], outcome: 'allowed', code: null, rows: 1, durationMs: 3 }],
   },
   Mutation: {

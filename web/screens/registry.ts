@@ -12,7 +12,8 @@ export interface ScreenProps {
 
 export interface ScreenEntry {
   id: string;
-  purpose: Purpose;
+  /** The purpose the screen serves; 'any' for a page every signed-in key may open (the privacy page). */
+  purpose: Purpose | 'any';
   label: MessageKey;
   load: () => Promise<ComponentType<ScreenProps>>;
 }
@@ -22,10 +23,12 @@ export const SCREENS: readonly ScreenEntry[] = [
   { id: 'segments', purpose: 'ADVERTISING', label: 'nav.segments', load: () => import('./segments/SegmentsScreen.tsx').then((m) => m.Segments) },
   { id: 'subjects', purpose: 'SUBJECT_REQUEST', label: 'nav.subjects', load: () => import('./subjects/Subjects.tsx').then((m) => m.Subjects) },
   { id: 'legalhold', purpose: 'LEGAL_OBLIGATION', label: 'subjects.nav.legalHold', load: () => import('./subjects/LegalHold.tsx').then((m) => m.LegalHold) },
-  { id: 'admin', purpose: 'ADMINISTRATION', label: 'nav.admin', load: () => import('./Admin.tsx').then((m) => m.Admin) },
+  { id: 'admin', purpose: 'ADMINISTRATION', label: 'nav.admin', load: () => import('./admin/Admin.tsx').then((m) => m.Admin) },
+  // Last, so it is never a key's first screen unless the key has no other.
+  { id: 'privacy', purpose: 'any', label: 'nav.privacy', load: () => import('./privacy/Privacy.tsx').then((m) => m.Privacy) },
 ];
 
 /** The screens a session's key may see, in menu order. */
 export function screensFor(session: Session): ScreenEntry[] {
-  return SCREENS.filter((s) => session.purposes.includes(s.purpose));
+  return SCREENS.filter((s) => s.purpose === 'any' || session.purposes.includes(s.purpose));
 }
