@@ -138,21 +138,27 @@ async function runDemo(opts: { url?: string; site: string; visitors: number; day
   await viaService(opts.url, async (client) => {
     const { demoEvents } = await import('./demoTraffic.ts');
     const { importLines } = await import('./importCommand.ts');
-    const host = `${opts.site}.calypso.example`;
+    let host = `${opts.site}.calypso.example`;
     try {
       await client.graphql(`mutation($id: ID!, $h: String!) { createSite(id: $id, name: "Demo shop", hostnames: [$h]) { id } }`, { id: opts.site, h: host });
       process.stderr.write(`created site "${opts.site}" (${host})\n`);
     } catch (err) {
       if ((err as { code?: string }).code !== 'CONFLICT') throw err;
-      process.stderr.write(`site "${opts.site}" exists; adding traffic to it\n`);
+      // A site made beforehand (on the dashboard, say) has host names of its own: hits on any other host
+      // would all be refused, so the demo's traffic goes to its first one.
+      const { sites } = await client.graphql<{ sites: Array<{ id: string; hostnames: string[] }> }>('{ sites { id hostnames } }');
+      host = sites.find((s) => s.id === opts.site)?.hostnames[0] ?? host;
+      process.stderr.write(`site "${opts.site}" exists; adding traffic to it (${host})\n`);
     }
     const events = demoEvents({ site: opts.site, host, visitors, days });
     const lines = (function* () {
       for (const e of events) yield JSON.stringify(e);
     })();
-    const { accepted: sent } = await importLines(lines, client, (p) => process.stderr.write(`\rsent ${p.accepted} events`));
+    const { accepted: sent, refused } = await importLines(lines, client, (p) => process.stderr.write(`\rsent ${p.accepted} events`));
     process.stderr.write('\n');
     process.stdout.write(`${sent} demo events from ${visitors} visitors over ${days} days are in site "${opts.site}"\n`);
+    if (refused.length > 0) process.stderr.write(`${refused.length} demo events refused, the first: ${refused[0]!.error}\n`);
+    if (sent === 0) throw new Error(`no demo event was accepted into site "${opts.site}"`);
     // A key to read them with, so a newcomer signs in to the overview without writing createApiKey.
     const { createKey } = await import('./keyCommand.ts');
     const { secret, key } = await createKey(client, 'demo statistics', ['STATISTICS'], [opts.site]);
@@ -185,7 +191,7 @@ export function buildCli(): Command {
     .option('--url <url>', 'the running service (default http://127.0.0.1:$PORT)')
     .option('--site <id>', 'site id, created when missing', 'demo')
     .option('--visitors <n>', 'distinct visitors (1 to 1000000)', positiveInt('--visitors', 1_000_000), 3000)
-    .option('--days <n>', 'days of history (1 to 365)', positiveInt('--days', 365), 14)
+    .option('--days <n>', 'days of history (1 to 365)', positiveInt('--days', 365), 60)
     .action(runDemo);
   addSiteCommands(program, viaService);
   addKeyCommands(program, viaService);

@@ -147,6 +147,14 @@ describe('calypso site, key and demo', () => {
     expect(keys.find((k) => k.id === id)).toMatchObject({ name: 'demo statistics', purposes: ['STATISTICS'], sites: ['demo'] });
   });
 
+  it('demo into a site made beforehand sends its traffic on that site\'s host name', async () => {
+    // "shop" was made above with its own host names (not shop.calypso.example): hits on any other host are refused.
+    const demo = await cli('demo', '--site', 'shop', '--visitors', '20', '--days', '2');
+    expect(demo.code, demo.err).toBe(0);
+    expect(demo.err).toContain('site "shop" exists; adding traffic to it (new.example)');
+    expect(demo.out).toMatch(/^[1-9]\d* demo events from 20 visitors over 2 days are in site "shop"$/m);
+  });
+
   it('prints help for each command', async () => {
     for (const args of [['site', '--help'], ['site', 'create', '--help'], ['site', 'list', '--help'], ['site', 'update', '--help'], ['key', '--help'], ['key', 'create', '--help'], ['key', 'list', '--help'], ['key', 'revoke', '--help']]) {
       const run = await cli(...args);
