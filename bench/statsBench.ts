@@ -11,6 +11,7 @@ import { parseStatsRange } from '../src/stats/statsRange.ts';
 import { STATS_QUERY_SETTINGS } from '../src/stats/statsResolvers.ts';
 import { freePort } from '../test/support/ports.ts';
 import { tempDir } from '../test/support/testService.ts';
+import { createBenchSite, generateBenchEvents } from './statsBenchData.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -18,7 +19,6 @@ const COOKIES = Math.max(1_000, Math.round(EVENTS / 10));
 
 const config = { ...loadConfig({ CALYPSO_DATA_DIR: tempDir('calypso-bench-stats-'), CALYPSO_LOG_LEVEL: 'warn', PORT: String(await freePort()) }) };
 const svc = await startService(config, { role: 'all', log: createLogger(config) });
-const admin = svc.secrets.adminKey;
 const gql = async (key: string, purpose: string, query: string) => {
   const res = await fetch(`${svc.url}/graphql`, {
     method: 'POST',
@@ -30,22 +30,8 @@ const gql = async (key: string, purpose: string, query: string) => {
   return body.data!;
 };
 
-await gql(admin, 'ADMINISTRATION', 'mutation { createSite(id: "bench", name: "Bench", hostnames: ["bench.example"]) { id } }');
-const made = (await gql(admin, 'ADMINISTRATION', 'mutation { createApiKey(name: "bench", purposes: [STATISTICS], sites: ["bench"]) { secret } }')) as { createApiKey: { secret: string } };
-const key = made.createApiKey.secret;
-
-process.stderr.write(`generating ${EVENTS.toLocaleString('en')} events of ${COOKIES.toLocaleString('en')} cookies over 30 days …\n`);
-const t = performance.now();
-await svc.store.command(`INSERT INTO events (site, ts, event_id, pid, key_version, visitor_hash, type, name, host, path, referrer_source, referrer_host,
-    utm_source, browser, os, device, screen, language, country, region, is_bot, consent, retention_days)
-  SELECT 'bench', now64(3) - toIntervalMillisecond(rand(1) % (29 * 86400000)), toString(number), 1 + rand(2) % {cookies:UInt32}, 1, 0,
-    if(rand(3) % 20 = 0, 'event', 'pageview'), if(rand(3) % 20 = 0, 'add_to_cart', ''), 'bench.example',
-    concat('/p/', toString(intDiv(1000, 1 + rand(4) % 1000))),
-    ['direct', 'search', 'social', 'other'][1 + rand(5) % 4], ['', 'yandex.ru', 'vk.com', 'example.org'][1 + rand(5) % 4],
-    ['', '', 'yandex', 'vk'][1 + rand(6) % 4], ['Chrome', 'Yandex', 'Safari', 'Firefox'][1 + rand(7) % 4], ['Windows', 'Android', 'iOS', 'macOS'][1 + rand(7) % 4],
-    ['desktop', 'mobile', 'tablet'][1 + rand(8) % 3], '1920x1080', 'ru-ru', ['RU', 'KZ', 'DE', 'US'][1 + rand(9) % 4], '', 0, 1, 395
-  FROM numbers({n:UInt64})`, { n: EVENTS, cookies: COOKIES });
-process.stderr.write(`generated in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+const key = await createBenchSite(svc, gql);
+await generateBenchEvents(svc, EVENTS, COOKIES);
 
 const to = new Date().toISOString().slice(0, 10);
 const from = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);

@@ -90,8 +90,12 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`overview in Chromium${HAVE_CHROMIUM ?
     const onRequest = (r: { url(): string; postData(): string | null }) => void (r.url().endsWith('/graphql') && asked.push(r.postData() ?? ''));
     page.on('request', onRequest);
     await page.goto(`${svc.url}/overview?site=${OVERVIEW_SITE}&range=7d`);
-    await page.locator('.ov-rows[data-tab="pages"] tbody tr').first().waitFor();
-    await page.locator('.ov-realtime-pages li').first().waitFor();
+    // data-ready (what bench:dashboard waits for) comes with every panel's numbers already rendered.
+    await page.locator('section.overview[data-ready="true"]').waitFor();
+    expect(await page.locator('.metric-card .metric-value').count()).toBe(CARD_METRICS.length);
+    expect(await page.locator('.ov-rows[data-tab="pages"] tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('.ov-realtime-pages li').count()).toBeGreaterThan(0);
+    expect(await page.locator('.ov-panels .loading').count()).toBe(0);
     page.off('request', onRequest);
     // The key's sites, then every number (cards, both periods' charts, every panel, realtime) in one request.
     expect(asked).toHaveLength(2);

@@ -48,8 +48,11 @@ export function Overview({ params }: ScreenProps) {
   // An error about the range is shown at the range; any other above the numbers.
   const rangeError = error?.field === 'from' || error?.field === 'to' ? error.message : undefined;
   const prev = previousRange(range);
+  // data-ready: this view's one request has answered and its numbers (or its error) are rendered; tests
+  // and bench:dashboard wait for it. It goes while a new view loads.
+  const ready = !data.loading && (current !== undefined || error !== undefined);
   return (
-    <section class="overview" aria-labelledby="overview-title" aria-busy={data.loading}>
+    <section class="overview" aria-labelledby="overview-title" aria-busy={data.loading} data-ready={ready ? 'true' : undefined}>
       <h1 id="overview-title">{t('overview.title')}</h1>
       <Controls
         sites={sites}

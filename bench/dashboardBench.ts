@@ -1,0 +1,146 @@
+// Dashboard bench (issue 13): the overview in headless Chromium over the statistics bench's data
+// (statsBenchData.ts), timed from the navigation's start until every panel shows its numbers (the
+// overview's `data-ready`, with the chart drawn), cold (the site's statistics cache bumped by a
+// collected hit, a new browser profile) and cached (a reload), against baseline B1 of issue 14 in the
+// same run: one query, daily unique visitors over the same range, straight to the engine.
+//   npm run bench:dashboard                        200 000 events, 3 runs
+//   BENCH_EVENTS=1000000 BENCH_RUNS=5 npm run bench:dashboard
+//   BENCH_FULL=1 npm run bench:dashboard           10 000 000 events
+// It prints figures and ratios; it asserts nothing.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { DEFAULT_DIST_DIR } from '../src/dashboard/startDashboard.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { startService } from '../src/service.ts';
+import { freePort } from '../test/support/ports.ts';
+import { tempDir } from '../test/support/testService.ts';
+import { BENCH_SITE, createBenchSite, generateBenchEvents } from './statsBenchData.ts';
+
+const EVENTS = process.env.BENCH_FULL === '1' ? 10_000_000 : Number(process.env.BENCH_EVENTS ?? 200_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const COOKIES = Math.max(1_000, Math.round(EVENTS / 10));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+
+if (!fs.existsSync(CHROMIUM)) {
+  console.error(`bench:dashboard needs Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  process.exit(1);
+}
+if (!fs.existsSync(path.join(DEFAULT_DIST_DIR, 'index.html'))) {
+  execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../scripts/buildDashboard.ts')], { stdio: 'inherit' });
+}
+
+const config = {
+  ...loadConfig({ CALYPSO_DATA_DIR: tempDir('calypso-bench-dashboard-'), CALYPSO_LOG_LEVEL: 'warn', PORT: String(await freePort()), CALYPSO_FLUSH_INTERVAL_MS: '200' }),
+};
+const svc = await startService(config, { role: 'all', log: createLogger(config) });
+let browser: Browser | undefined;
+try {
+  const gql = async (key: string, purpose: string, query: string) => {
+    const res = await fetch(`${svc.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-calypso-purpose': purpose },
+      body: JSON.stringify({ query }),
+    });
+    const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data!;
+  };
+  const key = await createBenchSite(svc, gql);
+  await generateBenchEvents(svc, EVENTS, COOKIES);
+
+  // The overview's default view: the last 30 days in the site's zone (UTC), today included.
+  const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+  const from = day(29);
+  const to = day(0);
+  const b1 = async () => {
+    const s = performance.now();
+    await svc.store.query(
+      `SELECT toDate(ts) AS d, uniq(pid) AS visitors FROM events
+       WHERE site = {site:String} AND ts >= toDateTime64({from:String}, 3, 'UTC') AND ts < toDateTime64({to:String}, 3, 'UTC') AND is_bot = 0
+       GROUP BY d`,
+      { site: BENCH_SITE, from: `${from} 00:00:00`, to: `${day(-1)} 00:00:00` },
+    );
+    return performance.now() - s;
+  };
+
+  // A hit on the site moves its watermark once it reaches ClickHouse: every cached answer is stale.
+  // Done when today's pageviews (asked through the cache) count it.
+  const todayPageviews = async () =>
+    ((await gql(key, 'STATISTICS', `{ stats(site: "${BENCH_SITE}", from: "${to}", to: "${to}") { totals { pageviews } } }`)) as { stats: { totals: { pageviews: number | null } } }).stats.totals.pageviews;
+  let bumps = 0;
+  const bumpCache = async () => {
+    const before = await todayPageviews();
+    const res = await fetch(`${svc.url}/collect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': BROWSER_UA },
+      body: JSON.stringify({ site: BENCH_SITE, url: 'https://bench.example/bump', cid: `bump-${bumps++}` }),
+    });
+    if (res.status !== 202) throw new Error(`collect answered ${res.status}`);
+    for (let i = 0; i < 200 && (await todayPageviews()) === before; i++) await new Promise((r) => setTimeout(r, 50));
+  };
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const overviewUrl = `${svc.url}/overview?site=${BENCH_SITE}`;
+  /** Milliseconds from the navigation's start until the overview is ready with its chart drawn (seen by a MutationObserver in the page, not by polling). */
+  const readyAt = async (page: Page) => {
+    const handle = await page.waitForFunction(() => (window as unknown as { readyAt?: number }).readyAt ?? false, undefined, { timeout: 600_000 });
+    return (await handle.jsonValue()) as number;
+  };
+  const watchReady = () => {
+    const seen = new MutationObserver(() => {
+      if (document.querySelector('section.overview[data-ready="true"]') === null || document.querySelector('.ov-chart-box canvas') === null) return;
+      (window as unknown as { readyAt?: number }).readyAt = performance.now();
+      seen.disconnect();
+    });
+    seen.observe(document, { subtree: true, childList: true, attributes: true });
+  };
+  const errorsOf = (page: Page) => page.locator('section.overview [role="alert"]').allTextContents();
+
+  const cold: number[] = [];
+  const cached: number[] = [];
+  const base: number[] = [];
+  const coldRequest: number[] = [];
+  const cachedRequest: number[] = [];
+  console.log(`dashboard bench: ${EVENTS.toLocaleString('en')} events of ${COOKIES.toLocaleString('en')} cookies, ${from} – ${to}, median of ${RUNS} runs, ${os.cpus().length} cores\n`);
+  for (let i = 0; i < RUNS; i++) {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
+    const signIn = await context.request.post(`${svc.url}/session`, { headers: { 'x-calypso-session': '1', origin: svc.url }, data: { key } });
+    if (signIn.status() !== 200) throw new Error(`POST /session answered ${signIn.status()}`);
+    await context.addInitScript(watchReady);
+    const page = await context.newPage();
+    // The overview's one request for its numbers: how long it took, of the whole.
+    const asked: number[] = [];
+    page.on('requestfinished', (r) => {
+      if (r.url().endsWith('/graphql') && (r.postData() ?? '').includes('prevChart')) asked.push(r.timing().responseEnd - r.timing().requestStart);
+    });
+    await bumpCache();
+    base.push(await b1());
+    await page.goto(overviewUrl);
+    cold.push(await readyAt(page));
+    coldRequest.push(asked.at(-1) ?? NaN);
+    await page.reload();
+    cached.push(await readyAt(page));
+    cachedRequest.push(asked.at(-1) ?? NaN);
+    const errors = await errorsOf(page);
+    if (errors.length > 0) throw new Error(`the overview shows errors: ${errors.join('; ')}`);
+    process.stderr.write(`run ${i + 1}: B1 ${base.at(-1)!.toFixed(0)} ms, cold ${cold.at(-1)!.toFixed(0)} ms (its numbers' request ${coldRequest.at(-1)!.toFixed(0)} ms), cached ${cached.at(-1)!.toFixed(0)} ms (${cachedRequest.at(-1)!.toFixed(0)} ms)\n`);
+    await context.close();
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const [b, c, h] = [median(base), median(cold), median(cached)];
+  console.log(`B1 daily uniq(pid), SQL      ${b.toFixed(0)} ms`);
+  console.log(`overview ready, cold         ${c.toFixed(0)} ms   ${(c / b).toFixed(1)} × B1 (goal ≤ 8 ×); its numbers' request ${median(coldRequest).toFixed(0)} ms`);
+  console.log(`overview ready, cached       ${h.toFixed(0)} ms   ${(h / b).toFixed(1)} × B1, ${(c / h).toFixed(1)}× faster than cold; its numbers' request ${median(cachedRequest).toFixed(0)} ms`);
+} finally {
+  await browser?.close();
+  await svc.stop();
+}
+process.exit(0);
