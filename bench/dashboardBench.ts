@@ -17,7 +17,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startService } from '../src/service.ts';
 import { freePort } from '../test/support/ports.ts';
-import { tempDir } from '../test/support/testService.ts';
+import { removeTempDirs, tempDir } from '../test/support/testService.ts';
 import { BENCH_SITE, createBenchSite, generateBenchEvents } from './statsBenchData.ts';
 
 const EVENTS = process.env.BENCH_FULL === '1' ? 10_000_000 : Number(process.env.BENCH_EVENTS ?? 200_000);
@@ -142,5 +142,6 @@ try {
 } finally {
   await browser?.close();
   await svc.stop();
+  removeTempDirs();
 }
 process.exit(0);
