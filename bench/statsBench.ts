@@ -10,7 +10,7 @@ import { compileStats, type StatsQuery } from '../src/stats/compileStats.ts';
 import { parseStatsRange } from '../src/stats/statsRange.ts';
 import { STATS_QUERY_SETTINGS } from '../src/stats/statsResolvers.ts';
 import { freePort } from '../test/support/ports.ts';
-import { tempDir } from '../test/support/testService.ts';
+import { removeTempDirs, tempDir } from '../test/support/testService.ts';
 import { createBenchSite, generateBenchEvents } from './statsBenchData.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
@@ -90,4 +90,5 @@ for (const c of cases) {
   console.log(`  GraphQL, cached      ${h.toFixed(1)} ms   ${(g / h).toFixed(0)}× faster (goal ≥ 10×)`);
 }
 await svc.stop();
+removeTempDirs();
 process.exit(0);
