@@ -31,7 +31,7 @@ export function GraphiqlHost({ purpose, schema, query }: Props) {
             setState('ready');
           }
         },
-        () => gone || setState('failed'),
+        (e: unknown) => (console.error(e), gone || setState('failed')),
       );
     return () => {
       gone = true;

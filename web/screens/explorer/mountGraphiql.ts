@@ -22,10 +22,17 @@ function linkStylesheet(): void {
   document.head.append(link);
 }
 
+/** React and ReactDOM are CommonJS: esbuild's split chunk for them exports module.exports as `default`. */
+function commonJs<T extends object>(ns: T): T {
+  return (ns as { default?: T }).default ?? ns;
+}
+
 /** Mounts GraphiQL into `node`; the returned function unmounts it. */
 export async function mountGraphiql(node: Element, options: GraphiqlOptions): Promise<() => void> {
   linkStylesheet();
-  const [{ createElement }, { createRoot }, { GraphiQL }] = await Promise.all([import('react'), import('react-dom/client'), import('graphiql')]);
+  const [react, reactDom, { GraphiQL }] = await Promise.all([import('react'), import('react-dom/client'), import('graphiql')]);
+  const { createElement } = commonJs(react);
+  const { createRoot } = commonJs(reactDom);
   const root = createRoot(node);
   root.render(
     createElement(GraphiQL, {
