@@ -81,6 +81,9 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the API explorer in Chromium${HAVE_CH
     const result = page.locator('.graphiql-response .CodeMirror-code');
     await expect.poll(() => result.innerText(), { timeout: 10_000 }).toContain('"id": "shop"');
     await page.screenshot({ path: path.join(shots, 'explorer-1440.png') });
+    // The query is kept in the tab (sessionStorage), never on the machine (localStorage).
+    await expect.poll(() => page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('graphiql:')).length)).toBeGreaterThan(0);
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('graphiql:')))).toEqual([]);
   });
 
   it('works at 375 px', async () => {

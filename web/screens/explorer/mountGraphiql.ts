@@ -41,6 +41,8 @@ export async function mountGraphiql(node: Element, options: GraphiqlOptions): Pr
       // The purpose is chosen above the editor; a header typed in GraphiQL would only confuse it.
       isHeadersEditorEnabled: false,
       shouldPersistHeaders: false,
+      // Queries, variables (a subject's cookie id, say) and history stay in this tab, not on the machine.
+      storage: sessionStorage,
       // The dashboard is light; GraphiQL would otherwise follow the system's theme.
       forcedTheme: 'light',
       ...(options.query === undefined ? {} : { query: options.query }),
