@@ -6,6 +6,7 @@ import { useContext } from 'preact/hooks';
 import { SUBJECTS_EN, SUBJECTS_RU } from './messages/subjects.ts';
 import { segmentsEn, segmentsRu } from './screens/segments/segmentsMessages.ts';
 import { adminEn, adminRu } from './messages/admin.ts';
+import { explorerEn, explorerRu } from './messages/explorer.ts';
 
 export type Locale = 'ru' | 'en';
 
@@ -116,6 +117,7 @@ const en = {
   'overview.realtime.failed': 'Could not refresh; retrying.',
   ...segmentsEn,
   ...adminEn,
+  ...explorerEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -227,6 +229,7 @@ const ru: Record<MessageKey, string> = {
   'overview.realtime.failed': 'Не удалось обновить; повторим.',
   ...segmentsRu,
   ...adminRu,
+  ...explorerRu,
 };
 
 export const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, ru };

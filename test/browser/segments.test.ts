@@ -66,7 +66,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`segments screen in Chromium${HAVE_CHR
     await page.getByLabel('API key').fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'Segments' }).waitFor();
-    expect(await page.locator('.shell nav a').allTextContents()).toEqual(['Segments', 'Privacy']); // the privacy page (policy 8.1) is every key's
+    expect(await page.locator('.shell nav a').allTextContents()).toEqual(['Segments', 'API explorer', 'Privacy']); // the API explorer and the privacy page (policy 8.1) are every key's
     await page.getByText('This site has no segments yet.').waitFor();
     expect(await page.getByLabel('Site').inputValue()).toBe('shop');
   });

@@ -24,6 +24,8 @@ export const SCREENS: readonly ScreenEntry[] = [
   { id: 'subjects', purpose: 'SUBJECT_REQUEST', label: 'nav.subjects', load: () => import('./subjects/Subjects.tsx').then((m) => m.Subjects) },
   { id: 'legalhold', purpose: 'LEGAL_OBLIGATION', label: 'subjects.nav.legalHold', load: () => import('./subjects/LegalHold.tsx').then((m) => m.LegalHold) },
   { id: 'admin', purpose: 'ADMINISTRATION', label: 'nav.admin', load: () => import('./admin/Admin.tsx').then((m) => m.Admin) },
+  // Every key's: queries go out under whichever of the key's purposes the user picks.
+  { id: 'explorer', purpose: 'any', label: 'nav.explorer', load: () => import('./explorer/Explorer.tsx').then((m) => m.Explorer) },
   // Last, so it is never a key's first screen unless the key has no other.
   { id: 'privacy', purpose: 'any', label: 'nav.privacy', load: () => import('./privacy/Privacy.tsx').then((m) => m.Privacy) },
 ];
