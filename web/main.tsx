@@ -67,6 +67,10 @@ function Screens({ session }: { session: Session }) {
   const screens = screensFor(session);
   const entry = screens.find((s) => s.id === route.screen) ?? screens[0];
   const [Screen, setScreen] = useState<ComponentType<ScreenProps>>();
+  // The address names the screen shown: after `/` (just signed in) or a screen this key does not have.
+  useEffect(() => {
+    if (entry !== undefined && route.screen !== entry.id) navigate(entry.id, {}, true);
+  }, [entry?.id, route.screen]);
   useEffect(() => {
     setScreen(undefined);
     void entry?.load().then((c) => setScreen(() => c));
