@@ -155,5 +155,7 @@ try {
 } finally {
   stopAll();
   redisProc.kill('SIGTERM');
+  // The bench's events (10 M by default) are not kept: each run builds its own.
+  fs.rmSync(env.CALYPSO_DATA_DIR, { recursive: true, force: true });
 }
 process.exit(0);
