@@ -150,8 +150,9 @@ export class Spool {
    */
   append(payload: Buffer, tags: Iterable<string> = []): Promise<void> {
     if (this.closing) return Promise.reject(new SpoolFullError('the spool is closing'));
+    // Refused before it is framed: an over-budget request costs no copy nor CRC.
+    if (!this.fits(payload.length)) return Promise.reject(new SpoolFullError('the spool is over its disk budget'));
     const buf = encodeRecord(payload);
-    if (this.undeliveredBytes + buf.length > this.maxBytes) return Promise.reject(new SpoolFullError('the spool is over its disk budget'));
     let seg: ActiveSegment;
     try {
       seg = this.active ??= this.openSegment();
