@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { keepDamaged, keepRefusedRecord, moveAside, segmentBase } from './spoolAside.ts';
+import { fsyncDir, keepDamaged, keepRefusedRecord, moveAside, segmentBase } from './spoolAside.ts';
 import { SpoolFullError } from './spoolErrors.ts';
 import { SpoolDiskError, isDiskError, type DiskOp } from './spoolFaults.ts';
 import { HEADER_BYTES, encodeRecord } from './spoolRecord.ts';
@@ -184,12 +184,7 @@ export class Spool {
     try {
       fd = fs.openSync(file, 'a', 0o600);
       // The new file's directory entry must be durable too, or a crash could lose a whole fsynced segment.
-      const dir = fs.openSync(this.dir, 'r');
-      try {
-        fs.fsyncSync(dir);
-      } finally {
-        fs.closeSync(dir);
-      }
+      fsyncDir(this.dir);
     } catch (err) {
       // Nothing was written to it: leave no empty segment behind.
       if (fd !== undefined) {
