@@ -66,7 +66,7 @@ export const SEGMENT_FILE = /^seg-(\d{16})-([0-9a-f]{16})(?:-r(\d+))?\.log$/;
 const segName = (seq: number, run: string) => `${segmentBase(seq, run)}.log`;
 
 /** The closed segment a file name in the spool directory stands for, or undefined for any other file. */
-export function parseSegmentFile(dir: string, name: string, bytes: number): ClosedSegment | undefined {
+function parseSegmentFile(dir: string, name: string, bytes: number): ClosedSegment | undefined {
   const m = SEGMENT_FILE.exec(name);
   if (m === null) return undefined;
   const seq = Number(m[1]);
