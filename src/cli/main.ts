@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, ROLES, type Config, type Role } from '../config/config.ts';
 import { createLogger, flushStdout, type Logger } from '../observability/logger.ts';
+import { URL_HELP } from './cliOutput.ts';
 import type { ServiceClient } from './serviceClient.ts';
 import { positiveInt } from './positiveInt.ts';
 import { addKeyCommands } from './keyCommand.ts';
@@ -183,12 +184,12 @@ export function buildCli(): Command {
     .command('import')
     .description('send historical events (one JSON event per line, any age; may carry "ip" and "ua") to a running Calypso')
     .argument('<file>', 'an NDJSON file')
-    .option('--url <url>', 'the running service (default http://127.0.0.1:$PORT)')
+    .option('--url <url>', URL_HELP)
     .action(runImport);
   program
     .command('demo')
     .description('generate realistic synthetic traffic for a site in a running Calypso; prints the dashboard address and a new statistics key for the site')
-    .option('--url <url>', 'the running service (default http://127.0.0.1:$PORT)')
+    .option('--url <url>', URL_HELP)
     .option('--site <id>', 'site id, created when missing', 'demo')
     .option('--visitors <n>', 'distinct visitors (1 to 1000000)', positiveInt('--visitors', 1_000_000), 3000)
     .option('--days <n>', 'days of history (1 to 365)', positiveInt('--days', 365), 60)

@@ -5,10 +5,9 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../errors/apiError.ts';
 import { parseSegmentRule } from '../segments/segmentRule.ts';
+import { URL_HELP, type ViaService } from './cliOutput.ts';
 import { positiveInt } from './positiveInt.ts';
-import { CliError, type ServiceClient } from './serviceClient.ts';
-
-type ViaService = (url: string | undefined, fn: (client: ServiceClient) => Promise<void>) => Promise<void>;
+import { CliError } from './serviceClient.ts';
 
 interface SegmentRow {
   id: string;
@@ -62,7 +61,7 @@ export function addSegmentCommands(program: Command, viaService: ViaService): vo
     .requiredOption('--rule <file>', 'the rule as JSON; "-" reads standard input')
     .option('--every <minutes>', 'refresh every so many minutes (1 to 1440)', positiveInt('--every', 1440), 15)
     .option('--refresh', 'materialise it now and wait until it is live')
-    .option('--url <url>', 'the running service (default http://127.0.0.1:$PORT)')
+    .option('--url <url>', URL_HELP)
     .action(async (opts: { site: string; name: string; rule: string; every: number; refresh?: boolean; url?: string }) => {
       await viaService(opts.url, async (client) => {
         const rule = readRule(opts.rule);
@@ -80,7 +79,7 @@ export function addSegmentCommands(program: Command, viaService: ViaService): vo
     .command('list')
     .description("list a site's segments")
     .requiredOption('--site <id>', 'the site')
-    .option('--url <url>', 'the running service (default http://127.0.0.1:$PORT)')
+    .option('--url <url>', URL_HELP)
     .action(async (opts: { site: string; url?: string }) => {
       await viaService(opts.url, async (client) => print((await client.graphql<{ segments: SegmentRow[] }>(`query($site: ID!) { segments(site: $site) { ${FIELDS} } }`, { site: opts.site })).segments));
     });
@@ -88,7 +87,7 @@ export function addSegmentCommands(program: Command, viaService: ViaService): vo
     .command('refresh')
     .description('materialise a segment now; returns once the new version is live')
     .argument('<id>', 'the segment id')
-    .option('--url <url>', 'the running service (default http://127.0.0.1:$PORT)')
+    .option('--url <url>', URL_HELP)
     .action(async (id: string, opts: { url?: string }) => {
       await viaService(opts.url, async (client) => print([(await client.graphql<{ refreshSegment: SegmentRow }>(`mutation($id: ID!) { refreshSegment(id: $id) { ${FIELDS} } }`, { id })).refreshSegment]));
     });
@@ -96,7 +95,7 @@ export function addSegmentCommands(program: Command, viaService: ViaService): vo
     .command('delete')
     .description('delete a segment; it leaves look-ups at once')
     .argument('<id>', 'the segment id')
-    .option('--url <url>', 'the running service (default http://127.0.0.1:$PORT)')
+    .option('--url <url>', URL_HELP)
     .action(async (id: string, opts: { url?: string }) => {
       await viaService(opts.url, async (client) => {
         const { deleteSegment } = await client.graphql<{ deleteSegment: boolean }>('mutation($id: ID!) { deleteSegment(id: $id) }', { id });

@@ -34,14 +34,12 @@ const JSON_TYPES = /^(application\/json|text\/plain)\s*(;|$)/i;
 // Fixed answers, made once: the 429 of an overloaded collector is on its hottest path.
 const BUSY = new ApiError(ErrorCode.RATE_LIMITED, 'the collector is busy; retry shortly', { retryAfter: 1 });
 const NOT_JSON_TYPE = new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'content-type must be application/json or text/plain');
-
 /**
  * The answer when the spool is over its budget or its disk refuses a write (full, over quota, failing:
  * SpoolDiskError is a SpoolFullError): nothing of the request was kept, so all of it may be retried.
+ * /collect, /consent and /v1/import answer it alike.
  */
-export function sendSpoolFull(res: ServerResponse): void {
-  sendError(res, new ApiError(ErrorCode.SERVICE_UNAVAILABLE, 'the collector cannot take more events now; retry later', { retryAfter: 5 }));
-}
+export const SPOOL_FULL = new ApiError(ErrorCode.SERVICE_UNAVAILABLE, 'the collector cannot take more events now; retry later', { retryAfter: 5 });
 
 export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions) {
   let inFlight = 0;
@@ -70,7 +68,7 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
       // Nothing of this request was kept: the client may retry all of it.
       // ConsentUnavailableError is the catalogue's 503 (Retry-After: 5): the server answers it as it is.
       if (!(err instanceof SpoolFullError)) throw err;
-      sendSpoolFull(res);
+      sendError(res, SPOOL_FULL);
     } finally {
       inFlight--;
     }

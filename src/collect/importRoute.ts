@@ -6,11 +6,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller, RestAccess } from '../access/restAccess.ts';
 import type { Logger } from '../observability/logger.ts';
-import { ConsentUnavailableError } from '../consent/consentStore.ts';
 import { ApiError, InputError } from '../errors/apiError.ts';
 import { SpoolFullError } from '../pipeline/spool.ts';
 import { readBody } from '../http/readBody.ts';
 import { sendJson } from '../http/respond.ts';
+import { SPOOL_FULL } from './collectRoute.ts';
 import { IMPORT_BATCH_HEADER, parseBatchId } from './importBatches.ts';
 import { ingest, type IngestDeps } from './ingest.ts';
 import { EVENT_LIMITS } from './validateEvent.ts';
@@ -56,9 +56,8 @@ export function importRoute(deps: IngestDeps, rest: RestAccess, log: Logger, opt
       try {
         result = await ingest(events, traits, deps, IMPORT_LIMITS, 'import', parseBatchId(req.headers[IMPORT_BATCH_HEADER]));
       } catch (err) {
-        if (err instanceof SpoolFullError) throw new ApiError('SERVICE_UNAVAILABLE', 'the collector cannot take more events now; retry later', { retryAfter: 5 });
-        if (err instanceof ConsentUnavailableError) throw new ApiError('SERVICE_UNAVAILABLE', err.message, { retryAfter: 5 });
-        throw err;
+        // ConsentUnavailableError is the catalogue's 503 already: rest.fail answers it as it is.
+        throw err instanceof SpoolFullError ? SPOOL_FULL : err;
       }
       const keyId = caller.access.auth.kind === 'ok' ? caller.access.auth.key.id : '';
       log.info({ keyId, accepted: result.accepted, refused: result.rejected.length }, 'import');

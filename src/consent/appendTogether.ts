@@ -13,6 +13,8 @@ export interface SpoolPart {
 /** Every part was made durable, or (only after an I/O error that outlasted the retries) some were. */
 export type AppendOutcome = { readonly kept: 'all' } | { readonly kept: 'some'; readonly failed: readonly SpoolPart[]; readonly error: unknown };
 
+const KEPT_ALL: AppendOutcome = Object.freeze({ kept: 'all' });
+
 /** Waits before each retry of a part that failed while others were kept: 4 tries over about 1.5 s. */
 const RETRY_DELAYS_MS = [100, 400, 1_000];
 
@@ -28,16 +30,21 @@ export const allFit = (parts: readonly SpoolPart[]): boolean => parts.every((p) 
  */
 export async function appendTogether(parts: readonly SpoolPart[]): Promise<AppendOutcome> {
   if (!allFit(parts)) throw new SpoolFullError('the spool is over its disk budget');
+  // One part (a hit whose consent changed nothing) shares its outcome with no other: append it as it is.
+  if (parts.length === 1) {
+    await parts[0]!.spool.append(parts[0]!.payload, parts[0]!.tags);
+    return KEPT_ALL;
+  }
   const settled = await Promise.allSettled(parts.map((p) => p.spool.append(p.payload, p.tags)));
   let failed = parts.filter((_, i) => settled[i]!.status === 'rejected');
-  if (failed.length === 0) return { kept: 'all' };
+  if (failed.length === 0) return KEPT_ALL;
   let error = (settled.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason;
   if (failed.length === parts.length) throw error;
   for (const delay of RETRY_DELAYS_MS) {
     await sleep(delay);
     const again = await Promise.allSettled(failed.map((p) => p.spool.append(p.payload, p.tags)));
     const still = failed.filter((_, i) => again[i]!.status === 'rejected');
-    if (still.length === 0) return { kept: 'all' };
+    if (still.length === 0) return KEPT_ALL;
     error = (again.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason;
     failed = still;
   }

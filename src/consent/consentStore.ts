@@ -82,7 +82,7 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, reader: 
     options.log?.error({ err: error instanceof Error ? error.message : String(error), spools: failed.map((p) => p.spool.dir) }, 'a request was kept only in part: a spool kept failing after its other parts were durable');
 
   /** For the requests whose consent changed nothing: their events alone. */
-  const appendOnly = async (parts: readonly SpoolPart[]): Promise<void> => {
+  const appendOnly = async (parts: readonly SpoolPart[] = []): Promise<void> => {
     if (parts.length === 0) return;
     const outcome = await appendTogether(parts);
     if (outcome.kept === 'some') keptInPart(outcome.failed, outcome.error);
@@ -141,7 +141,7 @@ export function createConsentStore(spools: ConsentSpools, cache: Cache, reader: 
         }
       }
       const fresh = [...latest].filter(([key, c]) => before.get(key) !== c.flags);
-      if (fresh.length === 0) return { count: 0, commit: async (alongside = []) => appendOnly(alongside) };
+      if (fresh.length === 0) return { count: 0, commit: appendOnly };
       const now = nowSql();
       const rows = fresh.map(([, c]) => ({ site: c.site, pid: c.pseudonym.pid, key_version: c.pseudonym.keyVersion, flags: c.flags, source, updated_at: now, retention_days: retentionDays }));
       const log = fresh.map(([key, c]) => ({

@@ -10,7 +10,7 @@ export interface Metrics {
   readonly eventsAccepted: { child(labels: { site: string }): Tally };
   readonly eventsRejected: Counter<'reason'>;
   readonly eventsReceived: Tally;
-  /** Rows delivered from a spool into ClickHouse, by table (events, consents, consent_log, audit_log). */
+  /** Rows delivered from a spool into ClickHouse, by table (events, consents, consent_log, audit_log, import_batches). */
   readonly rowsWritten: Counter<'table'>;
   readonly spoolBytes: Gauge<'table'>;
   readonly spoolDamagedRecords: Counter;

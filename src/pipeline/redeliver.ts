@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SEGMENT_FILE } from './spool.ts';
+import { fsyncDir } from './spoolAside.ts';
 import { encodeRecord } from './spoolRecord.ts';
 
 export interface RedeliverProgress {
@@ -25,15 +26,6 @@ export interface RedeliverSummary {
 }
 
 const RECORD_FILE = /^(seg-\d{16}-[0-9a-f]{16})-(\d+)\.ndjson$/;
-
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** Moves one table's set-aside segments and records back into its spool directory. */
 export function redeliverTable(spoolRoot: string, table: string, onProgress: (p: RedeliverProgress) => void = () => {}): RedeliverSummary {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { keepDamaged, keepRefusedRecord, moveAside, segmentBase } from './spoolAside.ts';
+import { fsyncDir, keepDamaged, keepRefusedRecord, moveAside, segmentBase } from './spoolAside.ts';
 import { SpoolFullError } from './spoolErrors.ts';
 import { SpoolDiskError, isDiskError, type DiskOp } from './spoolFaults.ts';
 import { HEADER_BYTES, encodeRecord } from './spoolRecord.ts';
@@ -66,7 +66,7 @@ export const SEGMENT_FILE = /^seg-(\d{16})-([0-9a-f]{16})(?:-r(\d+))?\.log$/;
 const segName = (seq: number, run: string) => `${segmentBase(seq, run)}.log`;
 
 /** The closed segment a file name in the spool directory stands for, or undefined for any other file. */
-export function parseSegmentFile(dir: string, name: string, bytes: number): ClosedSegment | undefined {
+function parseSegmentFile(dir: string, name: string, bytes: number): ClosedSegment | undefined {
   const m = SEGMENT_FILE.exec(name);
   if (m === null) return undefined;
   const seq = Number(m[1]);
@@ -150,8 +150,9 @@ export class Spool {
    */
   append(payload: Buffer, tags: Iterable<string> = []): Promise<void> {
     if (this.closing) return Promise.reject(new SpoolFullError('the spool is closing'));
+    // Refused before it is framed: an over-budget request costs no copy nor CRC.
+    if (!this.fits(payload.length)) return Promise.reject(new SpoolFullError('the spool is over its disk budget'));
     const buf = encodeRecord(payload);
-    if (this.undeliveredBytes + buf.length > this.maxBytes) return Promise.reject(new SpoolFullError('the spool is over its disk budget'));
     let seg: ActiveSegment;
     try {
       seg = this.active ??= this.openSegment();
@@ -183,12 +184,7 @@ export class Spool {
     try {
       fd = fs.openSync(file, 'a', 0o600);
       // The new file's directory entry must be durable too, or a crash could lose a whole fsynced segment.
-      const dir = fs.openSync(this.dir, 'r');
-      try {
-        fs.fsyncSync(dir);
-      } finally {
-        fs.closeSync(dir);
-      }
+      fsyncDir(this.dir);
     } catch (err) {
       // Nothing was written to it: leave no empty segment behind.
       if (fd !== undefined) {

@@ -7,6 +7,16 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { ClosedSegment } from './spool.ts';
 
+/** Makes a directory's entries durable (a new or renamed file is lost in a crash without it). */
+export function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export const segmentBase = (seq: number, run: string) => `seg-${String(seq).padStart(16, '0')}-${run}`;
 
 const reasonText = (why: string) => `${why === '' ? 'unknown' : why}\n`;

@@ -48,10 +48,26 @@ interface Row {
   created_at: string;
 }
 
+const COLUMNS = 'id, name, hostnames, timezone, k_anonymity, retention_days, default_consent, created_at';
+
+/** The stored row of a site's settings (create and update write the same shape). */
+function toRow(input: Omit<Site, 'createdAt'>, createdAt: string): Row {
+  return {
+    id: input.id,
+    name: input.name,
+    hostnames: [...input.hostnames],
+    timezone: input.timezone,
+    k_anonymity: input.kAnonymity,
+    retention_days: input.retentionDays,
+    default_consent: input.defaultConsent,
+    created_at: createdAt,
+  };
+}
+
 export function createSiteStore(store: EventStore, options: SiteStoreOptions = {}): SiteStore {
   const snapshot = new TableSnapshot(
     async () => {
-      const rows = await store.query<Row>('SELECT id, name, hostnames, timezone, k_anonymity, retention_days, default_consent, created_at FROM sites FINAL ORDER BY id');
+      const rows = await store.query<Row>(`SELECT ${COLUMNS} FROM sites FINAL ORDER BY id`);
       return { sites: new Map(rows.map((r) => [r.id, toSite(r)])), hosts: new Set(rows.flatMap((r) => r.hostnames)) };
     },
     { sites: new Map<string, Site>(), hosts: new Set<string>() },
@@ -80,16 +96,7 @@ export function createSiteStore(store: EventStore, options: SiteStoreOptions = {
       // the later row wins; ids are chosen by people, so this is accepted rather than locked.
       if (sites.has(input.id)) return undefined;
       const now = nowSql();
-      const row: Row = {
-        id: input.id,
-        name: input.name,
-        hostnames: [...input.hostnames],
-        timezone: input.timezone,
-        k_anonymity: input.kAnonymity,
-        retention_days: input.retentionDays,
-        default_consent: input.defaultConsent,
-        created_at: now,
-      };
+      const row = toRow(input, now);
       await store.insert('sites', [{ ...row, updated_at: now }]);
       const site = toSite(row);
       // Into the copy current now: a re-read may have replaced the one checked above.
@@ -100,20 +107,11 @@ export function createSiteStore(store: EventStore, options: SiteStoreOptions = {
     async update(input) {
       // The row as stored now (another instance may have changed it since our copy was read).
       const [current] = await store.query<Row & { updated_at: string }>(
-        'SELECT id, name, hostnames, timezone, k_anonymity, retention_days, default_consent, created_at, updated_at FROM sites FINAL WHERE id = {id:String}',
+        `SELECT ${COLUMNS}, updated_at FROM sites FINAL WHERE id = {id:String}`,
         { id: input.id },
       );
       if (current === undefined) return undefined;
-      const row: Row = {
-        id: input.id,
-        name: input.name,
-        hostnames: [...input.hostnames],
-        timezone: input.timezone,
-        k_anonymity: input.kAnonymity,
-        retention_days: input.retentionDays,
-        default_consent: input.defaultConsent,
-        created_at: nowSql(new Date(isoOf(current.created_at))),
-      };
+      const row = toRow(input, nowSql(new Date(isoOf(current.created_at))));
       // NOTE: the newest updated_at wins in ReplacingMergeTree: never older than the row replaced, so an
       // instance whose clock lags still replaces it. Two admins updating one site at once: the later wins.
       const previous = Date.parse(isoOf(current.updated_at));
