@@ -6,8 +6,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Config } from '../config/config.ts';
 import { redeliverTable, type RedeliverSummary } from '../pipeline/redeliver.ts';
-
-const TABLES = ['events', 'consents', 'consent_log', 'audit_log'] as const;
+import { SPOOLED_TABLES as TABLES } from '../pipeline/spooledTable.ts';
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
