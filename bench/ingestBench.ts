@@ -39,6 +39,8 @@ async function gql(port: number, key: string, query: string) {
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 const dataDir = tmp('calypso-bench-');
+// The service's data directory is the bench's own: nothing of it is kept, whether the run ends or fails.
+process.on('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
 const calypso = await startChild(
   ['bin/calypso.js', 'start'],
   { CALYPSO_DATA_DIR: dataDir, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn', CALYPSO_RATE_LIMIT_PER_IP: '1000000', ...profile },
@@ -72,6 +74,4 @@ const rawRate = Number(/rate ([\d.]+)/.exec(rawRun.out())?.[1] ?? NaN);
 const batchedEvents = batched.rps * 500;
 console.log(`batched      raw client insert    ${fmt(rawRate)} events/s (10 000 rows per insert, on the server core)`);
 console.log(`batched      POST /collect ×500   ${fmt(batchedEvents)} events/s  p99 ${batched.p99} ms${batched.busy}   ratio ${(batchedEvents / rawRate).toFixed(2)} (goal ≥ 0.50, ≥ 100 000/s)`);
-// The service's data directory is the bench's own: nothing of it is kept.
-fs.rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);
