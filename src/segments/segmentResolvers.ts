@@ -4,7 +4,7 @@
 import { GraphQLScalarType, type GraphQLResolveInfo } from 'graphql';
 import { EVENT_LIMITS, isCookieId } from '../collect/validateEvent.ts';
 import { CONSENT_BITS } from '../consent/consentFlags.ts';
-import { keyAllowsSite } from '../access/apiKey.ts';
+import { keyAllowsSite } from '../access/siteScope.ts';
 import { ApiError, echo, InputError } from '../errors/apiError.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import { requireSite } from '../sites/requireSite.ts';
