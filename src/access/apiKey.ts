@@ -26,6 +26,3 @@ export function newSecret(): string {
 export function newKeyId(): string {
   return `key_${randomBytes(8).toString('hex')}`;
 }
-
-// The site rule lives in siteScope.ts; re-exported for the callers that import it from here.
-export { keyAllowsSite } from './siteScope.ts';

@@ -31,8 +31,3 @@ export function checkAccess(access: RequestAccess, field: string, allowed: Reado
   if (outside !== undefined) return { code: 'FORBIDDEN', message: `this API key has no access to site ${echo(outside)}` };
   return undefined;
 }
-
-/** The HTTP status of a denial on the plain HTTP routes: 401 for who, 403 for why or where. */
-export function denialStatus(denial: Denial): 401 | 403 {
-  return denial.code === 'UNAUTHENTICATED' || denial.code === 'KEY_REVOKED' ? 401 : 403;
-}

@@ -4,7 +4,6 @@
 // the audit row, and one error body (sendError). The same codes and statuses as GraphQL. No route reads
 // Authorization itself.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { boundRow } from '../audit/auditBounds.ts';
 import type { AuditTally } from '../audit/auditTally.ts';
 import type { AuditRow, AuditSink } from '../audit/auditTrail.ts';
 import { ApiError, ErrorCode } from '../errors/apiError.ts';
@@ -66,7 +65,8 @@ export function createRestAccess(deps: RestAccessDeps): RestAccess {
 
   const row = (caller: Caller | undefined, route: string, sites: readonly string[], outcome: AuditRow['outcome'], code: string, rows: number, detail: string): AuditRow => {
     const auth = caller?.access.auth;
-    return boundRow({
+    // Bounded on its way in, by the tally and the sink alike (auditBounds.ts): not here a second time.
+    return {
       ts: '',
       key_id: auth?.kind === 'ok' || auth?.kind === 'revoked' ? auth.key.id : '',
       purpose: caller?.access.purposeText ?? '',
@@ -78,7 +78,7 @@ export function createRestAccess(deps: RestAccessDeps): RestAccess {
       rows,
       duration_ms: caller === undefined ? 0 : performance.now() - caller.started,
       detail,
-    });
+    };
   };
   /** A row to the tally, or stamped and written on its own. */
   const write = (r: AuditRow, summed: boolean) => {

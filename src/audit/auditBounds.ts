@@ -1,7 +1,7 @@
 // What an audit row may take from a client is bounded: the trail is kept for years, and a request that is
 // refused must not write its 1 MB arguments into it (README "Errors and limits"). Every row passes here
 // on its way in (the tally and the sink), so no path can forget.
-import { ECHO_MAX } from '../errors/apiError.ts';
+import { clip, ECHO_MAX } from '../errors/apiError.ts';
 import type { AuditRow } from './auditTrail.ts';
 
 /** Each value a row takes from a client (a site id, the operation name, the purpose text): the echo() length. */
@@ -11,12 +11,8 @@ export const AUDIT_LIST_MAX = 16;
 /** The detail (an erasure's reason, a transfer's recipient, an import's counts). */
 export const AUDIT_DETAIL_MAX = 1024;
 
-/** The text cut to `max` characters, with "…" when cut, as echo() cuts (without its quotes). */
-export function clip(text: string, max = AUDIT_VALUE_MAX): string {
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max);
-  return `${cut.isWellFormed() ? cut : cut.toWellFormed()}…`;
-}
+// The one cutter, shared with echo(): an audit value is cut exactly as an error message quotes it.
+export { clip };
 
 function clipList(xs: string[]): string[] {
   let fits = xs.length <= AUDIT_LIST_MAX;

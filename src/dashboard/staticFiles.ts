@@ -85,11 +85,16 @@ export function createDashboardFiles(distDir: string): DashboardFiles {
   const relist = () => {
     if (Date.now() - listedAt < 1_000) return;
     listedAt = Date.now();
+    let next: Set<string>;
     try {
-      names = new Set(fs.readdirSync(assetsDir, { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name));
+      next = new Set(fs.readdirSync(assetsDir, { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name));
     } catch {
-      names = new Set();
+      next = new Set();
     }
+    // NOTE: the files in memory are dropped only when the build changed: a client asking for missing
+    // names (a scanner, anyone, no key needed) would otherwise make every file be read and compressed again.
+    if (next.size === names.size && [...next].every((n) => names.has(n))) return;
+    names = next;
     files.clear();
     index = undefined;
   };

@@ -98,7 +98,13 @@ export const ECHO_MAX = 64;
 
 /** A client value quoted for an error message, cut to ECHO_MAX characters (with "…" when cut). */
 export function echo(value: unknown): string {
-  const text = typeof value === 'string' ? value : String(value);
-  const cut = text.length > ECHO_MAX ? `${text.slice(0, ECHO_MAX)}…` : text;
+  const cut = clip(typeof value === 'string' ? value : String(value));
   return JSON.stringify(cut.isWellFormed() ? cut : cut.toWellFormed());
+}
+
+/** The text cut to `max` characters, with "…" when cut (never half a surrogate pair): echo() without its quotes. */
+export function clip(text: string, max = ECHO_MAX): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  return `${cut.isWellFormed() ? cut : cut.toWellFormed()}…`;
 }

@@ -3,7 +3,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../observability/logger.ts';
 import { StoreError } from '../store/storeError.ts';
-import { ApiError, ErrorCode, InputError } from '../errors/apiError.ts';
+import { ApiError, ErrorCode } from '../errors/apiError.ts';
 
 // GraphQL answers 200 with errors (the GraphQL-over-HTTP spec), except who-are-you failures.
 const GRAPHQL_HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -20,11 +20,6 @@ export function apiError(code: ErrorCode, message: string, extra: Record<string,
 export function apiExtensions(err: ApiError): Record<string, unknown> {
   const status = GRAPHQL_HTTP_STATUS[err.code];
   return { code: err.code, ...(err.field === undefined ? {} : { field: err.field }), ...(status === undefined ? {} : { http: { status } }) };
-}
-
-/** The catalogue's InputError (mapped by formatError), for resolvers that check an argument themselves. */
-export function badInput(field: string, message: string): InputError {
-  return new InputError(field, message);
 }
 
 const PUBLIC_CODES: ReadonlySet<string> = new Set([...Object.values(ErrorCode), 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST']);

@@ -12,7 +12,7 @@ import { AuditTrail, type AuditSink } from '../audit/auditTrail.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { readBody } from '../http/readBody.ts';
-import { ErrorCode, HTTP_STATUS } from '../errors/apiError.ts';
+import { ApiError, ErrorCode } from '../errors/apiError.ts';
 import { createFormatError } from './errors.ts';
 import { introspectionPlugin } from './introspectionPlugin.ts';
 import { createPreparedQueries, executePrepared } from './preparedQueries.ts';
@@ -79,7 +79,7 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
       const text = await readBody(req, deps.maxBodyBytes);
       let body: unknown = text;
       if ((header('content-type') ?? '').includes('json') && text !== '') {
-        if (nestsDeeper(text, MAX_NESTING)) return sendRefusal(res, ErrorCode.BAD_USER_INPUT, `the request body nests deeper than ${MAX_NESTING} levels`);
+        if (nestsDeeper(text, MAX_NESTING)) return sendGraphqlRefusal(req, res, new ApiError(ErrorCode.BAD_USER_INPUT, `the request body nests deeper than ${MAX_NESTING} levels`));
         try {
           body = JSON.parse(text);
         } catch {
@@ -87,8 +87,8 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
         }
       }
       const deep = deepParts(req, body);
-      if (deep === 'query') return sendRefusal(res, ErrorCode.QUERY_TOO_COMPLEX, `the query nests deeper than ${MAX_NESTING} levels`);
-      if (deep !== undefined) return sendRefusal(res, ErrorCode.BAD_USER_INPUT, `the ${deep} parameter nests deeper than ${MAX_NESTING} levels`);
+      if (deep === 'query') return sendGraphqlRefusal(req, res, new ApiError(ErrorCode.QUERY_TOO_COMPLEX, `the query nests deeper than ${MAX_NESTING} levels`));
+      if (deep !== undefined) return sendGraphqlRefusal(req, res, new ApiError(ErrorCode.BAD_USER_INPUT, `the ${deep} parameter nests deeper than ${MAX_NESTING} levels`));
       const extensions = (body as { extensions?: { purpose?: unknown } } | undefined)?.extensions;
       const response: RequestContext['response'] = {};
       const context = async (): Promise<RequestContext> => {
@@ -172,11 +172,4 @@ function deepParts(req: IncomingMessage, body: unknown): 'query' | 'variables' |
   }
   const query = (body as { query?: unknown } | undefined)?.query;
   return typeof query === 'string' && nestsDeeper(query, MAX_NESTING) ? 'query' : undefined;
-}
-
-/** A request refused before Apollo sees it, in GraphQL's error shape. */
-function sendRefusal(res: ServerResponse, code: ErrorCode, message: string): void {
-  const text = `${JSON.stringify({ errors: [{ message, extensions: { code } }] })}\n`;
-  res.writeHead(HTTP_STATUS[code], { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
-  res.end(text);
 }

@@ -81,6 +81,9 @@ export function createMaterialiser(deps: MaterialiserDeps): Materialiser {
     }
     throw new Error(`the segment index of site ${site} changed under its repair three times; retrying later`);
   };
+  /** repairSite for a pass or a refresh, which go on whatever it meets: a failure is logged, 0 reloaded. */
+  const repairOrWarn = (site: string, fence: number): Promise<number> =>
+    repairSite(site, fence).catch((err: unknown) => (log.warn({ site, err: err instanceof Error ? err.message : String(err) }, 'segment index repair failed'), 0));
 
   /** Builds and switches to a new version. Runs under the lock with its fencing token. */
   const materialise = async (def: SegmentDefinition, previous: SegmentState | undefined, fence: number): Promise<SegmentState> => {
@@ -108,7 +111,7 @@ export function createMaterialiser(deps: MaterialiserDeps): Materialiser {
       if (replaced !== '0') await index.drop(site.id, def.id, replaced);
       await store.command('DELETE FROM segment_members WHERE site = {site:String} AND segment_id = {id:String} AND version < {version:UInt64}', { site: site.id, id: def.id, version });
       // A site refreshed for the first time (or whose index was lost) is answered from the index at once.
-      if (!(await index.isWhole(site.id))) await repairSite(site.id, fence).catch((err: unknown) => log.warn({ site: site.id, err: err instanceof Error ? err.message : String(err) }, 'segment index repair failed'));
+      if (!(await index.isWhole(site.id))) await repairOrWarn(site.id, fence);
       metrics.segmentRefreshes.inc({ outcome: 'ok' });
       metrics.segmentRefreshSeconds.observe((performance.now() - started) / 1000);
       log.info({ segment: def.id, site: site.id, version, size: pids.length, ms: Math.round(performance.now() - started) }, 'segment refreshed');
@@ -179,7 +182,7 @@ export function createMaterialiser(deps: MaterialiserDeps): Materialiser {
       // Sites whose index is not whole (Redis lost it, a fresh process, a new site): reloaded from ClickHouse.
       for (const site of await sites.list()) {
         if (await index.isWhole(site.id)) continue;
-        const held = await lock.run(async (fence) => ((await index.isWhole(site.id)) ? 0 : repairSite(site.id, fence).catch((err: unknown) => (log.warn({ site: site.id, err: err instanceof Error ? err.message : String(err) }, 'segment index repair failed'), 0))), 0);
+        const held = await lock.run(async (fence) => ((await index.isWhole(site.id)) ? 0 : repairOrWarn(site.id, fence)), 0);
         if (held === undefined) break;
         repaired += held.value;
       }

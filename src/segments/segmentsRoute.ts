@@ -14,6 +14,8 @@ import { MAX_BATCH_COOKIES } from './segmentResolvers.ts';
 const ADVERTISING = new Set(['ADVERTISING'] as const);
 // The same bound as a hit's `cid`.
 const MAX_COOKIE_LENGTH = EVENT_LIMITS.maxCidLength;
+// Sent when the index is down and ClickHouse answered; one object for all such answers.
+const DEGRADED: Readonly<Record<string, string>> = { 'x-calypso-degraded': 'segment-index' };
 
 export interface SegmentsRouteDeps {
   rest: RestAccess;
@@ -46,11 +48,10 @@ export function createSegmentsRoute(deps: SegmentsRouteDeps) {
       const found = sites.peek(site) ?? (await sites.get(site));
       if (found === undefined) throw new ApiError('NOT_FOUND', `site ${echo(site)} does not exist`, { field: 'site' });
       const result = await lookup.lookup(found, input.cookies);
-      const headers: Record<string, string> = result.degraded ? { 'x-calypso-degraded': 'segment-index' } : {};
       const body = input.batch
         ? { results: result.cookies.map((c, i) => ({ cookie: input.cookies[i], segments: segmentsFor('advertising', c) })) }
         : { segments: segmentsFor('advertising', result.cookies[0]!) };
-      sendJson(res, 200, body, headers);
+      sendJson(res, 200, body, result.degraded ? DEGRADED : undefined);
       rest.done(caller, route, [site], input.cookies.length, '', true);
     } catch (err) {
       // Summed like the look-ups; a failure of ours (the store down during a fallback) is rethrown after.

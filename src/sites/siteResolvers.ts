@@ -1,7 +1,6 @@
 import { keyAllowsSite, requireReach } from '../access/siteScope.ts';
-import { echo } from '../errors/apiError.ts';
+import { ApiError, echo } from '../errors/apiError.ts';
 import { fromFlags } from '../consent/consentFlags.ts';
-import { apiError } from '../graphql/errors.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import { validateSiteInput, validateSiteUpdate, type SiteInput, type SiteUpdate } from './siteInput.ts';
 import { shortenRetention } from './siteRetention.ts';
@@ -32,7 +31,7 @@ export function createSiteResolvers(sites: SiteStore, deps: SiteResolverDeps) {
         requireReach(ctx.access, '*', 'register sites');
         const site = validateSiteInput(args);
         const created = await sites.create(site);
-        if (created === undefined) throw apiError('CONFLICT', `site ${echo(site.id)} already exists`, { field: 'id' });
+        if (created === undefined) throw new ApiError('CONFLICT', `site ${echo(site.id)} already exists`, { field: 'id' });
         return created;
       },
       async updateSite(_: unknown, args: SiteUpdate, ctx: RequestContext) {
@@ -40,9 +39,9 @@ export function createSiteResolvers(sites: SiteStore, deps: SiteResolverDeps) {
         ctx.audit.touch('Mutation.updateSite', [args.id], undefined);
         requireReach(ctx.access, [args.id], `change site ${echo(args.id)}`);
         const current = await sites.get(args.id);
-        if (current === undefined) throw apiError('NOT_FOUND', `site ${echo(args.id)} does not exist`, { field: 'id' });
+        if (current === undefined) throw new ApiError('NOT_FOUND', `site ${echo(args.id)} does not exist`, { field: 'id' });
         const updated = await sites.update(validateSiteUpdate(current, args));
-        if (updated === undefined) throw apiError('NOT_FOUND', `site ${echo(args.id)} does not exist`, { field: 'id' });
+        if (updated === undefined) throw new ApiError('NOT_FOUND', `site ${echo(args.id)} does not exist`, { field: 'id' });
         if (updated.retentionDays < current.retentionDays) {
           await shortenRetention(deps.store, updated.id, updated.retentionDays);
           await deps.statsCache.bump([updated.id]);
