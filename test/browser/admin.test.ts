@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDashboardBuilt, launchChromium, MISSING_NOTE, requireChromium, SKIP_BROWSER } from '../support/browser.ts';
+import { ensureDashboardBuilt, launchChromium, MISSING_NOTE, requireChromium, signIn, SKIP_BROWSER } from '../support/browser.ts';
 import { eventually, startTestService, type TestService } from '../support/testService.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -62,9 +62,7 @@ describe.skipIf(SKIP_BROWSER)(`the administration screen in Chromium${MISSING_NO
   };
 
   it('signs in with the admin key and lands on the administration screen', async () => {
-    await page.goto(`${svc.url}/`);
-    await page.getByLabel('API key').fill(svc.adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, svc.url, svc.adminKey);
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Administration');
     expect(await page.content()).not.toContain(svc.adminKey);
   });

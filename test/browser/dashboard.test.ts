@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDashboardBuilt, launchChromium, MISSING_NOTE, requireChromium, SKIP_BROWSER } from '../support/browser.ts';
+import { ensureDashboardBuilt, launchChromium, MISSING_NOTE, requireChromium, signIn, SKIP_BROWSER } from '../support/browser.ts';
 import { startTestService, type TestService } from '../support/testService.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -70,9 +70,7 @@ describe.skipIf(SKIP_BROWSER)(`the dashboard in Chromium${MISSING_NOTE}`, () => 
   it('another origin on the same site gets nothing with the cookie: a form post, a fetch with the purpose header, a no-cors fetch', async () => {
     // Signed in in the dashboard's tab; the other origin (another port of the same host: the same
     // site, so SameSite=Strict lets the cookie go) tries to make itself a key.
-    await page.goto(`${svc.url}/`);
-    await page.getByLabel('API key').fill(svc.adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, svc.url, svc.adminKey);
     await page.getByRole('link', { name: 'Administration' }).waitFor();
     const mutation = JSON.stringify({ query: 'mutation { createApiKey(name: "evil", purposes: [ADMINISTRATION], sites: []) { secret } }' });
     const evil = http.createServer((_req, res) => {

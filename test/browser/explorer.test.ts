@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDashboardBuilt, launchChromium, MISSING_NOTE, requireChromium, SKIP_BROWSER } from '../support/browser.ts';
+import { ensureDashboardBuilt, launchChromium, MISSING_NOTE, requireChromium, signIn, SKIP_BROWSER } from '../support/browser.ts';
 import { siteWithKey, startTestService, type TestService } from '../support/testService.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -42,9 +42,7 @@ describe.skipIf(SKIP_BROWSER)(`the API explorer in Chromium${MISSING_NOTE}`, { t
   });
 
   it('signs in and opens the explorer from the menu, under the key’s first purpose', async () => {
-    await page.goto(`${svc.url}/`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, svc.url, key);
     await page.getByRole('link', { name: 'API explorer' }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('API explorer');
     await page.locator('.graphiql-container').waitFor().catch(async (e: unknown) => {
@@ -118,9 +116,7 @@ describe.skipIf(SKIP_BROWSER)('the API explorer in production, without ADMINISTR
       if (m.type() === 'error' && !m.text().includes('403')) problems.push(`console: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    await page.goto(`${svc.url}/`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, svc.url, key);
     await page.getByRole('link', { name: 'API explorer' }).click();
     const note = page.getByRole('status');
     await note.waitFor();

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, MISSING_NOTE, requireChromium, SKIP_BROWSER } from '../support/browser.ts';
+import { launchChromium, MISSING_NOTE, requireChromium, signIn, SKIP_BROWSER } from '../support/browser.ts';
 import { DEFAULT_DIST_DIR } from '../../src/dashboard/startDashboard.ts';
 import { makeI18n } from '../../web/i18n.ts';
 import { formatChange, formatMetric } from '../../web/screens/overview/format.ts';
@@ -77,9 +77,7 @@ describe.skipIf(SKIP_BROWSER)(`overview in Chromium${MISSING_NOTE}`, () => {
     page.locator(`.ov-rows[data-tab="${tab}"] tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('th,td')].map((c) => (c.textContent ?? '').trim())));
 
   it('signs in with a STATISTICS key and opens a sent link on the same view', async () => {
-    await page.goto(`${svc.url}/`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, svc.url, key);
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     const asked: string[] = [];
     const onRequest = (r: { url(): string; postData(): string | null }) => void (r.url().endsWith('/graphql') && asked.push(r.postData() ?? ''));

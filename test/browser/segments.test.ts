@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDashboardBuilt, launchChromium, MISSING_NOTE, requireChromium, SKIP_BROWSER } from '../support/browser.ts';
+import { ensureDashboardBuilt, launchChromium, MISSING_NOTE, requireChromium, signIn, SKIP_BROWSER } from '../support/browser.ts';
 import { siteWithKey, startTestService, type TestService } from '../support/testService.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -56,9 +56,7 @@ describe.skipIf(SKIP_BROWSER)(`segments screen in Chromium${MISSING_NOTE}`, () =
   });
 
   it('signs in with the ADVERTISING key and shows the segments screen only', async () => {
-    await page.goto(`${svc.url}/`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, svc.url, key);
     await page.getByRole('heading', { level: 1, name: 'Segments' }).waitFor();
     expect(await page.locator('.shell nav a').allTextContents()).toEqual(['Segments', 'API explorer', 'Privacy']); // the API explorer and the privacy page (policy 8.1) are every key's
     await page.getByText('This site has no segments yet.').waitFor();
