@@ -18,7 +18,7 @@ import { createLogger } from '../src/observability/logger.ts';
 import { startService } from '../src/service.ts';
 import { freePort } from '../test/support/ports.ts';
 import { removeTempDirs, tempDir } from '../test/support/testService.ts';
-import { BENCH_SITE, createBenchSite, generateBenchEvents } from './statsBenchData.ts';
+import { BENCH_SITE, benchGraphql, createBenchSite, generateBenchEvents } from './statsBenchData.ts';
 
 const EVENTS = process.env.BENCH_FULL === '1' ? 10_000_000 : Number(process.env.BENCH_EVENTS ?? 200_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -40,16 +40,7 @@ const config = {
 const svc = await startService(config, { role: 'all', log: createLogger(config) });
 let browser: Browser | undefined;
 try {
-  const gql = async (key: string, purpose: string, query: string) => {
-    const res = await fetch(`${svc.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-calypso-purpose': purpose },
-      body: JSON.stringify({ query }),
-    });
-    const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data!;
-  };
+  const gql = benchGraphql(svc);
   const key = await createBenchSite(svc, gql);
   await generateBenchEvents(svc, EVENTS, COOKIES);
 

@@ -11,7 +11,7 @@ import { parseStatsRange } from '../src/stats/statsRange.ts';
 import { STATS_QUERY_SETTINGS } from '../src/stats/statsResolvers.ts';
 import { freePort } from '../test/support/ports.ts';
 import { removeTempDirs, tempDir } from '../test/support/testService.ts';
-import { createBenchSite, generateBenchEvents } from './statsBenchData.ts';
+import { benchGraphql, createBenchSite, generateBenchEvents } from './statsBenchData.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -19,16 +19,7 @@ const COOKIES = Math.max(1_000, Math.round(EVENTS / 10));
 
 const config = { ...loadConfig({ CALYPSO_DATA_DIR: tempDir('calypso-bench-stats-'), CALYPSO_LOG_LEVEL: 'warn', PORT: String(await freePort()) }) };
 const svc = await startService(config, { role: 'all', log: createLogger(config) });
-const gql = async (key: string, purpose: string, query: string) => {
-  const res = await fetch(`${svc.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-calypso-purpose': purpose },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data!;
-};
+const gql = benchGraphql(svc);
 
 const key = await createBenchSite(svc, gql);
 await generateBenchEvents(svc, EVENTS, COOKIES);

@@ -4,8 +4,24 @@ import type { RunningService } from '../src/service.ts';
 
 export const BENCH_SITE = 'bench';
 
+export type BenchGraphql = (key: string, purpose: string, query: string) => Promise<Record<string, unknown>>;
+
+/** A GraphQL call to the service under a key and purpose; an error answer throws. */
+export function benchGraphql(svc: RunningService): BenchGraphql {
+  return async (key, purpose, query) => {
+    const res = await fetch(`${svc.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-calypso-purpose': purpose },
+      body: JSON.stringify({ query }),
+    });
+    const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data!;
+  };
+}
+
 /** Creates the site and a STATISTICS key for it; returns the key's secret. */
-export async function createBenchSite(svc: RunningService, gql: (key: string, purpose: string, query: string) => Promise<Record<string, unknown>>): Promise<string> {
+export async function createBenchSite(svc: RunningService, gql: BenchGraphql): Promise<string> {
   const admin = svc.secrets.adminKey;
   await gql(admin, 'ADMINISTRATION', `mutation { createSite(id: "${BENCH_SITE}", name: "Bench", hostnames: ["bench.example"]) { id } }`);
   const made = (await gql(admin, 'ADMINISTRATION', `mutation { createApiKey(name: "bench", purposes: [STATISTICS], sites: ["${BENCH_SITE}"]) { secret } }`)) as { createApiKey: { secret: string } };

@@ -11,6 +11,16 @@ export interface Session {
   sites: string[] | '*';
 }
 
+/** A cookie's consent (a site's default, a subject's current), as the API names its four flags. */
+export interface ConsentFlags {
+  statistics: boolean;
+  personalization: boolean;
+  advertising: boolean;
+  thirdParty: boolean;
+}
+
+export const CONSENT_FLAGS = ['statistics', 'personalization', 'advertising', 'thirdParty'] as const;
+
 /** An error the API answered: its code and, for bad input, the field (`rule.all[1].visited.path`). */
 export class ApiFailure extends Error {
   readonly code: string;

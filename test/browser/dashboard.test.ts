@@ -1,23 +1,20 @@
 // The dashboard in a real browser (Debian's Chromium driven by playwright-core): open /, sign in with the
 // admin key through the form, see the Administration screen's entry, sign out; no console errors and no
 // CSP violations on the way.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDashboardBuilt, launchChromium, MISSING_NOTE, requireChromium, signIn, SKIP_BROWSER } from '../support/browser.ts';
 import { startTestService, type TestService } from '../support/testService.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
-const IN_CI = process.env.CI === 'true';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SHOTS = path.join(ROOT, 'test-results');
 
 // CI must run this test: there a missing browser is a failure, elsewhere a skip with a reason.
-describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the dashboard in Chromium${HAVE_CHROMIUM ? '' : ` (${CHROMIUM} is missing: apt-get install chromium)`}`, () => {
+describe.skipIf(SKIP_BROWSER)(`the dashboard in Chromium${MISSING_NOTE}`, () => {
   let svc: TestService;
   let browser: Browser | undefined;
   let page: Page;
@@ -25,14 +22,11 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the dashboard in Chromium${HAVE_CHROM
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium package (apt-get install -y chromium)`);
-    if (!fs.existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'buildDashboard.ts')], { cwd: ROOT, stdio: 'ignore' });
+    requireChromium();
+    ensureDashboardBuilt();
     fs.mkdirSync(SHOTS, { recursive: true });
     svc = await startTestService();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
     page = await context.newPage();
     page.on('console', (m) => {
@@ -76,9 +70,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the dashboard in Chromium${HAVE_CHROM
   it('another origin on the same site gets nothing with the cookie: a form post, a fetch with the purpose header, a no-cors fetch', async () => {
     // Signed in in the dashboard's tab; the other origin (another port of the same host: the same
     // site, so SameSite=Strict lets the cookie go) tries to make itself a key.
-    await page.goto(`${svc.url}/`);
-    await page.getByLabel('API key').fill(svc.adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, svc.url, svc.adminKey);
     await page.getByRole('link', { name: 'Administration' }).waitFor();
     const mutation = JSON.stringify({ query: 'mutation { createApiKey(name: "evil", purposes: [ADMINISTRATION], sites: []) { secret } }' });
     const evil = http.createServer((_req, res) => {

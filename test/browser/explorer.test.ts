@@ -1,21 +1,18 @@
 // The API explorer in Chromium against an in-process Calypso: sign in with a STATISTICS key, open
 // /explorer, pick STATISTICS, run `{ sites { id } }` and see the answer; the request declares the picked
 // purpose with the session cookie; no console errors, no CSP violations. Screenshots in test-results/.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDashboardBuilt, launchChromium, MISSING_NOTE, requireChromium, signIn, SKIP_BROWSER } from '../support/browser.ts';
 import { siteWithKey, startTestService, type TestService } from '../support/testService.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
-const IN_CI = process.env.CI === 'true';
 const root = path.resolve(import.meta.dirname, '../..');
 const shots = path.join(root, 'test-results');
 
 // CI must run this test: there a missing browser is a failure, elsewhere a skip with a reason.
-describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the API explorer in Chromium${HAVE_CHROMIUM ? '' : ` (${CHROMIUM} is missing: apt-get install chromium)`}`, { timeout: 60_000 }, () => {
+describe.skipIf(SKIP_BROWSER)(`the API explorer in Chromium${MISSING_NOTE}`, { timeout: 60_000 }, () => {
   let svc: TestService;
   let browser: Browser | undefined;
   let page: Page;
@@ -23,15 +20,12 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the API explorer in Chromium${HAVE_CH
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium package (apt-get install -y chromium)`);
-    if (!fs.existsSync(path.join(root, 'web', 'dist', 'index.html'))) execFileSync(process.execPath, [path.join(root, 'scripts', 'buildDashboard.ts')], { cwd: root, stdio: 'ignore' });
+    requireChromium();
+    ensureDashboardBuilt();
     fs.mkdirSync(shots, { recursive: true });
     svc = await startTestService();
     key = await siteWithKey(svc, 'shop', ['STATISTICS', 'ADVERTISING']);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
     page = await context.newPage();
     // A CSP violation is reported as a console error too; the event names the directive as well.
@@ -48,9 +42,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the API explorer in Chromium${HAVE_CH
   });
 
   it('signs in and opens the explorer from the menu, under the key’s first purpose', async () => {
-    await page.goto(`${svc.url}/`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, svc.url, key);
     await page.getByRole('link', { name: 'API explorer' }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('API explorer');
     await page.locator('.graphiql-container').waitFor().catch(async (e: unknown) => {
@@ -99,18 +91,15 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`the API explorer in Chromium${HAVE_CH
 
 // In production introspection needs ADMINISTRATION (src/graphql/introspectionPlugin.ts): under STATISTICS
 // the explorer says so above the editor, and queries still run.
-describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the API explorer in production, without ADMINISTRATION', { timeout: 60_000 }, () => {
+describe.skipIf(SKIP_BROWSER)('the API explorer in production, without ADMINISTRATION', { timeout: 60_000 }, () => {
   let svc: TestService;
   let browser: Browser | undefined;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium package (apt-get install -y chromium)`);
+    requireChromium();
     svc = await startTestService({ env: { NODE_ENV: 'production' } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -127,9 +116,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the API explorer in production, witho
       if (m.type() === 'error' && !m.text().includes('403')) problems.push(`console: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    await page.goto(`${svc.url}/`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, svc.url, key);
     await page.getByRole('link', { name: 'API explorer' }).click();
     const note = page.getByRole('status');
     await note.waitFor();

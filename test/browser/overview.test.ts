@@ -6,8 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, MISSING_NOTE, requireChromium, signIn, SKIP_BROWSER } from '../support/browser.ts';
 import { DEFAULT_DIST_DIR } from '../../src/dashboard/startDashboard.ts';
 import { makeI18n } from '../../web/i18n.ts';
 import { formatChange, formatMetric } from '../../web/screens/overview/format.ts';
@@ -16,9 +17,6 @@ import { presetRange, previousRange, todayIn } from '../../web/screens/overview/
 import { loadOverviewDataset, OVERVIEW_SITE } from '../support/overviewDataset.ts';
 import { startTestService, type TestService } from '../support/testService.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
-const IN_CI = process.env.CI === 'true';
 const RESULTS = path.resolve(import.meta.dirname, '../../test-results');
 const en = makeI18n('en');
 
@@ -29,7 +27,7 @@ interface Stats {
   suppressedRows: number;
 }
 
-describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`overview in Chromium${HAVE_CHROMIUM ? '' : ` (${CHROMIUM} is missing: apt-get install chromium)`}`, () => {
+describe.skipIf(SKIP_BROWSER)(`overview in Chromium${MISSING_NOTE}`, () => {
   let svc: TestService;
   let key: string;
   let browser: Browser | undefined;
@@ -39,7 +37,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`overview in Chromium${HAVE_CHROMIUM ?
   const range = () => presetRange('7d', todayIn('Europe/Moscow', new Date()));
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium package (apt-get install -y chromium)`);
+    requireChromium();
     if (!fs.existsSync(path.join(DEFAULT_DIST_DIR, 'index.html'))) {
       execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../../scripts/buildDashboard.ts')], { stdio: 'inherit' });
     }
@@ -49,10 +47,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`overview in Chromium${HAVE_CHROMIUM ?
     for (const cid of ['live-1', 'live-2']) expect((await svc.collect({ site: OVERVIEW_SITE, url: 'https://shop.example/live', cid })).status).toBe(202);
     await svc.flush();
     fs.mkdirSync(RESULTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', acceptDownloads: true });
     page = await context.newPage();
     page.on('console', (m) => {
@@ -82,9 +77,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`overview in Chromium${HAVE_CHROMIUM ?
     page.locator(`.ov-rows[data-tab="${tab}"] tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('th,td')].map((c) => (c.textContent ?? '').trim())));
 
   it('signs in with a STATISTICS key and opens a sent link on the same view', async () => {
-    await page.goto(`${svc.url}/`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, svc.url, key);
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     const asked: string[] = [];
     const onRequest = (r: { url(): string; postData(): string | null }) => void (r.url().endsWith('/graphql') && asked.push(r.postData() ?? ''));

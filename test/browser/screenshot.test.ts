@@ -4,8 +4,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, signIn } from '../support/browser.ts';
 import { demoEvents } from '../../src/cli/demoTraffic.ts';
 import { DEFAULT_DIST_DIR } from '../../src/dashboard/startDashboard.ts';
 import { startTestService, type TestService } from '../support/testService.ts';
@@ -41,10 +42,7 @@ describe.skipIf(!WANTED)('the README screenshot (CALYPSO_SCREENSHOTS=1 writes do
     await svc.flush();
     const k = await svc.gql<{ createApiKey: { secret: string } }>(svc.adminKey, 'ADMINISTRATION', `mutation { createApiKey(name: "marketing", purposes: [STATISTICS], sites: ["${SITE}"]) { secret } }`);
     key = k.data!.createApiKey.secret;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -54,9 +52,7 @@ describe.skipIf(!WANTED)('the README screenshot (CALYPSO_SCREENSHOTS=1 writes do
 
   it('saves the overview of the demo traffic at 1440 px', async () => {
     const page = await browser!.newPage({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
-    await page.goto(`${svc.url}/`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, svc.url, key);
     await page.locator('section.overview[data-ready="true"]').waitFor();
     await page.locator('.ov-chart-box canvas').first().waitFor();
     fs.mkdirSync(path.dirname(OUT), { recursive: true });

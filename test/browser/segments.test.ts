@@ -2,22 +2,19 @@
 // ADVERTISING key signs in, defines a segment with the rule builder, sees the API's error at the node
 // it names, refreshes the segment and sees its size, deletes it; no console errors, no CSP violations.
 // Screenshots at 1440 and 375 px go to test-results/.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDashboardBuilt, launchChromium, MISSING_NOTE, requireChromium, signIn, SKIP_BROWSER } from '../support/browser.ts';
 import { siteWithKey, startTestService, type TestService } from '../support/testService.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
-const IN_CI = process.env.CI === 'true';
 const root = path.resolve(import.meta.dirname, '../..');
 const shots = path.join(root, 'test-results');
 const ADS = { statistics: true, advertising: true, thirdParty: true };
 
 // CI must run this test: there a missing browser is a failure, elsewhere a skip with a reason.
-describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`segments screen in Chromium${HAVE_CHROMIUM ? '' : ` (${CHROMIUM} is missing: apt-get install chromium)`}`, () => {
+describe.skipIf(SKIP_BROWSER)(`segments screen in Chromium${MISSING_NOTE}`, () => {
   let svc: TestService;
   let browser: Browser | undefined;
   let context: BrowserContext;
@@ -26,8 +23,8 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`segments screen in Chromium${HAVE_CHR
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium package (apt-get install -y chromium)`);
-    if (!fs.existsSync(path.join(root, 'web', 'dist', 'index.html'))) execFileSync(process.execPath, [path.join(root, 'scripts', 'buildDashboard.ts')], { cwd: root, stdio: 'ignore' });
+    requireChromium();
+    ensureDashboardBuilt();
     fs.mkdirSync(shots, { recursive: true });
     svc = await startTestService();
     // k = 2 and a 90-day retention: three members show as a number, a 400-day window is refused.
@@ -38,10 +35,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`segments screen in Chromium${HAVE_CHR
     }
     await svc.flush();
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
     page = await context.newPage();
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -62,9 +56,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`segments screen in Chromium${HAVE_CHR
   });
 
   it('signs in with the ADVERTISING key and shows the segments screen only', async () => {
-    await page.goto(`${svc.url}/`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, svc.url, key);
     await page.getByRole('heading', { level: 1, name: 'Segments' }).waitFor();
     expect(await page.locator('.shell nav a').allTextContents()).toEqual(['Segments', 'API explorer', 'Privacy']); // the API explorer and the privacy page (policy 8.1) are every key's
     await page.getByText('This site has no segments yet.').waitFor();

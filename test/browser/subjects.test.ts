@@ -3,16 +3,13 @@
 // changes its consent and erases it with a reason → the receipt; the statistics drop by exactly its hits.
 // The legal hold under LEGAL_OBLIGATION; a key without SUBJECT_REQUEST does not see the screen. No console
 // errors or CSP violations anywhere; screenshots in test-results/.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDashboardBuilt, launchChromium, MISSING_NOTE, requireChromium, SKIP_BROWSER } from '../support/browser.ts';
 import { eventually, siteWithKey, startTestService, type TestService } from '../support/testService.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
-const IN_CI = process.env.CI === 'true';
 const root = path.resolve(import.meta.dirname, '../..');
 const SHOTS = path.join(root, 'test-results');
 const SITE = 'shop';
@@ -22,7 +19,7 @@ const SUBJECT_PATHS = ['/', '/catalog', '/catalog/shoes', '/catalog/shoes/42', '
 const CONTACT = 'privacy@shop.example';
 
 // CI must run this test: there a missing browser is a failure, elsewhere a skip with a reason.
-describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`subject requests in Chromium${HAVE_CHROMIUM ? '' : ` (${CHROMIUM} is missing: apt-get install chromium)`}`, () => {
+describe.skipIf(SKIP_BROWSER)(`subject requests in Chromium${MISSING_NOTE}`, () => {
   let svc: TestService;
   let browser: Browser | undefined;
   let supportKey: string; // SUBJECT_REQUEST and LEGAL_OBLIGATION
@@ -65,8 +62,8 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`subject requests in Chromium${HAVE_CH
   const text = async (d: Download) => fs.readFileSync((await d.path())!, 'utf8');
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium package (apt-get install -y chromium)`);
-    if (!fs.existsSync(path.join(root, 'web', 'dist', 'index.html'))) execFileSync(process.execPath, [path.join(root, 'scripts', 'buildDashboard.ts')], { cwd: root, stdio: 'ignore' });
+    requireChromium();
+    ensureDashboardBuilt();
     fs.mkdirSync(SHOTS, { recursive: true });
     svc = await startTestService({ env: { CALYPSO_CONTACT_EMAIL: CONTACT } });
     supportKey = await siteWithKey(svc, SITE, ['SUBJECT_REQUEST', 'LEGAL_OBLIGATION'], ', kAnonymity: 2');
@@ -79,10 +76,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(`subject requests in Chromium${HAVE_CH
     expect(sent.body).toEqual({ accepted: events.length, rejected: [] });
     await svc.flush();
     expect(await eventually(pageviews, (n) => n === events.length, 10_000)).toBe(events.length);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {

@@ -5,11 +5,15 @@ export type CsvCell = string | number | null;
 
 const FORMULA = /^[=+\-@\t\r]/;
 
+/** RFC 4180 quoting alone: quoted (inner quotes doubled) when it holds a comma, quote or line break. */
+export function csvQuote(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
 export function csvField(v: CsvCell): string {
   if (v === null) return '';
-  let s = String(v);
-  if (typeof v === 'string' && FORMULA.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  const s = String(v);
+  return csvQuote(typeof v === 'string' && FORMULA.test(s) ? `'${s}` : s);
 }
 
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvCell[])[]): string {

@@ -1,16 +1,9 @@
 // The administration screen's GraphQL, all under ADMINISTRATION (the screen's purpose), and the shapes it reads.
-import { graphql, type Purpose } from '../../api.ts';
+import { graphql, type ConsentFlags, type Purpose } from '../../api.ts';
 
 export const PURPOSE: Purpose = 'ADMINISTRATION';
 
-export interface ConsentFlags {
-  statistics: boolean;
-  personalization: boolean;
-  advertising: boolean;
-  thirdParty: boolean;
-}
-
-export const CONSENT_FLAGS = ['statistics', 'personalization', 'advertising', 'thirdParty'] as const;
+export { CONSENT_FLAGS, type ConsentFlags } from '../../api.ts';
 
 export interface Site {
   id: string;

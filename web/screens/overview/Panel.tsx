@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { useI18n, type I18n, type MessageKey } from '../../i18n.ts';
 import { toCsv } from '../../ui/csv.ts';
-import { downloadText } from '../../ui/download.ts';
+import { saveBlobFile } from '../../ui/saveBlobFile.ts';
 import { Tabs } from '../../ui/Tabs.tsx';
 import { formatValue } from './format.ts';
 import type { PanelDef, TabDef } from './panels.ts';
@@ -54,7 +54,9 @@ export function Panel({ panel, data, totalVisitors, onFilter, loading, fileStem 
   const tabData = data?.[tab.id];
   const rows = tabData === undefined ? [] : shownRows(i18n, tab, tabData, totalVisitors);
   const header = [t(tab.label), t('overview.col.visitors'), t('overview.col.share'), t(`overview.col.${tab.second}` as MessageKey)];
-  const download = () => downloadText(`${fileStem}-${tab.id}.csv`, toCsv(header, rows.map((r) => [r.label, r.visitors, r.share, r.second])));
+  // A byte-order mark first, so spreadsheet programs read the UTF-8 (Cyrillic page titles) as UTF-8.
+  const download = () =>
+    saveBlobFile({ name: `${fileStem}-${tab.id}.csv`, type: 'text/csv;charset=utf-8', content: `\ufeff${toCsv(header, rows.map((r) => [r.label, r.visitors, r.share, r.second]))}` });
   const titleId = `ov-panel-${panel.id}-title`;
 
   return (

@@ -3,15 +3,11 @@
 import { useState } from 'preact/hooks';
 import { ApiFailure } from '../../api.ts';
 import { useI18n } from '../../i18n.ts';
+import { saveBlobFile } from '../../ui/saveBlobFile.ts';
 import { exportSegment, type Segment, type SegmentExport as Exported } from './segmentsApi.ts';
 
 function download(e: Exported): void {
-  const url = URL.createObjectURL(new Blob([`${e.ids.join('\n')}\n`], { type: 'text/plain' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = `${e.segment}-${e.recipient.replace(/[^\w.-]+/g, '_')}-${e.version}.txt`;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
+  saveBlobFile({ name: `${e.segment}-${e.recipient.replace(/[^\w.-]+/g, '_')}-${e.version}.txt`, type: 'text/plain', content: `${e.ids.join('\n')}\n` });
 }
 
 export function SegmentExport({ segment }: { segment: Segment }) {

@@ -1,15 +1,8 @@
 // The subject screens' GraphQL: look a cookie up (its consent and everything held, in one request), change
 // its consent, erase it (SUBJECT_REQUEST); the legal-hold copy (LEGAL_OBLIGATION). Nothing else.
-import { graphql } from '../../api.ts';
+import { graphql, type ConsentFlags } from '../../api.ts';
 
-export interface ConsentFlags {
-  statistics: boolean;
-  personalization: boolean;
-  advertising: boolean;
-  thirdParty: boolean;
-}
-
-export const CONSENT_FLAGS = ['statistics', 'personalization', 'advertising', 'thirdParty'] as const;
+export { CONSENT_FLAGS, type ConsentFlags } from '../../api.ts';
 
 export interface SubjectEvent {
   time: string;

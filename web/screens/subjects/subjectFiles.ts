@@ -1,6 +1,7 @@
 // The downloads, built from the answer the screen shows (no second request): the same files as
 // GET /v1/subjects/export (JSON all of it, CSV the events with the server's columns and quoting), and the
 // legal-hold copy as JSON. Pure, so a unit test pins them against the server's own CSV.
+import { csvQuote } from '../../ui/csv.ts';
 import type { ConsentFlags, LegalHoldRecord, SubjectEvent, SubjectExport } from './subjectApi.ts';
 
 export interface DownloadFile {
@@ -28,8 +29,7 @@ export function consentText(c: ConsentFlags): string {
 
 /** As the server's csvQuote (src/subjects/subjectView.ts): quoting, and formula-like text prefixed with `'`. */
 function csvCell(raw: string): string {
-  const s = /^[=+\-@\t\r]/.test(raw) && !/^-?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return csvQuote(/^[=+\-@\t\r]/.test(raw) && !/^-?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw);
 }
 
 /** The events as CSV: one header line, RFC 4180 quoting, CRLF, props as JSON. */
