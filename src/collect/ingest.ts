@@ -12,6 +12,8 @@ import { validateEvent, type EventLimits } from './validateEvent.ts';
 import { checkHost } from './checkHost.ts';
 import type { ErasureTombstones } from '../subjects/erasureTombstones.ts';
 import type { BatchMarker, ImportBatches } from './importBatches.ts';
+import type { EventRow } from '../privacy/toEventRow.ts';
+import type { VisitAssigner } from '../visits/visitAssigner.ts';
 
 export interface IngestDeps {
   sites: SiteStore;
@@ -23,6 +25,8 @@ export interface IngestDeps {
   metrics: Metrics;
   /** The import batches already stored (POST /v1/import only). */
   importBatches?: ImportBatches;
+  /** Forms visits as hits arrive (docs/visits.md), with the spools their rows go to. */
+  visits?: { assigner: VisitAssigner; spool: Spool; aliases: Spool };
 }
 
 export interface IngestResult {
@@ -66,7 +70,7 @@ async function ingestNow(
 ): Promise<IngestResult> {
   deps.metrics.eventsReceived.inc(batch.length);
   const now = Date.now();
-  let ndjson = '';
+  const hits: Array<{ row: EventRow & { visit_id?: string }; ms: number; erasedAt: number | undefined }> = [];
   let accepted = 0;
   const perSite = new Map<string, number>();
   const consentChanges: ConsentChange[] = [];
@@ -78,13 +82,15 @@ async function ingestNow(
       if (site === undefined) throw new InputError('site', `site ${echo(event.site)} is not registered`);
       checkHost(event.url, site);
       const { row, pseudonym } = await toEventRow(event, site, typeof traits === 'function' ? traits(batch[index]) : traits, deps.reducers);
+      let erasedAt: number | undefined;
       if (pseudonym !== undefined) {
         const tomb = deps.erasures.erasedAt(site.id, pseudonym.pid);
-        const erasedAt = tomb instanceof Promise ? await tomb : tomb;
+        erasedAt = tomb instanceof Promise ? await tomb : tomb;
         // A hit from before the erasure was in flight or is an old import: it must not bring the data back.
         if (erasedAt !== undefined && event.ts <= erasedAt) throw new InputError('cid', 'cid: this cookie\'s data was erased; hits stamped before the erasure are not taken');
       }
-      ndjson += `${JSON.stringify(row)}\n`;
+      // An erased visitor's earlier visits are gone: a new hit must not continue them.
+      hits.push({ row, ms: event.ts, erasedAt: row.pid === '0' ? undefined : erasedAt });
       if (event.consent !== undefined && pseudonym !== undefined) consentChanges.push({ site: site.id, pseudonym, flags: row.consent });
       accepted++;
       perSite.set(site.id, (perSite.get(site.id) ?? 0) + 1);
@@ -95,20 +101,43 @@ async function ingestNow(
     }
   }
   if (accepted > 0) {
-    // Both durable before the answer; a consent change carried by a hit is as binding as the hit.
-    const events = Buffer.from(ndjson);
-    if (consentChanges.length === 0 && marker === undefined) {
+    const placed = deps.visits === undefined ? undefined : await deps.visits.assigner.place(hits);
+    // Durable before the answer: the hits, their visits, and a consent change carried by a hit.
+    const events = Buffer.from(ndjsonOf(hits.map((h) => h.row)));
+    const visitParts: SpoolPart[] = [];
+    if (placed !== undefined && deps.visits !== undefined) {
+      if (placed.visitRows.length > 0) visitParts.push({ spool: deps.visits.spool, payload: Buffer.from(ndjsonOf(placed.visitRows)), tags: [...perSite.keys()] });
+      if (placed.aliasRows.length > 0) visitParts.push({ spool: deps.visits.aliases, payload: Buffer.from(ndjsonOf(placed.aliasRows)) });
+    }
+    try {
+      await keep(events, visitParts);
+    } catch (err) {
+      placed?.release();
+      throw err;
+    }
+    await placed?.commit();
+  }
+  for (const [site, n] of perSite) deps.metrics.eventsAccepted.child({ site }).inc(n);
+  return { accepted, rejected };
+
+  async function keep(events: Buffer, visitParts: SpoolPart[]): Promise<void> {
+    if (consentChanges.length === 0 && marker === undefined && visitParts.length === 0) {
       await deps.spool.append(events, perSite.keys());
     } else {
       // Consent is read first: if it cannot be recorded now, nothing of the request is kept. The commit
       // then keeps the events, the consent rows and the batch's marker together or not at all (policy 1.3, 6.1).
       const consent = await deps.consents.prepare(consentChanges, source);
       // The tags as a list: a part tried again after an I/O error reads them again.
-      const parts: SpoolPart[] = [{ spool: deps.spool, payload: events, tags: [...perSite.keys()] }];
+      const parts: SpoolPart[] = [{ spool: deps.spool, payload: events, tags: [...perSite.keys()] }, ...visitParts];
       if (marker !== undefined) parts.push(marker({ accepted, rejected }));
       await consent.commit(parts);
     }
   }
-  for (const [site, n] of perSite) deps.metrics.eventsAccepted.child({ site }).inc(n);
-  return { accepted, rejected };
 }
+
+function ndjsonOf(rows: readonly object[]): string {
+  let out = '';
+  for (const r of rows) out += `${JSON.stringify(r)}\n`;
+  return out;
+}
+

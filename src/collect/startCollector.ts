@@ -22,6 +22,12 @@ import { importRoute } from './importRoute.ts';
 import { preflightRoute } from './cors.ts';
 import { createRateLimiter } from './rateLimiter.ts';
 import { EVENT_LIMITS } from './validateEvent.ts';
+import { createVisitAssigner } from '../visits/visitAssigner.ts';
+import { memoryVisitStateStore, type VisitStateStore } from '../visits/visitStateStore.ts';
+import { warmVisitState } from '../visits/warmVisitState.ts';
+
+/** How long a collector remembers a visitor's visits after their last hit (docs/visits.md). */
+export const VISIT_STATE_MS = 2 * 3_600_000;
 
 export interface Collector {
   readonly routes: ReadonlyMap<string, Handler>;
@@ -33,6 +39,8 @@ export interface Collector {
   close(deadline?: number): Promise<void>;
   /** Resolves when no spool insert is in flight. */
   idle(): Promise<void>;
+  /** The visitors' recent visits (an erasure forgets a pid's). */
+  readonly visitState: VisitStateStore;
 }
 
 export interface CollectorDeps {
@@ -55,9 +63,24 @@ export async function startCollector({ config, pseudonymiser, store, sites, rest
   // New events move their sites' data watermarks, so cached statistics are never staler than a flush.
   const eventsTable = await openSpooledTable('events', deps, (seg) => statsCache.bump(seg.tags ?? '*'));
   const batchesTable = await openSpooledTable('import_batches', deps);
-  const tables = [eventsTable, batchesTable];
+  const visitsTable = await openSpooledTable('visits', deps);
+  const aliasesTable = await openSpooledTable('visit_aliases', deps);
+  const tables = [eventsTable, visitsTable, aliasesTable, batchesTable];
   const events = eventsTable.spool;
-  const ingestDeps = { sites, reducers: createReducers(pseudonymiser), spool: events, consents, erasures, metrics };
+  // The visits of the last run's last hours, once the spool has delivered what it kept of them.
+  const visitState = memoryVisitStateStore({ keepMs: VISIT_STATE_MS, maxVisitors: config.visitStateMax });
+  await Promise.all([visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
+  await warmVisitState(store, visitState, VISIT_STATE_MS, EVENT_LIMITS.maxFutureMs).catch((err: unknown) => {
+    // Without ClickHouse the store starts empty and says so: returning visitors are looked up when it answers.
+    log.warn({ err }, 'visits: could not read the recent visits; hits of visitors seen before this start are placed against ClickHouse');
+  });
+  const visits = { assigner: createVisitAssigner({
+      store,
+      state: visitState,
+      maxFutureMs: EVENT_LIMITS.maxFutureMs,
+      onLookupFailed: (err) => log.warn({ err }, 'visits: ClickHouse could not be asked for a late hit\'s visits; it was placed on what this collector remembers'),
+    }), spool: visitsTable.spool, aliases: aliasesTable.spool };
+  const ingestDeps = { sites, reducers: createReducers(pseudonymiser), spool: events, consents, erasures, metrics, visits };
   const routes = createCollectRoutes(
     { ...ingestDeps, clientIp: createClientIp(config.trustedProxies), rateLimiter: createRateLimiter({ perSecond: config.rateLimitPerIp }) },
     { maxEvents: 500, maxBodyBytes: config.maxBodyBytes, maxInFlight: 256, limits: { ...EVENT_LIMITS, maxAgeMs: config.maxEventAgeMs } },
@@ -92,5 +115,6 @@ export async function startCollector({ config, pseudonymiser, store, sites, rest
     async idle() {
       await Promise.all(tables.map((t) => t.deliverer.idle()));
     },
+    visitState,
   };
 }

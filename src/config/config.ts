@@ -56,6 +56,8 @@ export interface Config {
   readonly contactEmail: string;
   /** Minutes a dashboard session lives without use. */
   readonly sessionIdleMinutes: number;
+  /** Visitors whose recent visits a collector keeps in memory (docs/visits.md); past it, older ones are read back from ClickHouse. */
+  readonly visitStateMax: number;
 }
 
 /** Thrown for a bad environment; its message is the one line printed before exiting. */
@@ -144,6 +146,7 @@ const schema = z.object({
   CALYPSO_AUDIT_RETENTION_DAYS: int(1, 36_500, 1_096),
   CALYPSO_LEGAL_HOLD_DAYS: int(1, 36_500, 365),
   CALYPSO_SESSION_IDLE_MINUTES: int(1, 525_600, 720),
+  CALYPSO_VISIT_STATE_MAX: int(1_000, 100_000_000, 500_000),
   CALYPSO_CONTACT_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address such as privacy@example.ru').optional(),
 });
 
@@ -203,6 +206,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     legalHoldDays: e.CALYPSO_LEGAL_HOLD_DAYS,
     contactEmail: e.CALYPSO_CONTACT_EMAIL ?? '',
     sessionIdleMinutes: e.CALYPSO_SESSION_IDLE_MINUTES,
+    visitStateMax: e.CALYPSO_VISIT_STATE_MAX,
   });
 }
 

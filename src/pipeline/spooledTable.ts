@@ -11,7 +11,7 @@ import { startSpoolDeliverer, type SpoolDeliverer } from './spoolDeliverer.ts';
 const DISK_FAULT_SHOWN_MS = 30_000;
 
 /** Every table written through a spool (each has its directory under data/spool/). */
-export const SPOOLED_TABLES = ['events', 'consents', 'consent_log', 'audit_log', 'import_batches'] as const;
+export const SPOOLED_TABLES = ['events', 'visits', 'visit_aliases', 'consents', 'consent_log', 'audit_log', 'import_batches'] as const;
 export type SpooledTableName = (typeof SPOOLED_TABLES)[number];
 
 export interface SpooledTable {

@@ -115,7 +115,15 @@ function makeStore(client: ClickHouseClient, mode: EventStore['mode'], gate: Gat
   // Statements in flight, oldest first (a Set iterates in insertion order), and the last one to end.
   const running = new Set<{ since: number }>();
   let lastAnswerAt = 0;
-  const wrap = <T>(fn: () => Promise<T>, what: string): Promise<T> => gate(() => track(fn, what));
+  // Every call not yet settled, queued at the gate or running: close() lets them end first.
+  const pending = new Set<Promise<unknown>>();
+  const wrap = <T>(fn: () => Promise<T>, what: string): Promise<T> => {
+    const p = gate(() => track(fn, what));
+    pending.add(p);
+    const drop = () => pending.delete(p);
+    p.then(drop, drop);
+    return p;
+  };
   const track = async <T>(fn: () => Promise<T>, what: string): Promise<T> => {
     const op = { since: Date.now() };
     running.add(op);
@@ -173,6 +181,9 @@ function makeStore(client: ClickHouseClient, mode: EventStore['mode'], gate: Gat
       return { lastAnswerAt, oldestRunningSince: running.values().next().value?.since };
     },
     async close() {
+      // NOTE: chDB will not open another session in this process while a closed one still has a statement
+      // running (a background job's DELETE, say); the statements under way end first.
+      while (pending.size > 0) await Promise.allSettled([...pending]);
       await client.close();
     },
   };

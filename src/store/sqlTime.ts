@@ -19,3 +19,8 @@ export function nowSql(d = new Date()): string {
 export function isoOf(v: string): string {
   return v.includes('T') ? (v.endsWith('Z') ? v : `${v}Z`) : `${v.replace(' ', 'T')}Z`;
 }
+
+/** A UTC DateTime64 text (either form) to milliseconds since the epoch. */
+export function sqlToMs(v: string): number {
+  return Date.parse(isoOf(v));
+}

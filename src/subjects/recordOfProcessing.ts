@@ -33,6 +33,15 @@ const ENTRIES: readonly Entry[] = [
     why: { en: 'statistics (2.2.5), segments (2.2.4)', ru: 'статистика (2.2.5), сегменты (2.2.4)' },
   },
   {
+    table: '`visits`, `visit_aliases`',
+    holds: {
+      en: "one row per version of each visit, made of its hits at ingest: the visitor's `pid` or the day's visitor hash, start and end, counts of hits, pageviews and events, entry and exit page, and the first hit's host, referrer, `utm_*`, browser/OS/device, screen, language, country, region; and which visit a merged one became",
+      ru: 'одна строка на версию каждого визита, собранного из его хитов при приёме: `pid` посетителя или дневной хеш посетителя, начало и конец, число хитов, просмотров и событий, страница входа и выхода, а также хост, источник перехода, `utm_*`, браузер/ОС/устройство, экран, язык, страна и регион первого хита; и в какой визит слился объединённый',
+    },
+    kept: { en: "as the events: the site's `retentionDays`, by row TTL; erased with them", ru: 'как события: `retentionDays` сайта, TTL строк; удаляются вместе с ними' },
+    why: { en: 'statistics (2.2.5): visits, bounce rate, visit duration, entry and exit pages', ru: 'статистика (2.2.5): визиты, отказы, длительность визита, страницы входа и выхода' },
+  },
+  {
     table: '`consents`',
     holds: { en: 'the current consent flags per (site, pid), with source and time; mirrored in the cache', ru: 'текущие флаги согласия по (сайт, pid), с источником и временем; копия в кеше' },
     kept: { en: '`CALYPSO_AUDIT_RETENTION_DAYS` (default 1 096) after the last change', ru: '`CALYPSO_AUDIT_RETENTION_DAYS` (по умолчанию 1 096) после последнего изменения' },

@@ -84,6 +84,9 @@ const ERASED = [
   { table: 'segment_members', kind: 'segment' },
 ] as const;
 
+/** Tables derived from the events: deleted with them, not copied into the legal hold. */
+const DERIVED = ['visits', 'visit_aliases'] as const;
+
 export function createSubjectData(deps: SubjectDataDeps): SubjectData {
   const { store, consents, index, tombstones, flushLocal, bumpStats, log } = deps;
   const p = (site: string, pids: readonly string[]) => ({ site, pids: pids.map(BigInt) });
@@ -129,6 +132,8 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
   /** Deletes the pids everywhere they are stored; returns nothing, counts were taken before. */
   const clear = async (site: string, pids: readonly string[]) => {
     for (const { table } of ERASED) await store.command(`DELETE FROM ${table} WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}`, p(site, pids));
+    // Visits are made of the events (docs/visits.md): nothing in them is held that the events do not hold.
+    for (const table of DERIVED) await store.command(`DELETE FROM ${table} WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}`, p(site, pids));
   };
 
   const forgetAll = (site: string, pids: readonly string[]) => Promise.all([...pids.flatMap((pid) => [consents.forget(site, pid), index.forget(site, pid)]), bumpStats(site)]);

@@ -1,0 +1,161 @@
+// Places a request's hits in their visits (docs/visits.md): each visitor's known visits come from the state
+// store, and from ClickHouse for a hit older than the store can vouch for; the state is written only once
+// the rows are durable, and each visitor is placed by one request at a time.
+import type { EventRow } from '../privacy/toEventRow.ts';
+import type { EventStore } from '../store/eventStore.ts';
+import { nowSql, sqlToMs } from '../store/sqlTime.ts';
+import { placeHit, type VisitState } from './placeHit.ts';
+import { VISIT_GAP_SECONDS, visitorKey, type VisitAliasRow, type VisitRow } from './visitRow.ts';
+import type { VisitStateStore } from './visitStateStore.ts';
+
+export interface PlacedBatch {
+  readonly visitRows: readonly VisitRow[];
+  readonly aliasRows: readonly VisitAliasRow[];
+  /** Keeps the new state; call once the rows are durable. Releases the visitors. */
+  commit(): Promise<void>;
+  /** Releases the visitors without keeping anything (the rows were not kept). */
+  release(): void;
+}
+
+export interface VisitAssigner {
+  /** Sets each non-bot row's `visit_id` and returns the visit rows to append with the events. */
+  place(hits: ReadonlyArray<PlacedHit>): Promise<PlacedBatch>;
+}
+
+export interface PlacedHit {
+  readonly row: EventRow & { visit_id?: string };
+  /** The hit's time, ms since the epoch. */
+  readonly ms: number;
+  /** When the visitor's data was last erased: visits from before it are gone and never continued. */
+  readonly erasedAt?: number | undefined;
+}
+
+export interface VisitAssignerDeps {
+  store: EventStore;
+  state: VisitStateStore;
+  /** How far ahead of the server clock a hit's time may be (EVENT_LIMITS.maxFutureMs). */
+  maxFutureMs: number;
+  /** How far back before a late hit a stored visit may have started and still reach it. */
+  lookbackMs?: number;
+  /** Told when ClickHouse could not be asked for a late hit's visits: it is placed on what the store knows. */
+  onLookupFailed?: (err: unknown) => void;
+}
+
+const GAP_MS = VISIT_GAP_SECONDS * 1000;
+const NOTHING: PlacedBatch = { visitRows: [], aliasRows: [], commit: async () => {}, release: () => {} };
+
+/** Rows of `visits` as read back (ISO times) → as written (ClickHouse text). */
+export function normaliseStoredVisit(r: VisitRow): VisitRow {
+  const t = (v: string) => nowSql(new Date(sqlToMs(v)));
+  return { ...r, start: t(r.start), end: t(r.end), entry_ts: t(r.entry_ts), exit_ts: t(r.exit_ts), version: Number(r.version), sign: 1, hits: Number(r.hits), pageviews: Number(r.pageviews), events: Number(r.events), retention_days: Number(r.retention_days) };
+}
+
+export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
+  const { store, state, maxFutureMs } = deps;
+  const lookbackMs = deps.lookbackMs ?? 2 * 86_400_000;
+  const busy = new Map<string, Promise<void>>();
+
+  /** Waits until no other request places these visitors, then holds them. */
+  const hold = async (ids: readonly string[]): Promise<() => void> => {
+    const releases: Array<() => void> = [];
+    for (const id of [...ids].sort()) {
+      while (busy.has(id)) await busy.get(id);
+      let release!: () => void;
+      busy.set(id, new Promise<void>((r) => (release = r)));
+      releases.push(() => {
+        busy.delete(id);
+        release();
+      });
+    }
+    return () => releases.forEach((r) => r());
+  };
+
+  /** The live versions of stored visits of these visitors that could touch hits in [lo, hi]. */
+  const stored = async (site: string, keys: ReadonlyMap<string, { pid: string; hash: string }>, lo: number, hi: number) => {
+    const pids = [...keys.values()].filter((k) => k.pid !== '0').map((k) => BigInt(k.pid));
+    const hashes = [...keys.values()].filter((k) => k.pid === '0').map((k) => BigInt(k.hash));
+    const rows = await store.query<VisitRow>(
+      `SELECT * FROM visits FINAL
+       WHERE site = {site:String} AND (pid IN {pids:Array(UInt64)} OR (pid = 0 AND visitor_hash IN {hashes:Array(UInt64)}))
+         AND start >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND start <= fromUnixTimestamp64Milli({hi:Int64}, 'UTC')
+         AND end >= fromUnixTimestamp64Milli({lo:Int64}, 'UTC')`,
+      { site, pids, hashes, from: lo - lookbackMs, lo, hi },
+    );
+    const found = new Map<string, VisitState[]>();
+    for (const r of rows.map(normaliseStoredVisit)) {
+      const key = visitorKey({ pid: r.pid, visitor_hash: r.visitor_hash, ts: r.start });
+      const list = found.get(key) ?? [];
+      list.push({ row: r, absorbed: [] });
+      found.set(key, list);
+    }
+    return found;
+  };
+
+  return {
+    async place(hits) {
+      const people = hits.filter((h) => h.row.is_bot === 0);
+      for (const h of hits) if (h.row.is_bot !== 0) h.row.visit_id = '0';
+      if (people.length === 0) return NOTHING;
+      const keyOf = people.map((h) => visitorKey(h.row));
+      const ids = [...new Set(people.map((h, i) => `${h.row.site}\u0000${keyOf[i]}`))];
+      const release = await hold(ids);
+      try {
+        const visits = new Map<string, readonly VisitState[]>();
+        await Promise.all(ids.map(async (id) => visits.set(id, (await state.get(...(id.split('\u0000') as [string, string]))) ?? [])));
+        // A hit whose neighbouring visits may have been written before the store's memory begins.
+        const since = state.since();
+        const late = new Map<string, { keys: Map<string, { pid: string; hash: string }>; lo: number; hi: number }>();
+        people.forEach((h, i) => {
+          if (h.ms - GAP_MS - maxFutureMs >= since) return;
+          const l = late.get(h.row.site) ?? { keys: new Map(), lo: h.ms, hi: h.ms };
+          l.keys.set(keyOf[i]!, { pid: h.row.pid, hash: h.row.visitor_hash });
+          l.lo = Math.min(l.lo, h.ms - GAP_MS);
+          l.hi = Math.max(l.hi, h.ms + GAP_MS);
+          late.set(h.row.site, l);
+        });
+        for (const [site, l] of late) {
+          // NOTE: a hit is never refused for this: without ClickHouse it may open a visit that should have
+          // continued one, and the failure is reported (a metric and a log line), not hidden.
+          const found = await stored(site, l.keys, l.lo, l.hi).catch((err: unknown) => {
+            deps.onLookupFailed?.(err);
+            return new Map<string, VisitState[]>();
+          });
+          for (const [key, list] of found) {
+            const id = `${site}\u0000${key}`;
+            const known = visits.get(id) ?? [];
+            // The store's version of a visit is the newer one.
+            visits.set(id, [...known, ...list.filter((v) => !known.some((k) => k.row.visit_id === v.row.visit_id || k.absorbed.includes(v.row.visit_id)))]);
+          }
+        }
+        const visitRows: VisitRow[] = [];
+        const aliasRows: VisitAliasRow[] = [];
+        people.forEach((h, i) => {
+          const id = `${h.row.site}\u0000${keyOf[i]}`;
+          const known = visits.get(id) ?? [];
+          const erasedAt = h.erasedAt;
+          const alive = erasedAt === undefined ? known : known.filter((v) => sqlToMs(v.row.start) > erasedAt);
+          const placed = placeHit(alive, h.row, keyOf[i]!, h.ms);
+          h.row.visit_id = placed.visitId;
+          visitRows.push(...placed.visitRows);
+          aliasRows.push(...placed.aliasRows);
+          visits.set(id, placed.visits);
+        });
+        return {
+          visitRows,
+          aliasRows,
+          async commit() {
+            try {
+              await Promise.all(ids.map((id) => state.set(...(id.split('\u0000') as [string, string]), visits.get(id) ?? [])));
+            } finally {
+              release();
+            }
+          },
+          release,
+        };
+      } catch (err) {
+        release();
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// The `visits` and `visit_aliases` tables' rows (schema/clickhouse/0006_visits.sql, docs/visits.md), the
+// visitor key a visit belongs to and how a visit's id is made. Pure.
+import type { EventRow } from '../privacy/toEventRow.ts';
+
+/** A visit ends after this long without a hit from the same visitor (whole seconds, as dateDiff counts). */
+export const VISIT_GAP_SECONDS = 1800;
+
+/** The attributes a visit takes from its first hit. */
+export const VISIT_ATTRIBUTES = [
+  'host',
+  'referrer_source',
+  'referrer_host',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+  'browser',
+  'os',
+  'device',
+  'screen',
+  'language',
+  'country',
+  'region',
+] as const satisfies ReadonlyArray<keyof EventRow>;
+
+export type VisitAttributes = Pick<EventRow, (typeof VISIT_ATTRIBUTES)[number]>;
+
+/** One version of a visit: `sign` 1 states it, -1 cancels the same version. Times as ClickHouse text. */
+export interface VisitRow extends VisitAttributes {
+  site: string;
+  visit_id: string;
+  version: number;
+  sign: 1 | -1;
+  pid: string;
+  visitor_hash: string;
+  start: string;
+  end: string;
+  hits: number;
+  pageviews: number;
+  events: number;
+  entry_page: string;
+  entry_ts: string;
+  exit_page: string;
+  exit_ts: string;
+  retention_days: number;
+}
+
+/** A visit merged into an earlier one: hits that carry `visit_id` belong to `alias_of`. */
+export interface VisitAliasRow {
+  site: string;
+  visit_id: string;
+  alias_of: string;
+  pid: string;
+  at: string;
+  retention_days: number;
+}
+
+/**
+ * The visitor a hit counts for, as text: the cookie's pid, or the day's cookieless hash (the same key the
+ * statistics use: `if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash))`, so never across midnight UTC).
+ */
+export function visitorKey(row: Pick<EventRow, 'pid' | 'visitor_hash' | 'ts'>): string {
+  return row.pid !== '0' ? `p${row.pid}` : `c${row.ts.slice(0, 10)}:${row.visitor_hash}`;
+}
+
+/** FNV-1a over the key's UTF-16 units: spreads visits that start in the same millisecond. */
+function hash20(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) & 0xfffff;
+}
+
+/** A visit's id: its first seen hit's time in ms, shifted left 20 bits, with 20 bits of the visitor. */
+export function makeVisitId(ms: number, key: string): string {
+  return ((BigInt(ms) << 20n) | BigInt(hash20(key))).toString();
+}

@@ -1,0 +1,64 @@
+// The visitors' recent visits, as the collector keeps them to place the next hit (docs/visits.md).
+import type { VisitState } from './placeHit.ts';
+
+export interface VisitStateStore {
+  /**
+   * Every visit written at or after this time (ms) is in the store; older ones may be only in ClickHouse.
+   * A hit whose visit could have been written earlier is placed against ClickHouse too.
+   */
+  since(): number;
+  get(site: string, key: string): Promise<readonly VisitState[] | undefined>;
+  set(site: string, key: string, visits: readonly VisitState[]): Promise<void>;
+  /** Forgets a pid's visits (an erasure). */
+  forgetPid(site: string, pid: string): Promise<void>;
+  /** Loads visits read from ClickHouse at start, and says from when the store is complete. */
+  load(entries: ReadonlyArray<{ site: string; key: string; visits: readonly VisitState[] }>, since: number): void;
+}
+
+export interface MemoryVisitStateOptions {
+  /** How long a visitor's visits are kept after they were last written. */
+  keepMs: number;
+  /** At most this many visitors; the least recently written go first (and `since` moves past them). */
+  maxVisitors: number;
+  now?: () => number;
+}
+
+/**
+ * One process's store. NOTE: only right while one collector writes the site's hits; several collectors
+ * share their state through Redis.
+ */
+export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitStateStore {
+  const now = opts.now ?? Date.now;
+  // Insertion order is write order: a write deletes and re-adds, so the oldest write is always first.
+  const entries = new Map<string, { visits: readonly VisitState[]; writtenAt: number }>();
+  let since = now();
+  const id = (site: string, key: string) => `${site}\u0000${key}`;
+  const evict = () => {
+    const oldest = now() - opts.keepMs;
+    for (const [k, e] of entries) {
+      if (e.writtenAt >= oldest && entries.size <= opts.maxVisitors) break;
+      entries.delete(k);
+      // What was written up to this entry may be gone from the store now.
+      since = Math.max(since, e.writtenAt + 1);
+    }
+  };
+  return {
+    since: () => Math.max(since, now() - opts.keepMs),
+    get: async (site, key) => entries.get(id(site, key))?.visits,
+    set: async (site, key, visits) => {
+      const k = id(site, key);
+      entries.delete(k);
+      entries.set(k, { visits, writtenAt: now() });
+      evict();
+    },
+    forgetPid: async (site, pid) => {
+      entries.delete(id(site, `p${pid}`));
+    },
+    load: (loaded, from) => {
+      const at = now();
+      for (const e of loaded) entries.set(id(e.site, e.key), { visits: e.visits, writtenAt: at });
+      since = from;
+      evict();
+    },
+  };
+}
