@@ -69,9 +69,15 @@ export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler
     const started = performance.now();
     const ip = admit(req, res);
     if (ip === undefined) return;
-    const body = (await readJson(req, MAX_BODY)) as { key?: unknown } | null;
+    const anonymous: Caller = { access: accessOf({ kind: 'missing' }), ip, started, admitted: false };
+    let body: { key?: unknown } | null;
+    try {
+      body = (await readJson(req, MAX_BODY)) as { key?: unknown } | null;
+    } catch (err) {
+      return rest.fail(res, anonymous, ROUTE, [], err);
+    }
     const secret = body !== null && typeof body === 'object' ? body.key : undefined;
-    if (typeof secret !== 'string' || secret === '') throw new InputError('key', 'key must be the secret of an API key (a string)');
+    if (typeof secret !== 'string' || secret === '') return rest.fail(res, anonymous, ROUTE, [], new InputError('key', 'key must be the secret of an API key (a string)'));
     const caller: Caller = { access: accessOf(authOf(await keys.lookup(secret))), ip, started, admitted: true };
     const auth = caller.access.auth;
     // A bad secret is a failed authentication of the address, as on /graphql (429 once over the budget).
@@ -98,17 +104,29 @@ export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler
    * and its cookie cleared the same way; /graphql and the REST routes answer it 401 KEY_REVOKED.
    */
   const current: Handler = async (req, res) => {
-    if (admit(req, res) === undefined) return;
+    const started = performance.now();
+    const ip = admit(req, res);
+    if (ip === undefined) return;
     const id = sessionIdOf(req.headers.cookie);
     const found = id === undefined ? undefined : await sessionKey(store, keys, id);
-    if (found?.kind === 'ok') return sendJson(res, 200, { session: view(found.key) });
+    if (found?.kind === 'ok') {
+      // What a session reads of its own key (name, purposes, sites) is a read like any other (policy 3.2).
+      rest.done({ access: accessOf(found), ip, started, admitted: true }, 'GET /session', [], 1, 'session');
+      return sendJson(res, 200, { session: view(found.key) });
+    }
     sendJson(res, 200, { session: null }, id === undefined ? {} : { 'set-cookie': cookie('', origin.https(req), true) });
   };
 
   const signOut: Handler = async (req, res) => {
-    if (admit(req, res) === undefined) return;
+    const started = performance.now();
+    const ip = admit(req, res);
+    if (ip === undefined) return;
     const id = sessionIdOf(req.headers.cookie);
-    if (id !== undefined) await store.end(id);
+    if (id !== undefined) {
+      const found = await sessionKey(store, keys, id);
+      await store.end(id);
+      if (found?.kind === 'ok') rest.done({ access: accessOf(found), ip, started, admitted: true }, 'DELETE /session', [], 0, 'sign-out');
+    }
     res.writeHead(204, { 'set-cookie': cookie('', origin.https(req), true) });
     res.end();
   };

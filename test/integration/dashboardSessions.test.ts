@@ -85,6 +85,27 @@ describe('dashboard sessions and files (a service that trusts this machine as it
     expect(await none.json()).toEqual({ session: null });
   });
 
+  it('audits every session call made with a key: the read of the session, sign-out, and a malformed sign-in', async () => {
+    const s = await signIn(svc, svc.adminKey);
+    await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION } });
+    await fetch(`${svc.url}/session`, { method: 'DELETE', headers: { cookie: s.cookie, ...SESSION } });
+    const bad = await fetch(`${svc.url}/session`, { method: 'POST', headers: { 'content-type': 'application/json', ...SESSION }, body: '{"key": 7}' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'BAD_USER_INPUT', field: 'key' });
+    await svc.flush();
+    const rows = await eventually(
+      () => svc.store.query<{ operation: string; key_id: string; outcome: string }>("SELECT operation, key_id, outcome FROM audit_log WHERE operation IN ('GET /session', 'DELETE /session') OR (operation LIKE 'POST /session%' AND code = 'BAD_USER_INPUT')"),
+      (r) => r.length >= 3,
+    );
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { operation: 'GET /session', key_id: 'admin', outcome: 'allowed' },
+        { operation: 'DELETE /session', key_id: 'admin', outcome: 'allowed' },
+        expect.objectContaining({ operation: expect.stringMatching(/^POST \/session/), outcome: expect.stringMatching(/denied|error/) }),
+      ]),
+    );
+  });
+
   it('refuses session calls without X-Calypso-Session: 1 or from another site (403)', async () => {
     const s = await signIn(svc, svc.adminKey);
     expect((await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie } })).status).toBe(403);
