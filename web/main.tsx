@@ -1,7 +1,7 @@
 // The dashboard's entry: the session decides between the sign-in page and the screens of the key's purposes.
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { currentSession, signIn, signOut, type Session } from './api.ts';
+import { ApiFailure, currentSession, signIn, signOut, type Session } from './api.ts';
 import { I18nContext, initialLocale, makeI18n, storeLocale, type Locale } from './i18n.ts';
 import { navigate, useRoute } from './route.ts';
 import { screensFor, type ScreenProps } from './screens/registry.ts';
@@ -45,7 +45,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const submit = (e: Event) => {
     e.preventDefault();
     const input = (e.currentTarget as HTMLFormElement).elements.namedItem('key') as HTMLInputElement;
-    signIn(input.value.trim()).then(onSignedIn, (err: Error) => setError(err.message));
+    signIn(input.value.trim()).then(onSignedIn, (err: Error) => setError(signInError(t, err)));
     input.value = '';
   };
   return (
@@ -94,3 +94,12 @@ function Screens({ session }: { session: Session }) {
 }
 
 render(<App />, document.getElementById('app')!);
+
+/** A refused sign-in in the chosen language: the server's codes, not its English text. */
+function signInError(t: ReturnType<typeof makeI18n>['t'], err: Error): string {
+  const code = err instanceof ApiFailure ? err.code : undefined;
+  if (code === 'UNAUTHENTICATED' || code === 'BAD_USER_INPUT') return t('signin.invalid');
+  if (code === 'KEY_REVOKED') return t('signin.revoked');
+  if (code === 'RATE_LIMITED') return t('signin.limited');
+  return t('signin.failed', { message: err.message });
+}

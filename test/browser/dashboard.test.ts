@@ -67,6 +67,21 @@ describe.skipIf(SKIP_BROWSER)(`the dashboard in Chromium${MISSING_NOTE}`, () => 
     expect(problems).toEqual([]);
   });
 
+  it('says why a sign-in was refused in the chosen language, not in the server\'s English', async () => {
+    const ru = await browser!.newContext({ viewport: { width: 375, height: 700 }, locale: 'ru-RU' });
+    try {
+      const p = await ru.newPage();
+      await p.goto(`${svc.url}/`);
+      const key = p.getByLabel('API-ключ');
+      await key.fill('not-a-key');
+      await p.getByRole('button', { name: 'Войти' }).click();
+      await p.getByRole('alert').getByText('Такого API-ключа нет.').waitFor();
+      expect(await p.content()).not.toContain('not valid');
+    } finally {
+      await ru.close();
+    }
+  });
+
   it('another origin on the same site gets nothing with the cookie: a form post, a fetch with the purpose header, a no-cors fetch', async () => {
     // Signed in in the dashboard's tab; the other origin (another port of the same host: the same
     // site, so SameSite=Strict lets the cookie go) tries to make itself a key.
