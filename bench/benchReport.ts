@@ -24,10 +24,9 @@ export interface BenchRow {
 /** Exit code of a bench that cannot run on this machine (e.g. no Chromium): a row says why; not a crash. */
 export const CANNOT_RUN = 75;
 
-const reportFile = process.env.BENCH_REPORT_FILE;
-
 /** Records one row: appended to BENCH_REPORT_FILE when set (one JSON line), otherwise only kept by the caller's text. */
 export function recordRow(row: BenchRow): BenchRow {
+  const reportFile = process.env.BENCH_REPORT_FILE;
   if (reportFile !== undefined && reportFile !== '') fs.appendFileSync(reportFile, `${JSON.stringify(row)}\n`);
   return row;
 }
