@@ -43,14 +43,16 @@ export function readRows(file: string): BenchRow[] {
     .readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as BenchRow);
+    .map((l) => JSON.parse(l) as BenchRow)
+    // JSON writes NaN (a bench that did not run) as null.
+    .map((r) => ({ ...r, value: r.value ?? NaN }));
 }
 
 const group = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** A value with its unit, as wide as it needs to be readable. */
-export function formatValue(v: number | undefined, unit: string): string {
-  if (v === undefined || Number.isNaN(v)) return '';
+export function formatValue(v: number | null | undefined, unit: string): string {
+  if (v === undefined || v === null || !Number.isFinite(v)) return '';
   if (unit === 'ms') return `${group(v, v < 10 ? 1 : 0)} ms`;
   if (unit === 's') return `${group(v, 1)} s`;
   if (unit === 'MB') return `${group(v, 0)} MB`;
@@ -67,7 +69,7 @@ export function formatTable(rows: readonly BenchRow[]): string {
     r.figure,
     formatValue(r.value, r.unit),
     r.baseline === undefined ? '' : `${r.baselineName ?? 'baseline'}: ${formatValue(r.baseline, r.baselineUnit ?? r.unit)}`,
-    r.ratio === undefined || Number.isNaN(r.ratio) ? '' : `${r.ratio.toFixed(r.ratio < 10 ? 2 : 0)} ×`,
+    r.ratio === undefined || r.ratio === null || !Number.isFinite(r.ratio) ? '' : `${r.ratio.toFixed(r.ratio < 10 ? 2 : 0)} ×`,
     r.goal,
     mark(r.pass),
   ]);

@@ -65,7 +65,9 @@ try {
   say(`\nall benches done in ${since(t0)}\n`);
   console.log(formatTable(rows));
   console.log(`\n${goalSummary(rows)}${crashed > 0 ? `; ${crashed} bench(es) crashed` : ''} (${FULL ? 'full' : 'quick'} size, ${os.cpus().length} cores)`);
-} finally {
-  fs.rmSync(dir, { recursive: true, force: true });
+} catch (e) {
+  say(`the rows so far are kept in ${reportFile}`);
+  throw e;
 }
+fs.rmSync(dir, { recursive: true, force: true });
 process.exit(crashed > 0 ? 1 : 0);
