@@ -1,6 +1,7 @@
 // npm run bench (issue 14, "one report"): every bench in turn, each a child process as when run alone,
 // then ONE table of their rows (benchReport.ts): figure, baseline from the same run, ratio, goal, ✔/✘.
-// Quick sizes by default (about 5–8 minutes on 2 cores); BENCH_FULL=1 for each bench's full size:
+// Quick sizes by default, aimed at 5–8 minutes on 2 cores (10–15 minutes measured on 2026-11-30 while
+// other work loaded the 2 shared cores; the stats bench takes most); BENCH_FULL=1 for the full sizes:
 //   bench       quick (default)                                          BENCH_FULL=1
 //   ingest      5 s per case, 20 s of overload                           10 s per case, 60 s of overload
 //   stats       1 000 000 events (100 000 cookies), 3 runs per case      10 000 000 events (1 000 000 cookies)
