@@ -4,15 +4,15 @@ import type { RunningService } from '../src/service.ts';
 
 export const BENCH_SITE = 'bench';
 
-export type BenchGraphql = (key: string, purpose: string, query: string) => Promise<Record<string, unknown>>;
+export type BenchGraphql = (key: string, purpose: string, query: string, variables?: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
 /** A GraphQL call to the service under a key and purpose; an error answer throws. */
 export function benchGraphql(svc: RunningService): BenchGraphql {
-  return async (key, purpose, query) => {
+  return async (key, purpose, query, variables) => {
     const res = await fetch(`${svc.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-calypso-purpose': purpose },
-      body: JSON.stringify({ query }),
+      body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
     if (body.errors) throw new Error(JSON.stringify(body.errors));
@@ -42,4 +42,20 @@ export async function generateBenchEvents(svc: RunningService, events: number, c
     ['desktop', 'mobile', 'tablet'][1 + rand(8) % 3], '1920x1080', 'ru-ru', ['RU', 'KZ', 'DE', 'US'][1 + rand(9) % 4], '', 0, 1, 395
   FROM numbers({n:UInt64})`, { n: events, cookies });
   process.stderr.write(`generated in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+}
+
+/**
+ * Baseline B1 of issue 14, straight to the engine: daily unique visitors of the site over the days
+ * `from`–`to` (both inclusive, UTC), without bots. Returns its time in ms.
+ */
+export async function timeB1(svc: RunningService, from: string, to: string): Promise<number> {
+  const end = new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const s = performance.now();
+  await svc.store.query(
+    `SELECT toDate(ts) AS d, uniq(pid) AS visitors FROM events
+     WHERE site = {site:String} AND ts >= toDateTime64({from:String}, 3, 'UTC') AND ts < toDateTime64({to:String}, 3, 'UTC') AND is_bot = 0
+     GROUP BY d`,
+    { site: BENCH_SITE, from: `${from} 00:00:00`, to: `${end} 00:00:00` },
+  );
+  return performance.now() - s;
 }
