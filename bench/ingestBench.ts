@@ -27,9 +27,16 @@ const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
 
 const pinned = pinSelf();
 
-async function load(url: string, body: string): Promise<{ rps: number; p99: number; busy: string }> {
+/** Requests whose bodies are `make(n)` for the n-th request. */
+function varied(make: (n: number) => string): autocannon.Request[] {
+  let n = 0;
+  return [{ method: 'POST', setupRequest: (req) => ({ ...req, body: make(n++) }) }];
+}
+
+/** Each request's body: `make(n)` for the n-th request, so visitors differ as on a real site. */
+async function load(url: string, make: (n: number) => string): Promise<{ rps: number; p99: number; busy: string }> {
   const coreBusy = serverCoreBusy();
-  const r = await autocannon({ url, method: 'POST', body, headers: HEADERS, connections: CONNECTIONS, duration: SECONDS });
+  const r = await autocannon({ url, method: 'POST', headers: HEADERS, connections: CONNECTIONS, duration: SECONDS, requests: varied(make) });
   if (r.non2xx > 0 || r.errors > 0) console.warn(`  ! ${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
   const busy = pinned ? `  server core ${Math.round(100 * coreBusy())} % busy` : '';
   return { rps: r.requests.average, p99: r.latency.p99, busy };
@@ -60,8 +67,10 @@ const bare = await startChild(['bench/bareServer.ts'], {}, { ready: /listening (
 const durable = await startChild(['bench/bareDurableServer.ts'], {}, { ready: /listening (\d+)/, pin: true });
 
 const hit = (i: number) => ({ site: 'bench', url: `https://bench.example/p/${i % 50}?utm_source=x`, cid: `cookie-${i}`, screen: '1920x1080', lang: 'ru-RU' });
-const single = JSON.stringify(hit(1));
-const batch = JSON.stringify({ events: Array.from({ length: 500 }, (_, i) => hit(i)) });
+// A visit is formed per visitor, one request at a time: every request names other cookies (a site's many
+// visitors), cycling over a million, as real traffic does; the baselines get the same bodies.
+const single = (n: number) => JSON.stringify(hit(n % 1_000_000));
+const batch = (n: number) => JSON.stringify({ events: Array.from({ length: 500 }, (_, i) => hit((n * 500 + i) % 1_000_000)) });
 
 console.log(`ingest bench: ${SECONDS} s per case, ${CONNECTIONS} connections, ${os.cpus().length} cores; ${pinningNote(pinned)}\n`);
 const baseSingle = await load(`http://127.0.0.1:${bare.port}/`, single);
@@ -87,7 +96,7 @@ const rssMb = (): number => {
 process.stderr.write(`overload: batched POST /collect at 128 connections for ${OVERLOAD_SECONDS} s …\n`);
 const samples: number[] = [];
 const sampler = setInterval(() => samples.push(rssMb()), 1000);
-const overload = await autocannon({ url: `http://127.0.0.1:${calypso.port}/collect`, method: 'POST', body: batch, headers: HEADERS, connections: 128, duration: OVERLOAD_SECONDS });
+const overload = await autocannon({ url: `http://127.0.0.1:${calypso.port}/collect`, method: 'POST', headers: HEADERS, connections: 128, duration: OVERLOAD_SECONDS, requests: varied(batch) });
 clearInterval(sampler);
 const peak = Math.max(...samples);
 const by10 = Math.max(...samples.slice(0, 10));
