@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCacheLock } from '../cache/cacheLock.ts';
+import type { ChainableCommander } from 'ioredis';
 import type { RedisCache } from '../cache/redisCache.ts';
 import type { VisitState } from './placeHit.ts';
 import type { VisitorRef, VisitStateStore } from './visitStateStore.ts';
@@ -93,27 +94,38 @@ export function redisVisitStateStore(cache: RedisCache, opts: RedisVisitStateOpt
     for (const v of visitors) sites.set(v.site, [...(sites.get(v.site) ?? []), v.key]);
     return [...sites].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([site, keys]) => ({ site, keys: [...keys].sort() }));
   };
+  const lockArgs = (g: { site: string; keys: string[] }) => [String(g.keys.length), ...g.keys.map((k) => lockKey(g.site, k))];
   const releaseLocks = async (taken: ReadonlyArray<{ site: string; keys: string[] }>, token: string) => {
-    await Promise.all(taken.map((t) => redis.calypsoVisitRelease(String(t.keys.length), ...t.keys.map((k) => lockKey(t.site, k)), token)));
+    await Promise.all(taken.map((t) => redis.calypsoVisitRelease(...lockArgs(t), token)));
+  };
+  const setAll = (p: ChainableCommander, entries: ReadonlyArray<VisitorRef & { visits: readonly VisitState[] }>) => {
+    for (const e of entries) p.set(stateKey(e.site, e.key), JSON.stringify(e.visits), 'PX', opts.keepMs);
   };
   const write = async (entries: ReadonlyArray<VisitorRef & { visits: readonly VisitState[] }>) => {
     if (entries.length === 0) return;
     const p = redis.pipeline();
-    for (const e of entries) p.set(stateKey(e.site, e.key), JSON.stringify(e.visits), 'PX', opts.keepMs);
-    for (const [, r] of (await p.exec()) ?? []) if (r instanceof Error) throw r;
+    setAll(p, entries);
+    for (const [err] of (await p.exec()) ?? []) if (err) throw err;
   };
-  const read = async (visitors: readonly VisitorRef[]) => {
-    const p = redis.pipeline();
-    if (lost) p.del(SINCE_KEY);
+  /** One round trip: these locks (when given), the marker and the visitors' states. */
+  const read = async (visitors: readonly VisitorRef[], locks: ReadonlyArray<{ site: string; keys: string[] }> = [], token = '') => {
+    const p = redis.pipeline() as ChainableCommander & { calypsoVisitLock(...args: string[]): unknown };
+    for (const g of locks) p.calypsoVisitLock(...lockArgs(g), token, String(lockTtlMs));
+    const wasLost = lost;
+    if (wasLost) p.del(SINCE_KEY);
     p.get(SINCE_KEY);
     if (visitors.length > 0) p.mget(...visitors.map((v) => stateKey(v.site, v.key)));
     const out = (await p.exec()) ?? [];
     for (const [err] of out) if (err) throw err;
-    if (lost) out.shift();
-    lost = false;
+    const taken = locks.filter((_, i) => out[i]?.[1] === 1);
+    out.splice(0, locks.length);
+    if (wasLost) {
+      out.shift();
+      lost = false;
+    }
     const marker = out[0]?.[1] as string | null;
     const values = (out[1]?.[1] ?? []) as Array<string | null>;
-    return { marker: marker === null ? undefined : Number(marker), visits: visitors.map((_, i) => (values[i] == null ? undefined : (JSON.parse(values[i]) as VisitState[]))) };
+    return { taken, marker: marker === null ? undefined : Number(marker), visits: visitors.map((_, i) => (values[i] == null ? undefined : (JSON.parse(values[i]) as VisitState[]))) };
   };
   const noteSince = (marker: number | undefined) => {
     const at = now();
@@ -158,22 +170,40 @@ export function redisVisitStateStore(cache: RedisCache, opts: RedisVisitStateOpt
       const groups = bySite(visitors);
       const deadline = now() + lockWaitMs;
       let pause = 1;
-      try {
-        await live();
-      } catch (err) {
-        // Unreachable: nothing to hold; the read falls back to ClickHouse and the write marks the loss.
-        failed(err);
-        return async () => {};
-      }
       for (;;) {
-        const taken: typeof groups = [];
-        for (const g of groups) {
-          const ok = await redis.calypsoVisitLock(String(g.keys.length), ...g.keys.map((k) => lockKey(g.site, k)), token, String(lockTtlMs));
-          if (ok !== 1) break;
-          taken.push(g);
+        let r: Awaited<ReturnType<typeof read>>;
+        try {
+          await live();
+          r = await read(visitors, groups, token);
+        } catch (err) {
+          // Unreachable: nothing held or known; every hit is placed against ClickHouse, and the marker
+          // goes once Redis answers again (the visits placed meanwhile are not in it).
+          failed(err);
+          since = now();
+          return { visits: visitors.map(() => undefined), since, release: async () => {} };
         }
-        if (taken.length === groups.length) return () => releaseLocks(taken, token);
-        if (taken.length > 0) await releaseLocks(taken, token);
+        if (r.taken.length === groups.length) {
+          const taken = r.taken;
+          return {
+            visits: r.visits,
+            since: noteSince(r.marker),
+            async release(writes) {
+              // The state, then the locks, in one round trip: Redis runs a connection's commands in order.
+              const p = redis.pipeline() as ChainableCommander & { calypsoVisitRelease(...args: string[]): unknown };
+              setAll(p, writes ?? []);
+              for (const t of taken) p.calypsoVisitRelease(...lockArgs(t), token);
+              try {
+                const out = (await p.exec()) ?? [];
+                const err = out.slice(0, writes?.length ?? 0).find(([e]) => e)?.[0];
+                if (err) failed(err);
+              } catch (err) {
+                failed(err);
+              }
+            },
+          };
+        }
+        // Some sites' visitors were held by another collector: give back the rest, wait a little, again.
+        if (r.taken.length > 0) await releaseLocks(r.taken, token);
         if (now() > deadline) throw new Error(`visits: another collector held these visitors for over ${lockWaitMs} ms`);
         await sleep(pause + Math.random() * pause);
         pause = Math.min(pause * 2, 20);
@@ -189,20 +219,17 @@ export function redisVisitStateStore(cache: RedisCache, opts: RedisVisitStateOpt
       // version of a visit; a loaded visit is added only when absent (as the assigner merges ClickHouse's).
       for (let i = 0; i < entries.length; i += 200) {
         const chunk = entries.slice(i, i + 200);
-        const release = await store.hold!(chunk);
-        try {
-          const current = await read(chunk);
-          await write(
-            chunk.map((e, j) => {
-              const known = current.visits[j] ?? [];
-              const added = e.visits.filter((v) => !known.some((k) => k.row.visit_id === v.row.visit_id || k.absorbed.includes(v.row.visit_id)));
-              return { ...e, visits: [...known, ...added] };
-            }),
-          );
-        } finally {
-          await release();
-        }
+        const held = await store.hold!(chunk);
+        await held.release(
+          chunk.map((e, j) => {
+            const known = held.visits[j] ?? [];
+            const added = e.visits.filter((v) => !known.some((k) => k.row.visit_id === v.row.visit_id || k.absorbed.includes(v.row.visit_id)));
+            return { ...e, visits: [...known, ...added] };
+          }),
+        );
       }
+      // A write that failed must not be vouched for.
+      if (lost) throw new Error('visits: Redis failed a write while loading the visit state');
       await redis.set(SINCE_KEY, String(from));
       since = Math.max(from, now() - opts.keepMs);
     },

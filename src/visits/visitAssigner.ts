@@ -6,7 +6,7 @@ import type { EventStore } from '../store/eventStore.ts';
 import { nowSql, sqlToMs } from '../store/sqlTime.ts';
 import { placeHit, type VisitState } from './placeHit.ts';
 import { VISIT_GAP_SECONDS, visitorKey, type VisitAliasRow, type VisitRow } from './visitRow.ts';
-import type { VisitorRef, VisitStateStore } from './visitStateStore.ts';
+import type { HeldVisitors, VisitorRef, VisitStateStore } from './visitStateStore.ts';
 
 export interface PlacedBatch {
   readonly visitRows: readonly VisitRow[];
@@ -103,14 +103,14 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
         return { site, key };
       });
       const local = await hold(ids);
-      let shared: (() => Promise<void>) | undefined;
-      // The store's locks go first; this process's hold lasts until then, so its next request for the
-      // same visitors waits here rather than retrying against Redis.
-      const releaseAll = async () => {
+      let shared: HeldVisitors | undefined;
+      // The store's hold goes first; this process's lasts until then, so its next request for the same
+      // visitors waits here rather than retrying against Redis.
+      const releaseAll = async (writes?: Parameters<HeldVisitors['release']>[0]) => {
         const s = shared;
         shared = undefined;
         // NOTE: a lock not released (Redis unreachable) expires by itself (redisVisitStateStore.ts).
-        if (s !== undefined) await s().catch(() => {});
+        if (s !== undefined) await s.release(writes).catch(() => {});
         local();
       };
       const release = () => void releaseAll();
@@ -118,7 +118,7 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
         // Other collectors may place the same visitors: the store excludes them across processes.
         if (state.hold !== undefined) shared = await state.hold(refs);
         const visits = new Map<string, readonly VisitState[]>();
-        const read = await state.getMany(refs);
+        const read = shared ?? (await state.getMany(refs));
         ids.forEach((id, i) => visits.set(id, read.visits[i] ?? []));
         // A hit whose neighbouring visits may have been written before the store's memory begins.
         const since = read.since;
@@ -162,8 +162,11 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
           visitRows,
           aliasRows,
           async commit() {
+            const writes = refs.map((r, i) => ({ ...r, visits: visits.get(ids[i]!) ?? [] }));
+            // Held across processes: written and released in one go.
+            if (shared !== undefined) return releaseAll(writes);
             try {
-              await state.setMany(refs.map((r, i) => ({ ...r, visits: visits.get(ids[i]!) ?? [] })));
+              await state.setMany(writes);
             } finally {
               await releaseAll();
             }

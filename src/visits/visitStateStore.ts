@@ -7,6 +7,13 @@ export interface VisitorRef {
   readonly key: string;
 }
 
+export interface HeldVisitors {
+  readonly visits: Array<readonly VisitState[] | undefined>;
+  readonly since: number;
+  /** Writes these visitors' new state (none when the rows were not kept), then lets the others in. */
+  release(writes?: ReadonlyArray<VisitorRef & { visits: readonly VisitState[] }>): Promise<void>;
+}
+
 export interface VisitStateStore {
   /**
    * Every visit written at or after this time (ms) is in the store; older ones may be only in ClickHouse.
@@ -19,10 +26,10 @@ export interface VisitStateStore {
   getMany(visitors: readonly VisitorRef[]): Promise<{ visits: Array<readonly VisitState[] | undefined>; since: number }>;
   setMany(entries: ReadonlyArray<VisitorRef & { visits: readonly VisitState[] }>): Promise<void>;
   /**
-   * Excludes the other processes placing these visitors until the returned function is called. Absent
-   * when one process owns the store (the assigner's own hold is enough).
+   * Excludes the other processes placing these visitors until released, and reads them (as getMany) in
+   * the same round trip. Absent when one process owns the store (the assigner's own hold is enough).
    */
-  hold?(visitors: readonly VisitorRef[]): Promise<() => Promise<void>>;
+  hold?(visitors: readonly VisitorRef[]): Promise<HeldVisitors>;
   /** Forgets a pid's visits (an erasure). */
   forgetPid(site: string, pid: string): Promise<void>;
   /** Loads visits read from ClickHouse at start, and says from when the store is complete. */

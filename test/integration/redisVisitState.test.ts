@@ -103,15 +103,19 @@ describe.skipIf(redis.url === undefined)(`visit state in Redis ${redis.reason}`,
     // Overlapping on one visitor: b takes none of them (p7 stays free) and gives up after its wait.
     await expect(b.hold!([{ site: 's', key: 'p7' }, { site: 's', key: 'p9' }])).rejects.toThrow(/held these visitors/);
     expect(await raw.exists('vis:{s}:l:p7')).toBe(0);
-    await release();
+    await release.release();
     const again = await b.hold!([{ site: 's', key: 'p7' }, { site: 's', key: 'p9' }]);
-    await again();
+    // Held with the read: the state of each visitor, in order.
+    expect(again.visits).toEqual([undefined, undefined]);
+    await again.release([{ site: 's', key: 'p7', visits: visitOf(Date.now(), '7') }]);
+    expect(await raw.exists('vis:{s}:l:p7', 'vis:{s}:l:p9')).toBe(0);
+    expect(await a.get('s', 'p7')).toHaveLength(1);
     // A holder that never releases (a crashed collector) blocks only until the lock's expiry.
     await a.hold!([{ site: 's', key: 'p6' }]);
     const t = Date.now();
     const late = await redisVisitStateStore(cache(), { keepMs: KEEP, lockWaitMs: 2_000 }).hold!([{ site: 's', key: 'p6' }]);
     expect(Date.now() - t).toBeGreaterThan(150);
-    await late();
+    await late.release();
   });
 
   describe('two collectors placing the same visitors at once', () => {
