@@ -3,6 +3,8 @@
 //   vis:{site}:s:<visitor key>  the visitor's visits (JSON of VisitState[]), expiring keepMs after its last write
 //   vis:{site}:l:<visitor key>  the per-visitor lock of the collector placing its hits (token, short expiry)
 //   vis:~since                  from when (ms) the store holds every visit written; no expiry
+// A request's read is one pipeline (its sites' lock scripts, the marker, one MGET): one connection to a
+// single Redis, as the cache uses; a Cluster client would have to split it by slot.
 // Without the marker (Redis new, restarted empty, or written to while unreachable) the store vouches for
 // nothing before now: the assigner asks ClickHouse for every hit's neighbouring visits, and one collector
 // (a cache lock) loads the recent visits from ClickHouse and writes the marker.
@@ -248,6 +250,8 @@ export function redisVisitStateStore(cache: RedisCache, opts: RedisVisitStateOpt
     },
     async evictionRisk() {
       try {
+        // Not queued while Redis is unreachable: the start does not wait for it.
+        await live();
         const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
         const [, max] = (await redis.config('GET', 'maxmemory')) as [string, string];
         if (policy === 'noeviction' || max === '0') return undefined;

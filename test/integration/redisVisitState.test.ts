@@ -100,6 +100,8 @@ describe.skipIf(redis.url === undefined)(`visit state in Redis ${redis.reason}`,
     const a = redisVisitStateStore(cache(), { keepMs: KEEP, lockTtlMs: 300, lockWaitMs: 2_000 });
     const b = redisVisitStateStore(cache(), { keepMs: KEEP, lockTtlMs: 300, lockWaitMs: 100 });
     const release = await a.hold!([{ site: 's', key: 'p9' }, { site: 't', key: 'p8' }]);
+    // Under the cache's prefix, one hash tag per site.
+    expect(await raw.exists('vis:{s}:l:p9', 'vis:{t}:l:p8')).toBe(2);
     // Overlapping on one visitor: b takes none of them (p7 stays free) and gives up after its wait.
     await expect(b.hold!([{ site: 's', key: 'p7' }, { site: 's', key: 'p9' }])).rejects.toThrow(/held these visitors/);
     expect(await raw.exists('vis:{s}:l:p7')).toBe(0);
