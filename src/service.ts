@@ -139,7 +139,7 @@ async function serve(config: Config, { role, log, dashboardDir }: ServiceOptions
     rest = createRestAccess({ keys, guard, tally: auditTally, sink: audit, sessions: sessions.keys });
   }
   if (serves('collector')) {
-    collector = await startCollector({ config, pseudonymiser, store, sites, rest: rest!, statsCache, consents: consents!, erasures: tombstones, log, metrics });
+    collector = await startCollector({ config, cache, pseudonymiser, store, sites, rest: rest!, statsCache, consents: consents!, erasures: tombstones, log, metrics });
     for (const [k, h] of collector.routes) routes.set(k, h);
     dependencies.push(...collector.dependencies);
   }

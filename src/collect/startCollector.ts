@@ -1,5 +1,7 @@
 // Assembles the collector role: spools and their delivery, consent, the HTTP routes.
 import type { RestAccess } from '../access/restAccess.ts';
+import type { Cache } from '../cache/cache.ts';
+import { isRedisCache } from '../cache/redisCache.ts';
 import type { Config } from '../config/config.ts';
 import type { ConsentStore } from '../consent/consentStore.ts';
 import type { Dependency } from '../http/healthRoutes.ts';
@@ -24,6 +26,7 @@ import { createRateLimiter } from './rateLimiter.ts';
 import { EVENT_LIMITS } from './validateEvent.ts';
 import { createVisitAssigner } from '../visits/visitAssigner.ts';
 import { memoryVisitStateStore, type VisitStateStore } from '../visits/visitStateStore.ts';
+import { redisVisitStateStore } from '../visits/redisVisitStateStore.ts';
 import { warmVisitState } from '../visits/warmVisitState.ts';
 
 /** How long a collector remembers a visitor's visits after their last hit (docs/visits.md). */
@@ -45,6 +48,8 @@ export interface Collector {
 
 export interface CollectorDeps {
   config: Config;
+  /** Redis when configured: the visit state is shared by every collector through it. */
+  cache: Cache;
   pseudonymiser: Pseudonymiser;
   store: EventStore;
   sites: SiteStore;
@@ -58,7 +63,7 @@ export interface CollectorDeps {
   metrics: Metrics;
 }
 
-export async function startCollector({ config, pseudonymiser, store, sites, rest, statsCache, consents, erasures, log, metrics }: CollectorDeps): Promise<Collector> {
+export async function startCollector({ config, cache, pseudonymiser, store, sites, rest, statsCache, consents, erasures, log, metrics }: CollectorDeps): Promise<Collector> {
   const deps = { config, store, log, metrics };
   // New events move their sites' data watermarks, so cached statistics are never staler than a flush.
   const eventsTable = await openSpooledTable('events', deps, (seg) => statsCache.bump(seg.tags ?? '*'));
@@ -68,12 +73,8 @@ export async function startCollector({ config, pseudonymiser, store, sites, rest
   const tables = [eventsTable, visitsTable, aliasesTable, batchesTable];
   const events = eventsTable.spool;
   // The visits of the last run's last hours, once the spool has delivered what it kept of them.
-  const visitState = memoryVisitStateStore({ keepMs: VISIT_STATE_MS, maxVisitors: config.visitStateMax });
-  await Promise.all([visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
-  await warmVisitState(store, visitState, VISIT_STATE_MS, EVENT_LIMITS.maxFutureMs).catch((err: unknown) => {
-    // Without ClickHouse the store starts empty and says so: returning visitors are looked up when it answers.
-    log.warn({ err }, 'visits: could not read the recent visits; hits of visitors seen before this start are placed against ClickHouse');
-  });
+  const flushVisits = () => Promise.all([visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
+  const visitState = await openVisitState(config, cache, store, flushVisits, log);
   const visits = { assigner: createVisitAssigner({
       store,
       state: visitState,
@@ -117,4 +118,35 @@ export async function startCollector({ config, pseudonymiser, store, sites, rest
     },
     visitState,
   };
+}
+
+/**
+ * Redis when the service has it (every collector places against the same state, holding each visitor
+ * across processes), else this process's memory; either learns the recent visits from ClickHouse.
+ */
+async function openVisitState(config: Config, cache: Cache, store: EventStore, flushVisits: () => Promise<unknown>, log: Logger): Promise<VisitStateStore> {
+  const warm = async (state: VisitStateStore) => {
+    await flushVisits();
+    await warmVisitState(store, state, VISIT_STATE_MS, EVENT_LIMITS.maxFutureMs);
+  };
+  if (!isRedisCache(cache)) {
+    const state = memoryVisitStateStore({ keepMs: VISIT_STATE_MS, maxVisitors: config.visitStateMax });
+    await warm(state).catch((err: unknown) => {
+      // Without ClickHouse the store starts empty and says so: returning visitors are looked up when it answers.
+      log.warn({ err }, 'visits: could not read the recent visits; hits of visitors seen before this start are placed against ClickHouse');
+    });
+    return state;
+  }
+  const state = redisVisitStateStore(cache, {
+    keepMs: VISIT_STATE_MS,
+    // Run by one collector when the store has no marker (Redis new, emptied, or missed writes).
+    warm: () => warm(state),
+    onError: (err) => log.warn({ err }, 'visits: Redis failed a visit state read or write; hits are placed against ClickHouse until the state is loaded again'),
+  });
+  const risk = await state.evictionRisk();
+  if (risk !== undefined) log.warn({ risk }, 'visits: Redis may evict visit state (set maxmemory-policy noeviction): an evicted visitor\'s next hit opens a new visit');
+  await state.ensureWarm().catch((err: unknown) => {
+    log.warn({ err }, 'visits: could not load the recent visits into Redis; hits are placed against ClickHouse until a collector does');
+  });
+  return state;
 }

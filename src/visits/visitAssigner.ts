@@ -6,7 +6,7 @@ import type { EventStore } from '../store/eventStore.ts';
 import { nowSql, sqlToMs } from '../store/sqlTime.ts';
 import { placeHit, type VisitState } from './placeHit.ts';
 import { VISIT_GAP_SECONDS, visitorKey, type VisitAliasRow, type VisitRow } from './visitRow.ts';
-import type { VisitStateStore } from './visitStateStore.ts';
+import type { HeldVisitors, VisitorRef, VisitStateStore } from './visitStateStore.ts';
 
 export interface PlacedBatch {
   readonly visitRows: readonly VisitRow[];
@@ -98,12 +98,30 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
       if (people.length === 0) return NOTHING;
       const keyOf = people.map((h) => visitorKey(h.row));
       const ids = [...new Set(people.map((h, i) => `${h.row.site}\u0000${keyOf[i]}`))];
-      const release = await hold(ids);
+      const refs = ids.map((id): VisitorRef => {
+        const [site, key] = id.split('\u0000') as [string, string];
+        return { site, key };
+      });
+      const local = await hold(ids);
+      let shared: HeldVisitors | undefined;
+      // The store's hold goes first; this process's lasts until then, so its next request for the same
+      // visitors waits here rather than retrying against Redis.
+      const releaseAll = async (writes?: Parameters<HeldVisitors['release']>[0]) => {
+        const s = shared;
+        shared = undefined;
+        // NOTE: a lock not released (Redis unreachable) expires by itself (redisVisitStateStore.ts).
+        if (s !== undefined) await s.release(writes).catch(() => {});
+        local();
+      };
+      const release = () => void releaseAll();
       try {
+        // Other collectors may place the same visitors: the store excludes them across processes.
+        if (state.hold !== undefined) shared = await state.hold(refs);
         const visits = new Map<string, readonly VisitState[]>();
-        await Promise.all(ids.map(async (id) => visits.set(id, (await state.get(...(id.split('\u0000') as [string, string]))) ?? [])));
+        const read = shared ?? (await state.getMany(refs));
+        ids.forEach((id, i) => visits.set(id, read.visits[i] ?? []));
         // A hit whose neighbouring visits may have been written before the store's memory begins.
-        const since = state.since();
+        const since = read.since;
         const late = new Map<string, { keys: Map<string, { pid: string; hash: string }>; lo: number; hi: number }>();
         people.forEach((h, i) => {
           if (h.ms - GAP_MS - maxFutureMs >= since) return;
@@ -144,10 +162,13 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
           visitRows,
           aliasRows,
           async commit() {
+            const writes = refs.map((r, i) => ({ ...r, visits: visits.get(ids[i]!) ?? [] }));
+            // Held across processes: written and released in one go.
+            if (shared !== undefined) return releaseAll(writes);
             try {
-              await Promise.all(ids.map((id) => state.set(...(id.split('\u0000') as [string, string]), visits.get(id) ?? [])));
+              await state.setMany(writes);
             } finally {
-              release();
+              await releaseAll();
             }
           },
           release,

@@ -1,6 +1,19 @@
 // The visitors' recent visits, as the collector keeps them to place the next hit (docs/visits.md).
 import type { VisitState } from './placeHit.ts';
 
+/** One visitor of a site: `key` is its visitor key (visitRow.ts). */
+export interface VisitorRef {
+  readonly site: string;
+  readonly key: string;
+}
+
+export interface HeldVisitors {
+  readonly visits: Array<readonly VisitState[] | undefined>;
+  readonly since: number;
+  /** Writes these visitors' new state (none when the rows were not kept), then lets the others in. */
+  release(writes?: ReadonlyArray<VisitorRef & { visits: readonly VisitState[] }>): Promise<void>;
+}
+
 export interface VisitStateStore {
   /**
    * Every visit written at or after this time (ms) is in the store; older ones may be only in ClickHouse.
@@ -9,10 +22,18 @@ export interface VisitStateStore {
   since(): number;
   get(site: string, key: string): Promise<readonly VisitState[] | undefined>;
   set(site: string, key: string, visits: readonly VisitState[]): Promise<void>;
+  /** Several visitors at once (one round trip to Redis), with `since()` as of that read. */
+  getMany(visitors: readonly VisitorRef[]): Promise<{ visits: Array<readonly VisitState[] | undefined>; since: number }>;
+  setMany(entries: ReadonlyArray<VisitorRef & { visits: readonly VisitState[] }>): Promise<void>;
+  /**
+   * Excludes the other processes placing these visitors until released, and reads them (as getMany) in
+   * the same round trip. Absent when one process owns the store (the assigner's own hold is enough).
+   */
+  hold?(visitors: readonly VisitorRef[]): Promise<HeldVisitors>;
   /** Forgets a pid's visits (an erasure). */
   forgetPid(site: string, pid: string): Promise<void>;
   /** Loads visits read from ClickHouse at start, and says from when the store is complete. */
-  load(entries: ReadonlyArray<{ site: string; key: string; visits: readonly VisitState[] }>, since: number): void;
+  load(entries: ReadonlyArray<{ site: string; key: string; visits: readonly VisitState[] }>, since: number): void | Promise<void>;
 }
 
 export interface MemoryVisitStateOptions {
@@ -25,7 +46,7 @@ export interface MemoryVisitStateOptions {
 
 /**
  * One process's store. NOTE: only right while one collector writes the site's hits; several collectors
- * share their state through Redis.
+ * share their state through Redis (redisVisitStateStore.ts).
  */
 export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitStateStore {
   const now = opts.now ?? Date.now;
@@ -42,14 +63,20 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
       since = Math.max(since, e.writtenAt + 1);
     }
   };
+  const sinceNow = () => Math.max(since, now() - opts.keepMs);
+  const set = (site: string, key: string, visits: readonly VisitState[]) => {
+    const k = id(site, key);
+    entries.delete(k);
+    entries.set(k, { visits, writtenAt: now() });
+    evict();
+  };
   return {
-    since: () => Math.max(since, now() - opts.keepMs),
+    since: sinceNow,
     get: async (site, key) => entries.get(id(site, key))?.visits,
-    set: async (site, key, visits) => {
-      const k = id(site, key);
-      entries.delete(k);
-      entries.set(k, { visits, writtenAt: now() });
-      evict();
+    set: async (site, key, visits) => set(site, key, visits),
+    getMany: async (visitors) => ({ visits: visitors.map((v) => entries.get(id(v.site, v.key))?.visits), since: sinceNow() }),
+    setMany: async (list) => {
+      for (const e of list) set(e.site, e.key, e.visits);
     },
     forgetPid: async (site, pid) => {
       entries.delete(id(site, `p${pid}`));

@@ -20,6 +20,6 @@ export async function warmVisitState(store: EventStore, state: VisitStateStore, 
     e.visits.push({ row: r, absorbed: [] });
     by.set(id, e);
   }
-  state.load([...by.values()], now - spanMs);
+  await state.load([...by.values()], now - spanMs);
   return rows.length;
 }

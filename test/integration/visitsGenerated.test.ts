@@ -1,8 +1,10 @@
 // Visits formed at ingest against the query-time computation: seeded random traffic, sent shuffled, in
 // batches of random size, several requests at once, through /v1/import and /collect, must give exactly the
 // visits that window functions over the stored hits give (kept here as the reference, docs/visits.md).
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/cli/mulberry32.ts';
+import { redisUrlOrSkip } from '../support/redis.ts';
 import { siteWithKey, startTestService, type TestService } from '../support/testService.ts';
 
 const SITE = 'gen';
@@ -80,12 +82,20 @@ SELECT toString(vkey) AS vkey, min(ts) AS start, max(ts) AS end, toUInt32(count(
   argMin(referrer_source, ts) AS referrer_source, argMin(browser, ts) AS browser, arraySort(groupArray(event_id)) AS hit_ids
 FROM numbered GROUP BY vkey, n ORDER BY vkey, start`;
 
-describe('visits formed at ingest', () => {
+const redis = redisUrlOrSkip();
+// The collector's visit state in its own memory, and in Redis (shared by collectors, held per visitor).
+const MODES = [
+  { state: 'in-process', env: {} as Record<string, string> | undefined },
+  { state: `in Redis ${redis.reason}`, env: redis.url === undefined ? undefined : { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `test:visgen:${process.pid}:` } },
+];
+
+describe.each(MODES)('visits formed at ingest (state $state)', ({ env }) => {
   let svc: TestService;
   const hits = traffic(20261130);
+  if (env === undefined) return void it.skip('needs Redis', () => {});
 
   beforeAll(async () => {
-    svc = await startTestService();
+    svc = await startTestService({ env });
     await siteWithKey(svc, SITE, ['STATISTICS'], ', kAnonymity: 2');
     const rnd = mulberry32(7);
     const order = shuffle([...hits], rnd);
@@ -116,6 +126,17 @@ describe('visits formed at ingest', () => {
     await svc.flush();
   }, 120_000);
   afterAll(() => svc?.stop());
+
+  it.runIf(env?.REDIS_URL !== undefined)('keeps the visitors\' state in Redis, marked complete', async () => {
+    const client = new Redis(env!.REDIS_URL!);
+    try {
+      expect(await client.get(`${env!.REDIS_KEY_PREFIX}vis:~since`)).not.toBeNull();
+      // 30 cookies, and the 4 cookieless visitors once per UTC day they were seen.
+      expect((await client.keys(`${env!.REDIS_KEY_PREFIX}vis:{${SITE}}:s:*`)).length).toBeGreaterThanOrEqual(34);
+    } finally {
+      client.disconnect();
+    }
+  });
 
   it('stores every hit', async () => {
     const [{ n } = { n: '0' }] = await svc.store.query<{ n: string }>('SELECT count() AS n FROM events WHERE site = {site:String}', { site: SITE });
