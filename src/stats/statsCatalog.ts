@@ -56,7 +56,7 @@ export function timeExpression(interval: Interval, column: 'ts' | 'start' = 'ts'
 }
 
 /**
- * Metrics over the per-visit rows of the grouped query (see compileStats.ts). In a dimension group each
+ * Metrics over the per-visit rows of the hits query (see compileHitStats.ts). In a dimension group each
  * row is a distinct visit; in the totals a visit split over several groups has several rows, and only
  * its `first` one counts for visit-level metrics. `total` is the SQL that tells the totals row.
  */
