@@ -6,8 +6,13 @@ export type Interval = (typeof INTERVALS)[number];
 
 /** A visitor: the cookie's pid, or without one the day's cookieless hash (never linked across days). */
 export const VISITOR_KEY_SQL = 'if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash))';
+/** The same visitor read from a `visits` row: a cookieless visit never crosses midnight UTC, so its start's day is its hits'. */
+export const VISIT_VISITOR_KEY_SQL = 'if(pid != 0, pid, cityHash64(toDate(start), visitor_hash))';
 
-/** StatsRow dimension fields → the hit- or visit-level column they group by. `time` is built per interval. */
+/**
+ * StatsRow dimension fields → the hit- or visit-level column they group by. `time` is built per interval.
+ * Every column but `path` and `name` (HIT_DIMENSIONS) is also a column of `visits`, under the same name.
+ */
 export const DIMENSION_COLUMNS = {
   page: 'path',
   entryPage: 'entry_page',
@@ -31,25 +36,27 @@ export const DIMENSION_COLUMNS = {
 } as const;
 
 export type ColumnDimension = keyof typeof DIMENSION_COLUMNS;
+/** Dimensions of a hit, not of its visit: `visits` has no column for them. */
+export const HIT_DIMENSIONS: ReadonlySet<ColumnDimension> = new Set(['page', 'eventName']);
 export type Dimension = ColumnDimension | 'time';
 export const DIMENSIONS: readonly Dimension[] = ['time', ...(Object.keys(DIMENSION_COLUMNS) as ColumnDimension[])];
 
-/** Local time of the bucket start in the site's zone, as ISO text without offset. */
-export function timeExpression(interval: Interval): string {
+/** Local time of the bucket start in the site's zone, as ISO text without offset: of a hit's `ts` or a visit's `start`. */
+export function timeExpression(interval: Interval, column: 'ts' | 'start' = 'ts'): string {
   switch (interval) {
     case 'HOUR':
-      return "formatDateTime(toStartOfHour(ts, {tz:String}), '%Y-%m-%dT%H:00', {tz:String})";
+      return `formatDateTime(toStartOfHour(${column}, {tz:String}), '%Y-%m-%dT%H:00', {tz:String})`;
     case 'DAY':
-      return 'toString(toDate(ts, {tz:String}))';
+      return `toString(toDate(${column}, {tz:String}))`;
     case 'WEEK':
-      return 'toString(toMonday(toDate(ts, {tz:String})))';
+      return `toString(toMonday(toDate(${column}, {tz:String})))`;
     case 'MONTH':
-      return 'toString(toStartOfMonth(toDate(ts, {tz:String})))';
+      return `toString(toStartOfMonth(toDate(${column}, {tz:String})))`;
   }
 }
 
 /**
- * Metrics over the per-visit rows of the grouped query (see compileStats.ts). In a dimension group each
+ * Metrics over the per-visit rows of the hits query (see compileHitStats.ts). In a dimension group each
  * row is a distinct visit; in the totals a visit split over several groups has several rows, and only
  * its `first` one counts for visit-level metrics. `total` is the SQL that tells the totals row.
  */
@@ -65,6 +72,21 @@ export const METRIC_SQL = {
 } as const;
 
 export type Metric = keyof typeof METRIC_SQL;
+
+/**
+ * The same metrics over `visits` rows (see compileVisitStats.ts), one row per visit version: `sign` is +1
+ * for a version, -1 for its cancel, so sums weighted by it count each live visit once, merged or not.
+ * `live` is a +1 row whose version has no cancel in the range: only those name a visitor.
+ */
+export const VISIT_METRIC_SQL: Record<Metric, string> = {
+  visitors: 'uniqExactIf(vkey, live)',
+  visits: 'sum(sign)',
+  pageviews: 'sum(sign * pv)',
+  events: 'sum(sign * ev)',
+  viewsPerVisit: 'round(ifNotFinite(sum(sign * pv) / sum(sign), 0), 2)',
+  bounceRate: 'round(ifNotFinite(100 * sum(sign * (pv <= 1)) / sum(sign), 0), 1)',
+  visitDuration: 'round(ifNotFinite(sum(sign * duration) / sum(sign), 0), 1)',
+};
 export const METRICS = Object.keys(METRIC_SQL) as Metric[];
 
 /** UPPER_SNAKE enum value ↔ camelCase field, for Dimension and StatsField. */

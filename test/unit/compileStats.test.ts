@@ -1,7 +1,7 @@
 import { buildSchema, type GraphQLEnumType, type GraphQLObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { readSdl } from '../../src/graphql/buildSchema.ts';
-import { compileStats, FILTER_OPS, type StatsQuery } from '../../src/stats/compileStats.ts';
+import { compileStats, FILTER_OPS, statsShape, type StatsQuery } from '../../src/stats/compileStats.ts';
 import { DIMENSIONS, fieldToEnum, enumToField, METRICS } from '../../src/stats/statsCatalog.ts';
 import { parseStatsRange } from '../../src/stats/statsRange.ts';
 
@@ -50,11 +50,67 @@ describe('compileStats', () => {
     expect(q.sql).toContain('visitors >= {k:UInt32}');
   });
 
-  it('forms visits only when a visit-level metric or dimension is asked for', () => {
-    expect(compileStats({ ...base, metrics: ['visitors', 'pageviews', 'events'], dimensions: ['page', 'time'] }).sql).not.toContain('lagInFrame');
-    for (const extra of [{ metrics: ['bounceRate' as const] }, { dimensions: ['entryPage' as const] }, { filters: [{ dimension: 'exitPage' as const, op: 'EQ' as const, values: ['/'] }] }, { order: [{ field: 'visits' as const, direction: 'DESC' as const }] }]) {
-      expect(compileStats({ ...base, ...extra }).sql, JSON.stringify(extra)).toContain('lagInFrame');
+  it('reads hits, with no visit step, when no visit-level metric or dimension is asked for', () => {
+    const q = { ...base, metrics: ['visitors' as const, 'pageviews' as const, 'events' as const], dimensions: ['page' as const, 'time' as const] };
+    expect(statsShape(q)).toBe('hits');
+    expect(compileStats(q).sql).not.toContain('lagInFrame');
+    expect(compileStats(q).sql).not.toContain('FROM visits');
+  });
+
+  const page = { dimension: 'page' as const, op: 'EQ' as const, values: ['/'] };
+  const visitAsks = [
+    { metrics: ['bounceRate' as const] },
+    { dimensions: ['entryPage' as const] },
+    { filters: [{ dimension: 'exitPage' as const, op: 'EQ' as const, values: ['/'] }] },
+    { order: [{ field: 'visits' as const, direction: 'DESC' as const }] },
+  ];
+
+  it('reads the visits table, without window functions, for visit metrics over visit attributes or time', () => {
+    for (const extra of [...visitAsks, { metrics: ['visits' as const], dimensions: ['time' as const, 'browser' as const], filters: [{ dimension: 'referrerSource' as const, op: 'EQ' as const, values: ['search'] }] }]) {
+      const sql = compileStats({ ...base, ...extra }).sql;
+      expect(statsShape({ ...base, ...extra }), JSON.stringify(extra)).toBe('visits');
+      expect(sql, JSON.stringify(extra)).toContain('FROM visits');
+      expect(sql).not.toContain('FROM events');
+      expect(sql).not.toContain('OVER (PARTITION BY vkey');
+      expect(sql).not.toContain('lagInFrame');
+      expect(sql).toContain('HAVING sum(sign) > 0');
     }
+    expect(compileStats({ ...base, metrics: ['visits'], dimensions: ['time'] }).sql).toContain('toDate(start, {tz:String})');
+  });
+
+  it('restricts visits to those with a matching hit, through the aliases, for a page or event name filter', () => {
+    for (const extra of visitAsks) {
+      const q = { ...base, ...extra, filters: [...(extra.filters ?? []), page, { dimension: 'eventName' as const, op: 'NEQ' as const, values: [''] }] };
+      expect(statsShape(q), JSON.stringify(extra)).toBe('visitsOfHits');
+      const sql = compileStats(q).sql;
+      expect(sql).toContain('FROM visit_aliases FINAL');
+      expect(sql).toMatch(/FROM events\s+WHERE site = \{site:String\} AND ts >= .* AND is_bot = 0 AND path = \{f\d_0:String\} AND name != \{f\d_0:String\}/);
+      expect(sql).not.toContain('OVER (PARTITION BY vkey');
+    }
+  });
+
+  it('keeps the window functions over hits for a visit metric with a page or event name dimension', () => {
+    for (const dimension of ['page' as const, 'eventName' as const]) {
+      for (const extra of visitAsks) {
+        const q = { ...base, ...extra, dimensions: [...(extra.dimensions ?? []), dimension] };
+        expect(statsShape(q), JSON.stringify(extra)).toBe('hitsWithVisitWindows');
+        expect(compileStats(q).sql).toContain('lagInFrame');
+        expect(compileStats(q).sql).not.toContain('FROM visits');
+      }
+    }
+  });
+
+  it('keeps the request values out of the visits query too', () => {
+    const q = compileStats({
+      ...base,
+      dimensions: DIMENSIONS.filter((d) => d !== 'page' && d !== 'eventName'),
+      metrics: [...METRICS],
+      filters: FILTER_OPS.map((op) => ({ dimension: op === 'EQ' ? ('page' as const) : ('host' as const), op, values: [HOSTILE] })),
+    });
+    expect(q.sql).toContain('FROM visits');
+    expect(q.sql).not.toContain(HOSTILE);
+    expect(q.sql).not.toContain('2026-11');
+    for (const m of METRICS) expect(q.sql).toMatch(new RegExp(`AS ${m}\\b`));
   });
 
   it('has no GROUP BY of dimensions for totals alone', () => {

@@ -1,0 +1,70 @@
+// Shapes 2 and 3 of docs/visits.md: visit metrics from the `visits` table, one row per visit version,
+// never from the hits. Pure.
+//
+// The query: the range's cancel rows (`cancelled`, sign -1, not yet merged away with their +1 row) →
+// the site's visits STARTING in the range (their `start` bucketed for `time`, in the site's zone), the
+// visit-attribute filters on the visit row, and for shape 3 (a `page` or `eventName` filter) only visits
+// with a hit in the range passing those hit filters, the hits' visit ids mapped through `visit_aliases`
+// (a hit keeps the id of a visit later merged into another) → metrics as sums weighted by `sign`, per
+// dimension group and for the totals (GROUPING SETS), groups with no live visit dropped → the same
+// k-anonymity, order and paging tail as the hits query, so statsResult.ts reads both alike.
+// Distinct visitors count only `live` rows: a +1 row whose (visit_id, version) has a -1 row in the range
+// is a replaced version (perhaps in another group, such as an older exit page) and must not name its visitor.
+import { DIMENSION_COLUMNS, HIT_DIMENSIONS, timeExpression, VISIT_METRIC_SQL, VISIT_VISITOR_KEY_SQL, type Dimension, type Interval } from './statsCatalog.ts';
+import { filterSql, pagedResult, statsFrame, type CompiledStats, type StatsFilter, type StatsQuery } from './statsQuery.ts';
+
+function visitDimensionSql(d: Dimension, interval: Interval): string {
+  if (d === 'time') return timeExpression(interval, 'start');
+  if (HIT_DIMENSIONS.has(d)) throw new Error(`${d} is not a visit attribute`);
+  return DIMENSION_COLUMNS[d];
+}
+
+const isHitFilter = (f: StatsFilter) => f.dimension !== 'time' && HIT_DIMENSIONS.has(f.dimension);
+
+export function compileVisitStats(q: StatsQuery): CompiledStats {
+  const { params, from, to, columns, metrics, dimSelect, dimAliases, groupBy, isTotal, orderBy } = statsFrame(q, (d) => visitDimensionSql(d, q.interval));
+  // Filter numbering follows q.filters, so each keeps its own parameter names whichever table it reads.
+  const numbered = q.filters.map((f, i) => ({ f, i }));
+  const visitWhere = numbered.filter(({ f }) => !isHitFilter(f)).map(({ f, i }) => filterSql(f, i, visitDimensionSql(f.dimension, q.interval), params));
+  const hitWhere = numbered.filter(({ f }) => isHitFilter(f)).map(({ f, i }) => filterSql(f, i, DIMENSION_COLUMNS[f.dimension as keyof typeof DIMENSION_COLUMNS], params));
+  const inRange = `site = {site:String} AND start >= ${from} AND start < ${to}`;
+
+  const matched =
+    hitWhere.length === 0
+      ? ''
+      : `matched AS (
+  SELECT DISTINCT visit_id FROM events
+  WHERE site = {site:String} AND ts >= ${from} AND ts < ${to} AND is_bot = 0 AND ${hitWhere.join(' AND ')}
+),
+`;
+  const visitIds =
+    hitWhere.length === 0
+      ? []
+      : [
+          `visit_id IN (
+    SELECT visit_id FROM matched
+    UNION ALL
+    SELECT alias_of FROM visit_aliases FINAL WHERE site = {site:String} AND visit_id IN (SELECT visit_id FROM matched)
+  )`,
+        ];
+
+  const sql = `WITH
+${matched}cancelled AS (
+  SELECT visit_id, version FROM visits
+  WHERE ${inRange} AND sign = -1
+),
+base AS (
+  SELECT ${[...dimSelect, 'sign', 'pageviews AS pv', 'events AS ev', "dateDiff('second', start, end) AS duration", `${VISIT_VISITOR_KEY_SQL} AS vkey`].join(', ')},
+    sign = 1 AND (visit_id, version) NOT IN (SELECT visit_id, version FROM cancelled) AS live
+  FROM visits
+  WHERE ${[inRange, ...visitWhere, ...visitIds].join(' AND ')}
+),
+grouped AS (
+  SELECT ${[...dimAliases, `${isTotal} AS is_total`, ...metrics.map((m) => `${VISIT_METRIC_SQL[m]} AS ${m}`)].join(', ')}
+  FROM base
+  ${groupBy}
+  HAVING sum(sign) > 0
+)
+${pagedResult(orderBy)}`;
+  return { sql, params, columns, metrics };
+}

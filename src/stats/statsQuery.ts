@@ -1,0 +1,110 @@
+// What a compiled statistics query is made of, whichever table answers it (compileStats.ts dispatches):
+// the request's types, the range bounds, filters, the grouping frame and the k-anonymity and paging tail.
+// Pure; every SQL fragment is from a fixed text or statsCatalog.ts, every request value a parameter.
+import { METRIC_SQL, type Dimension, type Interval, type Metric } from './statsCatalog.ts';
+import type { RangeBound, StatsRange } from './statsRange.ts';
+
+export const FILTER_OPS = ['EQ', 'NEQ', 'IN', 'NOT_IN', 'CONTAINS', 'PREFIX'] as const;
+export type FilterOp = (typeof FILTER_OPS)[number];
+
+export interface StatsFilter {
+  readonly dimension: Dimension;
+  readonly op: FilterOp;
+  readonly values: readonly string[];
+}
+
+export interface StatsOrder {
+  readonly field: Dimension | Metric;
+  readonly direction: 'ASC' | 'DESC';
+}
+
+export interface StatsQuery {
+  readonly site: string;
+  readonly timezone: string;
+  readonly range: StatsRange;
+  /** Rows with fewer distinct visitors are suppressed. */
+  readonly k: number;
+  /** The grouping, in the order of the selection. */
+  readonly dimensions: readonly Dimension[];
+  readonly interval: Interval;
+  readonly metrics: readonly Metric[];
+  readonly filters: readonly StatsFilter[];
+  readonly order: readonly StatsOrder[];
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface CompiledStats {
+  readonly sql: string;
+  readonly params: Record<string, unknown>;
+  /** Output column of each dimension. */
+  readonly columns: ReadonlyMap<Dimension, string>;
+  readonly metrics: readonly Metric[];
+}
+
+/** A visit ends after this long without a hit from the same visitor. */
+export const VISIT_GAP_SECONDS = 1800;
+
+export function rangeBound(name: string, b: RangeBound, params: Record<string, unknown>): string {
+  if (b.kind === 'day') {
+    params[name] = b.day;
+    return `toDateTime64({${name}:String}, 3, {tz:String})`;
+  }
+  params[name] = b.ms;
+  return `fromUnixTimestamp64Milli({${name}:Int64}, 'UTC')`;
+}
+
+/** The condition of filter number `i` on `expr`, the catalogue's SQL of its dimension. */
+export function filterSql(f: StatsFilter, i: number, expr: string, params: Record<string, unknown>): string {
+  const one = (j: number) => {
+    params[`f${i}_${j}`] = f.values[j];
+    return `{f${i}_${j}:String}`;
+  };
+  switch (f.op) {
+    case 'EQ':
+      return `${expr} = ${one(0)}`;
+    case 'NEQ':
+      return `${expr} != ${one(0)}`;
+    case 'IN':
+    case 'NOT_IN':
+      params[`f${i}`] = [...f.values];
+      return `${expr} ${f.op === 'IN' ? 'IN' : 'NOT IN'} {f${i}:Array(String)}`;
+    case 'CONTAINS':
+      return `(${f.values.map((_, j) => `positionCaseInsensitiveUTF8(${expr}, ${one(j)}) > 0`).join(' OR ')})`;
+    case 'PREFIX':
+      return `(${f.values.map((_, j) => `startsWith(${expr}, ${one(j)})`).join(' OR ')})`;
+  }
+}
+
+/** The parts every shape shares: bounds, dimension aliases, metrics, grouping sets and order. */
+export function statsFrame(q: StatsQuery, dimensionSql: (d: Dimension) => string, extraParams: Record<string, unknown> = {}) {
+  const params: Record<string, unknown> = { site: q.site, tz: q.timezone, k: q.k, offset: q.offset, limit: q.limit, ...extraParams };
+  const from = rangeBound('from', q.range.from, params);
+  const to = rangeBound('to', q.range.to, params);
+  const dims = q.dimensions.map((d, i) => ({ d, alias: `d${i}`, sql: dimensionSql(d) }));
+  const columns = new Map(dims.map((x) => [x.d, x.alias] as const));
+  const orderMetrics = q.order.map((o) => o.field).filter((f): f is Metric => f in METRIC_SQL);
+  const metrics = [...new Set<Metric>(['visitors', ...q.metrics, ...orderMetrics])];
+  const dimSelect = dims.map((x) => `${x.sql} AS ${x.alias}`);
+  const dimAliases = dims.map((x) => x.alias);
+  const groupBy = dims.length === 0 ? '' : `GROUP BY GROUPING SETS ((${dimAliases.join(', ')}), ())`;
+  const isTotal = dims.length === 0 ? '1' : `grouping(${dimAliases.join(', ')}) != 0`;
+  const orderBy = [
+    ...q.order.map((o) => `${columns.get(o.field as Dimension) ?? o.field} ${o.direction}`),
+    ...(q.order.length === 0 ? [columns.has('time') ? `${columns.get('time')} ASC` : 'visitors DESC'] : []),
+    ...dimAliases.map((a) => `${a} ASC`),
+  ];
+  return { params, from, to, columns, metrics, dimSelect, dimAliases, groupBy, isTotal, orderBy };
+}
+
+/** After `grouped` (dimension groups and the totals row): k-anonymity, its count, order and paging. */
+export function pagedResult(orderBy: readonly string[]): string {
+  return `SELECT * FROM (
+  SELECT *,
+    countIf(NOT is_total AND visitors < {k:UInt32}) OVER () AS suppressed,
+    row_number() OVER (PARTITION BY is_total, visitors >= {k:UInt32} ORDER BY ${orderBy.join(', ')}) AS rn
+  FROM grouped
+)
+WHERE is_total OR (visitors >= {k:UInt32} AND rn > {offset:UInt32} AND rn <= {offset:UInt32} + {limit:UInt32})
+ORDER BY is_total DESC, rn`;
+}
