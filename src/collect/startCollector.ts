@@ -56,9 +56,14 @@ export interface CollectorDeps {
   erasures: ErasureTombstones;
   log: Logger;
   metrics: Metrics;
+  /**
+   * Forms the visits of stored events that have none (backfillVisits.ts), run once the previous run's
+   * spools are delivered and before the visit state is read: service.ts supplies it with its lock.
+   */
+  backfillVisits?: () => Promise<void>;
 }
 
-export async function startCollector({ config, pseudonymiser, store, sites, rest, statsCache, consents, erasures, log, metrics }: CollectorDeps): Promise<Collector> {
+export async function startCollector({ config, pseudonymiser, store, sites, rest, statsCache, consents, erasures, log, metrics, backfillVisits }: CollectorDeps): Promise<Collector> {
   const deps = { config, store, log, metrics };
   // New events move their sites' data watermarks, so cached statistics are never staler than a flush.
   const eventsTable = await openSpooledTable('events', deps, (seg) => statsCache.bump(seg.tags ?? '*'));
@@ -67,9 +72,11 @@ export async function startCollector({ config, pseudonymiser, store, sites, rest
   const aliasesTable = await openSpooledTable('visit_aliases', deps);
   const tables = [eventsTable, visitsTable, aliasesTable, batchesTable];
   const events = eventsTable.spool;
-  // The visits of the last run's last hours, once the spool has delivered what it kept of them.
+  // The visits of the last run's last hours, once the spool has delivered what it kept of them. Events
+  // spooled before an upgrade carry no visit: delivered first, they are formed with the older ones.
   const visitState = memoryVisitStateStore({ keepMs: VISIT_STATE_MS, maxVisitors: config.visitStateMax });
-  await Promise.all([visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
+  await Promise.all([eventsTable.deliverer.flush(), visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
+  await backfillVisits?.();
   await warmVisitState(store, visitState, VISIT_STATE_MS, EVENT_LIMITS.maxFutureMs).catch((err: unknown) => {
     // Without ClickHouse the store starts empty and says so: returning visitors are looked up when it answers.
     log.warn({ err }, 'visits: could not read the recent visits; hits of visitors seen before this start are placed against ClickHouse');
