@@ -49,7 +49,9 @@ export interface BackfillResult {
   readonly ms: number;
 }
 
-const ATTRS = VISIT_ATTRIBUTES.map((a) => `argMin(${a}, ts) AS ${a}`).join(', ');
+// One state for every attribute of the first hit: an argMin per attribute costs as much again per column.
+const FIRST = `argMin((${[...VISIT_ATTRIBUTES, 'retention_days', 'visitor_hash'].join(', ')}), ts) AS first`;
+const FROM_FIRST = [...VISIT_ATTRIBUTES, 'retention_days', 'visitor_hash'].map((a, i) => `first.${i + 1} AS ${a}`).join(', ');
 
 /** One row per visit of the affected visitors, as `visits` holds it, plus its events' keys. */
 const STAGE_VISITS = `
@@ -64,16 +66,15 @@ WITH affected AS (
 )
 SELECT site, vkey, start,
   bitOr(bitShiftLeft(toUInt64(toUnixTimestamp64Milli(start)), 20), cityHash64(site, vkey) % 1048576) AS visit_id,
-  toUInt32(1) AS version, toInt8(1) AS sign, pid, visitor_hash, end, hits, pageviews, events,
+  toUInt32(1) AS version, toInt8(1) AS sign, pid, end, hits, pageviews, events,
   entry_page, if(pageviews > 0, first_view, start) AS entry_ts, exit_page, if(pageviews > 0, last_view, start) AS exit_ts,
-  ${VISIT_ATTRIBUTES.join(', ')}, retention_days, keys
+  ${FROM_FIRST}, keys
 FROM (
-  SELECT site, vkey, min(ts) AS start, max(ts) AS end, any(pid) AS pid, argMin(visitor_hash, ts) AS visitor_hash,
+  SELECT site, vkey, min(ts) AS start, max(ts) AS end, any(pid) AS pid, ${FIRST},
     toUInt32(count()) AS hits, toUInt32(countIf(type = 'pageview')) AS pageviews, toUInt32(countIf(type = 'event')) AS events,
     argMinIf(path, ts, type = 'pageview') AS entry_page, minIf(ts, type = 'pageview') AS first_view,
     argMaxIf(path, ts, type = 'pageview') AS exit_page, maxIf(ts, type = 'pageview') AS last_view,
-    ${ATTRS}, argMin(retention_days, ts) AS retention_days,
-    groupUniqArray((toYYYYMM(ts), cityHash64(site, vkey, ts))) AS keys
+    groupArray((toYYYYMM(ts), cityHash64(site, vkey, ts))) AS keys
   FROM numbered GROUP BY site, vkey, n
 )`;
 
