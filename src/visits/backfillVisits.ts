@@ -29,7 +29,8 @@
 // their rows are input here; then the backfill; then the visit state is warmed from `visits`, then the
 // collector serves. Rows still spooled (ClickHouse down at start) are backfilled at the next start.
 // NOTE: run under a lock shared by the instances (service.ts): two backfills at once would kill each
-// other's mutation and drop each other's staging. A collector already serving while another instance
+// other's mutation and drop each other's staging. The lock cannot be renewed: a backfill longer than its
+// expiry (service.ts) lets an instance starting then in. A collector already serving while another instance
 // backfills (a rolling upgrade) may place a returning visitor's new hit in a visit of its own next to a
 // backfilled one: such visits are not merged. Upgrade all collectors together to avoid it.
 import type { Logger } from '../observability/logger.ts';
@@ -42,6 +43,7 @@ const VKEY = 'if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash))';
 const VISIT_VKEY = 'if(pid != 0, pid, cityHash64(toDate(start), visitor_hash))';
 const EVENT_KEY = `cityHash64(site, ${VKEY}, ts)`;
 const SYNC = { mutations_sync: '2' };
+const HEARTBEAT_MS = 15_000;
 
 export interface BackfillResult {
   readonly visits: number;
@@ -94,8 +96,18 @@ export async function backfillVisits(store: EventStore, log: Logger): Promise<Ba
     log.info({ ...fields, stepMs: now - t, elapsedMs: now - t0 }, `visits backfill: ${msg}`);
     t = now;
   };
+  /** Runs a long statement, saying every HEARTBEAT_MS that it still runs: a big table must not look hung. */
+  const slow = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    const timer = setInterval(() => log.info({ elapsedMs: Date.now() - t0 }, `visits backfill: still ${what}`), HEARTBEAT_MS);
+    timer.unref();
+    try {
+      return await fn();
+    } finally {
+      clearInterval(timer);
+    }
+  };
   const [{ db } = { db: '' }] = await store.query<{ db: string }>('SELECT currentDatabase() AS db');
-  log.info('visits backfill: events without a visit found (stored before visits were formed at ingest); forming their visits');
+  log.info('visits backfill: events without a visit found (stored before visits were formed at ingest); forming their visits (a one-time step: a minute or more per million events)');
 
   // 2. What a crashed run left behind.
   await store.command(`KILL MUTATION WHERE database = currentDatabase() AND table = 'events' AND NOT is_done AND command LIKE '%${JOIN}%' SYNC`);
@@ -103,7 +115,7 @@ export async function backfillVisits(store: EventStore, log: Logger): Promise<Ba
   await store.command(`DROP TABLE IF EXISTS ${STAGE}`);
 
   // 3. The visits, staged.
-  await store.command(`CREATE TABLE ${STAGE} ENGINE = MergeTree ORDER BY (site, vkey, start) AS SELECT * FROM (${STAGE_VISITS})`);
+  await slow('computing the visits', () => store.command(`CREATE TABLE ${STAGE} ENGINE = MergeTree ORDER BY (site, vkey, start) AS SELECT * FROM (${STAGE_VISITS})`));
   const [counts = { visits: '0', events: '0', visitors: '0' }] = await store.query<{ visits: string; events: string; visitors: string }>(
     `SELECT count() AS visits, sum(hits) AS events, uniqExact(site, vkey) AS visitors FROM ${STAGE}`,
   );
@@ -118,7 +130,7 @@ export async function backfillVisits(store: EventStore, log: Logger): Promise<Ba
     SYNC,
   );
   await store.command(`ALTER TABLE visits DELETE WHERE ${ofAffected}`, {}, SYNC);
-  await store.command(`INSERT INTO visits (${VISIT_COLUMNS}) SELECT ${VISIT_COLUMNS} FROM ${STAGE}`);
+  await slow('writing the visits', () => store.command(`INSERT INTO visits (${VISIT_COLUMNS}) SELECT ${VISIT_COLUMNS} FROM ${STAGE}`));
   step('visits written', { visits: Number(counts.visits) });
 
   // 5. The events' visit ids, a month at a time (the join table of one month's keys in memory).
@@ -130,9 +142,12 @@ export async function backfillVisits(store: EventStore, log: Logger): Promise<Ba
     if (!Number.isInteger(Number(month))) throw new Error(`visits backfill: unexpected month ${String(month)}`);
     await store.command(`CREATE TABLE ${JOIN} (key UInt64, visit_id UInt64) ENGINE = Join(ANY, LEFT, key)`);
     await store.command(`INSERT INTO ${JOIN} SELECT k.2, visit_id FROM ${STAGE} ARRAY JOIN keys AS k WHERE k.1 = {month:UInt32}`, { month });
-    // NOTE: joinGet needs the database named: a mutation runs without a current database.
+    // NOTE: joinGet needs the database named (a mutation runs without a current one); the name is the
+    // configured database's, as the engine reports it.
     const visitOf = `joinGet('${db}.${JOIN}', 'visit_id', ${EVENT_KEY})`;
-    await store.command(`ALTER TABLE events UPDATE visit_id = ${visitOf} IN PARTITION ${Number(month)} WHERE is_bot = 0 AND ${visitOf} != 0 AND visit_id != ${visitOf}`, {}, SYNC);
+    await slow(`updating the events of ${Number(month)}`, () =>
+      store.command(`ALTER TABLE events UPDATE visit_id = ${visitOf} IN PARTITION ${Number(month)} WHERE is_bot = 0 AND ${visitOf} != 0 AND visit_id != ${visitOf}`, {}, SYNC),
+    );
     await store.command(`DROP TABLE ${JOIN}`);
     step('events of a month given their visit', { month: Number(month), keys: Number(events) });
   }
