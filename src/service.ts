@@ -31,10 +31,14 @@ import { createSubjects } from './subjects/startSubjects.ts';
 import { createSiteResolvers } from './sites/siteResolvers.ts';
 import { createSiteStore } from './sites/siteStore.ts';
 import { createRealtimeResolvers } from './stats/realtimeResolvers.ts';
-import { createStatsCache } from './stats/statsCache.ts';
+import { createStatsCache, type StatsCache } from './stats/statsCache.ts';
 import { createStatsResolvers } from './stats/statsResolvers.ts';
 import { openEventStore, type EventStore } from './store/eventStore.ts';
 import { migrate } from './store/migrate.ts';
+import { backfillVisits } from './visits/backfillVisits.ts';
+
+/** How long a visits backfill may hold its lock, and how long another instance waits for it. */
+const VISIT_BACKFILL_LOCK_MS = 30 * 60_000;
 
 export interface RunningService {
   readonly port: number;
@@ -67,6 +71,23 @@ export async function openStorage(config: Config, log: Logger): Promise<{ store:
     throw err;
   }
   return { store, cache };
+}
+
+/**
+ * The one-time visits backfill (backfillVisits.ts), under a lock of its own: instances starting together
+ * run it once, the others wait and find nothing left. A failure is logged, not fatal: the events stay as
+ * they were and the next start tries again.
+ */
+async function runVisitBackfill(store: EventStore, cache: Cache, statsCache: StatsCache, log: Logger): Promise<void> {
+  // The lock outlives a long backfill (its holder cannot renew it); a crashed holder's expires.
+  const lock = createCacheLock(cache, { ttlMs: VISIT_BACKFILL_LOCK_MS, waitMs: VISIT_BACKFILL_LOCK_MS });
+  try {
+    const done = await lock.withLock('visit-backfill', () => backfillVisits(store, log));
+    // Statistics cached meanwhile (by other processes) were read without these visits.
+    if (done !== undefined) await statsCache.bump('*');
+  } catch (err) {
+    log.warn({ err }, 'visits backfill failed: statistics with visit metrics miss the visits of older events until a start completes it');
+  }
 }
 
 export async function startService(config: Config, opts: ServiceOptions): Promise<RunningService> {
@@ -139,7 +160,7 @@ async function serve(config: Config, { role, log, dashboardDir }: ServiceOptions
     rest = createRestAccess({ keys, guard, tally: auditTally, sink: audit, sessions: sessions.keys });
   }
   if (serves('collector')) {
-    collector = await startCollector({ config, cache, pseudonymiser, store, sites, rest: rest!, statsCache, consents: consents!, erasures: tombstones, log, metrics });
+    collector = await startCollector({ config, cache, pseudonymiser, store, sites, rest: rest!, statsCache, consents: consents!, erasures: tombstones, log, metrics, backfillVisits: () => runVisitBackfill(store, cache, statsCache, log) });
     for (const [k, h] of collector.routes) routes.set(k, h);
     dependencies.push(...collector.dependencies);
   }

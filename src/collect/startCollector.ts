@@ -61,9 +61,14 @@ export interface CollectorDeps {
   erasures: ErasureTombstones;
   log: Logger;
   metrics: Metrics;
+  /**
+   * Forms the visits of stored events that have none (backfillVisits.ts), run once the previous run's
+   * spools are delivered and before the visit state is read: service.ts supplies it with its lock.
+   */
+  backfillVisits?: () => Promise<void>;
 }
 
-export async function startCollector({ config, cache, pseudonymiser, store, sites, rest, statsCache, consents, erasures, log, metrics }: CollectorDeps): Promise<Collector> {
+export async function startCollector({ config, cache, pseudonymiser, store, sites, rest, statsCache, consents, erasures, log, metrics, backfillVisits }: CollectorDeps): Promise<Collector> {
   const deps = { config, store, log, metrics };
   // New events move their sites' data watermarks, so cached statistics are never staler than a flush.
   const eventsTable = await openSpooledTable('events', deps, (seg) => statsCache.bump(seg.tags ?? '*'));
@@ -72,6 +77,13 @@ export async function startCollector({ config, cache, pseudonymiser, store, site
   const aliasesTable = await openSpooledTable('visit_aliases', deps);
   const tables = [eventsTable, visitsTable, aliasesTable, batchesTable];
   const events = eventsTable.spool;
+  // Events spooled before an upgrade carry no visit: delivered first, they are formed with the older ones
+  // (backfillVisits), before the visit state is read.
+  await eventsTable.deliverer.flush();
+  if (backfillVisits !== undefined) {
+    await Promise.all([visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
+    await backfillVisits();
+  }
   // The visits of the last run's last hours, once the spool has delivered what it kept of them.
   const flushVisits = () => Promise.all([visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
   const visitState = await openVisitState(config, cache, store, flushVisits, log);
