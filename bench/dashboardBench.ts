@@ -21,6 +21,7 @@ import { freePort } from '../test/support/ports.ts';
 import { removeTempDirs, tempDir } from '../test/support/testService.ts';
 import { CANNOT_RUN, recordCannotRun, recordRow } from './benchReport.ts';
 import { BENCH_SITE, benchGraphql, createBenchSite, generateBenchEvents, timeB1 } from './statsBenchData.ts';
+import { deriveBenchVisits } from './benchVisits.ts';
 
 const EVENTS = process.env.BENCH_FULL === '1' ? 10_000_000 : Number(process.env.BENCH_EVENTS ?? 200_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -46,6 +47,7 @@ try {
   const gql = benchGraphql(svc);
   const key = await createBenchSite(svc, gql);
   await generateBenchEvents(svc, EVENTS, COOKIES);
+  await deriveBenchVisits(svc.store, BENCH_SITE);
 
   // The overview's default view: the last 30 days in the site's zone (UTC), today included.
   const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);

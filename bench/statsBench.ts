@@ -23,6 +23,7 @@ import { previousRange } from '../web/screens/overview/range.ts';
 import { apiFilters, type Filter } from '../web/screens/overview/state.ts';
 import { recordRow } from './benchReport.ts';
 import { BENCH_SITE, benchGraphql, createBenchSite, generateBenchEvents, timeB1 } from './statsBenchData.ts';
+import { deriveBenchVisits } from './benchVisits.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -35,6 +36,7 @@ const gql = benchGraphql(svc);
 
 const key = await createBenchSite(svc, gql);
 await generateBenchEvents(svc, EVENTS, COOKIES);
+await deriveBenchVisits(svc.store, BENCH_SITE);
 
 // The overview's default view: the last 30 days, today included, in the site's zone (UTC).
 const to = new Date().toISOString().slice(0, 10);

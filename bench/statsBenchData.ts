@@ -28,19 +28,30 @@ export async function createBenchSite(svc: RunningService, gql: BenchGraphql): P
   return made.createApiKey.secret;
 }
 
-/** Inserts `events` hits of `cookies` cookies, spread over the last 29 days. */
+/**
+ * Inserts about `events` hits of `cookies` cookies over the last 29 days, as visits: each of events / 4
+ * visits starts at a random time and has 1–7 hits 30–150 s apart (4 on average); the visitor's browser,
+ * OS, device and country stay the visitor's, the source and UTM the visit's, the page is the hit's. The
+ * hits carry no visit (visit_id 0, as stored before visits were formed at ingest): `deriveBenchVisits`
+ * (benchVisits.ts) forms them by the collector's rule, or the backfill does (visitsBackfillBench.ts).
+ */
 export async function generateBenchEvents(svc: RunningService, events: number, cookies: number): Promise<void> {
-  process.stderr.write(`generating ${events.toLocaleString('en')} events of ${cookies.toLocaleString('en')} cookies over 30 days …\n`);
+  process.stderr.write(`generating about ${events.toLocaleString('en')} events (visits of 1–7 hits) of ${cookies.toLocaleString('en')} cookies over 30 days …\n`);
   const t = performance.now();
   await svc.store.command(`INSERT INTO events (site, ts, event_id, pid, key_version, visitor_hash, type, name, host, path, referrer_source, referrer_host,
     utm_source, browser, os, device, screen, language, country, region, is_bot, consent, retention_days)
-  SELECT 'bench', now64(3) - toIntervalMillisecond(rand(1) % (29 * 86400000)), toString(number), 1 + rand(2) % {cookies:UInt32}, 1, 0,
-    if(rand(3) % 20 = 0, 'event', 'pageview'), if(rand(3) % 20 = 0, 'add_to_cart', ''), 'bench.example',
-    concat('/p/', toString(intDiv(1000, 1 + rand(4) % 1000))),
-    ['direct', 'search', 'social', 'other'][1 + rand(5) % 4], ['', 'yandex.ru', 'vk.com', 'example.org'][1 + rand(5) % 4],
-    ['', '', 'yandex', 'vk'][1 + rand(6) % 4], ['Chrome', 'Yandex', 'Safari', 'Firefox'][1 + rand(7) % 4], ['Windows', 'Android', 'iOS', 'macOS'][1 + rand(7) % 4],
-    ['desktop', 'mobile', 'tablet'][1 + rand(8) % 3], '1920x1080', 'ru-ru', ['RU', 'KZ', 'DE', 'US'][1 + rand(9) % 4], '', 0, 1, 395
-  FROM numbers({n:UInt64})`, { n: events, cookies });
+  SELECT 'bench', start + toIntervalMillisecond(h * (30000 + cityHash64(v, h, 10) % 120000)), concat(toString(v), '-', toString(h)), pid, 1, 0,
+    if(cityHash64(v, h, 3) % 20 = 0, 'event', 'pageview'), if(cityHash64(v, h, 3) % 20 = 0, 'add_to_cart', ''), 'bench.example',
+    concat('/p/', toString(intDiv(1000, 1 + cityHash64(v, h, 4) % 1000))),
+    ['direct', 'search', 'social', 'other'][1 + cityHash64(v, 5) % 4], ['', 'yandex.ru', 'vk.com', 'example.org'][1 + cityHash64(v, 5) % 4],
+    ['', '', 'yandex', 'vk'][1 + cityHash64(v, 6) % 4], ['Chrome', 'Yandex', 'Safari', 'Firefox'][1 + pid % 4], ['Windows', 'Android', 'iOS', 'macOS'][1 + pid % 4],
+    ['desktop', 'mobile', 'tablet'][1 + pid % 3], '1920x1080', 'ru-ru', ['RU', 'KZ', 'DE', 'US'][1 + intDiv(pid, 7) % 4], '', 0, 1, 395
+  FROM (
+    SELECT number AS v, now64(3) - toIntervalMillisecond(cityHash64(v, 1) % (29 * 86400000)) AS start, 1 + cityHash64(v, 2) % {cookies:UInt32} AS pid,
+      range(1 + cityHash64(v, 7) % 7) AS hs
+    FROM numbers({visits:UInt64})
+  ) ARRAY JOIN hs AS h
+  WHERE start + toIntervalMillisecond(h * 150000) < now64(3)`, { visits: Math.round(events / 4), cookies });
   process.stderr.write(`generated in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
 }
 

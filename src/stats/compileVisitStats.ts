@@ -41,10 +41,10 @@ export function compileVisitStats(q: StatsQuery): CompiledStats {
     hitWhere.length === 0
       ? []
       : [
+          // The matched hits read once: a merged-away visit's id is taken to the visit it became.
           `visit_id IN (
-    SELECT visit_id FROM matched
-    UNION ALL
-    SELECT alias_of FROM visit_aliases FINAL WHERE site = {site:String} AND visit_id IN (SELECT visit_id FROM matched)
+    SELECT if(a.alias_of = 0, m.visit_id, a.alias_of) FROM matched AS m
+    LEFT JOIN (SELECT visit_id, alias_of FROM visit_aliases FINAL WHERE site = {site:String}) AS a ON m.visit_id = a.visit_id
   )`,
         ];
 
