@@ -146,7 +146,7 @@ const schema = z.object({
   CALYPSO_AUDIT_RETENTION_DAYS: int(1, 36_500, 1_096),
   CALYPSO_LEGAL_HOLD_DAYS: int(1, 36_500, 365),
   CALYPSO_SESSION_IDLE_MINUTES: int(1, 525_600, 720),
-  CALYPSO_VISIT_STATE_MAX: int(1_000, 100_000_000, 500_000),
+  CALYPSO_VISIT_STATE_MAX: int(1_000, 100_000_000, 200_000),
   CALYPSO_CONTACT_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address such as privacy@example.ru').optional(),
 });
 
