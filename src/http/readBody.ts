@@ -28,11 +28,12 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<string
 
 export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const text = await readBody(req, maxBytes);
-  // The whole body is at fault, not one field: BAD_USER_INPUT without a field.
-  if (text.trim() === '') throw new ApiError(ErrorCode.BAD_USER_INPUT, 'body must be JSON; it was empty');
   try {
     return JSON.parse(text);
   } catch {
+    // The whole body is at fault, not one field: BAD_USER_INPUT without a field. An empty body is told
+    // apart only here, once parsing failed: a hit's body is not copied by trim() on the way.
+    if (text.trim() === '') throw new ApiError(ErrorCode.BAD_USER_INPUT, 'body must be JSON; it was empty');
     throw new ApiError(ErrorCode.BAD_USER_INPUT, 'body must be valid JSON');
   }
 }
