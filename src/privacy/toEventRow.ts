@@ -88,12 +88,7 @@ export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, re
     path: url.path,
     referrer_source: referrer.source,
     referrer_host: referrer.host,
-    // Named one by one, not spread: the row keeps one hidden class, which JSON.stringify serialises on its fast path.
-    utm_source: url.utm.utm_source,
-    utm_medium: url.utm.utm_medium,
-    utm_campaign: url.utm.utm_campaign,
-    utm_term: url.utm.utm_term,
-    utm_content: url.utm.utm_content,
+    ...url.utm,
     browser: ua.browser,
     os: ua.os,
     device: ua.device,
