@@ -12,6 +12,7 @@ import { applyCors } from './cors.ts';
 import { ingest, type IngestDeps } from './ingest.ts';
 import type { RateLimiter } from './rateLimiter.ts';
 import { EVENT_LIMITS, type EventLimits } from './validateEvent.ts';
+import type { RequestTraits } from '../privacy/toEventRow.ts';
 
 export interface CollectOptions {
   /** Most events in one request. Default 500. */
@@ -44,8 +45,12 @@ export const SPOOL_FULL = new ApiError(ErrorCode.SERVICE_UNAVAILABLE, 'the colle
 export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions) {
   let inFlight = 0;
 
-  /** Shared gate: rate limit, in-flight bound, CORS. Returns the traits, or undefined when answered. */
-  const admit = async (req: IncomingMessage, res: ServerResponse) => {
+  /**
+   * Shared gate: rate limit, in-flight bound, CORS. Returns the traits, or undefined when answered.
+   * Not async: only a request with an Origin (a browser's cross-origin call) waits for the CORS check,
+   * so a hit without one pays no promise here.
+   */
+  const admit = (req: IncomingMessage, res: ServerResponse): RequestTraits | undefined | Promise<RequestTraits | undefined> => {
     const ip = deps.clientIp(req);
     const wait = deps.rateLimiter.take(ip);
     if (wait > 0) {
@@ -56,8 +61,8 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
       sendError(res, BUSY);
       return undefined;
     }
-    await applyCors(req, res, deps.sites);
-    return { ip, userAgent: req.headers['user-agent'] ?? '', cookieId: cookieValue(req.headers.cookie, '_cid') };
+    const traits: RequestTraits = { ip, userAgent: req.headers['user-agent'] ?? '', cookieId: cookieValue(req.headers.cookie, '_cid') };
+    return req.headers.origin === undefined ? traits : applyCors(req, res, deps.sites).then(() => traits);
   };
 
   const guarded = (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => async (req: IncomingMessage, res: ServerResponse) => {
@@ -74,16 +79,18 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
     }
   };
 
-  const readBody = async (req: IncomingMessage): Promise<unknown> => {
+  // Not async: readJson's promise is the one awaited.
+  const readBody = (req: IncomingMessage): Promise<unknown> => {
     const type = req.headers['content-type'];
     // sendBeacon sends text/plain; anything else that is not JSON is refused before it is read.
-    if (type !== undefined && !JSON_TYPES.test(type)) throw NOT_JSON_TYPE;
+    if (type !== undefined && !JSON_TYPES.test(type)) return Promise.reject(NOT_JSON_TYPE);
     return readJson(req, opts.maxBodyBytes);
   };
 
   return {
     collect: guarded(async (req, res) => {
-      const traits = await admit(req, res);
+      const admitted = admit(req, res);
+      const traits = admitted instanceof Promise ? await admitted : admitted;
       if (traits === undefined) return;
       const body = await readBody(req);
       const batch = body !== null && typeof body === 'object' && !Array.isArray(body) && 'events' in body ? (body as { events: unknown }).events : [body];

@@ -79,7 +79,15 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
   };
 }
 
-function first64(digest: Buffer): string {
-  const n = digest.readBigUInt64BE(0);
-  return (n === 0n ? 1n : n).toString();
+/**
+ * The digest's first 64 bits as a decimal UInt64 (0 → 1, "0" being "no cookie"). In doubles rather than
+ * a BigInt (once per hit): hi·2³² + lo = (hi·429 496)·10⁴ + (hi·7 296 + lo), every term exact below 2⁵³.
+ */
+export function first64(digest: Buffer): string {
+  const hi = digest.readUInt32BE(0);
+  const lo = digest.readUInt32BE(4);
+  if (hi === 0) return lo === 0 ? '1' : String(lo);
+  const low = hi * 7296 + lo;
+  const high = hi * 429_496 + Math.floor(low / 10_000);
+  return `${high}${String(low % 10_000).padStart(4, '0')}`;
 }

@@ -45,8 +45,33 @@ export function reduceUrl(url: URL): ReducedUrl {
     });
   }
   const utm = {} as Record<UtmKey, string>;
-  for (const k of UTM_KEYS) utm[k] = redact(url.searchParams.get(k) ?? '').slice(0, MAX_UTM);
+  const params = utmParams(url);
+  for (const k of UTM_KEYS) utm[k] = redact(params.get(k) ?? '').slice(0, MAX_UTM);
   return { host: url.hostname, path: redact(path).slice(0, MAX_PATH), utm };
+}
+
+/** The one method reduceUrl asks of the query: the first value of a name, undefined or null when absent. */
+type Params = { get(name: string): string | null | undefined };
+const NO_PARAMS: Params = { get: () => null };
+
+/**
+ * What `url.searchParams.get` answers for the utm keys, without building URLSearchParams for most
+ * hits: a query with neither '%' nor '+' needs no decoding, so it has no utm key unless it holds
+ * "utm_", and splitting it on '&' and the first '=' is exactly the form-urlencoded parse.
+ */
+function utmParams(url: URL): Params {
+  const search = url.search;
+  // An escape may spell a name ("utm%5Fsource"): decoding is left to URLSearchParams.
+  if (search.includes('%') || search.includes('+')) return url.searchParams;
+  if (!search.includes('utm_')) return NO_PARAMS;
+  const found = new Map<string, string>();
+  for (const pair of search.slice(1).split('&')) {
+    const eq = pair.indexOf('=');
+    const name = eq === -1 ? pair : pair.slice(0, eq);
+    // The first of a repeated name wins, as URLSearchParams.get.
+    if (name.startsWith('utm_') && !found.has(name)) found.set(name, eq === -1 ? '' : pair.slice(eq + 1));
+  }
+  return found;
 }
 
 /** Referrer → host only (policy 1.2). */

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createMemoryCache } from '../../src/cache/memoryCache.ts';
 import { keyedHmacSha256 } from '../../src/privacy/hmacSha256.ts';
-import { createPseudonymiser } from '../../src/privacy/pseudonymiser.ts';
+import { createPseudonymiser, first64 } from '../../src/privacy/pseudonymiser.ts';
 
 const KEY_1 = Buffer.alloc(32, 1);
 const KEY_2 = Buffer.alloc(32, 2);
@@ -52,6 +52,18 @@ describe('pseudonymise', () => {
       expect(pid).not.toContain(cookie);
     }
     expect(JSON.stringify(p.pseudonymise('shop', COOKIE))).not.toContain(COOKIE);
+  });
+
+  it('reads the first 64 bits exactly at the edges of both 32-bit halves (no BigInt on the way)', () => {
+    const words: Array<[number, number]> = [[0, 0], [0, 1], [0, 0xffffffff], [1, 0], [1, 9999], [0xffffffff, 0xffffffff], [0x0000ffff, 0xffff0000], [429_496, 7295]];
+    for (let i = 0; i < 2000; i++) words.push([Math.floor(Math.random() * 2 ** 32) >>> i % 32, Math.floor(Math.random() * 2 ** 32)]);
+    for (const [hi, lo] of words) {
+      const digest = Buffer.alloc(32, 0xab);
+      digest.writeUInt32BE(hi, 0);
+      digest.writeUInt32BE(lo, 4);
+      const n = digest.readBigUInt64BE(0);
+      expect(first64(digest)).toBe((n === 0n ? 1n : n).toString());
+    }
   });
 
   it('signs with the highest key version', () => {

@@ -78,6 +78,17 @@ describe('reduceUrl', () => {
   });
 });
 
+describe('reduceUrl utm parameters', () => {
+  it('answers as URLSearchParams does, for queries read without it and with it', () => {
+    const queries = ['?utm_source=x', '?utm_source=x&utm_source=y', '?utm_source', '?utm_source=&utm_medium=m=n', '?a=1&&utm_term=t&utm_content=c#f', '?utm%5Fsource=z', '?utm_source=a+b', '?utm_source=%E2%82%AC', '?utm_source=%zz', '', '?', '?x=utm_source=q', '?utm_campaign=ü', '?=utm_&utm_=1&utm_source=='];
+    for (const q of queries) {
+      const url = new URL(`https://s.example/${q}`);
+      const expected = Object.fromEntries(UTM_KEYS.map((k) => [k, redact(url.searchParams.get(k) ?? '')]));
+      expect(reduceUrl(url).utm, q).toEqual(expected);
+    }
+  });
+});
+
 describe('redact', () => {
   it('replaces each kind of personal data and keeps the rest', () => {
     expect(redact('mail a@b.example or call +1 (555) 123-4567 with key ABCDEFGHIJKLMNOPQRSTUVWXYZ012345')).toBe('mail [email] or call [phone] with key [token]');
