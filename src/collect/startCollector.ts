@@ -77,9 +77,9 @@ export async function startCollector({ config, cache, pseudonymiser, store, site
   const aliasesTable = await openSpooledTable('visit_aliases', deps);
   const tables = [eventsTable, visitsTable, aliasesTable, batchesTable];
   const events = eventsTable.spool;
-  // Events spooled before an upgrade carry no visit: delivered first, they are formed with the older ones
-  // (backfillVisits), before the visit state is read.
-  await eventsTable.deliverer.flush();
+  // Stored events without a visit (from before visits were formed at ingest) get theirs before the visit
+  // state is read. NOTE: the events backlog is not waited for (a long one would hold the start up): rows
+  // spooled before an upgrade and delivered after it are formed at the next start.
   if (backfillVisits !== undefined) {
     await Promise.all([visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
     await backfillVisits();
