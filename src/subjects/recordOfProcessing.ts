@@ -78,6 +78,15 @@ const ENTRIES: readonly Entry[] = [
     why: { en: 'look-ups in milliseconds', ru: 'ответы на запросы за миллисекунды' },
   },
   {
+    table: 'Redis `vis:*`',
+    holds: {
+      en: "each visitor's visits of the last two hours as the `visits` table holds them (with `REDIS_URL`; in the collector's memory otherwise)",
+      ru: 'визиты каждого посетителя за последние два часа в том виде, в каком их хранит таблица `visits` (с `REDIS_URL`; иначе в памяти сборщика)',
+    },
+    kept: { en: "two hours after the visitor's last hit (key expiry)", ru: 'два часа после последнего хита посетителя (срок жизни ключа)' },
+    why: { en: 'placing each hit in its visit, whichever collector takes it', ru: 'отнесение каждого хита к его визиту, какой бы сборщик его ни принял' },
+  },
+  {
     table: '`erasures`',
     holds: { en: 'tombstones: site, pid, time, reason, events erased', ru: 'отметки об удалении: сайт, pid, время, причина, число удалённых событий' },
     kept: { en: '3 660 days, past the longest retention a site may have', ru: '3 660 дней, дольше самого долгого срока хранения сайта' },

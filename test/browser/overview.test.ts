@@ -149,7 +149,8 @@ describe.skipIf(SKIP_BROWSER)(`overview in Chromium${MISSING_NOTE}`, () => {
     await expect.poll(() => panelRows('pages')).toEqual([['/pricing', '2', '100%', '2']]);
     // A second filter from another panel combines with the first.
     await page.getByRole('tab', { name: 'Sources' }).waitFor();
-    const sources = await api('{ rows { referrerSource visitors } }', ', filter: [{dimension: PAGE, op: EQ, values: ["/pricing"]}]');
+    // As the panel asks it (with visits: each visit's own source, docs/visits.md).
+    const sources = await api('{ rows { referrerSource visitors visits } }', ', filter: [{dimension: PAGE, op: EQ, values: ["/pricing"]}]');
     const first = String(sources.rows[0]?.referrerSource);
     await page.locator('.ov-rows[data-tab="sources"]').getByRole('button', { name: en.t(`overview.source.${first}` as never) }).click();
     await page.waitForURL(/f=referrerSource/);
