@@ -37,7 +37,7 @@ ${pagedResult(orderBy)}`;
 
 /**
  * The common tables up to `base` (the range's live-marked visit rows, filtered, with `dimSelect`), for
- * one query and for a batch of them over the same site, range and filters (compileVisitBatch.ts).
+ * one query and for a batch of them over the same site, range and filters (compileStatsBatch.ts).
  */
 export function visitBaseSql(q: StatsQuery, dimSelect: readonly string[], params: Record<string, unknown>, from: string, to: string): string {
   // Filter numbering follows q.filters, so each keeps its own parameter names whichever table it reads.

@@ -1,12 +1,12 @@
-// The `stats` calls of one GraphQL operation, gathered so that those reading the same visits run as one
-// query (compileVisitBatch.ts); every other call runs alone, as before. Each answer is what its own query
-// would have answered.
+// The `stats` calls of one GraphQL operation, gathered so that those reading the same rows (visits, or
+// hits) run as one query (compileStatsBatch.ts); every other call runs alone, as before. Each answer is
+// what its own query would have answered.
 //
 // When to run: graphql-js starts every root field's resolver in one synchronous loop, so each resolver
 // `enter`s before any of them awaits; each then either hands its query over (`run`) or `leave`s (a cache
 // hit, an error). Once no entered call is still undecided, the gathered ones run. Waiting for the slowest
 // cache lookup costs little: every lookup of the operation started at the same time.
-import { compileVisitBatch, groupBatches, isBatchable, splitVisitBatch } from './compileVisitBatch.ts';
+import { compileStatsBatch, groupBatches, isBatchable, splitStatsBatch } from './compileStatsBatch.ts';
 import type { CompiledStats, StatsQuery } from './statsQuery.ts';
 import { toStatsValue, type ResultRow, type StatsValue } from './statsResult.ts';
 
@@ -41,10 +41,10 @@ export function createStatsBatcher(runSql: RunStatsSql): StatsBatcher {
     try {
       const one = group.length === 1 ? group[0] : undefined;
       if (one !== undefined) return one.resolve(await alone(one.q, one.compiled));
-      const batch = compileVisitBatch(group.map((p) => p.q));
+      const batch = compileStatsBatch(group.map((p) => p.q));
       const out = await runSql(batch.sql, batch.params);
       for (const p of group) {
-        const { rows, compiled } = splitVisitBatch(out, batch, p.q);
+        const { rows, compiled } = splitStatsBatch(out, batch, p.q);
         p.resolve(toStatsValue(rows, compiled, false, p.q.k));
       }
     } catch (e) {

@@ -37,7 +37,10 @@ type Stats = { rows: Array<Record<string, unknown>>; totals?: Record<string, unk
 const ARGS = (site: string) => `site: "${site}", from: "${DAY}", to: "${DAY}"`;
 const FILTER = ', filter: [{ dimension: BROWSER, op: NEQ, values: ["Safari"] }]';
 
-/** Hand-written aliases: visit tabs with a filter, paging (one dimension paged twice alike), totals and k-suppressed rows, a page filter, one hit tab. */
+/**
+ * Hand-written aliases: visit tabs with a filter, paging (one dimension paged three ways), totals and
+ * k-suppressed rows, charts by time of visits and of hits, hit tabs, and visit tabs with a page filter.
+ */
 const aliases = (site: string): Record<string, string> => ({
   sources: `stats(${ARGS(site)}${FILTER}, limit: 10) { rows { referrerSource visitors visits } totals { visitors visits } suppressedRows }`,
   sourcesPage2: `stats(${ARGS(site)}${FILTER}, limit: 1, offset: 1) { rows { referrerSource visitors bounceRate } suppressedRows }`,
@@ -48,6 +51,10 @@ const aliases = (site: string): Record<string, string> => ({
   entries: `stats(${ARGS(site)}${FILTER}, limit: 10) { rows { entryPage visitors visits bounceRate } suppressedRows }`,
   exits: `stats(${ARGS(site)}${FILTER}, limit: 10) { rows { exitPage visitors visits } suppressedRows }`,
   browsers: `stats(${ARGS(site)}${FILTER}, limit: 10) { rows { browser visitors visits events } suppressedRows }`,
+  chart: `stats(${ARGS(site)}${FILTER}, limit: 10000) { rows { time(interval: HOUR) visitors pageviews } totals { visitors visits pageviews viewsPerVisit bounceRate visitDuration } suppressedRows }`,
+  chartPage: `stats(${ARGS(site)}${FILTER}, limit: 2, offset: 1) { rows { time(interval: HOUR) visitors visits } suppressedRows }`,
+  hitChart: `stats(${ARGS(site)}${FILTER}, limit: 10000) { rows { time(interval: HOUR) visitors pageviews } totals { visitors events } suppressedRows }`,
+  events: `stats(${ARGS(site)}${FILTER}, limit: 10) { rows { eventName visitors events } suppressedRows }`,
   pages: `stats(${ARGS(site)}${FILTER}, limit: 10) { rows { page visitors pageviews } suppressedRows }`,
   ofHome: `stats(${ARGS(site)}, filter: [{ dimension: PAGE, op: EQ, values: ["/home"] }], limit: 10) { rows { referrerSource visitors visits } suppressedRows }`,
   ofHomeExits: `stats(${ARGS(site)}, filter: [{ dimension: PAGE, op: EQ, values: ["/home"] }], limit: 10) { rows { exitPage visitors visits } suppressedRows }`,
@@ -95,9 +102,11 @@ describe('stats batching', () => {
     statements = [];
     const batched = await gql(`query { ${Object.entries(aliases('bat')).map(([a, f]) => `${a}: ${f}`).join(' ')} }`);
     expect(batched).toEqual(separate);
-    // The visit aliases → one query per filter (browser; page); `pages` and `sourcesPage1` (visitors
-    // only: shape 1, hits) alone.
-    expect(statements.length).toBe(4);
+    // The visit aliases → one query per filter (browser; page); the hit aliases (`pages`, `events`,
+    // `hitChart` and `sourcesPage1`, visitors only) → one more.
+    expect(statements.length).toBe(3);
+    expect(separate.chart!.rows.length).toBeGreaterThan(3);
+    expect(separate.chartPage!.rows.length).toBe(2);
     // The data reach what the test means to cover: suppressed rows, paging, more than one row.
     expect(separate.hosts!.suppressedRows).toBeGreaterThan(0);
     expect(separate.utm!.suppressedRows).toBeGreaterThan(0);
@@ -119,8 +128,8 @@ describe('stats batching', () => {
     const all = overviewQuery('obat', range, 'DAY', filters, { previous });
     const batched = await gql(all.query, all.variables);
     expect(batched).toEqual(separate);
-    // chart, prevChart, pages, events alone; the twelve visit tabs as one.
-    expect(statements.length).toBe(5);
+    // The chart with the twelve visit tabs, pages with events, and the previous period's chart.
+    expect(statements.length).toBe(3);
     expect(Object.keys(batched).length).toBe(ALL_TABS.length + 2);
   });
 });
