@@ -13,7 +13,7 @@ import { filterSql, pagedResult, statsFrame, VISIT_GAP_SECONDS, type CompiledSta
 
 const HIT_COLUMNS = ['ts', 'type', 'name', ...new Set(Object.values(DIMENSION_COLUMNS).filter((c) => c !== 'entry_page' && c !== 'exit_page' && c !== 'name'))];
 
-function dimensionSql(d: Dimension, interval: Interval): string {
+export function hitDimensionSql(d: Dimension, interval: Interval): string {
   return d === 'time' ? timeExpression(interval) : DIMENSION_COLUMNS[d];
 }
 
@@ -37,8 +37,8 @@ hits AS (
 ),`;
 
 export function compileHitStats(q: StatsQuery, withVisits: boolean): CompiledStats {
-  const { params, from, to, columns, metrics, dimSelect, dimAliases, groupBy, isTotal, orderBy } = statsFrame(q, (d) => dimensionSql(d, q.interval), { gap: VISIT_GAP_SECONDS });
-  const where = q.filters.map((f, i) => filterSql(f, i, dimensionSql(f.dimension, q.interval), params));
+  const { params, from, to, columns, metrics, dimSelect, dimAliases, groupBy, isTotal, orderBy } = statsFrame(q, (d) => hitDimensionSql(d, q.interval), { gap: VISIT_GAP_SECONDS });
+  const where = q.filters.map((f, i) => filterSql(f, i, hitDimensionSql(f.dimension, q.interval), params));
 
   const perVisit = withVisits
     ? `${VISITS}
@@ -50,18 +50,10 @@ per_visit AS (
   ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
   GROUP BY ${[...dimAliases, 'vkey', 'visit'].join(', ')}
 ),`
-    : `per_visit AS (
-  SELECT ${[...dimSelect, 'vkey'].join(', ')}, type = 'pageview' AS pv, type = 'event' AS ev
-  FROM base
-  ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
-),`;
+    : hitRowsSql(dimSelect, where);
 
   const sql = `WITH
-base AS (
-  SELECT ${HIT_COLUMNS.join(', ')}, ${VISITOR_KEY_SQL} AS vkey
-  FROM events
-  WHERE site = {site:String} AND ts >= ${from} AND ts < ${to} AND is_bot = 0
-),
+${hitBaseSql(from, to)}
 ${perVisit}
 grouped AS (
   SELECT ${[...dimAliases, `${isTotal} AS is_total`, ...metrics.map((m) => `${METRIC_SQL[m](isTotal)} AS ${m}`)].join(', ')}
@@ -70,4 +62,32 @@ grouped AS (
 )
 ${pagedResult(orderBy)}`;
   return { sql, params, columns, metrics };
+}
+
+/** The site's non-bot hits in the range, each with its visitor key: `base`. */
+function hitBaseSql(from: string, to: string): string {
+  return `base AS (
+  SELECT ${HIT_COLUMNS.join(', ')}, ${VISITOR_KEY_SQL} AS vkey
+  FROM events
+  WHERE site = {site:String} AND ts >= ${from} AND ts < ${to} AND is_bot = 0
+),`;
+}
+
+/** Without visit metrics each filtered hit is its own row: `per_visit`, after `base`. */
+function hitRowsSql(dimSelect: readonly string[], where: readonly string[]): string {
+  return `per_visit AS (
+  SELECT ${[...dimSelect, 'vkey'].join(', ')}, type = 'pageview' AS pv, type = 'event' AS ev
+  FROM base
+  ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+),`;
+}
+
+/**
+ * `base` and `per_visit` of shape 1 (no visit metric) with `dimSelect`, for a batch of queries over the
+ * same site, range and filters (compileStatsBatch.ts), as compileHitStats builds them for one.
+ */
+export function hitRowsOfBatchSql(q: StatsQuery, dimSelect: readonly string[], params: Record<string, unknown>, from: string, to: string): string {
+  const where = q.filters.map((f, i) => filterSql(f, i, hitDimensionSql(f.dimension, q.interval), params));
+  return `${hitBaseSql(from, to)}
+${hitRowsSql(dimSelect, where)}`;
 }

@@ -15,7 +15,7 @@
 import { DIMENSION_COLUMNS, HIT_DIMENSIONS, timeExpression, VISIT_METRIC_SQL, VISIT_VISITOR_KEY_SQL, type Dimension, type Interval } from './statsCatalog.ts';
 import { filterSql, pagedResult, statsFrame, type CompiledStats, type StatsFilter, type StatsQuery } from './statsQuery.ts';
 
-function visitDimensionSql(d: Dimension, interval: Interval): string {
+export function visitDimensionSql(d: Dimension, interval: Interval): string {
   if (d === 'time') return timeExpression(interval, 'start');
   if (HIT_DIMENSIONS.has(d)) throw new Error(`${d} is not a visit attribute`);
   return DIMENSION_COLUMNS[d];
@@ -25,6 +25,23 @@ const isHitFilter = (f: StatsFilter) => f.dimension !== 'time' && HIT_DIMENSIONS
 
 export function compileVisitStats(q: StatsQuery): CompiledStats {
   const { params, from, to, columns, metrics, dimSelect, dimAliases, groupBy, isTotal, orderBy } = statsFrame(q, (d) => visitDimensionSql(d, q.interval));
+  const sql = `WITH
+${visitBaseSql(q, dimSelect, params, from, to)}
+grouped AS (
+  SELECT ${[...dimAliases, `${isTotal} AS is_total`, ...metrics.map((m) => `${VISIT_METRIC_SQL[m]} AS ${m}`)].join(', ')}
+  FROM base
+  ${groupBy}
+  HAVING sum(sign) > 0
+)
+${pagedResult(orderBy)}`;
+  return { sql, params, columns, metrics };
+}
+
+/**
+ * The common tables up to `base` (the range's live-marked visit rows, filtered, with `dimSelect`), for
+ * one query and for a batch of them over the same site, range and filters (compileStatsBatch.ts).
+ */
+export function visitBaseSql(q: StatsQuery, dimSelect: readonly string[], params: Record<string, unknown>, from: string, to: string): string {
   // Filter numbering follows q.filters, so each keeps its own parameter names whichever table it reads.
   const numbered = q.filters.map((f, i) => ({ f, i }));
   const visitWhere = numbered.filter(({ f }) => !isHitFilter(f)).map(({ f, i }) => filterSql(f, i, visitDimensionSql(f.dimension, q.interval), params));
@@ -50,8 +67,7 @@ export function compileVisitStats(q: StatsQuery): CompiledStats {
   )`,
         ];
 
-  const sql = `WITH
-${matched}cancelled AS (
+  return `${matched}cancelled AS (
   SELECT visit_id, version FROM visits
   WHERE ${inRange} AND sign = -1
 ),
@@ -60,13 +76,5 @@ base AS (
     sign = 1 AND (visit_id, version) NOT IN (SELECT visit_id, version FROM cancelled) AS live
   FROM visits
   WHERE ${[inRange, ...visitWhere, ...visitIds].join(' AND ')}
-),
-grouped AS (
-  SELECT ${[...dimAliases, `${isTotal} AS is_total`, ...metrics.map((m) => `${VISIT_METRIC_SQL[m]} AS ${m}`)].join(', ')}
-  FROM base
-  ${groupBy}
-  HAVING sum(sign) > 0
-)
-${pagedResult(orderBy)}`;
-  return { sql, params, columns, metrics };
+),`;
 }

@@ -5,7 +5,8 @@ import { requireSite } from '../sites/requireSite.ts';
 import { InputError } from '../errors/apiError.ts';
 import { apiError } from '../graphql/errors.ts';
 import { compileStats, type StatsFilter, type StatsOrder } from './compileStats.ts';
-import { toStatsValue, type ResultRow, type StatsValue } from './statsResult.ts';
+import type { ResultRow, StatsValue } from './statsResult.ts';
+import { createStatsBatcher, type StatsBatcher, type StatsTicket } from './statsBatch.ts';
 import type { StatsCache } from './statsCache.ts';
 import { DIMENSIONS, enumToField, METRICS, type Dimension, type Metric } from './statsCatalog.ts';
 import { parseStatsRange } from './statsRange.ts';
@@ -55,39 +56,59 @@ function validateOrder(args: StatsArgs, dimensions: readonly Dimension[]): Stats
 }
 
 export function createStatsResolvers(store: EventStore, sites: SiteStore, cache: StatsCache) {
+  const runSql = (sql: string, params: Record<string, unknown>) => store.query<ResultRow>(sql, params, STATS_QUERY_SETTINGS);
+  // One batcher per operation: its calls over the same visits run as one query (statsBatch.ts).
+  const batchers = new WeakMap<object, StatsBatcher>();
+  const batcherOf = (ctx: unknown): StatsBatcher => {
+    if (typeof ctx !== 'object' || ctx === null) return createStatsBatcher(runSql);
+    const known = batchers.get(ctx);
+    if (known !== undefined) return known;
+    const made = createStatsBatcher(runSql);
+    batchers.set(ctx, made);
+    return made;
+  };
   return {
     Query: {
-      async stats(_: unknown, args: StatsArgs, _ctx: unknown, info: GraphQLResolveInfo): Promise<StatsValue> {
-        const site = await requireSite(sites, args.site);
-        const range = parseStatsRange(args.from, args.to, site.retentionDays);
-        if (!Number.isInteger(args.limit) || args.limit < 0 || args.limit > STATS_LIMITS.maxLimit) throw new InputError('limit', `limit must be from 0 to ${STATS_LIMITS.maxLimit}`);
-        // The query adds offset and limit as UInt32: past this bound they could not be sent.
-        if (!Number.isInteger(args.offset) || args.offset < 0 || args.offset > STATS_LIMITS.maxOffset) throw new InputError('offset', `offset must be from 0 to ${STATS_LIMITS.maxOffset}`);
-        const selection = readStatsSelection(info);
-        if (selection.dimensions.includes('time')) {
-          const buckets = Math.ceil(range.days * BUCKETS_PER_DAY[selection.interval]);
-          if (buckets > STATS_LIMITS.maxTimeBuckets) {
-            throw apiError('QUERY_TOO_COMPLEX', `time(interval: ${selection.interval}) over ${range.days} days is ${buckets} buckets; at most ${STATS_LIMITS.maxTimeBuckets}: use a longer interval or a shorter range`);
-          }
+      async stats(_: unknown, args: StatsArgs, ctx: unknown, info: GraphQLResolveInfo): Promise<StatsValue> {
+        const ticket = batcherOf(ctx).enter();
+        try {
+          return await answer(args, info, ticket);
+        } finally {
+          ticket.leave();
         }
-        const q = compileStats({
-          site: site.id,
-          timezone: site.timezone,
-          range,
-          k: site.kAnonymity,
-          ...selection,
-          filters: validateFilters(args),
-          order: validateOrder(args, selection.dimensions),
-          limit: args.limit,
-          offset: args.offset,
-        });
-        const cached = await cache.lookup<StatsValue>(site.id, { sql: q.sql, params: q.params });
-        if ('hit' in cached) return cached.hit;
-        const out = await store.query<ResultRow>(q.sql, q.params, STATS_QUERY_SETTINGS);
-        const value = toStatsValue(out, q, selection.dimensions.length === 0, site.kAnonymity);
-        await cache.store(cached.key, value);
-        return value;
       },
     },
   };
+
+  async function answer(args: StatsArgs, info: GraphQLResolveInfo, ticket: StatsTicket): Promise<StatsValue> {
+    const site = await requireSite(sites, args.site);
+    const range = parseStatsRange(args.from, args.to, site.retentionDays);
+    if (!Number.isInteger(args.limit) || args.limit < 0 || args.limit > STATS_LIMITS.maxLimit) throw new InputError('limit', `limit must be from 0 to ${STATS_LIMITS.maxLimit}`);
+    // The query adds offset and limit as UInt32: past this bound they could not be sent.
+    if (!Number.isInteger(args.offset) || args.offset < 0 || args.offset > STATS_LIMITS.maxOffset) throw new InputError('offset', `offset must be from 0 to ${STATS_LIMITS.maxOffset}`);
+    const selection = readStatsSelection(info);
+    if (selection.dimensions.includes('time')) {
+      const buckets = Math.ceil(range.days * BUCKETS_PER_DAY[selection.interval]);
+      if (buckets > STATS_LIMITS.maxTimeBuckets) {
+        throw apiError('QUERY_TOO_COMPLEX', `time(interval: ${selection.interval}) over ${range.days} days is ${buckets} buckets; at most ${STATS_LIMITS.maxTimeBuckets}: use a longer interval or a shorter range`);
+      }
+    }
+    const query = {
+      site: site.id,
+      timezone: site.timezone,
+      range,
+      k: site.kAnonymity,
+      ...selection,
+      filters: validateFilters(args),
+      order: validateOrder(args, selection.dimensions),
+      limit: args.limit,
+      offset: args.offset,
+    };
+    const q = compileStats(query);
+    const cached = await cache.lookup<StatsValue>(site.id, { sql: q.sql, params: q.params });
+    if ('hit' in cached) return cached.hit;
+    const value = await ticket.run(query, q);
+    await cache.store(cached.key, value);
+    return value;
+  }
 }

@@ -1,0 +1,150 @@
+// Several `stats` calls over the same rows → one query, each call's answer split back out. Pure.
+//
+// The dashboard's overview asks a dozen breakdowns of one range and filters, each of one dimension: the
+// visit attributes and entry/exit pages (docs/visits.md shape 2, or 3 with a page or event filter) and
+// the chart by time read the same `visits` rows, pages and events (shape 1) the same hits. Alone, each
+// call scans them again. Batched, they are read once and grouped by `GROUPING SETS ((d0), (d1), …, ())`;
+// `gset` tells which set a row belongs to, and k-anonymity, its count, order and paging are taken per
+// set, exactly as compileVisitStats.ts and compileHitStats.ts take them for one call (the `()` set is the
+// totals every call shares). Only calls with one dimension and the default order are batched: by time,
+// ascending; by anything else, visitors descending then the value. One window numbers every set.
+import { hitDimensionSql, hitRowsOfBatchSql } from './compileHitStats.ts';
+import { statsShape } from './compileStats.ts';
+import { visitBaseSql, visitDimensionSql } from './compileVisitStats.ts';
+import { METRIC_SQL, VISIT_METRIC_SQL, type Dimension, type Metric } from './statsCatalog.ts';
+import { rangeBound, type CompiledStats, type StatsQuery } from './statsQuery.ts';
+import type { ResultRow } from './statsResult.ts';
+
+/**
+ * A batched call's page: at most this many rows, so a batch stays far below the result row limit (time
+ * rows are bounded anyway: at most STATS_LIMITS.maxTimeBuckets buckets, so time pages freely).
+ */
+export const BATCH_MAX_LIMIT = 1000;
+/** At most this many grouping sets (dimensions) in one batch. */
+export const BATCH_MAX_SETS = 16;
+
+/** Which rows a batch reads: `visits` (shapes 2 and 3) or the hits without visit windows (shape 1). */
+export type BatchRows = 'visits' | 'hits';
+
+function rowsOf(q: StatsQuery): BatchRows | undefined {
+  const shape = statsShape(q);
+  if (shape === 'hits') return 'hits';
+  return shape === 'visits' || shape === 'visitsOfHits' ? 'visits' : undefined;
+}
+
+/** Whether the call may join a batch; calls that may not run alone. */
+export function isBatchable(q: StatsQuery): boolean {
+  return rowsOf(q) !== undefined && q.dimensions.length === 1 && q.order.length === 0 && (q.dimensions[0] === 'time' || q.limit <= BATCH_MAX_LIMIT);
+}
+
+/**
+ * Calls with equal keys read the same rows: same table, site, zone, range, k and filters (and interval, for
+ * a time filter; a time dimension's interval is its set's, see groupBatches).
+ */
+export function batchKey(q: StatsQuery): string {
+  const interval = q.filters.some((f) => f.dimension === 'time') ? q.interval : '';
+  return JSON.stringify([rowsOf(q), q.site, q.timezone, q.range.from, q.range.to, q.k, interval, q.filters]);
+}
+
+/**
+ * Batchable calls → groups, each one query: same key, at most BATCH_MAX_SETS dimensions, and the calls of
+ * one dimension (one set, numbered once) together only while the rows they page span at most BATCH_MAX_LIMIT
+ * (by time: while they ask one interval).
+ */
+export function groupBatches<T extends { q: StatsQuery }>(calls: readonly T[]): T[][] {
+  const groups: Array<{ key: string; calls: T[]; spans: Map<Dimension, { lo: number; hi: number; interval: string }> }> = [];
+  for (const c of calls) {
+    const key = batchKey(c.q);
+    const dim = c.q.dimensions[0] as Dimension;
+    const mine = { lo: c.q.offset, hi: c.q.offset + c.q.limit, interval: c.q.interval };
+    const merged = (g: (typeof groups)[number]) => {
+      const s = g.spans.get(dim);
+      if (s === undefined) return g.spans.size < BATCH_MAX_SETS ? mine : undefined;
+      const span = { lo: Math.min(s.lo, mine.lo), hi: Math.max(s.hi, mine.hi), interval: s.interval };
+      if (dim === 'time') return s.interval === mine.interval ? span : undefined;
+      return span.hi - span.lo <= BATCH_MAX_LIMIT ? span : undefined;
+    };
+    let g = groups.find((x) => x.key === key && merged(x) !== undefined);
+    if (g === undefined) {
+      g = { key, calls: [], spans: new Map() };
+      groups.push(g);
+    }
+    g.calls.push(c);
+    g.spans.set(dim, merged(g) ?? mine);
+  }
+  return groups.map((x) => x.calls);
+}
+
+export interface CompiledBatch {
+  readonly sql: string;
+  readonly params: Record<string, unknown>;
+  /** The grouping sets' dimensions: set j groups by column `d{j}`; `gset` = their count marks the totals. */
+  readonly dims: readonly Dimension[];
+}
+
+/** One query for calls grouped by groupBatches (same key); a set's rows span its calls' pages. */
+export function compileStatsBatch(qs: readonly StatsQuery[]): CompiledBatch {
+  const q = qs[0];
+  const rows = q === undefined ? undefined : rowsOf(q);
+  if (q === undefined || rows === undefined) throw new Error('a batch needs batchable calls');
+  // Time first, so that its set (every other dimension NULL) orders by it before the others'.
+  const dims = [...new Set(qs.map((c) => c.dimensions[0] as Dimension))].sort((a, b) => Number(b === 'time') - Number(a === 'time'));
+  const params: Record<string, unknown> = { site: q.site, tz: q.timezone, k: q.k };
+  const from = rangeBound('from', q.range.from, params);
+  const to = rangeBound('to', q.range.to, params);
+  const aliases = dims.map((_, j) => `d${j}`);
+  // The interval of the time set (one per batch), else of any call (then only a time filter reads it, and that is in the key).
+  const interval = qs.find((c) => c.dimensions[0] === 'time')?.interval ?? q.interval;
+  const dimSql = (d: Dimension) => (rows === 'visits' ? visitDimensionSql(d, interval) : hitDimensionSql(d, interval));
+  const dimSelect = dims.map((d, j) => `${dimSql(d)} AS ${aliases[j]}`);
+  const metrics = [...new Set<Metric>(['visitors', ...qs.flatMap((c) => c.metrics)])];
+  const n = dims.length;
+  const gset = `multiIf(${aliases.map((a, j) => `grouping(${a}) = 0, ${j}`).join(', ')}, ${n})`;
+  const pages = dims.map((d, j) => {
+    const mine = qs.filter((c) => c.dimensions[0] === d);
+    params[`lo${j}`] = Math.min(...mine.map((c) => c.offset));
+    params[`hi${j}`] = Math.max(...mine.map((c) => c.offset + c.limit));
+    return `gset = ${j}, rn > {lo${j}:UInt32} AND rn <= {hi${j}:UInt32}`;
+  });
+  const source =
+    rows === 'visits'
+      ? { tables: visitBaseSql(q, dimSelect, params, from, to), from: 'base', having: 'HAVING sum(sign) > 0', metric: (m: Metric) => VISIT_METRIC_SQL[m] }
+      : { tables: hitRowsOfBatchSql(q, dimSelect, params, from, to), from: 'per_visit', having: '', metric: (m: Metric) => METRIC_SQL[m](`gset = ${n}`) };
+  const byVisitors = dims[0] === 'time' ? 'if(gset = 0, 0, visitors) DESC' : 'visitors DESC';
+  const sql = `WITH
+${source.tables}
+grouped AS (
+  SELECT ${[...aliases, `${gset} AS gset`, `gset = ${n} AS is_total`, ...metrics.map((m) => `${source.metric(m)} AS ${m}`)].join(', ')}
+  FROM ${source.from}
+  GROUP BY GROUPING SETS (${aliases.map((a) => `(${a})`).join(', ')}, ())
+  ${source.having}
+)
+SELECT * FROM (
+  SELECT *,
+    ${aliases.map((_, j) => `countIf(gset = ${j} AND visitors < {k:UInt32}) OVER () AS suppressed${j}`).join(',\n    ')},
+    row_number() OVER (PARTITION BY gset, visitors >= {k:UInt32} ORDER BY ${[byVisitors, ...aliases.map((a) => `${a} ASC`)].join(', ')}) AS rn
+  FROM grouped
+)
+WHERE is_total OR (visitors >= {k:UInt32} AND multiIf(${pages.join(', ')}, 0))
+ORDER BY gset, rn`;
+  return { sql, params, dims };
+}
+
+/**
+ * One call's rows out of its batch's answer, as its own query would have returned them: its set's page
+ * and the totals, `suppressed` its set's count, dimension column `d{j}`; read by toStatsValue.
+ */
+export function splitStatsBatch(out: readonly ResultRow[], batch: CompiledBatch, q: StatsQuery): { rows: ResultRow[]; compiled: Pick<CompiledStats, 'columns' | 'metrics'> } {
+  const dim = q.dimensions[0] as Dimension;
+  const j = batch.dims.indexOf(dim);
+  const rows = out
+    .filter((r) => {
+      const set = Number(r.gset);
+      if (set === batch.dims.length) return true;
+      const rn = Number(r.rn);
+      return set === j && rn > q.offset && rn <= q.offset + q.limit;
+    })
+    .map((r) => ({ ...r, suppressed: r[`suppressed${j}`] ?? 0 }));
+  const metrics = [...new Set<Metric>(['visitors', ...q.metrics])];
+  return { rows, compiled: { columns: new Map([[dim, `d${j}`]]), metrics } };
+}

@@ -1,0 +1,93 @@
+// The `stats` calls of one GraphQL operation, gathered so that those reading the same rows (visits, or
+// hits) run as one query (compileStatsBatch.ts); every other call runs alone, as before. Each answer is
+// what its own query would have answered.
+//
+// When to run: graphql-js starts every root field's resolver in one synchronous loop, so each resolver
+// `enter`s before any of them awaits; each then either hands its query over (`run`) or `leave`s (a cache
+// hit, an error). Once no entered call is still undecided, the gathered ones run. Waiting for the slowest
+// cache lookup costs little: every lookup of the operation started at the same time.
+import { compileStatsBatch, groupBatches, isBatchable, splitStatsBatch } from './compileStatsBatch.ts';
+import type { CompiledStats, StatsQuery } from './statsQuery.ts';
+import { toStatsValue, type ResultRow, type StatsValue } from './statsResult.ts';
+
+export type RunStatsSql = (sql: string, params: Record<string, unknown>) => Promise<ResultRow[]>;
+
+export interface StatsTicket {
+  /** The call's answer: alone, or from its batch. */
+  run(q: StatsQuery, compiled: CompiledStats): Promise<StatsValue>;
+  /** The call will not run (or has): idempotent, so a resolver may call it in `finally`. */
+  leave(): void;
+}
+
+export interface StatsBatcher {
+  /** Called by a resolver before its first await. */
+  enter(): StatsTicket;
+}
+
+interface Pending {
+  q: StatsQuery;
+  compiled: CompiledStats;
+  resolve: (v: StatsValue) => void;
+  reject: (e: unknown) => void;
+}
+
+export function createStatsBatcher(runSql: RunStatsSql): StatsBatcher {
+  let undecided = 0;
+  let pending: Pending[] = [];
+
+  const alone = async (q: StatsQuery, compiled: CompiledStats) => toStatsValue(await runSql(compiled.sql, compiled.params), compiled, q.dimensions.length === 0, q.k);
+
+  const runGroup = async (group: Pending[]) => {
+    try {
+      const one = group.length === 1 ? group[0] : undefined;
+      if (one !== undefined) return one.resolve(await alone(one.q, one.compiled));
+      const batch = compileStatsBatch(group.map((p) => p.q));
+      const out = await runSql(batch.sql, batch.params);
+      for (const p of group) {
+        const { rows, compiled } = splitStatsBatch(out, batch, p.q);
+        p.resolve(toStatsValue(rows, compiled, false, p.q.k));
+      }
+    } catch (e) {
+      for (const p of group) p.reject(e);
+    }
+  };
+
+  const flush = () => {
+    const calls = pending;
+    pending = [];
+    for (const group of groupBatches(calls)) void runGroup(group);
+  };
+
+  const decided = () => {
+    undecided -= 1;
+    // A microtask, so that the last caller has its promise before the batch settles it.
+    if (undecided === 0 && pending.length > 0) queueMicrotask(flush);
+  };
+
+  return {
+    enter() {
+      undecided += 1;
+      let open = true;
+      const close = () => {
+        if (!open) return false;
+        open = false;
+        decided();
+        return true;
+      };
+      return {
+        run(q, compiled) {
+          if (!isBatchable(q) || !open) {
+            close();
+            return alone(q, compiled);
+          }
+          const answer = new Promise<StatsValue>((resolve, reject) => pending.push({ q, compiled, resolve, reject }));
+          close();
+          return answer;
+        },
+        leave() {
+          close();
+        },
+      };
+    },
+  };
+}
