@@ -36,4 +36,6 @@ export async function signIn(page: Page, url: string, key: string): Promise<void
   await page.goto(`${url}/`);
   await page.getByLabel('API key').fill(key);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // Signed in, the page replaces / by the key's first screen: a click before that could be undone by it.
+  await page.waitForURL((u) => u.pathname !== '/');
 }
