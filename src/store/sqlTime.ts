@@ -22,5 +22,10 @@ export function isoOf(v: string): string {
 
 /** A UTC DateTime64 text (either form) to milliseconds since the epoch. */
 export function sqlToMs(v: string): number {
+  // The form nowSql writes, read field by field: visits compare such times several times per hit.
+  if (v.length === 23 && v.charCodeAt(10) === 32) {
+    const n = (a: number, b: number) => Number(v.slice(a, b));
+    return Date.UTC(n(0, 4), n(5, 7) - 1, n(8, 10), n(11, 13), n(14, 16), n(17, 19), n(20, 23));
+  }
   return Date.parse(isoOf(v));
 }

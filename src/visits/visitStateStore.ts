@@ -54,8 +54,14 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
   const entries = new Map<string, { visits: readonly VisitState[]; writtenAt: number }>();
   let since = now();
   const id = (site: string, key: string) => `${site}\u0000${key}`;
-  const evict = () => {
-    const oldest = now() - opts.keepMs;
+  let evictedAt = 0;
+  // NOTE: a Map iterates over the slots its deletes left until it rehashes: finding the oldest entry on
+  // every write cost more the longer the process ran. Expired entries go once a second, extra ones at once.
+  const evict = (force = false) => {
+    const t = now();
+    if (!force && entries.size <= opts.maxVisitors && t - evictedAt < 1000) return;
+    evictedAt = t;
+    const oldest = t - opts.keepMs;
     for (const [k, e] of entries) {
       if (e.writtenAt >= oldest && entries.size <= opts.maxVisitors) break;
       entries.delete(k);
@@ -85,7 +91,7 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
       const at = now();
       for (const e of loaded) entries.set(id(e.site, e.key), { visits: e.visits, writtenAt: at });
       since = from;
-      evict();
+      evict(true);
     },
   };
 }
