@@ -47,7 +47,7 @@ try {
   const gql = benchGraphql(svc);
   const key = await createBenchSite(svc, gql);
   await generateBenchEvents(svc, EVENTS, COOKIES);
-  await deriveBenchVisits(svc.store, BENCH_SITE);
+  await deriveBenchVisits(svc.store);
 
   // The overview's default view: the last 30 days in the site's zone (UTC), today included.
   const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);

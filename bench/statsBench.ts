@@ -36,7 +36,7 @@ const gql = benchGraphql(svc);
 
 const key = await createBenchSite(svc, gql);
 await generateBenchEvents(svc, EVENTS, COOKIES);
-await deriveBenchVisits(svc.store, BENCH_SITE);
+await deriveBenchVisits(svc.store);
 
 // The overview's default view: the last 30 days, today included, in the site's zone (UTC).
 const to = new Date().toISOString().slice(0, 10);

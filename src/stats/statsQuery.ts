@@ -42,8 +42,8 @@ export interface CompiledStats {
   readonly metrics: readonly Metric[];
 }
 
-/** A visit ends after this long without a hit from the same visitor. */
-export const VISIT_GAP_SECONDS = 1800;
+/** A visit ends after this long without a hit from the same visitor: the collector's rule (docs/visits.md). */
+export { VISIT_GAP_SECONDS } from '../visits/visitRow.ts';
 
 export function rangeBound(name: string, b: RangeBound, params: Record<string, unknown>): string {
   if (b.kind === 'day') {

@@ -115,7 +115,7 @@ const ENTRIES: readonly Entry[] = [
   },
   {
     table: '`data/spool/`',
-    holds: { en: 'events, consents, consent log, audit rows and import batch ids not yet in ClickHouse, already reduced', ru: 'события, согласия, журнал согласий, строки аудита и идентификаторы пакетов импорта, ещё не записанные в ClickHouse, уже сокращённые' },
+    holds: { en: 'events, visits and their aliases, consents, consent log, audit rows and import batch ids not yet in ClickHouse, already reduced', ru: 'события, визиты и их псевдонимы, согласия, журнал согласий, строки аудита и идентификаторы пакетов импорта, ещё не записанные в ClickHouse, уже сокращённые' },
     kept: { en: 'until delivered', ru: 'до доставки' },
     why: { en: 'no acknowledged hit is lost', ru: 'ни один принятый хит не теряется' },
   },

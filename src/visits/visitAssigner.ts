@@ -3,9 +3,9 @@
 // the rows are durable, and each visitor is placed by one request at a time.
 import type { EventRow } from '../privacy/toEventRow.ts';
 import type { EventStore } from '../store/eventStore.ts';
-import { nowSql, sqlToMs } from '../store/sqlTime.ts';
+import { sqlToMs } from '../store/sqlTime.ts';
 import { placeHit, type VisitState } from './placeHit.ts';
-import { VISIT_GAP_SECONDS, visitorKey, type VisitAliasRow, type VisitRow } from './visitRow.ts';
+import { normaliseStoredVisit, VISIT_GAP_SECONDS, visitorKey, type VisitAliasRow, type VisitRow } from './visitRow.ts';
 import type { HeldVisitors, VisitorRef, VisitStateStore } from './visitStateStore.ts';
 
 export interface PlacedBatch {
@@ -44,11 +44,6 @@ export interface VisitAssignerDeps {
 const GAP_MS = VISIT_GAP_SECONDS * 1000;
 const NOTHING: PlacedBatch = { visitRows: [], aliasRows: [], commit: async () => {}, release: () => {} };
 
-/** Rows of `visits` as read back (ISO times) → as written (ClickHouse text). */
-export function normaliseStoredVisit(r: VisitRow): VisitRow {
-  const t = (v: string) => nowSql(new Date(sqlToMs(v)));
-  return { ...r, start: t(r.start), end: t(r.end), entry_ts: t(r.entry_ts), exit_ts: t(r.exit_ts), version: Number(r.version), sign: 1, hits: Number(r.hits), pageviews: Number(r.pageviews), events: Number(r.events), retention_days: Number(r.retention_days) };
-}
 
 export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
   const { store, state, maxFutureMs } = deps;

@@ -1,6 +1,7 @@
 // The `visits` and `visit_aliases` tables' rows (schema/clickhouse/0006_visits.sql, docs/visits.md), the
 // visitor key a visit belongs to and how a visit's id is made. Pure.
 import type { EventRow } from '../privacy/toEventRow.ts';
+import { nowSql, sqlToMs } from '../store/sqlTime.ts';
 
 /** A visit ends after this long without a hit from the same visitor (whole seconds, as dateDiff counts). */
 export const VISIT_GAP_SECONDS = 1800;
@@ -74,4 +75,10 @@ function hash20(key: string): number {
 /** A visit's id: its first seen hit's time in ms, shifted left 20 bits, with 20 bits of the visitor. */
 export function makeVisitId(ms: number, key: string): string {
   return ((BigInt(ms) << 20n) | BigInt(hash20(key))).toString();
+}
+
+/** Rows of `visits` as read back (ISO times) → as written (ClickHouse text). */
+export function normaliseStoredVisit(r: VisitRow): VisitRow {
+  const t = (v: string) => nowSql(new Date(sqlToMs(v)));
+  return { ...r, start: t(r.start), end: t(r.end), entry_ts: t(r.entry_ts), exit_ts: t(r.exit_ts), version: Number(r.version), sign: 1, hits: Number(r.hits), pageviews: Number(r.pageviews), events: Number(r.events), retention_days: Number(r.retention_days) };
 }

@@ -2,8 +2,7 @@
 // visitor in the middle of a visit when the process stopped continues it (docs/visits.md).
 import type { EventStore } from '../store/eventStore.ts';
 import type { VisitState } from './placeHit.ts';
-import { normaliseStoredVisit } from './visitAssigner.ts';
-import { visitorKey, type VisitRow } from './visitRow.ts';
+import { normaliseStoredVisit, visitorKey, type VisitRow } from './visitRow.ts';
 import type { VisitStateStore } from './visitStateStore.ts';
 
 /**

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/cli/mulberry32.ts';
 import { BROWSER_UA, siteWithKey, startTestService, type TestService } from '../support/testService.ts';
+import { formedVisitsSql, referenceVisitsSql, type VisitFact } from '../support/visitReference.ts';
 
 const SITE = 'old';
 const BOT_UA = 'Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)';
@@ -45,27 +46,14 @@ function traffic(seed: number) {
   return hits;
 }
 
-const VKEY = 'if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash))';
-const FACTS = 'start, end, hits, pageviews, events, entry_page, entry_ts, exit_page, exit_ts, referrer_source, browser, retention_days';
-const REFERENCE = `
-WITH marked AS (
-  SELECT *, ${VKEY} AS vkey,
-    if(dateDiff('second', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > 1800, 1, 0) AS new_visit
-  FROM events WHERE site = {site:String} AND is_bot = 0
-), numbered AS (
-  SELECT *, sum(new_visit) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n FROM marked
-)
-SELECT toString(vkey) AS vkey, min(ts) AS start, max(ts) AS end, toUInt32(count()) AS hits, toUInt32(countIf(type = 'pageview')) AS pageviews, toUInt32(countIf(type = 'event')) AS events,
-  argMinIf(path, ts, type = 'pageview') AS entry_page, if(pageviews > 0, minIf(ts, type = 'pageview'), start) AS entry_ts,
-  argMaxIf(path, ts, type = 'pageview') AS exit_page, if(pageviews > 0, maxIf(ts, type = 'pageview'), start) AS exit_ts,
-  argMin(referrer_source, ts) AS referrer_source, argMin(browser, ts) AS browser, argMin(retention_days, ts) AS retention_days, arraySort(groupArray(event_id)) AS hit_ids
-FROM numbered GROUP BY vkey, n ORDER BY vkey, start`;
+const FACTS: VisitFact[] = ['start', 'end', 'hits', 'pageviews', 'events', 'entry_page', 'entry_ts', 'exit_page', 'exit_ts', 'referrer_source', 'browser', 'retention_days'];
+const REFERENCE = referenceVisitsSql(FACTS);
 
 type Svc = TestService;
 
 async function formed(svc: Svc) {
   return svc.store.query<Record<string, unknown>>(
-    `SELECT toString(if(pid != 0, pid, cityHash64(toDate(start), visitor_hash))) AS vkey, ${FACTS} FROM visits FINAL WHERE site = {site:String} ORDER BY vkey, start`,
+    formedVisitsSql(FACTS),
     { site: SITE },
   );
 }

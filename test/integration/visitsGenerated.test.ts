@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/cli/mulberry32.ts';
 import { redisUrlOrSkip } from '../support/redis.ts';
 import { siteWithKey, startTestService, type TestService } from '../support/testService.ts';
+import { formedVisitsSql, referenceVisitsSql, type VisitFact } from '../support/visitReference.ts';
 
 const SITE = 'gen';
 const UAS = ['Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'];
@@ -65,22 +66,8 @@ function shuffle<T>(xs: T[], rnd: () => number): T[] {
   return xs;
 }
 
-const VKEY = 'if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash))';
-const FACTS = 'start, end, hits, pageviews, events, entry_page, exit_page, referrer_source, browser';
-
-/** The reference: visits by window functions over the stored hits, and which visit each hit is in. */
-const REFERENCE = `
-WITH marked AS (
-  SELECT *, ${VKEY} AS vkey,
-    if(dateDiff('second', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > 1800, 1, 0) AS new_visit
-  FROM events WHERE site = {site:String} AND is_bot = 0
-), numbered AS (
-  SELECT *, sum(new_visit) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n FROM marked
-)
-SELECT toString(vkey) AS vkey, min(ts) AS start, max(ts) AS end, toUInt32(count()) AS hits, toUInt32(countIf(type = 'pageview')) AS pageviews, toUInt32(countIf(type = 'event')) AS events,
-  argMinIf(path, ts, type = 'pageview') AS entry_page, argMaxIf(path, ts, type = 'pageview') AS exit_page,
-  argMin(referrer_source, ts) AS referrer_source, argMin(browser, ts) AS browser, arraySort(groupArray(event_id)) AS hit_ids
-FROM numbered GROUP BY vkey, n ORDER BY vkey, start`;
+const FACTS: VisitFact[] = ['start', 'end', 'hits', 'pageviews', 'events', 'entry_page', 'exit_page', 'referrer_source', 'browser'];
+const REFERENCE = referenceVisitsSql(FACTS);
 
 const redis = redisUrlOrSkip();
 // The collector's visit state in its own memory, and in Redis (shared by collectors, held per visitor).
@@ -147,7 +134,7 @@ describe.each(MODES)('visits formed at ingest (state $state)', ({ env }) => {
   it('gives exactly the visits window functions give, whatever order the hits came in', async () => {
     const reference = await svc.store.query<Record<string, unknown>>(REFERENCE, { site: SITE });
     const formed = await svc.store.query<Record<string, unknown>>(
-      `SELECT toString(if(pid != 0, pid, cityHash64(toDate(start), visitor_hash))) AS vkey, ${FACTS} FROM visits FINAL WHERE site = {site:String} ORDER BY vkey, start`,
+      formedVisitsSql(FACTS),
       { site: SITE },
     );
     expect(formed).toEqual(reference.map(({ hit_ids: _, ...facts }) => facts));
