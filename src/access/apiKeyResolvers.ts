@@ -1,6 +1,6 @@
 import { ApiError, echo, InputError } from '../errors/apiError.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
-import { ADMIN_KEY_ID } from './apiKey.ts';
+import { ADMIN_KEY_ID, type ApiKey } from './apiKey.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { ApiKeyStore } from './apiKeyStore.ts';
 import type { Purpose } from './purposes.ts';
@@ -15,19 +15,32 @@ export function createApiKeyResolvers(keys: ApiKeyStore, sites: SiteStore) {
         return (await keys.list()).filter((k) => keyReaches(caller, k.sites));
       },
     },
+    // An all-sites key is '*' inside; the API shows it as allSites with no list.
+    ApiKey: {
+      sites: (k: ApiKey) => (k.sites === '*' ? [] : k.sites),
+      allSites: (k: ApiKey) => k.sites === '*',
+    },
     Mutation: {
-      async createApiKey(_: unknown, args: { name: string; purposes: Purpose[]; sites: string[] }, ctx: RequestContext) {
+      async createApiKey(_: unknown, args: { name: string; purposes: Purpose[]; sites?: string[] | null; allSites?: boolean | null }, ctx: RequestContext) {
         // NOTE: a lone UTF-16 surrogate would make the row unstorable; mended to U+FFFD (a display name).
         const name = args.name.trim().toWellFormed();
+        const listed = args.sites ?? [];
         if (name.length === 0 || name.length > 200) throw new InputError('name', 'name must be 1–200 characters');
         if (args.purposes.length === 0) throw new InputError('purposes', 'purposes must list at least one purpose');
-        if (args.sites.length === 0) throw new InputError('sites', 'sites must list at least one site id');
+        if (args.allSites === true) {
+          if (listed.length > 0) throw new InputError('sites', 'sites must be empty when allSites is true (the key acts on every site)');
+          // NOTE: a key reaching every site, those made later included, is made only by a key that does.
+          requireReach(ctx.access, '*', 'make a key for every site');
+          const { key, secret } = await keys.create({ name, purposes: args.purposes, sites: '*' });
+          return { id: key.id, secret, key };
+        }
+        if (listed.length === 0) throw new InputError('sites', 'sites must list at least one site id (or set allSites: true)');
         // The per-resolver check refused sites outside the caller's already (`sites` is a site argument); kept here too.
-        requireReach(ctx.access, args.sites, 'make a key for sites outside its own');
-        for (const [i, id] of args.sites.entries()) {
+        requireReach(ctx.access, listed, 'make a key for sites outside its own');
+        for (const [i, id] of listed.entries()) {
           if ((await sites.get(id)) === undefined) throw new InputError(`sites[${i}]`, `sites[${i}]: site ${echo(id)} does not exist`);
         }
-        const { key, secret } = await keys.create({ name, purposes: args.purposes, sites: args.sites });
+        const { key, secret } = await keys.create({ name, purposes: args.purposes, sites: listed });
         return { id: key.id, secret, key };
       },
       async revokeApiKey(_: unknown, args: { id: string }, ctx: RequestContext) {

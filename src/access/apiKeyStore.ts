@@ -23,7 +23,8 @@ export interface ApiKeyStore {
    * instance is seen within refreshMs. A promise only when the copy must be read first.
    */
   byId(id: string): KeyLookup | Promise<KeyLookup>;
-  create(input: { name: string; purposes: readonly Purpose[]; sites: readonly string[] }): Promise<{ key: ApiKey; secret: string }>;
+  /** `sites: '*'` makes a key for every site, those made later included (stored as the list `['*']`). */
+  create(input: { name: string; purposes: readonly Purpose[]; sites: readonly string[] | '*' }): Promise<{ key: ApiKey; secret: string }>;
   /** True when the key existed and was live; revocation is immediate on this instance. */
   revoke(id: string): Promise<boolean>;
   list(): Promise<ApiKey[]>;
@@ -107,7 +108,7 @@ export function createApiKeyStore(store: EventStore, adminSecret: string, option
         name: input.name,
         secret_sha256: hashSecret(secret),
         purposes: [...new Set(input.purposes)],
-        sites: [...new Set(input.sites)],
+        sites: input.sites === '*' ? [ALL_SITES] : [...new Set(input.sites)],
         created_at: nowSql(),
         revoked_at: null,
       };
@@ -128,12 +129,15 @@ export function createApiKeyStore(store: EventStore, adminSecret: string, option
   };
 }
 
+// NOTE: no site id can be '*' (siteInput's SITE_ID), so the stored list ['*'] cannot be mistaken for a site.
+const ALL_SITES = '*';
+
 function toKey(row: Row): ApiKey {
   return Object.freeze({
     id: row.id,
     name: row.name,
     purposes: Object.freeze([...row.purposes]),
-    sites: Object.freeze([...row.sites]),
+    sites: row.sites.length === 1 && row.sites[0] === ALL_SITES ? '*' : Object.freeze([...row.sites]),
     createdAt: isoOf(row.created_at),
     revokedAt: row.revoked_at === null ? null : isoOf(row.revoked_at),
   });

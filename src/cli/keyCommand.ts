@@ -10,17 +10,21 @@ export interface KeyRow {
   name: string;
   purposes: string[];
   sites: string[];
+  allSites: boolean;
   createdAt: string;
   revokedAt: string | null;
 }
 
-const FIELDS = 'id name purposes sites createdAt revokedAt';
+const FIELDS = 'id name purposes sites allSites createdAt revokedAt';
 
-/** Makes a key through the API; the caller prints the secret. */
-export async function createKey(client: ServiceClient, name: string, purposes: readonly string[], sites: readonly string[]): Promise<{ secret: string; key: KeyRow }> {
+// In the table, a key for every site shows `*` (no site id can be `*`).
+const sitesCell = (key: KeyRow) => (key.allSites ? '*' : key.sites.join(','));
+
+/** Makes a key through the API for some sites, or every site ('*'); the caller prints the secret. */
+export async function createKey(client: ServiceClient, name: string, purposes: readonly string[], sites: readonly string[] | '*'): Promise<{ secret: string; key: KeyRow }> {
   const { createApiKey } = await client.graphql<{ createApiKey: { secret: string; key: KeyRow } }>(
-    `mutation($name: String!, $purposes: [Purpose!]!, $sites: [ID!]!) { createApiKey(name: $name, purposes: $purposes, sites: $sites) { secret key { ${FIELDS} } } }`,
-    { name, purposes, sites },
+    `mutation($name: String!, $purposes: [Purpose!]!, $sites: [ID!], $all: Boolean) { createApiKey(name: $name, purposes: $purposes, sites: $sites, allSites: $all) { secret key { ${FIELDS} } } }`,
+    sites === '*' ? { name, purposes, all: true } : { name, purposes, sites },
   );
   return createApiKey;
 }
@@ -28,7 +32,7 @@ export async function createKey(client: ServiceClient, name: string, purposes: r
 /** The lines that show a new secret, set apart so it is easy to copy and hard to miss. */
 export function secretBlock(secret: string, key: KeyRow): string {
   return (
-    `Created API key ${key.id} "${key.name}" (${key.purposes.join(', ')}; sites ${key.sites.join(', ')}).\n` +
+    `Created API key ${key.id} "${key.name}" (${key.purposes.join(', ')}; ${key.allSites ? 'every site' : `sites ${key.sites.join(', ')}`}).\n` +
     `Its secret is printed only this once (Calypso keeps only its SHA-256); store it now:\n\n  ${secret}\n\n`
   );
 }
@@ -47,16 +51,18 @@ export function addKeyCommands(program: Command, viaService: ViaService): void {
     .description('make an API key for some purposes and sites; prints its secret once')
     .requiredOption('--name <name>', 'a name for people (1–200 characters)')
     .requiredOption('--purpose <purpose>', `what the key may be used for (repeat for more): ${PURPOSES.join(', ')}`, repeatable)
-    .requiredOption('--site <id>', 'a site the key may act on (repeat for more)', repeatable)
+    .option('--site <id>', 'a site the key may act on (repeat for more)', repeatable, [])
+    .option('--all-sites', 'act on every site, those made later included (instead of --site)')
     .option('--json', 'print JSON for scripts (the secret included)')
     .option('--url <url>', URL_HELP)
-    .action(async (opts: { name: string; purpose: string[]; site: string[]; json?: boolean; url?: string }) => {
+    .action(async (opts: { name: string; purpose: string[]; site: string[]; allSites?: boolean; json?: boolean; url?: string }) => {
       const name = opts.name.trim();
       if (name.length === 0 || name.length > 200) refuse('--name expects 1–200 characters');
       const purposes = checkPurposes(opts.purpose);
-      if (opts.site.length === 0) refuse('--site expects a site id (see calypso site list)');
+      if (opts.allSites === true && opts.site.length > 0) refuse('--all-sites and --site exclude each other: give one');
+      if (opts.allSites !== true && opts.site.length === 0) refuse('--site is required: a site id (see calypso site list), or --all-sites');
       await viaService(opts.url, async (client) => {
-        const { secret, key: made } = await createKey(client, name, purposes, opts.site).catch((err: unknown) => {
+        const { secret, key: made } = await createKey(client, name, purposes, opts.allSites === true ? '*' : opts.site).catch((err: unknown) => {
           // The service names the argument (`sites[0]: site "x" does not exist`); the user typed --site.
           const field = (err as { field?: unknown }).field;
           if (err instanceof CliError && typeof field === 'string' && field.startsWith('sites')) throw new CliError(`--site: ${err.message.replace(/^sites\[\d+\]: /, '')}`);
@@ -78,7 +84,7 @@ export function addKeyCommands(program: Command, viaService: ViaService): void {
         process.stdout.write(
           table(
             ['ID', 'NAME', 'PURPOSES', 'SITES', 'CREATED', 'STATUS'],
-            apiKeys.map((k) => [k.id, k.name, k.purposes.join(','), k.sites.join(','), k.createdAt.slice(0, 10), k.revokedAt === null ? 'live' : `revoked ${k.revokedAt.slice(0, 10)}`]),
+            apiKeys.map((k) => [k.id, k.name, k.purposes.join(','), sitesCell(k), k.createdAt.slice(0, 10), k.revokedAt === null ? 'live' : `revoked ${k.revokedAt.slice(0, 10)}`]),
           ),
         );
       });

@@ -164,6 +164,23 @@ describe.skipIf(SKIP_BROWSER)(`the administration screen in Chromium${MISSING_NO
     await shot('keys');
   });
 
+  it('makes a key for every site (offered to a key that reaches every site)', async () => {
+    await page.getByRole('button', { name: 'New key' }).click();
+    const form = page.getByRole('form', { name: 'New key' });
+    await form.getByLabel('Name').fill('all-seeing');
+    await form.getByLabel('Statistics').check();
+    await form.getByLabel('Every site, those made later included').check();
+    expect(await form.getByLabel('Shop shop').isDisabled()).toBe(true);
+    await form.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('it is shown only this once').waitFor();
+    const made = await page.getByLabel('Secret', { exact: true }).inputValue();
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByRole('row', { name: /all-seeing/ }).getByText('every site').waitFor();
+    const keys = await svc.gql<{ apiKeys: Array<{ name: string; allSites: boolean }> }>(svc.adminKey, 'ADMINISTRATION', '{ apiKeys { name allSites } }');
+    expect(keys.data?.apiKeys.find((k) => k.name === 'all-seeing')?.allSites).toBe(true);
+    expect((await svc.gql(made, 'STATISTICS', '{ sites { id } }')).errors).toBeUndefined();
+  });
+
   it('shows the audit log, filtered by outcome', async () => {
     await tab('Audit log').click();
     await auditShows('AdminRevokeKey');
@@ -263,6 +280,11 @@ describe.skipIf(SKIP_BROWSER)(`the administration screen in Chromium${MISSING_NO
     await tab('API keys').click();
     await page.getByRole('row', { name: /shop-admin/ }).waitFor();
     expect(await page.getByRole('row', { name: /news-stats/ }).count()).toBe(0);
+    // A key for every site is beyond it, so its form does not offer one.
+    await page.getByRole('button', { name: 'New key' }).click();
+    await page.getByRole('form', { name: 'New key' }).getByLabel('Shop shop').waitFor();
+    expect(await page.getByLabel('Every site, those made later included').count()).toBe(0);
+    await page.getByRole('button', { name: 'Cancel' }).click();
     await shot('bound-key');
   });
 

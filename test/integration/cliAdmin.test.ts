@@ -83,6 +83,8 @@ describe('calypso site, key and demo', () => {
       [['site', 'update', 'nope', '--name', 'x'], 'calypso: site "nope" does not exist\n'],
       [['key', 'create', '--name', 'k', '--purpose', 'stats', '--site', 'shop'], 'calypso: --purpose expects one of STATISTICS, ADVERTISING, PERSONALIZATION, SUBJECT_REQUEST, LEGAL_OBLIGATION, ADMINISTRATION (got "STATS")\n'],
       [['key', 'create', '--name', 'k', '--purpose', 'STATISTICS', '--site', 'nope'], 'calypso: --site: site "nope" does not exist\n'],
+      [['key', 'create', '--name', 'k', '--purpose', 'STATISTICS'], 'calypso: --site is required: a site id (see calypso site list), or --all-sites\n'],
+      [['key', 'create', '--name', 'k', '--purpose', 'STATISTICS', '--site', 'shop', '--all-sites'], 'calypso: --all-sites and --site exclude each other: give one\n'],
     ];
     for (const [args, message] of cases) {
       const r = await cli(...args);
@@ -123,6 +125,12 @@ describe('calypso site, key and demo', () => {
 
     const scripted = JSON.parse((await cli('key', 'create', '--name', 'two', '--purpose', 'STATISTICS,ADVERTISING', '--site', 'shop', '--json')).out) as { id: string; secret: string; purposes: string[] };
     expect(scripted).toMatchObject({ id: expect.stringMatching(/^key_/), secret: expect.stringMatching(/^cly_/), purposes: ['STATISTICS', 'ADVERTISING'] });
+
+    // A key for every site, those made later included.
+    const all = await cli('key', 'create', '--name', 'everywhere', '--purpose', 'STATISTICS', '--all-sites');
+    expect(all.code, all.err).toBe(0);
+    expect(all.out).toMatch(/^Created API key key_[0-9a-f]+ "everywhere" \(STATISTICS; every site\)\./);
+    expect((await cli('key', 'list')).out).toMatch(/^key_[0-9a-f]+ +everywhere +STATISTICS +\* +/m);
   });
 
   it('demo ends with the dashboard address and a statistics key that reads the demo site', async () => {

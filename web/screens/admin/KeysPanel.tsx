@@ -48,6 +48,7 @@ export function KeysPanel({ session }: ScreenProps) {
       {adding ? (
         <NewKeyForm
           sites={sites.value ?? []}
+          mayAllSites={session.sites === '*'}
           onCreated={(made) => {
             setAdding(false);
             setSecret(made);
@@ -94,8 +95,8 @@ export function KeysPanel({ session }: ScreenProps) {
                     <br />
                     <code class="muted">{k.id}</code>
                   </th>
-                  <td data-label={t('admin.key.purposes')}>{k.purposes.join(', ')}</td>
-                  <td data-label={t('admin.key.sites')}>{k.sites.join(', ')}</td>
+                  <td data-label={t('admin.key.purposes')}>{k.purposes.map((p) => t(`purpose.${p}`)).join(', ')}</td>
+                  <td data-label={t('admin.key.sites')}>{k.allSites ? t('admin.key.everySite') : k.sites.join(', ')}</td>
                   <td data-label={t('admin.created')}>{when(k.createdAt)}</td>
                   <td data-label={t('admin.key.state')}>{k.revokedAt === null ? t('admin.key.live') : t('admin.key.revokedAt', { when: when(k.revokedAt) })}</td>
                   <td data-label={t('admin.actions')}>

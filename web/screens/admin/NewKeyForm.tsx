@@ -1,4 +1,4 @@
-// A new API key: its name, its purposes and its sites (created keys are always bound to sites).
+// A new API key: its name, its purposes and its sites, or every site (offered to a key that reaches every site).
 import { useState } from 'preact/hooks';
 import type { Purpose } from '../../api.ts';
 import { useI18n } from '../../i18n.ts';
@@ -8,12 +8,22 @@ import { createKey, type ApiKey, type Site } from './queries.ts';
 
 export const PURPOSES: readonly Purpose[] = ['STATISTICS', 'ADVERTISING', 'PERSONALIZATION', 'SUBJECT_REQUEST', 'LEGAL_OBLIGATION', 'ADMINISTRATION'];
 
-export function NewKeyForm({ sites, onCreated, onCancel }: { sites: Site[]; onCreated: (k: { key: ApiKey; secret: string }) => void; onCancel: () => void }) {
+interface Props {
+  sites: Site[];
+  /** The signed-in key reaches every site, so it may make a key that does. */
+  mayAllSites: boolean;
+  onCreated: (k: { key: ApiKey; secret: string }) => void;
+  onCancel: () => void;
+}
+
+export function NewKeyForm({ sites, mayAllSites, onCreated, onCancel }: Props) {
   const i18n = useI18n();
   const { t } = i18n;
   const [name, setName] = useState('');
   const [purposes, setPurposes] = useState<Purpose[]>([]);
   const [chosen, setChosen] = useState<string[]>(() => (sites.length === 1 ? [sites[0]!.id] : []));
+  // With no site yet (a fresh install), a key for every site is what an administrator can make.
+  const [allSites, setAllSites] = useState(mayAllSites && sites.length === 0);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const field = fieldOf(error);
@@ -23,7 +33,7 @@ export function NewKeyForm({ sites, onCreated, onCancel }: { sites: Site[]; onCr
     e.preventDefault();
     setBusy(true);
     setError(undefined);
-    createKey(name, purposes, chosen).then(onCreated, (err: unknown) => {
+    createKey(name, purposes, allSites ? '*' : chosen).then(onCreated, (err: unknown) => {
       setError(err);
       setBusy(false);
       const target = fieldOf(err);
@@ -47,17 +57,28 @@ export function NewKeyForm({ sites, onCreated, onCancel }: { sites: Site[]; onCr
         {PURPOSES.map((p) => (
           <label key={p} class="check">
             <input type="checkbox" checked={purposes.includes(p)} onChange={(e) => setPurposes(toggle(purposes, p, e.currentTarget.checked))} />
-            <code>{p}</code>
+            {t(`purpose.${p}`)} <code>{p}</code>
           </label>
         ))}
         {groupError('purposes')}
       </fieldset>
       <fieldset id="new-key-sites" tabIndex={-1} aria-describedby={field === 'sites' ? 'new-key-sites-error' : undefined}>
         <legend>{t('admin.key.sites')}</legend>
-        {sites.length === 0 ? <p class="hint">{t('admin.sites.none')}</p> : null}
+        {mayAllSites ? (
+          <label class="check all-sites">
+            <input type="checkbox" checked={allSites} aria-describedby="new-key-all-sites-hint" onChange={(e) => setAllSites(e.currentTarget.checked)} />
+            {t('admin.key.allSites')}
+          </label>
+        ) : null}
+        {mayAllSites ? (
+          <p id="new-key-all-sites-hint" class="hint">
+            {t('admin.key.allSitesHint')}
+          </p>
+        ) : null}
+        {sites.length === 0 && !mayAllSites ? <p class="hint">{t('admin.sites.none')}</p> : null}
         {sites.map((s) => (
           <label key={s.id} class="check">
-            <input type="checkbox" checked={chosen.includes(s.id)} onChange={(e) => setChosen(toggle(chosen, s.id, e.currentTarget.checked))} />
+            <input type="checkbox" disabled={allSites} checked={!allSites && chosen.includes(s.id)} onChange={(e) => setChosen(toggle(chosen, s.id, e.currentTarget.checked))} />
             {s.name} <code>{s.id}</code>
           </label>
         ))}

@@ -23,7 +23,9 @@ export interface ApiKey {
   id: string;
   name: string;
   purposes: Purpose[];
+  /** Empty when the key acts on every site (allSites). */
   sites: string[];
+  allSites: boolean;
   createdAt: string;
   revokedAt: string | null;
 }
@@ -50,7 +52,7 @@ export interface RetentionEntry {
 }
 
 const SITE = 'id name hostnames timezone kAnonymity retentionDays defaultConsent { statistics personalization advertising thirdParty } createdAt';
-const KEY = 'id name purposes sites createdAt revokedAt';
+const KEY = 'id name purposes sites allSites createdAt revokedAt';
 
 const gql = <T>(query: string, variables?: Record<string, unknown>) => graphql<T>(PURPOSE, query, variables);
 
@@ -74,10 +76,11 @@ export const updateSite = (s: SiteDraft) =>
 
 export const listKeys = () => gql<{ apiKeys: ApiKey[] }>(`query AdminKeys { apiKeys { ${KEY} } }`).then((d) => d.apiKeys);
 
-export const createKey = (name: string, purposes: Purpose[], sites: string[]) =>
+/** A key for some sites, or every site ('*'). */
+export const createKey = (name: string, purposes: Purpose[], sites: string[] | '*') =>
   gql<{ createApiKey: { secret: string; key: ApiKey } }>(
-    `mutation AdminCreateKey($name: String!, $purposes: [Purpose!]!, $sites: [ID!]!) { createApiKey(name: $name, purposes: $purposes, sites: $sites) { secret key { ${KEY} } } }`,
-    { name, purposes, sites },
+    `mutation AdminCreateKey($name: String!, $purposes: [Purpose!]!, $sites: [ID!], $all: Boolean) { createApiKey(name: $name, purposes: $purposes, sites: $sites, allSites: $all) { secret key { ${KEY} } } }`,
+    sites === '*' ? { name, purposes, all: true } : { name, purposes, sites },
   ).then((d) => d.createApiKey);
 
 export const revokeKey = (id: string) => gql<{ revokeApiKey: boolean }>('mutation AdminRevokeKey($id: ID!) { revokeApiKey(id: $id) }', { id }).then((d) => d.revokeApiKey);
