@@ -41,7 +41,7 @@ export function EventsTable({ events, id }: { events: readonly SubjectEvent[]; i
                 {paged.rows.map((e, i) => (
                   <tr key={`${paged.page}-${i}`}>
                     <td>{dateTime(i18n, e.time)}</td>
-                    <td>{e.type === 'pageview' ? t('subjects.type.pageview') : join(e.type, e.name)}{e.bot ? ` (${t('subjects.bot')})` : ''}</td>
+                    <td>{e.type === 'pageview' ? t('subjects.type.pageview') : join(e.type === 'event' ? t('subjects.type.event') : e.type, e.name)}{e.bot ? ` (${t('subjects.bot')})` : ''}</td>
                     <td class="wrap">{e.host}{e.path}</td>
                     <td>{join(e.referrerSource, e.referrerHost, e.utmSource, e.utmMedium, e.utmCampaign)}</td>
                     <td>{join(e.browser, e.os, e.device)}</td>
