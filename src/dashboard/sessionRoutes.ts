@@ -132,7 +132,7 @@ export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler
       return sendJson(res, 200, { session: view(found.key) });
     }
     sendJson(res, 200, { session: null }, id === undefined ? {} : { 'set-cookie': cookie('', origin.https(req), true) });
-    // Answered above: fail() only audits once the headers are sent.
+    // The answer is out, so fail() sends nothing: it only writes the refusal to the trail.
     if (found?.kind === 'revoked') rest.fail(res, callerOf(found, ip, started), CURRENT, [], new ApiError(ErrorCode.KEY_REVOKED, 'the API key has been revoked'));
   };
 
