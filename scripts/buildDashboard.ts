@@ -1,7 +1,7 @@
 // Builds the dashboard (web/) into web/dist/: one ES-module bundle with split chunks, hashed names (served
 // with a year's cache), and an index.html that only links them (no inline script: the CSP forbids it).
 // Runs at `npm install`/`npm ci` (the `prepare` script) and as `npm run build:dashboard`.
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,20 @@ const web = path.join(root, 'web');
 const out = path.join(web, 'dist');
 /** The issue's budget for the JavaScript a first visit loads (GraphiQL and charts come later). */
 const INITIAL_JS_BUDGET = 250 * 1024;
+
+/**
+ * NOTE: our CSP has no 'unsafe-inline' for styles, so a dependency that appends a `<style>` element is
+ * blocked (a console violation, its CSS lost). react-style-singleton (under GraphiQL's dialogs' scroll
+ * lock) is resolved to our own module of the same API, which applies the CSS as a constructable
+ * stylesheet instead (see web/screens/explorer/styleSingleton.ts); the check after the build stops any
+ * other such injector from reaching the bundle unnoticed.
+ */
+const cspSafeStyles: Plugin = {
+  name: 'csp-safe-styles',
+  setup(b) {
+    b.onResolve({ filter: /^react-style-singleton$/ }, () => ({ path: path.join(web, 'screens', 'explorer', 'styleSingleton.ts') }));
+  },
+};
 
 const started = performance.now();
 fs.rmSync(out, { recursive: true, force: true });
@@ -36,12 +50,18 @@ const result = await build({
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [cspSafeStyles],
   // React (bundled for GraphiQL, in the explorer's chunks only) reads process.env.NODE_ENV.
   define: { 'process.env.NODE_ENV': '"production"', __GRAPHIQL_CSS__: JSON.stringify(`/assets/${graphiqlCssName}`) },
 });
 fs.writeFileSync(path.join(out, 'assets', graphiqlCssName), graphiqlCss);
 
 const outputs = Object.entries(result.metafile.outputs);
+const injectors = outputs.map(([f]) => f).filter((f) => f.endsWith('.js') && fs.readFileSync(path.join(root, f), 'utf8').includes('createElement("style")'));
+if (injectors.length > 0) {
+  console.error(`dashboard build: ${injectors.join(', ')} create <style> elements, which the CSP blocks (style-src 'self'); apply the CSS as a constructable stylesheet, as web/screens/explorer/styleSingleton.ts does`);
+  process.exit(1);
+}
 const entry = outputs.find(([, o]) => o.entryPoint !== undefined && o.entryPoint.endsWith('main.tsx'));
 if (entry === undefined) throw new Error('dashboard build: no entry output');
 const asset = (file: string) => `/assets/${path.basename(file)}`;

@@ -9,7 +9,7 @@ import type { Caller, RestAccess } from '../access/restAccess.ts';
 import { ApiError, ErrorCode, InputError } from '../errors/apiError.ts';
 import type { Handler } from '../http/httpServer.ts';
 import { readJson } from '../http/readBody.ts';
-import { sendError, sendJson } from '../http/respond.ts';
+import { sendJson } from '../http/respond.ts';
 import type { RequestOrigin } from './origin.ts';
 import { SECURITY_HEADERS } from './securityHeaders.ts';
 import { sessionKey } from './sessionAccess.ts';
@@ -31,54 +31,67 @@ export interface SessionView {
   sites: string[] | '*';
 }
 
-const ROUTE = 'POST /session';
+const SIGN_IN = 'POST /session';
+const CURRENT = 'GET /session';
+const SIGN_OUT = 'DELETE /session';
 /** A sign-in body is `{"key": "<secret>"}`: a few hundred bytes at most. */
 const MAX_BODY = 4096;
 
 const view = (key: ApiKey): SessionView => ({ keyId: key.id, name: key.name, purposes: [...key.purposes], sites: key.sites === '*' ? '*' : [...key.sites] });
 const authOf = (found: KeyLookup | undefined): Auth => (found === undefined ? { kind: 'missing' } : found.kind === 'unknown' ? { kind: 'unknown' } : found);
 const accessOf = (auth: Auth): RequestAccess => ({ auth, purpose: undefined, purposeText: undefined });
+const callerOf = (auth: Auth, ip: string, started: number): Caller => ({ access: accessOf(auth), ip, started, admitted: true });
 const cookie = (value: string, https: boolean, clear: boolean) =>
   `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/${clear ? '; Max-Age=0' : ''}${https ? '; Secure' : ''}`;
 
 export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler> {
   const { store, keys, guard, origin, rest } = deps;
 
+  /** The key a request's session cookie stands for, if any (a revoked key's session is ended). */
+  const keyOfCookie = async (req: IncomingMessage): Promise<KeyLookup | undefined> => {
+    const id = sessionIdOf(req.headers.cookie);
+    return id === undefined ? undefined : sessionKey(store, keys, id);
+  };
+
   /**
    * The checks every session call passes first: the address's failed-authentication budget, then
    * NOTE: `X-Calypso-Session: 1` (no cross-site form can send a custom header, and a cross-site fetch
    * with one needs a CORS preflight that is never granted) and a same-origin request.
+   * A refusal is audited as a REST route's is (denied, summed once a second), under the key of the
+   * session the browser sent, if any: a cross-site attempt with a key's session shows in that key's
+   * trail. An address over its budget is answered 429 and not audited (the flood stays out of the trail).
    */
-  const admit = (req: IncomingMessage, res: ServerResponse): string | undefined => {
+  const admit = async (req: IncomingMessage, res: ServerResponse, route: string, started: number): Promise<string | undefined> => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     res.setHeader('cache-control', 'no-store');
     const ip = guard.clientIp(req);
     const blocked = guard.blocked(ip);
-    const refusal =
-      blocked ??
-      (req.headers['x-calypso-session'] !== '1' || !origin.sameOrigin(req)
-        ? new ApiError(ErrorCode.FORBIDDEN, 'session calls must come from the dashboard\'s own page with "X-Calypso-Session: 1"')
-        : undefined);
-    if (refusal === undefined) return ip;
+    if (blocked !== undefined) {
+      req.resume(); // the body is drained, not read
+      rest.fail(res, undefined, route, [], blocked);
+      return undefined;
+    }
+    if (req.headers['x-calypso-session'] === '1' && origin.sameOrigin(req)) return ip;
     req.resume();
-    sendError(res, refusal);
+    const refusal = new ApiError(ErrorCode.FORBIDDEN, 'session calls must come from the dashboard\'s own page with "X-Calypso-Session: 1"');
+    rest.fail(res, callerOf(authOf(await keyOfCookie(req)), ip, started), route, [], refusal);
     return undefined;
   };
 
   const signIn: Handler = async (req, res) => {
     const started = performance.now();
-    const ip = admit(req, res);
+    const ip = await admit(req, res, SIGN_IN, started);
     if (ip === undefined) return;
     const anonymous: Caller = { access: accessOf({ kind: 'missing' }), ip, started, admitted: false };
     let body: { key?: unknown } | null;
     try {
       body = (await readJson(req, MAX_BODY)) as { key?: unknown } | null;
     } catch (err) {
-      return rest.fail(res, anonymous, ROUTE, [], err);
+      return rest.fail(res, anonymous, SIGN_IN, [], err);
     }
     const secret = body !== null && typeof body === 'object' ? body.key : undefined;
-    if (typeof secret !== 'string' || secret === '') return rest.fail(res, anonymous, ROUTE, [], new InputError('key', 'key must be the secret of an API key (a string)'));
-    const caller: Caller = { access: accessOf(authOf(await keys.lookup(secret))), ip, started, admitted: true };
+    if (typeof secret !== 'string' || secret === '') return rest.fail(res, anonymous, SIGN_IN, [], new InputError('key', 'key must be the secret of an API key (a string)'));
+    const caller = callerOf(authOf(await keys.lookup(secret)), ip, started);
     const auth = caller.access.auth;
     // A bad secret is a failed authentication of the address, as on /graphql (429 once over the budget).
     const limited = guard.admit(ip, caller.access);
@@ -89,12 +102,12 @@ export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler
         : auth.kind !== 'ok'
           ? new ApiError(ErrorCode.UNAUTHENTICATED, 'the API key is not valid')
           : undefined);
-    if (err !== undefined || auth.kind !== 'ok') return rest.fail(res, caller, ROUTE, [], err);
+    if (err !== undefined || auth.kind !== 'ok') return rest.fail(res, caller, SIGN_IN, [], err);
     // A sign-in replaces the browser's session: the one it carried (if any) ends, a new id is made.
     const previous = sessionIdOf(req.headers.cookie);
     if (previous !== undefined) await store.end(previous);
     const id = await store.create(auth.key.id);
-    rest.done(caller, ROUTE, [], 1, 'sign-in');
+    rest.done(caller, SIGN_IN, [], 1, 'sign-in');
     sendJson(res, 200, { session: view(auth.key) }, { 'set-cookie': cookie(id, origin.https(req), false) });
   };
 
@@ -102,38 +115,45 @@ export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler
    * NOTE: "not signed in" is an answer, not an error: `200 {"session": null}` (a 401 here would put an
    * error in the browser's console on every visit to the sign-in page). A revoked key's session is ended
    * and its cookie cleared the same way; /graphql and the REST routes answer it 401 KEY_REVOKED.
+   * Audited: what a session reads of its own key (name, purposes, sites) is a read like any other
+   * (policy 3.2), allowed; a revoked key's session is a refusal under that key (denied KEY_REVOKED,
+   * summed as REST refusals are). Not audited: a browser with no session, or one the cache no longer
+   * holds (expired, signed out): no key to write it under and nothing read; each page load of the
+   * sign-in page asks, so a row each would bury the trail in anonymous noise.
    */
   const current: Handler = async (req, res) => {
     const started = performance.now();
-    const ip = admit(req, res);
+    const ip = await admit(req, res, CURRENT, started);
     if (ip === undefined) return;
     const id = sessionIdOf(req.headers.cookie);
     const found = id === undefined ? undefined : await sessionKey(store, keys, id);
     if (found?.kind === 'ok') {
-      // What a session reads of its own key (name, purposes, sites) is a read like any other (policy 3.2).
-      rest.done({ access: accessOf(found), ip, started, admitted: true }, 'GET /session', [], 1, 'session');
+      rest.done(callerOf(found, ip, started), CURRENT, [], 1, 'session');
       return sendJson(res, 200, { session: view(found.key) });
     }
     sendJson(res, 200, { session: null }, id === undefined ? {} : { 'set-cookie': cookie('', origin.https(req), true) });
+    // The answer is out, so fail() sends nothing: it only writes the refusal to the trail.
+    if (found?.kind === 'revoked') rest.fail(res, callerOf(found, ip, started), CURRENT, [], new ApiError(ErrorCode.KEY_REVOKED, 'the API key has been revoked'));
   };
 
+  /** Audited under the session's key, revoked or not (its session ends either way); without one, not (nothing to end). */
   const signOut: Handler = async (req, res) => {
     const started = performance.now();
-    const ip = admit(req, res);
+    const ip = await admit(req, res, SIGN_OUT, started);
     if (ip === undefined) return;
     const id = sessionIdOf(req.headers.cookie);
     if (id !== undefined) {
       const found = await sessionKey(store, keys, id);
       await store.end(id);
-      if (found?.kind === 'ok') rest.done({ access: accessOf(found), ip, started, admitted: true }, 'DELETE /session', [], 0, 'sign-out');
+      if (found !== undefined && found.kind !== 'unknown') rest.done(callerOf(found, ip, started), SIGN_OUT, [], 0, 'sign-out');
     }
     res.writeHead(204, { 'set-cookie': cookie('', origin.https(req), true) });
     res.end();
   };
 
   return new Map<string, Handler>([
-    ['POST /session', signIn],
-    ['GET /session', current],
-    ['DELETE /session', signOut],
+    [SIGN_IN, signIn],
+    [CURRENT, current],
+    [SIGN_OUT, signOut],
   ]);
 }

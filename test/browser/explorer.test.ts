@@ -78,6 +78,34 @@ describe.skipIf(SKIP_BROWSER)(`the API explorer in Chromium${MISSING_NOTE}`, { t
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('graphiql:')))).toEqual([]);
   });
 
+  // GraphiQL's dialogs (Radix) lock the page's scroll with a stylesheet made at run time (react-remove-scroll);
+  // it must apply under our CSP (style-src 'self', no 'unsafe-inline'): no violation, and the lock works.
+  for (const [button, title] of [
+    ['Open settings dialog', 'Settings'],
+    ['Open short keys dialog', 'Short Keys'],
+  ] as const) {
+    it(`opens GraphiQL's ${title} dialog with no CSP violation, the page's scroll locked behind it`, async () => {
+      const before = problems.length;
+      const bodyOverflow = () => page.evaluate(() => getComputedStyle(document.body).overflow);
+      expect(await page.evaluate(() => document.body.hasAttribute('data-scroll-locked'))).toBe(false);
+      expect(await bodyOverflow()).not.toBe('hidden');
+      await page.getByRole('button', { name: button }).click();
+      const dialog = page.getByRole('dialog', { name: title });
+      await dialog.waitFor();
+      await expect.poll(() => page.evaluate(() => document.body.hasAttribute('data-scroll-locked'))).toBe(true);
+      // The lock's own rule (body[data-scroll-locked] { overflow: hidden !important }) is in force.
+      expect(await bodyOverflow()).toBe('hidden');
+      await page.screenshot({ path: path.join(shots, `explorer-dialog-${title.replace(' ', '-').toLowerCase()}.png`) });
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      await expect.poll(() => page.evaluate(() => document.body.hasAttribute('data-scroll-locked'))).toBe(false);
+      expect(await bodyOverflow()).not.toBe('hidden');
+      // The lock's stylesheet left with the dialog (the last user of the singleton removes it).
+      expect(await page.evaluate(() => document.adoptedStyleSheets.length)).toBe(0);
+      expect(problems.slice(before)).toEqual([]);
+    });
+  }
+
   it('works at 375 px', async () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await page.locator('.graphiql-container').waitFor();

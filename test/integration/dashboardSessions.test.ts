@@ -106,6 +106,52 @@ describe('dashboard sessions and files (a service that trusts this machine as it
     );
   });
 
+  it('audits refused session calls as denied (summed), under the key of the session they carried', async () => {
+    const s = await signIn(svc, svc.adminKey);
+    const cross = await fetch(`${svc.url}/session`, { method: 'DELETE', headers: { cookie: s.cookie, ...SESSION, 'sec-fetch-site': 'cross-site' } });
+    expect(cross.status).toBe(403);
+    const noHeader = await fetch(`${svc.url}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: svc.adminKey }) });
+    expect(noHeader.status).toBe(403);
+    const rows = await eventually(
+      () => svc.store.query<{ operation: string; key_id: string; outcome: string; code: string }>("SELECT operation, key_id, outcome, code FROM audit_log WHERE code = 'FORBIDDEN' AND (operation LIKE 'DELETE /session ×%' OR operation LIKE 'POST /session ×%')"),
+      (r) => r.length >= 2,
+    );
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { operation: 'DELETE /session ×1', key_id: 'admin', outcome: 'denied', code: 'FORBIDDEN' },
+        { operation: 'POST /session ×1', key_id: '', outcome: 'denied', code: 'FORBIDDEN' },
+      ]),
+    );
+    // Refused, the session still stands.
+    expect(((await (await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION } })).json()) as SignedIn['body']).session?.keyId).toBe('admin');
+  });
+
+  it("audits a revoked key's GET /session as denied and its sign-out under that key; a browser without a session is not audited", async () => {
+    const secret = await siteWithKey(svc, 'revoked-reader', ['STATISTICS']);
+    const s = await signIn(svc, secret);
+    const other = await signIn(svc, secret);
+    const id = s.body.session!.keyId;
+    expect((await svc.gql(svc.adminKey, 'ADMINISTRATION', `mutation { revokeApiKey(id: "${id}") }`)).errors).toBeUndefined();
+    const get = await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie, ...SESSION } });
+    expect(get.status).toBe(200);
+    expect(await get.json()).toEqual({ session: null });
+    expect((await fetch(`${svc.url}/session`, { method: 'DELETE', headers: { cookie: other.cookie, ...SESSION } })).status).toBe(204);
+    // No cookie at all, and a cookie the cache does not hold: no key, nothing read, no row.
+    expect(await (await fetch(`${svc.url}/session`, { headers: SESSION })).json()).toEqual({ session: null });
+    expect(await (await fetch(`${svc.url}/session`, { headers: { cookie: 'calypso_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', ...SESSION } })).json()).toEqual({ session: null });
+    const rows = await eventually(
+      () => svc.store.query<{ operation: string; outcome: string; code: string }>("SELECT operation, outcome, code FROM audit_log WHERE key_id = {k:String} AND (operation LIKE 'GET /session%' OR operation LIKE 'DELETE /session%') ORDER BY operation", { k: id }),
+      (r) => r.length >= 2,
+    );
+    expect(rows).toEqual([
+      { operation: 'DELETE /session', outcome: 'allowed', code: '' },
+      { operation: 'GET /session ×1', outcome: 'denied', code: 'KEY_REVOKED' },
+    ]);
+    // Every GET /session row names a key, but for refusals (403) a browser sent with no session.
+    const anonymous = await svc.store.query<{ n: string }>("SELECT count() AS n FROM audit_log WHERE operation LIKE 'GET /session%' AND key_id = '' AND code != 'FORBIDDEN'");
+    expect(Number(anonymous[0]!.n)).toBe(0);
+  });
+
   it('refuses session calls without X-Calypso-Session: 1 or from another site (403)', async () => {
     const s = await signIn(svc, svc.adminKey);
     expect((await fetch(`${svc.url}/session`, { headers: { cookie: s.cookie } })).status).toBe(403);
