@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nowSql } from '../../src/store/sqlTime.ts';
 import { startChdbHttpServer, type ChdbHttpServer } from '../support/chdbHttpServer.ts';
 import { redisUrlOrSkip } from '../support/redis.ts';
 import { eventually, siteWithKey, startTestService, tempDir, type TestService } from '../support/testService.ts';
@@ -59,10 +60,12 @@ function erasureForgetsTheVisit(site: string, deployment: () => Promise<Deployme
     expect(await stateOf(d, site, erin)).toBeUndefined();
     expect((await stateOf(d, site, fay))?.length).toBe(1);
 
-    // The erasure's repeat (5 s on) deletes every row of the pid: a hit of erin delivered late shows when it ran.
-    const [held] = await d.api.store.query<{ row: string }>("SELECT row FROM legal_hold WHERE kind = 'event' AND erasure_id = {id:String} LIMIT 1", { id: r.data!.eraseSubject.id });
-    await d.api.store.insertNdjson('events', `${JSON.stringify({ ...(JSON.parse(held!.row) as Record<string, unknown>), event_id: `${site}-late` })}\n`, `${site}-late-${Date.now()}`);
-    const late = async () => Number((await d.api.store.query<{ n: string }>('SELECT count() AS n FROM events WHERE event_id = {eid:String}', { eid: `${site}-late` }))[0]!.n);
+    // The erasure's repeat (5 s on) deletes every row of the pid, `visit_aliases` last, then forgets the state
+    // again: an alias row of erin delivered late shows when it has run (a hit before then would be erased).
+    const alias = { site, visit_id: '1', alias_of: '2', pid: erin, at: nowSql(new Date()), retention_days: 30 };
+    await d.api.store.insertNdjson('visit_aliases', `${JSON.stringify(alias)}\n`, `${site}-late-${Date.now()}`);
+    const late = async () => Number((await d.api.store.query<{ n: string }>('SELECT count() AS n FROM visit_aliases WHERE site = {site:String} AND pid = {pid:UInt64}', { site, pid: erin }))[0]!.n);
+    expect(await late()).toBe(1);
     expect(await eventually(late, (n) => n === 0, 15_000)).toBe(0);
     expect(await stateOf(d, site, erin)).toBeUndefined();
 
