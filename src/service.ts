@@ -11,7 +11,8 @@ import { createRestAccess, type RestAccess } from './access/restAccess.ts';
 import type { Cache } from './cache/cache.ts';
 import { createCacheLock } from './cache/cacheLock.ts';
 import { openCache } from './cache/openCache.ts';
-import { startCollector, type Collector } from './collect/startCollector.ts';
+import { startCollector, VISIT_STATE_MS, type Collector } from './collect/startCollector.ts';
+import { isRedisCache } from './cache/redisCache.ts';
 import type { Config, Role } from './config/config.ts';
 import { loadSecrets, type Secrets } from './config/secrets.ts';
 import { createPseudonymiser } from './privacy/pseudonymiser.ts';
@@ -36,6 +37,8 @@ import { createStatsResolvers } from './stats/statsResolvers.ts';
 import { openEventStore, type EventStore } from './store/eventStore.ts';
 import { migrate } from './store/migrate.ts';
 import { backfillVisits } from './visits/backfillVisits.ts';
+import { redisVisitStateStore } from './visits/redisVisitStateStore.ts';
+import type { VisitStateStore } from './visits/visitStateStore.ts';
 
 /** How long a visits backfill may hold its lock, and how long another instance waits for it. */
 const VISIT_BACKFILL_LOCK_MS = 30 * 60_000;
@@ -46,6 +49,8 @@ export interface RunningService {
   readonly secrets: Secrets;
   /** The service's own store, for the CLI and integration tests. */
   readonly store: EventStore;
+  /** The collector's visit state (docs/visits.md), where this process runs one; integration tests look in it. */
+  readonly visitState: VisitStateStore | undefined;
   /** Writes what the collector has spooled; resolves once it is in ClickHouse (or ClickHouse is down). */
   flush(): Promise<void>;
   /** Graceful stop: refuse new connections, finish requests, flush buffers, close the store. */
@@ -165,6 +170,10 @@ async function serve(config: Config, { role, log, dashboardDir }: ServiceOptions
     dependencies.push(...collector.dependencies);
   }
   if (serves('api')) {
+    // An erasure forgets the pids' open visits: in this process's collector, or (the api role alone) in
+    // the Redis the collectors share; a split deployment has Redis (checked in startService).
+    const visitState = collector?.visitState ?? (isRedisCache(cache) ? redisVisitStateStore(cache, { keepMs: VISIT_STATE_MS }) : undefined);
+    if (visitState === undefined) throw new Error('an API without a collector needs REDIS_URL: erasures must reach the collectors\' visit state');
     const subjects = createSubjects({
       config,
       pseudonymiser,
@@ -173,6 +182,7 @@ async function serve(config: Config, { role, log, dashboardDir }: ServiceOptions
       consents: consents!,
       index: segments!.index,
       tombstones,
+      visitState,
       statsCache,
       rest: rest!,
       // Everything this process has accepted reaches ClickHouse before an erasure copies and deletes.
@@ -243,6 +253,7 @@ async function serve(config: Config, { role, log, dashboardDir }: ServiceOptions
       // Before the spools close: the look-ups' audit tally flushes into the audit spool.
       await segments?.close();
       auditTally?.close();
+      tombstones.close();
       await Promise.all([...spooled.map((t) => t.deliverer.close(deadline)), collector?.close(deadline)]);
       const left = [...spooled.map((t) => t.spool), ...(collector?.spools ?? [])].reduce((n, s) => n + s.pendingBytes, 0);
       if (left > 0) log.info({ bytes: left }, 'spooled data not delivered before the stop is delivered at the next start');
@@ -256,5 +267,5 @@ async function serve(config: Config, { role, log, dashboardDir }: ServiceOptions
       log.info('stopped');
     })());
 
-  return { port, url: `http://${host}:${port}`, secrets, store, flush, stop };
+  return { port, url: `http://${host}:${port}`, secrets, store, visitState: collector?.visitState, flush, stop };
 }

@@ -42,7 +42,7 @@ export interface Collector {
   close(deadline?: number): Promise<void>;
   /** Resolves when no spool insert is in flight. */
   idle(): Promise<void>;
-  /** The visitors' recent visits (an erasure forgets a pid's). */
+  /** The visitors' recent visits: an erasure forgets a pid's (service.ts hands it to subjectData.ts). */
   readonly visitState: VisitStateStore;
 }
 
@@ -86,7 +86,7 @@ export async function startCollector({ config, cache, pseudonymiser, store, site
   }
   // The visits of the last run's last hours, once the spool has delivered what it kept of them.
   const flushVisits = () => Promise.all([visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
-  const visitState = await openVisitState(config, cache, store, flushVisits, log);
+  const visitState = await openVisitState(config, cache, store, flushVisits, erasures, log);
   const visits = { assigner: createVisitAssigner({
       store,
       state: visitState,
@@ -136,13 +136,17 @@ export async function startCollector({ config, cache, pseudonymiser, store, site
  * Redis when the service has it (every collector places against the same state, holding each visitor
  * across processes), else this process's memory; either learns the recent visits from ClickHouse.
  */
-async function openVisitState(config: Config, cache: Cache, store: EventStore, flushVisits: () => Promise<unknown>, log: Logger): Promise<VisitStateStore> {
+async function openVisitState(config: Config, cache: Cache, store: EventStore, flushVisits: () => Promise<unknown>, erasures: ErasureTombstones, log: Logger): Promise<VisitStateStore> {
   const warm = async (state: VisitStateStore) => {
     await flushVisits();
     await warmVisitState(store, state, VISIT_STATE_MS, EVENT_LIMITS.maxFutureMs);
   };
   if (!isRedisCache(cache)) {
     const state = memoryVisitStateStore({ keepMs: VISIT_STATE_MS, maxVisitors: config.visitStateMax });
+    // An erasure made by another instance (one sharing a ClickHouse server, without Redis) cannot reach
+    // this memory: its tombstone can. The eraser itself forgets through subjectData.ts; in Redis it deletes
+    // the keys, so the Redis store needs no listener.
+    erasures.onErased((site, pid, at) => state.forgetErased(site, pid, at));
     await warm(state).catch((err: unknown) => {
       // Without ClickHouse the store starts empty and says so: returning visitors are looked up when it answers.
       log.warn({ err }, 'visits: could not read the recent visits; hits of visitors seen before this start are placed against ClickHouse');

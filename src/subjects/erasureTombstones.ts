@@ -9,6 +9,15 @@ export interface ErasureTombstones {
   /** When the pid was last erased on the site (ms), or undefined; without a promise from the copy in hand. */
   erasedAt(site: string, pid: string): number | undefined | Promise<number | undefined>;
   add(site: string, pid: string, erasedAtMs: number): void;
+  /**
+   * Told of each tombstone a re-read of `erasures` brings that the copy did not hold (new, or later than
+   * the one held): another instance's erasure, or this one's own as read back. Not told of `add`: the
+   * eraser forgets what it must itself (subjectData.ts). A collector's in-process visit state listens.
+   * While someone listens the copy is re-read every `refreshMs` even without hits (they re-read it too).
+   */
+  onErased(listener: (site: string, pid: string, erasedAtMs: number) => void): void;
+  /** Stops the re-reads for listeners. */
+  close(): void;
   /** The first read of `erasures`; resolves (without throwing) once it has been tried. */
   readonly ready: Promise<void>;
 }
@@ -34,20 +43,36 @@ export interface ErasureTombstonesOptions {
 }
 
 export function createErasureTombstones(store: EventStore, options: ErasureTombstonesOptions = {}): ErasureTombstones {
+  const listeners: Array<(site: string, pid: string, erasedAtMs: number) => void> = [];
   const fullReadEveryMs = options.fullReadEveryMs ?? FULL_READ_EVERY_MS;
   let fullReadAt = Number.NEGATIVE_INFINITY;
+  const refreshMs = options.refreshMs ?? (store.mode === 'embedded' ? Number.POSITIVE_INFINITY : 1_000);
   const snapshot: TableSnapshot<Map<string, number>> = new TableSnapshot(
     async () => {
       const full = Date.now() - fullReadAt > fullReadEveryMs;
       const started = Date.now();
       const rows = await store.query<{ site: string; pid: string; at: string }>(full ? ALL_SQL : RECENT_SQL);
       // Between full reads the copy only grows (one read at a time, so adding in place is safe).
-      const map = full ? new Map<string, number>() : snapshot.value;
+      const before = snapshot.value;
+      const map = full ? new Map<string, number>() : before;
+      const learned: Array<{ site: string; pid: string; at: number }> = [];
       for (const r of rows) {
         const k = key(r.site, r.pid);
-        map.set(k, Math.max(Number(r.at), map.get(k) ?? 0));
+        const at = Number(r.at);
+        const had = before.get(k);
+        if (listeners.length > 0 && (had === undefined || at > had)) learned.push({ site: r.site, pid: r.pid, at });
+        map.set(k, Math.max(at, map.get(k) ?? 0));
       }
       if (full) fullReadAt = started;
+      for (const l of learned) {
+        for (const listener of listeners) {
+          try {
+            listener(l.site, l.pid, l.at);
+          } catch {
+            // A listener's failure must not stop the copy from being kept; the listener reports its own.
+          }
+        }
+      }
       return map;
     },
     new Map<string, number>(),
@@ -56,9 +81,10 @@ export function createErasureTombstones(store: EventStore, options: ErasureTombs
     // The embedded engine lives in this one process (its data directory is locked), so every erasure since
     // the first read is made here and kept in `local`: no re-read, and a hit never waits for one behind
     // an erasure's DELETE holding the engine.
-    { refreshMs: options.refreshMs ?? (store.mode === 'embedded' ? Number.POSITIVE_INFINITY : 1_000) },
+    { refreshMs },
   );
   const local = new Map<string, number>();
+  let timer: ReturnType<typeof setInterval> | undefined;
   return {
     ready: snapshot.reload().then(
       () => {},
@@ -78,6 +104,19 @@ export function createErasureTombstones(store: EventStore, options: ErasureTombs
     add(site, pid, at) {
       const k = key(site, pid);
       local.set(k, Math.max(at, local.get(k) ?? 0));
+    },
+    onErased(listener) {
+      listeners.push(listener);
+      // An idle collector would otherwise learn another instance's erasure only with its next hit. peek()
+      // re-reads (in the background, one read at a time) once the copy is half refreshMs old.
+      if (timer === undefined && Number.isFinite(refreshMs)) {
+        timer = setInterval(() => snapshot.peek(), refreshMs);
+        timer.unref();
+      }
+    },
+    close() {
+      clearInterval(timer);
+      timer = undefined;
     },
   };
 }

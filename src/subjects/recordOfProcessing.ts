@@ -83,7 +83,10 @@ const ENTRIES: readonly Entry[] = [
       en: "each visitor's visits of the last two hours as the `visits` table holds them (with `REDIS_URL`; in the collector's memory otherwise)",
       ru: 'визиты каждого посетителя за последние два часа в том виде, в каком их хранит таблица `visits` (с `REDIS_URL`; иначе в памяти сборщика)',
     },
-    kept: { en: "two hours after the visitor's last hit (key expiry)", ru: 'два часа после последнего хита посетителя (срок жизни ключа)' },
+    kept: {
+      en: "two hours after the visitor's last hit (key expiry); an erasure deletes the cookie's at once",
+      ru: 'два часа после последнего хита посетителя (срок жизни ключа); удаление данных по запросу стирает визиты этой cookie сразу',
+    },
     why: { en: 'placing each hit in its visit, whichever collector takes it', ru: 'отнесение каждого хита к его визиту, какой бы сборщик его ни принял' },
   },
   {

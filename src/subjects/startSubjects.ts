@@ -10,6 +10,7 @@ import type { SegmentIndex } from '../segments/segmentIndex.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import type { StatsCache } from '../stats/statsCache.ts';
 import type { EventStore } from '../store/eventStore.ts';
+import type { VisitStateStore } from '../visits/visitStateStore.ts';
 import type { ErasureTombstones } from './erasureTombstones.ts';
 import { createSubjectData } from './subjectData.ts';
 import { subjectExportRoute } from './subjectExportRoute.ts';
@@ -23,6 +24,8 @@ export interface SubjectsDeps {
   consents: ConsentStore;
   index: SegmentIndex;
   tombstones: ErasureTombstones;
+  /** The visit state an erasure forgets the pids' open visits in (service.ts). */
+  visitState: Pick<VisitStateStore, 'forgetPid'>;
   statsCache: StatsCache;
   /** The authorised REST routes' helper (key, purpose, site, rate limits, audit). */
   rest: RestAccess;
@@ -39,6 +42,7 @@ export function createSubjects(deps: SubjectsDeps) {
     consents,
     index: deps.index,
     tombstones: deps.tombstones,
+    visitState: deps.visitState,
     flushLocal: deps.flushLocal,
     bumpStats: (site) => deps.statsCache.bump([site]),
     legalHoldDays: config.legalHoldDays,

@@ -8,6 +8,7 @@ import type { SegmentIndex } from '../segments/segmentIndex.ts';
 import { LIVE_VERSIONS_SQL } from '../segments/segmentStore.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { isoOf, nowSql } from '../store/sqlTime.ts';
+import type { VisitStateStore } from '../visits/visitStateStore.ts';
 import type { ErasureTombstones } from './erasureTombstones.ts';
 
 /** An event as stored, reduced; the pseudonym itself is not shown (it means nothing outside). */
@@ -67,6 +68,12 @@ export interface SubjectDataDeps {
   tombstones: ErasureTombstones;
   /** Writes this process's spools into ClickHouse, so nothing in flight escapes an erasure. */
   flushLocal: () => Promise<void>;
+  /**
+   * The collectors' visit state (docs/visits.md): a pid's open visits (entry page, times, counts) held
+   * for up to two hours, in Redis or in this process's collector. Forgotten with the rest, so a later hit
+   * opens a new visit.
+   */
+  visitState: Pick<VisitStateStore, 'forgetPid'>;
   /** Moves the site's statistics watermark: cached answers are recomputed without the subject. */
   bumpStats: (site: string) => Promise<void>;
   legalHoldDays: number;
@@ -88,7 +95,7 @@ const ERASED = [
 const DERIVED = ['visits', 'visit_aliases'] as const;
 
 export function createSubjectData(deps: SubjectDataDeps): SubjectData {
-  const { store, consents, index, tombstones, flushLocal, bumpStats, log } = deps;
+  const { store, consents, index, tombstones, visitState, flushLocal, bumpStats, log } = deps;
   const p = (site: string, pids: readonly string[]) => ({ site, pids: pids.map(BigInt) });
   /** The recorded consent under the newest key version that has one. */
   const recorded = async (site: string, pids: readonly string[]) => {
@@ -136,7 +143,11 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
     for (const table of DERIVED) await store.command(`DELETE FROM ${table} WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}`, p(site, pids));
   };
 
-  const forgetAll = (site: string, pids: readonly string[]) => Promise.all([...pids.flatMap((pid) => [consents.forget(site, pid), index.forget(site, pid)]), bumpStats(site)]);
+  // NOTE: a collector that placed a hit of the pid just before the erasure may write its visit state back
+  // after this; the repeat forgets it again, and meanwhile the collector's own check (visitAssigner.ts)
+  // continues no visit that started before the erasure.
+  const forgetAll = (site: string, pids: readonly string[]) =>
+    Promise.all([...pids.flatMap((pid) => [consents.forget(site, pid), index.forget(site, pid), visitState.forgetPid(site, pid)]), bumpStats(site)]);
 
   /**
    * Repeats an erasure REPEAT_AFTER_MS after it was made.
@@ -194,7 +205,7 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
         'erasures',
         pids.map((pid) => ({ id, site, pid, erased_at: nowSql(erasedAt), reason, events_erased: Number(n), held_until: nowSql(heldUntil) })),
       );
-      // 5. Delete everywhere: ClickHouse, the consent mirror, the segment index; statistics recomputed.
+      // 5. Delete everywhere: ClickHouse, the consent mirror, the segment index, the visit state; statistics recomputed.
       await clear(site, pids);
       await forgetAll(site, pids);
       scheduleRepeat(site, pids, hold, erasedAt.getTime());

@@ -1,4 +1,5 @@
 // The visitors' recent visits, as the collector keeps them to place the next hit (docs/visits.md).
+import { sqlToMs } from '../store/sqlTime.ts';
 import type { VisitState } from './placeHit.ts';
 
 /** One visitor of a site: `key` is its visitor key (visitRow.ts). */
@@ -30,7 +31,7 @@ export interface VisitStateStore {
    * the same round trip. Absent when one process owns the store (the assigner's own hold is enough).
    */
   hold?(visitors: readonly VisitorRef[]): Promise<HeldVisitors>;
-  /** Forgets a pid's visits (an erasure). */
+  /** Forgets a pid's visits, every one (an erasure and its repeat: subjectData.ts). */
   forgetPid(site: string, pid: string): Promise<void>;
   /** Loads visits read from ClickHouse at start, and says from when the store is complete. */
   load(entries: ReadonlyArray<{ site: string; key: string; visits: readonly VisitState[] }>, since: number): void | Promise<void>;
@@ -44,14 +45,22 @@ export interface MemoryVisitStateOptions {
   now?: () => number;
 }
 
+export interface MemoryVisitStateStore extends VisitStateStore {
+  /**
+   * Forgets the pid's visits that started at or before `erasedAtMs`, keeping any it began after: an
+   * erasure made by another instance, learnt from its tombstone up to a second later (startCollector.ts).
+   */
+  forgetErased(site: string, pid: string, erasedAtMs: number): void;
+}
+
 /**
  * One process's store. NOTE: only right while one collector writes the site's hits; several collectors
  * share their state through Redis (redisVisitStateStore.ts).
  */
-export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitStateStore {
+export function memoryVisitStateStore(opts: MemoryVisitStateOptions): MemoryVisitStateStore {
   const now = opts.now ?? Date.now;
   // Insertion order is write order: a write deletes and re-adds, so the oldest write is always first.
-  const entries = new Map<string, { visits: readonly VisitState[]; writtenAt: number }>();
+  const entries = new Map<string, { visits: readonly VisitState[]; readonly writtenAt: number }>();
   let since = now();
   const id = (site: string, key: string) => `${site}\u0000${key}`;
   let evictedAt = 0;
@@ -86,6 +95,15 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
     },
     forgetPid: async (site, pid) => {
       entries.delete(id(site, `p${pid}`));
+    },
+    forgetErased: (site, pid, erasedAtMs) => {
+      const k = id(site, `p${pid}`);
+      const e = entries.get(k);
+      if (e === undefined) return;
+      const kept = e.visits.filter((v) => sqlToMs(v.row.start) > erasedAtMs);
+      // Kept in its place (not rewritten): its write time, and so its expiry and eviction order, stay.
+      if (kept.length === 0) entries.delete(k);
+      else e.visits = kept;
     },
     load: (loaded, from) => {
       const at = now();

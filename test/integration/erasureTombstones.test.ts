@@ -36,4 +36,21 @@ describe('erasure tombstones', () => {
     expect(await eventually(async () => full.erasedAt('tomb', '4'), (at) => at !== undefined)).toBe(old.getTime());
     expect(await quick.erasedAt('tomb', '1')).toBe(old.getTime()); // the quick reads keep what they had
   });
+
+  it('tells its listeners of each tombstone a re-read brings, once, without a hit asking', async () => {
+    const tombs = createErasureTombstones(svc.store, { refreshMs: 50, fullReadEveryMs: 3_600_000 });
+    await tombs.ready;
+    const told: string[] = [];
+    tombs.onErased((site, pid, at) => told.push(`${site}/${pid}@${at}`));
+    try {
+      const at = new Date();
+      await erase('tell', '1', at);
+      expect(await eventually(async () => told, (t) => t.length > 0)).toEqual([`tell/1@${at.getTime()}`]);
+      // Several re-reads later it is still told once; the tombstones of before the listener are not told.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(told).toEqual([`tell/1@${at.getTime()}`]);
+    } finally {
+      tombs.close();
+    }
+  });
 });

@@ -33,4 +33,20 @@ describe('the in-process visit state', () => {
     expect((await store.get('s', 'v499'))?.[0]?.row.visit_id).toBe('199999');
     expect(store.since()).toBe(0);
   });
+
+  it('forgets a pid: every visit, or (an erasure learnt later) those started by the erasure, keeping the rest', async () => {
+    const at = (id: string, start: string): VisitState => ({ row: { visit_id: id, start } as VisitState['row'], absorbed: [] });
+    const store = memoryVisitStateStore({ keepMs: 7_200_000, maxVisitors: 100 });
+    const erasedAt = Date.parse('2026-11-30T10:00:00Z');
+    await store.set('s', 'p7', [at('old', '2026-11-30 09:50:00.000'), at('same', '2026-11-30 10:00:00.000'), at('new', '2026-11-30 10:00:00.500')]);
+    await store.set('s', 'p8', [at('other', '2026-11-30 09:50:00.000')]);
+    await store.set('s', 'p9', [at('gone', '2026-11-30 09:59:00.000')]);
+    store.forgetErased('s', '7', erasedAt);
+    expect((await store.get('s', 'p7'))?.map((v) => v.row.visit_id)).toEqual(['new']);
+    store.forgetErased('s', '9', erasedAt);
+    expect(await store.get('s', 'p9')).toBeUndefined();
+    await store.forgetPid('s', '7');
+    expect(await store.get('s', 'p7')).toBeUndefined();
+    expect((await store.get('s', 'p8'))?.length).toBe(1);
+  });
 });
