@@ -77,7 +77,7 @@ export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler
       return rest.fail(res, anonymous, ROUTE, [], err);
     }
     const secret = body !== null && typeof body === 'object' ? body.key : undefined;
-    if (typeof secret !== 'string' || secret === '') return rest.fail(res, anonymous, ROUTE, [], new InputError('key', 'key must be the secret of an API key (a string)'));
+    if (typeof secret !== 'string' || secret === '') return rest.fail(res, anonymous, ROUTE, [], new InputError('key', 'key must be the secret of an API key (a string)', { rule: 'required' }));
     const caller: Caller = { access: accessOf(authOf(await keys.lookup(secret))), ip, started, admitted: true };
     const auth = caller.access.auth;
     // A bad secret is a failed authentication of the address, as on /graphql (429 once over the budget).
