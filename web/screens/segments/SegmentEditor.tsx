@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiFailure } from '../../api.ts';
 import { apiErrorText } from '../../ui/apiErrorText.ts';
 import { useI18n } from '../../i18n.ts';
-import { faultsByNode, issueMessage, serverRuleMessage } from './issueText.ts';
+import { apiFaultMessage, faultsByNode, issueMessage, serverRuleMessage } from './issueText.ts';
 import { RuleBuilder } from './RuleBuilder.tsx';
 import { RuleJsonView } from './RuleJsonView.tsx';
 import { checkRule } from './ruleCheck.ts';
@@ -103,10 +103,14 @@ export function SegmentEditor({ site, segment, onSaved, onCancel }: Props) {
         const field = err instanceof ApiFailure ? failureField(err) : undefined;
         // A rule the API names is worded here; else the server's message, which starts with the path
         // (the node shows where, so the text goes without it).
-        const worded = err instanceof ApiFailure && err.rule !== undefined;
         const shown = field !== undefined && (field === 'name' || field === 'refreshEveryMinutes' || locatePath(tree, field) !== undefined);
+        const opts = { atField: shown, labels: { name: t('segments.editor.name') } };
         const message =
-          worded || field === undefined ? apiErrorText(i18n, err, { atField: shown, labels: { name: t('segments.editor.name') } }) : serverRuleMessage(i18n, err.message.replace(`${field}: `, ''));
+          err instanceof ApiFailure && err.rule !== undefined
+            ? apiFaultMessage(i18n, err, opts)
+            : field === undefined
+              ? apiErrorText(i18n, err, opts)
+              : serverRuleMessage(i18n, err.message.replace(`${field}: `, ''));
         if (shown) {
           setApiFault({ path: field, message });
           setFocusPath(field);
@@ -150,7 +154,7 @@ export function SegmentEditor({ site, segment, onSaved, onCancel }: Props) {
       </div>
       {apiFault !== undefined ? (
         <p class="error" role="alert">
-          {apiFault.path === 'name' ? t('segments.editor.name') : apiFault.path}: {apiFault.message}
+          {apiFault.path === 'name' ? t('segments.editor.name') : apiFault.path === 'refreshEveryMinutes' ? t('segments.editor.every') : apiFault.path}: {apiFault.message}
         </p>
       ) : null}
       {general === undefined ? null : <p class="error" role="alert">{general}</p>}
