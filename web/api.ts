@@ -21,22 +21,37 @@ export interface ConsentFlags {
 
 export const CONSENT_FLAGS = ['statistics', 'personalization', 'advertising', 'thirdParty'] as const;
 
-/** An error the API answered: its code and, for bad input, the field (`rule.all[1].visited.path`). */
+/** What an input broke, as the API names it (`extensions.rule`, `params`): the page words it itself. */
+export interface FailureRule {
+  rule: string;
+  params: Readonly<Record<string, string | number | readonly string[]>>;
+}
+
+/** An error the API answered: its code and, for bad input, the field (`rule.all[1].visited.path`) and rule. */
 export class ApiFailure extends Error {
   readonly code: string;
   readonly field: string | undefined;
   readonly status: number;
-  constructor(message: string, code: string, status: number, field?: string) {
+  readonly rule: FailureRule | undefined;
+  constructor(message: string, code: string, status: number, field?: string, rule?: FailureRule) {
     super(message);
     this.code = code;
     this.status = status;
     this.field = field;
+    this.rule = rule;
   }
+}
+
+/** The rule of an error body or GraphQL extensions, when it names one. */
+function ruleOf(o: { rule?: unknown; params?: unknown } | undefined): FailureRule | undefined {
+  if (typeof o?.rule !== 'string') return undefined;
+  const params = o.params !== null && typeof o.params === 'object' ? (o.params as FailureRule['params']) : {};
+  return { rule: o.rule, params };
 }
 
 interface GraphqlBody<T> {
   data?: T | null;
-  errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }>;
+  errors?: Array<{ message: string; extensions?: { code?: string; field?: string; rule?: unknown; params?: unknown } }>;
 }
 
 /** One GraphQL request under `purpose`; throws ApiFailure for the first error. */
@@ -49,7 +64,7 @@ export async function graphql<T>(purpose: Purpose, query: string, variables?: Re
   });
   const body = (await res.json().catch(() => ({}))) as GraphqlBody<T>;
   const first = body.errors?.[0];
-  if (first !== undefined) throw new ApiFailure(first.message, first.extensions?.code ?? 'INTERNAL_SERVER_ERROR', res.status, first.extensions?.field);
+  if (first !== undefined) throw new ApiFailure(first.message, first.extensions?.code ?? 'INTERNAL_SERVER_ERROR', res.status, first.extensions?.field, ruleOf(first.extensions));
   if (!res.ok || body.data == null) throw new ApiFailure(`the server answered ${res.status}`, 'INTERNAL_SERVER_ERROR', res.status);
   return body.data;
 }
@@ -64,8 +79,8 @@ async function sessionCall(method: 'GET' | 'POST' | 'DELETE', body?: unknown): P
 }
 
 async function failure(res: Response): Promise<ApiFailure> {
-  const b = (await res.json().catch(() => ({}))) as { error?: string; code?: string; field?: string };
-  return new ApiFailure(b.error ?? `the server answered ${res.status}`, b.code ?? 'INTERNAL_SERVER_ERROR', res.status, b.field);
+  const b = (await res.json().catch(() => ({}))) as { error?: string; code?: string; field?: string; rule?: unknown; params?: unknown };
+  return new ApiFailure(b.error ?? `the server answered ${res.status}`, b.code ?? 'INTERNAL_SERVER_ERROR', res.status, b.field, ruleOf(b));
 }
 
 /** The current session, or undefined when signed out (or the key was revoked). */

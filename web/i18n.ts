@@ -7,6 +7,7 @@ import { SUBJECTS_EN, SUBJECTS_RU } from './messages/subjects.ts';
 import { segmentsEn, segmentsRu } from './screens/segments/segmentsMessages.ts';
 import { adminEn, adminRu } from './messages/admin.ts';
 import { explorerEn, explorerRu } from './messages/explorer.ts';
+import { apiErrorsEn, apiErrorsRu } from './messages/apiErrors.ts';
 
 export type Locale = 'ru' | 'en';
 
@@ -122,6 +123,7 @@ const en = {
   ...segmentsEn,
   ...adminEn,
   ...explorerEn,
+  ...apiErrorsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -238,6 +240,7 @@ const ru: Record<MessageKey, string> = {
   ...segmentsRu,
   ...adminRu,
   ...explorerRu,
+  ...apiErrorsRu,
 };
 
 export const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, ru };

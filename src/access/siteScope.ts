@@ -54,6 +54,6 @@ export function callerKey(access: RequestAccess): ApiKey {
 /** Refuses, as FORBIDDEN, a thing about `sites` outside the caller's key; `what` names it in the message. */
 export function requireReach(access: RequestAccess, sites: SiteSet, what: string): ApiKey {
   const key = callerKey(access);
-  if (!keyReaches(key, sites)) throw new ApiError('FORBIDDEN', `this API key is bound to sites and cannot ${what}`);
+  if (!keyReaches(key, sites)) throw new ApiError('FORBIDDEN', `this API key is bound to sites and cannot ${what}`, { rule: 'siteBound' });
   return key;
 }

@@ -1,7 +1,7 @@
 // auditLog: the trail an administrator reads; a key bound to some sites sees only entries about them.
 import { callerKey, SCOPE_SQL, scopeParams } from '../access/siteScope.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
-import { echo, InputError } from '../errors/apiError.ts';
+import { clip, echo, invalid } from '../errors/apiError.ts';
 import { parseStatsRange, type RangeBound } from '../stats/statsRange.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { isoOf } from '../store/sqlTime.ts';
@@ -23,9 +23,9 @@ export function createAuditResolvers(store: EventStore) {
   return {
     Query: {
       async auditLog(_: unknown, args: { from: string; to: string; keyId?: string | null; purpose?: string | null; outcome?: string | null; limit: number; offset: number }, ctx: RequestContext) {
-        if (!Number.isInteger(args.limit) || args.limit < 1 || args.limit > MAX_LIMIT) throw new InputError('limit', `limit must be from 1 to ${MAX_LIMIT}`);
-        if (!Number.isInteger(args.offset) || args.offset < 0 || args.offset > MAX_OFFSET) throw new InputError('offset', `offset must be from 0 to ${MAX_OFFSET}`);
-        if (args.outcome != null && !OUTCOMES.includes(args.outcome)) throw new InputError('outcome', `outcome must be one of ${OUTCOMES.join(', ')} (got ${echo(args.outcome)})`);
+        if (!Number.isInteger(args.limit) || args.limit < 1 || args.limit > MAX_LIMIT) throw invalid('limit', `limit must be from 1 to ${MAX_LIMIT}`, 'range', { min: 1, max: MAX_LIMIT });
+        if (!Number.isInteger(args.offset) || args.offset < 0 || args.offset > MAX_OFFSET) throw invalid('offset', `offset must be from 0 to ${MAX_OFFSET}`, 'range', { min: 0, max: MAX_OFFSET });
+        if (args.outcome != null && !OUTCOMES.includes(args.outcome)) throw invalid('outcome', `outcome must be one of ${OUTCOMES.join(', ')} (got ${echo(args.outcome)})`, 'oneOf', { allowed: OUTCOMES, got: clip(args.outcome) });
         const range = parseStatsRange(args.from, args.to, MAX_DAYS);
         // A key bound to sites reads only rows about its sites: not other sites', not global ones (no site).
         const scope = scopeParams(callerKey(ctx.access));

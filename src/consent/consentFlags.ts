@@ -1,5 +1,5 @@
 // Consent as one flag per purpose (policy 5.1), packed in a byte. Pure.
-import { echo, InputError } from '../errors/apiError.ts';
+import { clip, echo, invalid } from '../errors/apiError.ts';
 
 export interface Consent {
   readonly statistics: boolean;
@@ -30,12 +30,12 @@ export function fromFlags(flags: number): Consent {
  */
 export function parseConsent(v: unknown, field = 'consent'): Consent {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw new InputError(field, `${field} must be an object of booleans: statistics, personalization, advertising, thirdParty`);
+    throw invalid(field, `${field} must be an object of booleans: statistics, personalization, advertising, thirdParty`, 'format', { format: 'consent' });
   }
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!(KEYS as string[]).includes(k)) throw new InputError(field, `${field}: ${echo(k)} is not a consent flag; use statistics, personalization, advertising, thirdParty`);
-    if (typeof o[k] !== 'boolean') throw new InputError(`${field}.${k}`, `${field}.${k} must be true or false`);
+    if (!(KEYS as string[]).includes(k)) throw invalid(field, `${field}: ${echo(k)} is not a consent flag; use statistics, personalization, advertising, thirdParty`, 'unknown', { name: clip(k), allowed: KEYS });
+    if (typeof o[k] !== 'boolean') throw invalid(`${field}.${k}`, `${field}.${k} must be true or false`, 'format', { format: 'boolean' });
   }
   return { statistics: o.statistics === true, personalization: o.personalization === true, advertising: o.advertising === true, thirdParty: o.thirdParty === true };
 }

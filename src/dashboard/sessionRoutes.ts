@@ -90,7 +90,7 @@ export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler
       return rest.fail(res, anonymous, SIGN_IN, [], err);
     }
     const secret = body !== null && typeof body === 'object' ? body.key : undefined;
-    if (typeof secret !== 'string' || secret === '') return rest.fail(res, anonymous, SIGN_IN, [], new InputError('key', 'key must be the secret of an API key (a string)'));
+    if (typeof secret !== 'string' || secret === '') return rest.fail(res, anonymous, SIGN_IN, [], new InputError('key', 'key must be the secret of an API key (a string)', { rule: 'required' }));
     const caller = callerOf(authOf(await keys.lookup(secret)), ip, started);
     const auth = caller.access.auth;
     // A bad secret is a failed authentication of the address, as on /graphql (429 once over the budget).

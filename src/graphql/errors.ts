@@ -3,7 +3,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../observability/logger.ts';
 import { StoreError } from '../store/storeError.ts';
-import { ApiError, ErrorCode } from '../errors/apiError.ts';
+import { ApiError, ErrorCode, ruleKeys } from '../errors/apiError.ts';
 
 // GraphQL answers 200 with errors (the GraphQL-over-HTTP spec), except who-are-you failures.
 const GRAPHQL_HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -16,10 +16,10 @@ export function apiError(code: ErrorCode, message: string, extra: Record<string,
   return new GraphQLError(message, { extensions: { code, ...extra, ...(status === undefined ? {} : { http: { status } }) } });
 }
 
-/** The GraphQL mapping of the error catalogue: `extensions.code`, `field` when known, 401s as HTTP 401. */
+/** The GraphQL mapping of the error catalogue: `extensions.code`, `field`, `rule` and `params` when known, 401s as HTTP 401. */
 export function apiExtensions(err: ApiError): Record<string, unknown> {
   const status = GRAPHQL_HTTP_STATUS[err.code];
-  return { code: err.code, ...(err.field === undefined ? {} : { field: err.field }), ...(status === undefined ? {} : { http: { status } }) };
+  return { code: err.code, ...ruleKeys(err), ...(status === undefined ? {} : { http: { status } }) };
 }
 
 const PUBLIC_CODES: ReadonlySet<string> = new Set([...Object.values(ErrorCode), 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST']);

@@ -5,7 +5,7 @@ import { GraphQLScalarType, type GraphQLResolveInfo } from 'graphql';
 import { EVENT_LIMITS, isCookieId } from '../collect/validateEvent.ts';
 import { CONSENT_BITS } from '../consent/consentFlags.ts';
 import { keyAllowsSite } from '../access/siteScope.ts';
-import { ApiError, echo, InputError } from '../errors/apiError.ts';
+import { ApiError, clip, echo, invalid } from '../errors/apiError.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import { requireSite } from '../sites/requireSite.ts';
 import type { Site, SiteStore } from '../sites/siteStore.ts';
@@ -31,13 +31,13 @@ const MAX_COOKIE_LENGTH = EVENT_LIMITS.maxCidLength;
 const JSONScalar = new GraphQLScalarType({ name: 'JSON', description: 'Any JSON value.', serialize: (v) => v });
 
 function checkName(name: unknown): string {
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw new InputError('name', 'name must be 1 to 200 characters');
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw invalid('name', 'name must be 1 to 200 characters', 'length', { min: 1, max: 200 });
   // Stored: a lone UTF-16 surrogate, which ClickHouse cannot read, is mended to U+FFFD.
   return name.trim().toWellFormed();
 }
 
 function checkEvery(v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1440) throw new InputError('refreshEveryMinutes', 'refreshEveryMinutes must be an integer from 1 to 1440');
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1440) throw invalid('refreshEveryMinutes', 'refreshEveryMinutes must be an integer from 1 to 1440', 'range', { min: 1, max: 1440 });
   return v;
 }
 
@@ -46,7 +46,7 @@ function checkRule(input: unknown, site: Site): SegmentRule {
 }
 
 export function checkCookieId(v: unknown, field = 'cookieId'): string {
-  if (!isCookieId(v)) throw new InputError(field, `${field} must be 1 to ${MAX_COOKIE_LENGTH} characters`);
+  if (!isCookieId(v)) throw invalid(field, `${field} must be 1 to ${MAX_COOKIE_LENGTH} characters`, 'length', { min: 1, max: MAX_COOKIE_LENGTH });
   return v;
 }
 
@@ -63,7 +63,7 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
     if (def === undefined || auth.kind !== 'ok' || !keyAllowsSite(auth.key, def.site)) {
       // An unknown id and another site's id answer alike, so ids cannot be probed across sites.
       ctx.audit.touch(coordinate, def === undefined ? [] : [def.site], def === undefined ? undefined : 'FORBIDDEN');
-      throw new ApiError('NOT_FOUND', `segment ${echo(id)} does not exist`);
+      throw new ApiError('NOT_FOUND', `segment ${echo(id)} does not exist`, { rule: 'notFound', params: { kind: 'segment', id: clip(id) } });
     }
     ctx.audit.touch(coordinate, [def.site], undefined);
     return def;
@@ -104,7 +104,7 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
       async segmentOverlap(_: unknown, args: { a: string; b: string }, ctx: RequestContext, info: GraphQLResolveInfo) {
         const a = await segmentOf(args.a, ctx, info);
         const b = await segmentOf(args.b, ctx, info);
-        if (a.site !== b.site) throw new InputError('b', 'both segments must belong to the same site');
+        if (a.site !== b.site) throw invalid('b', 'both segments must belong to the same site', 'sameSite');
         const site = await siteOf(a.site);
         const size = await reads.overlap(a.site, a.id, b.id);
         return { a: a.id, b: b.id, size: size !== undefined && size >= site.kAnonymity ? size : null };
@@ -116,7 +116,7 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
         return segmentsFor('advertising', result.cookies[0]!);
       },
       async segmentsForCookies(_: unknown, args: { site: string; cookieIds: string[] }, ctx: RequestContext) {
-        if (args.cookieIds.length > MAX_BATCH_COOKIES) throw new InputError('cookieIds', `cookieIds holds at most ${MAX_BATCH_COOKIES} ids; got ${args.cookieIds.length}`);
+        if (args.cookieIds.length > MAX_BATCH_COOKIES) throw invalid('cookieIds', `cookieIds holds at most ${MAX_BATCH_COOKIES} ids; got ${args.cookieIds.length}`, 'items', { max: MAX_BATCH_COOKIES, got: args.cookieIds.length });
         const cookies = args.cookieIds.map((c, i) => checkCookieId(c, `cookieIds[${i}]`));
         const result = await lookup.lookup(await siteOf(args.site), cookies);
         if (result.degraded) ctx.response.degraded = 'segment-index';
@@ -142,7 +142,7 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
         if (args.refreshEveryMinutes !== undefined && args.refreshEveryMinutes !== null) change.refreshEveryMinutes = checkEvery(args.refreshEveryMinutes);
         if (args.rule !== undefined && args.rule !== null) change.rule = checkRule(args.rule, await siteOf(def.site));
         const updated = await segments.update(def.id, change);
-        if (updated === undefined) throw new ApiError('NOT_FOUND', `segment ${echo(args.id)} does not exist`);
+        if (updated === undefined) throw new ApiError('NOT_FOUND', `segment ${echo(args.id)} does not exist`, { rule: 'notFound', params: { kind: 'segment', id: clip(args.id) } });
         return view(updated);
       },
       async deleteSegment(_: unknown, args: { id: string }, ctx: RequestContext, info: GraphQLResolveInfo) {
@@ -158,10 +158,10 @@ export function createSegmentResolvers(deps: SegmentResolverDeps) {
       },
       async exportSegment(_: unknown, args: { id: string; recipient: string }, ctx: RequestContext, info: GraphQLResolveInfo) {
         const recipient = args.recipient.trim();
-        if (recipient === '' || recipient.length > 200 || [...recipient].some((c) => c.charCodeAt(0) < 0x20)) throw new InputError('recipient', 'recipient must be 1 to 200 printable characters naming the partner');
+        if (recipient === '' || recipient.length > 200 || [...recipient].some((c) => c.charCodeAt(0) < 0x20)) throw invalid('recipient', 'recipient must be 1 to 200 printable characters naming the partner', 'format', { format: 'printable', min: 1, max: 200 });
         const def = await segmentOf(args.id, ctx, info);
         const exported = await reads.exportMembers(def.site, def.id, recipient);
-        if (exported === undefined) throw new ApiError('CONFLICT', `segment ${def.id} has no live version yet; refresh it first`);
+        if (exported === undefined) throw new ApiError('CONFLICT', `segment ${def.id} has no live version yet; refresh it first`, { rule: 'notReady' });
         ctx.audit.transfer(`segment ${def.id} version ${exported.version}: ${exported.ids.length} ids to "${recipient}"`);
         return { segment: def.id, recipient, version: exported.version, ids: exported.ids, createdAt: new Date().toISOString() };
       },

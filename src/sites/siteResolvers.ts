@@ -1,5 +1,5 @@
 import { keyAllowsSite, requireReach } from '../access/siteScope.ts';
-import { ApiError, echo } from '../errors/apiError.ts';
+import { ApiError, clip, echo } from '../errors/apiError.ts';
 import { fromFlags } from '../consent/consentFlags.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import { validateSiteInput, validateSiteUpdate, type SiteInput, type SiteUpdate } from './siteInput.ts';
@@ -31,7 +31,7 @@ export function createSiteResolvers(sites: SiteStore, deps: SiteResolverDeps) {
         requireReach(ctx.access, '*', 'register sites');
         const site = validateSiteInput(args);
         const created = await sites.create(site);
-        if (created === undefined) throw new ApiError('CONFLICT', `site ${echo(site.id)} already exists`, { field: 'id' });
+        if (created === undefined) throw new ApiError('CONFLICT', `site ${echo(site.id)} already exists`, { field: 'id', rule: 'duplicate', params: { kind: 'site', id: site.id } });
         return created;
       },
       async updateSite(_: unknown, args: SiteUpdate, ctx: RequestContext) {
@@ -39,9 +39,10 @@ export function createSiteResolvers(sites: SiteStore, deps: SiteResolverDeps) {
         ctx.audit.touch('Mutation.updateSite', [args.id], undefined);
         requireReach(ctx.access, [args.id], `change site ${echo(args.id)}`);
         const current = await sites.get(args.id);
-        if (current === undefined) throw new ApiError('NOT_FOUND', `site ${echo(args.id)} does not exist`, { field: 'id' });
+        const notFound = { field: 'id', rule: 'notFound', params: { kind: 'site', id: clip(args.id) } } as const;
+        if (current === undefined) throw new ApiError('NOT_FOUND', `site ${echo(args.id)} does not exist`, notFound);
         const updated = await sites.update(validateSiteUpdate(current, args));
-        if (updated === undefined) throw new ApiError('NOT_FOUND', `site ${echo(args.id)} does not exist`, { field: 'id' });
+        if (updated === undefined) throw new ApiError('NOT_FOUND', `site ${echo(args.id)} does not exist`, notFound);
         if (updated.retentionDays < current.retentionDays) {
           await shortenRetention(deps.store, updated.id, updated.retentionDays);
           await deps.statsCache.bump([updated.id]);

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { EventStore } from '../store/eventStore.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import { requireSite } from '../sites/requireSite.ts';
-import { InputError } from '../errors/apiError.ts';
+import { invalid } from '../errors/apiError.ts';
 import { apiError } from '../graphql/errors.ts';
 import { compileStats, type StatsFilter, type StatsOrder } from './compileStats.ts';
 import type { ResultRow, StatsValue } from './statsResult.ts';
@@ -34,12 +34,12 @@ const METRIC_SET: ReadonlySet<string> = new Set(METRICS);
 
 function validateFilters(args: StatsArgs): StatsFilter[] {
   const filters = args.filter ?? [];
-  if (filters.length > STATS_LIMITS.maxFilters) throw new InputError('filter', `filter takes at most ${STATS_LIMITS.maxFilters} conditions`);
+  if (filters.length > STATS_LIMITS.maxFilters) throw invalid('filter', `filter takes at most ${STATS_LIMITS.maxFilters} conditions`, 'items', { max: STATS_LIMITS.maxFilters });
   return filters.map((f, i) => {
     const field = `filter[${i}]`;
-    if ((f.op === 'EQ' || f.op === 'NEQ') && f.values.length !== 1) throw new InputError(field, `${field}: ${f.op} takes exactly one value`);
-    if (f.values.length === 0 || f.values.length > STATS_LIMITS.maxFilterValues) throw new InputError(field, `${field}: values must hold 1–${STATS_LIMITS.maxFilterValues} strings`);
-    if (f.values.some((v) => v.length > STATS_LIMITS.maxValueLength)) throw new InputError(field, `${field}: each value must be at most ${STATS_LIMITS.maxValueLength} characters`);
+    if ((f.op === 'EQ' || f.op === 'NEQ') && f.values.length !== 1) throw invalid(field, `${field}: ${f.op} takes exactly one value`, 'items', { min: 1, max: 1 });
+    if (f.values.length === 0 || f.values.length > STATS_LIMITS.maxFilterValues) throw invalid(field, `${field}: values must hold 1–${STATS_LIMITS.maxFilterValues} strings`, 'items', { min: 1, max: STATS_LIMITS.maxFilterValues });
+    if (f.values.some((v) => v.length > STATS_LIMITS.maxValueLength)) throw invalid(field, `${field}: each value must be at most ${STATS_LIMITS.maxValueLength} characters`, 'length', { max: STATS_LIMITS.maxValueLength });
     return { dimension: enumToField(f.dimension) as Dimension, op: f.op, values: f.values };
   });
 }
@@ -48,9 +48,9 @@ function validateOrder(args: StatsArgs, dimensions: readonly Dimension[]): Stats
   return (args.orderBy ?? []).map((o, i) => {
     const field = enumToField(o.field);
     if (DIMENSION_SET.has(field) && !dimensions.includes(field as Dimension)) {
-      throw new InputError(`orderBy[${i}]`, `orderBy[${i}]: ${o.field} is not selected under rows, so it cannot order them`);
+      throw invalid(`orderBy[${i}]`, `orderBy[${i}]: ${o.field} is not selected under rows, so it cannot order them`, 'oneOf', { allowed: [...dimensions, ...METRICS], got: o.field });
     }
-    if (!DIMENSION_SET.has(field) && !METRIC_SET.has(field)) throw new InputError(`orderBy[${i}]`, `orderBy[${i}]: unknown field ${o.field}`);
+    if (!DIMENSION_SET.has(field) && !METRIC_SET.has(field)) throw invalid(`orderBy[${i}]`, `orderBy[${i}]: unknown field ${o.field}`, 'oneOf', { allowed: [...dimensions, ...METRICS], got: o.field });
     return { field: field as Dimension | Metric, direction: o.direction };
   });
 }
@@ -83,9 +83,9 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore, cache:
   async function answer(args: StatsArgs, info: GraphQLResolveInfo, ticket: StatsTicket): Promise<StatsValue> {
     const site = await requireSite(sites, args.site);
     const range = parseStatsRange(args.from, args.to, site.retentionDays);
-    if (!Number.isInteger(args.limit) || args.limit < 0 || args.limit > STATS_LIMITS.maxLimit) throw new InputError('limit', `limit must be from 0 to ${STATS_LIMITS.maxLimit}`);
+    if (!Number.isInteger(args.limit) || args.limit < 0 || args.limit > STATS_LIMITS.maxLimit) throw invalid('limit', `limit must be from 0 to ${STATS_LIMITS.maxLimit}`, 'range', { min: 0, max: STATS_LIMITS.maxLimit });
     // The query adds offset and limit as UInt32: past this bound they could not be sent.
-    if (!Number.isInteger(args.offset) || args.offset < 0 || args.offset > STATS_LIMITS.maxOffset) throw new InputError('offset', `offset must be from 0 to ${STATS_LIMITS.maxOffset}`);
+    if (!Number.isInteger(args.offset) || args.offset < 0 || args.offset > STATS_LIMITS.maxOffset) throw invalid('offset', `offset must be from 0 to ${STATS_LIMITS.maxOffset}`, 'range', { min: 0, max: STATS_LIMITS.maxOffset });
     const selection = readStatsSelection(info);
     if (selection.dimensions.includes('time')) {
       const buckets = Math.ceil(range.days * BUCKETS_PER_DAY[selection.interval]);

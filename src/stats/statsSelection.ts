@@ -12,7 +12,7 @@ import {
   type GraphQLResolveInfo,
   type SelectionSetNode,
 } from 'graphql';
-import { InputError } from '../errors/apiError.ts';
+import { invalid } from '../errors/apiError.ts';
 import { DIMENSIONS, INTERVALS, METRICS, type Dimension, type Interval, type Metric } from './statsCatalog.ts';
 
 export interface StatsSelection {
@@ -53,12 +53,12 @@ export function readStatsSelection(info: GraphQLResolveInfo): StatsSelection {
       if (field === 'time') {
         const arg = f.arguments?.find((a) => a.name.value === 'interval');
         const value = arg === undefined ? 'DAY' : valueFromAST(arg.value, intervalType, info.variableValues);
-        if (typeof value !== 'string' || !(INTERVALS as readonly string[]).includes(value)) throw new InputError('rows', 'time(interval) must be HOUR, DAY, WEEK or MONTH');
+        if (typeof value !== 'string' || !(INTERVALS as readonly string[]).includes(value)) throw invalid('rows', 'time(interval) must be HOUR, DAY, WEEK or MONTH', 'oneOf', { allowed: INTERVALS });
         intervals.add(value as Interval);
       }
       if (!dimensions.includes(field as Dimension)) dimensions.push(field as Dimension);
     }
   }
-  if (intervals.size > 1) throw new InputError('rows', `time is selected with two intervals (${[...intervals].join(', ')}); select one`);
+  if (intervals.size > 1) throw invalid('rows', `time is selected with two intervals (${[...intervals].join(', ')}); select one`, 'exclusive', { allowed: [...intervals] });
   return { dimensions, interval: [...intervals][0] ?? 'DAY', metrics: [...metrics] };
 }

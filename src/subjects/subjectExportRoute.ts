@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EVENT_LIMITS, isCookieId } from '../collect/validateEvent.ts';
 import type { Caller, RestAccess } from '../access/restAccess.ts';
 import { fromFlags } from '../consent/consentFlags.ts';
-import { ApiError, echo, InputError } from '../errors/apiError.ts';
+import { ApiError, clip, echo, invalid } from '../errors/apiError.ts';
 import { sendJson, sendText } from '../http/respond.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
@@ -26,11 +26,11 @@ export function subjectExportRoute(deps: { rest: RestAccess; sites: SiteStore; s
       rest.check(caller, ROUTE, PURPOSES, sites);
       const cookie = q.get('cookie') ?? '';
       const format = q.get('format') ?? 'json';
-      if (site === '') throw new InputError('site', 'site is required');
-      if (!isCookieId(cookie)) throw new InputError('cookie', `cookie must be a cookie id of 1 to ${EVENT_LIMITS.maxCidLength} characters`);
-      if (format !== 'json' && format !== 'csv') throw new InputError('format', 'format must be json or csv');
+      if (site === '') throw invalid('site', 'site is required', 'required');
+      if (!isCookieId(cookie)) throw invalid('cookie', `cookie must be a cookie id of 1 to ${EVENT_LIMITS.maxCidLength} characters`, 'length', { min: 1, max: EVENT_LIMITS.maxCidLength });
+      if (format !== 'json' && format !== 'csv') throw invalid('format', 'format must be json or csv', 'oneOf', { allowed: ['json', 'csv'] });
       const found = await deps.sites.get(site);
-      if (found === undefined) throw new ApiError('NOT_FOUND', `site ${echo(site)} does not exist`, { field: 'site' });
+      if (found === undefined) throw new ApiError('NOT_FOUND', `site ${echo(site)} does not exist`, { field: 'site', rule: 'notFound', params: { kind: 'site', id: clip(site) } });
       const r = await deps.subjects.export(found.id, deps.pseudonymiser.pseudonymiseAll(found.id, cookie).map((p) => p.pid));
       const name = `subject-${found.id}-${new Date().toISOString().slice(0, 10)}.${format}`;
       if (format === 'csv') {

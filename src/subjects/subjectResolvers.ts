@@ -2,7 +2,7 @@
 // and erasure (SUBJECT_REQUEST), the legal-hold copy (LEGAL_OBLIGATION), and the retention report.
 import { fromFlags, toFlags, type Consent } from '../consent/consentFlags.ts';
 import type { ConsentStore } from '../consent/consentStore.ts';
-import { InputError } from '../errors/apiError.ts';
+import { invalid } from '../errors/apiError.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.ts';
 import { redact } from '../privacy/reduceUrl.ts';
@@ -30,7 +30,7 @@ export interface SubjectResolverDeps {
  * redacted as in stored paths, and a lone UTF-16 surrogate (which ClickHouse cannot store) mended.
  */
 function text(v: unknown, field: string, what: string): string {
-  if (typeof v !== 'string' || v.trim() === '' || v.length > 500) throw new InputError(field, `${field} must be ${what}, 1 to 500 characters`);
+  if (typeof v !== 'string' || v.trim() === '' || v.length > 500) throw invalid(field, `${field} must be ${what}, 1 to 500 characters`, 'length', { min: 1, max: 500 });
   return redact(v.trim()).toWellFormed();
 }
 

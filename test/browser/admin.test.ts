@@ -79,7 +79,8 @@ describe.skipIf(SKIP_BROWSER)(`the administration screen in Chromium${MISSING_NO
     await form.getByRole('button', { name: 'Create site' }).click();
     const tz = form.getByLabel('Time zone');
     await expect.poll(() => tz.getAttribute('aria-invalid')).toBe('true');
-    expect(await form.locator('#new-site-timezone-error').textContent()).toContain('timezone must be an IANA time zone');
+    // The page words the API's rule itself (the English `error` is for API clients).
+    expect(await form.locator('#new-site-timezone-error').textContent()).toBe('“Mars/Base” is not a time zone of the IANA database, such as Europe/Moscow.');
     expect(await page.evaluate<string>('document.activeElement.id')).toBe('new-site-timezone');
     await shot('site-error');
 
@@ -117,6 +118,30 @@ describe.skipIf(SKIP_BROWSER)(`the administration screen in Chromium${MISSING_NO
     );
     expect(site.data?.sites[0]).toEqual({ kAnonymity: 7, retentionDays: 100, defaultConsent: { advertising: true } });
     await page.locator('.facts', { hasText: '100 days' }).waitFor();
+  });
+
+  it('in Russian, shows a refused edit in Russian, numbers in the locale, and none of the API\'s English', async () => {
+    await page.getByRole('button', { name: 'Язык: русский' }).click();
+    await page.getByRole('button', { name: 'Изменить сайт Shop' }).click();
+    const form = page.getByRole('form', { name: 'Изменить сайт Shop' });
+    await form.getByLabel('k-анонимность').fill('1');
+    await form.getByRole('button', { name: 'Сохранить' }).click();
+    const k = form.locator('#site-shop-kAnonymity-error');
+    await k.waitFor();
+    expect(await k.textContent()).toBe('Нужно целое число от 2 до 10\u00a0000.');
+    // The screen reader's alert names the field by its label.
+    expect(await form.getByRole('alert').textContent()).toMatch(/^k-анонимность: нужно целое число/);
+    await form.getByLabel('k-анонимность').fill('7');
+    await form.getByLabel('Имена хостов').fill('shop.example\nhttp://shop.example/');
+    await form.getByRole('button', { name: 'Сохранить' }).click();
+    await expect.poll(() => form.locator('#site-shop-hostnames-error').textContent()).toBe('«http://shop.example/» — не имя хоста: укажите его без схемы и пути, например shop.example.');
+    expect(await form.getByRole('alert').textContent()).toMatch(/^Имена хостов, № 2: «http/);
+    const text = await page.locator('main').innerText();
+    // Neither of the API's messages ("kAnonymity must be …", "hostnames[1] must be a bare host name …").
+    expect(text).not.toMatch(/must be|kAnonymity|hostnames\[/);
+    await shot('site-error-ru');
+    await form.getByRole('button', { name: 'Отмена' }).click();
+    await page.getByRole('button', { name: 'Language: English' }).click();
   });
 
   let secret = '';

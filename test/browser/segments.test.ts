@@ -193,6 +193,18 @@ describe.skipIf(SKIP_BROWSER)(`segments screen in Chromium${MISSING_NOTE}`, () =
     await page.screenshot({ path: path.join(shots, 'segments-ru-1440.png'), fullPage: true });
   });
 
+  it('in Russian, shows an error only the API catches in Russian, none of its English', async () => {
+    await page.getByLabel('Название', { exact: true }).fill('ru');
+    await page.locator('fieldset[data-kind="visited"]').getByLabel('Путь').fill('/ru');
+    // Digits pass the page's own check; only the server knows the bound (1–1440).
+    await page.getByLabel('Пересчитывать каждые (минут, 1–1440)').fill('5000');
+    await page.getByRole('button', { name: 'Сохранить' }).click();
+    // The bound in the locale's digits (Chromium's ICU groups it: "1 440").
+    await expect.poll(() => page.locator('#seg-every-err').textContent()).toMatch(/^Нужно целое число от 1 до 1\s?440\.$/);
+    expect(await page.locator('.seg-editor [role="alert"]').allTextContents()).toEqual([expect.stringMatching(/^Пересчитывать каждые \(минут, 1–1440\): Нужно целое число от 1 до 1\s?440\.$/)]);
+    expect(await page.locator('main').innerText()).not.toMatch(/refreshEveryMinutes|must be/);
+  });
+
   it('logged no console error and no CSP violation', () => {
     expect(problems).toEqual([]);
   });

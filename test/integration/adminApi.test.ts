@@ -110,4 +110,22 @@ describe('the administration API', () => {
     expect(await field('offset: 100001')).toMatchObject({ code: 'BAD_USER_INPUT', field: 'offset' });
     expect(await field('outcome: "maybe"')).toMatchObject({ code: 'BAD_USER_INPUT', field: 'outcome' });
   });
+
+  it('names the rule an input broke, with its params, beside the English message (extensions.rule, params)', async () => {
+    const create = async (args: string) => {
+      const r = await svc.gql(svc.adminKey, 'ADMINISTRATION', `mutation { createSite(id: "rules", name: "Rules", ${args}) { id } }`);
+      return r.errors?.[0];
+    };
+    const k = await create('hostnames: ["rules.example"], kAnonymity: 1');
+    expect(k?.message).toBe('kAnonymity must be an integer from 2 to 10000');
+    expect(k?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'kAnonymity', rule: 'range', params: { min: 2, max: 10_000 } });
+    const host = await create('hostnames: ["rules.example", "http://x/"]');
+    expect(host?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'hostnames[1]', rule: 'format', params: { format: 'hostname', got: 'http://x/' } });
+    const outcome = await svc.gql(svc.adminKey, 'ADMINISTRATION', `{ auditLog(from: "${day}", to: "${day}", outcome: "maybe") { time } }`);
+    expect(outcome.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'outcome', rule: 'oneOf', params: { allowed: ['allowed', 'denied', 'error'], got: 'maybe' } });
+    const order = await svc.gql(svc.adminKey, 'ADMINISTRATION', `{ auditLog(from: "${day}", to: "2020-01-01") { time } }`);
+    expect(order.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'to', rule: 'dateOrder', params: {} });
+    const missing = await svc.gql(svc.adminKey, 'ADMINISTRATION', 'mutation { updateSite(id: "no-such-site", kAnonymity: 5) { id } }');
+    expect(missing.errors?.[0]?.extensions).toEqual({ code: 'NOT_FOUND', field: 'id', rule: 'notFound', params: { kind: 'site', id: 'no-such-site' } });
+  });
 });

@@ -72,7 +72,14 @@ describe('collector', () => {
     expect(await res.json()).toEqual({ consent: { statistics: true, personalization: false, advertising: true, thirdParty: false } });
     const bad = await fetch(`${svc.url}/consent`, { method: 'POST', headers: from(), body: JSON.stringify({ site: 'shop', cid: 'x', consent: { ads: true } }) });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: 'consent: "ads" is not a consent flag; use statistics, personalization, advertising, thirdParty', code: 'BAD_USER_INPUT', field: 'consent' });
+    // The English message for API clients, and the rule the input broke for clients that word it themselves.
+    expect(await bad.json()).toEqual({
+      error: 'consent: "ads" is not a consent flag; use statistics, personalization, advertising, thirdParty',
+      code: 'BAD_USER_INPUT',
+      field: 'consent',
+      rule: 'unknown',
+      params: { name: 'ads', allowed: ['statistics', 'personalization', 'advertising', 'thirdParty'] },
+    });
     const c = await rows<{ n: string }>("SELECT count() AS n FROM consents FINAL WHERE site = 'shop' AND flags = 5");
     expect(c[0]?.n).toBe('1');
   });

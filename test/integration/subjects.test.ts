@@ -73,6 +73,9 @@ describe('subject rights', () => {
     expect(lines[0]).toMatch(/^time,type,name,host,path,/);
     expect(lines).toHaveLength(4);
     expect((await get('json', key, 'STATISTICS')).status).toBe(403);
+    const badFormat = await get('xml');
+    expect(badFormat.status).toBe(400);
+    expect(await badFormat.json()).toEqual({ error: 'format must be json or csv', code: 'BAD_USER_INPUT', field: 'format', rule: 'oneOf', params: { allowed: ['json', 'csv'] } });
     expect((await get('json', 'nope')).status).toBe(401);
     expect((await get('xml')).status).toBe(400);
   });

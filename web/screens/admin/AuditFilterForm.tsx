@@ -14,7 +14,7 @@ export function AuditFilterForm({ initial, keys, error, onApply }: { initial: Au
   const { t } = i18n;
   const [f, setF] = useState(initial);
   const field = fieldOf(error);
-  const errorAt = (name: string) => (field === name ? apiErrorText(i18n, error) : undefined);
+  const errorAt = (name: string) => (field === name ? apiErrorText(i18n, error, { atField: true }) : undefined);
   const set = (k: keyof AuditFilters, v: string) => setF((x) => ({ ...x, [k]: v }));
   return (
     <form

@@ -43,13 +43,13 @@ export function NewKeyForm({ sites, mayAllSites, onCreated, onCancel }: Props) {
   const groupError = (f: string) =>
     field === f ? (
       <p id={`new-key-${f}-error`} class="error">
-        {apiErrorText(i18n, error)}
+        {apiErrorText(i18n, error, { atField: true })}
       </p>
     ) : null;
 
   return (
     <form class="key-form" onSubmit={submit} aria-label={t('admin.key.new')} noValidate>
-      <Field id="new-key-name" label={t('admin.key.name')} hint={t('admin.key.nameHint')} error={field === 'name' ? apiErrorText(i18n, error) : undefined}>
+      <Field id="new-key-name" label={t('admin.key.name')} hint={t('admin.key.nameHint')} error={field === 'name' ? apiErrorText(i18n, error, { atField: true }) : undefined}>
         {(c) => <input {...c} required autocomplete="off" value={name} onInput={(e) => setName(e.currentTarget.value)} />}
       </Field>
       <fieldset id="new-key-purposes" tabIndex={-1} aria-describedby={field === 'purposes' ? 'new-key-purposes-error' : undefined}>
@@ -86,7 +86,7 @@ export function NewKeyForm({ sites, mayAllSites, onCreated, onCancel }: Props) {
       </fieldset>
       {error !== undefined ? (
         <p role="alert" class={field === undefined ? 'error' : 'visually-hidden'}>
-          {apiErrorText(i18n, error)}
+          {apiErrorText(i18n, error, { labels: { name: t('admin.key.name'), purposes: t('admin.key.purposes'), sites: t('admin.key.sites') } })}
         </p>
       ) : null}
       <div class="actions">

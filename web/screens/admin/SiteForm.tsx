@@ -37,7 +37,17 @@ export function SiteForm({ site, onSaved, onCancel }: { site?: Site; onSaved: (s
   const zones = useMemo(timeZones, []);
   const prefix = site === undefined ? 'new-site' : `site-${site.id}`;
   const field = fieldOf(error);
-  const errorAt = (name: string) => (field === name ? apiErrorText(i18n, error) : undefined);
+  const errorAt = (name: string) => (field === name ? apiErrorText(i18n, error, { atField: true }) : undefined);
+  // The field's label before an error said away from it (the screen reader's alert).
+  const labels = {
+    id: t('admin.site.id'),
+    name: t('admin.site.name'),
+    hostnames: t('admin.site.hostnames'),
+    timezone: t('admin.site.timezone'),
+    kAnonymity: t('admin.site.k'),
+    retentionDays: t('admin.site.retention'),
+    defaultConsent: t('admin.site.consent'),
+  };
   const set = <K extends keyof SiteDraft>(k: K, v: SiteDraft[K]) => setDraft((d) => ({ ...d, [k]: v }));
 
   const submit = (e: Event) => {
@@ -98,18 +108,18 @@ export function SiteForm({ site, onSaved, onCancel }: { site?: Site; onSaved: (s
         ))}
         {field === 'defaultConsent' ? (
           <p id={`${prefix}-consent-error`} class="error">
-            {apiErrorText(i18n, error)}
+            {apiErrorText(i18n, error, { atField: true })}
           </p>
         ) : null}
       </fieldset>
       {error !== undefined && (field === undefined || !['id', 'name', 'hostnames', 'timezone', 'kAnonymity', 'retentionDays', 'defaultConsent'].includes(field)) ? (
         <p role="alert" class="error">
-          {apiErrorText(i18n, error)}
+          {apiErrorText(i18n, error, { labels })}
         </p>
       ) : null}
       {field !== undefined ? (
         <p role="alert" class="visually-hidden">
-          {apiErrorText(i18n, error)}
+          {apiErrorText(i18n, error, { labels })}
         </p>
       ) : null}
       <div class="actions">

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { graphql, type ApiFailure } from '../../api.ts';
 import { useI18n, type MessageKey } from '../../i18n.ts';
 import { navigate } from '../../route.ts';
+import { apiErrorText } from '../../ui/apiErrorText.ts';
 import { Chips } from '../../ui/Chips.tsx';
 import type { ScreenProps } from '../registry.ts';
 import { Cards } from './Cards.tsx';
@@ -40,13 +41,13 @@ export function Overview({ params }: ScreenProps) {
   const update = (patch: Partial<OverviewState>) => navigate('overview', writeState({ ...state, site: site?.id, ...patch }), true);
   const addFilter = (f: Filter) => update({ filters: withFilter(state.filters, f) });
 
-  if (sitesError !== undefined) return <p role="alert" class="error">{t('error.generic', { message: sitesError.message })}</p>;
+  if (sitesError !== undefined) return <p role="alert" class="error">{apiErrorText(i18n, sitesError)}</p>;
   if (sites === undefined) return <p class="loading">{t('app.loading')}</p>;
   if (site === undefined) return <p>{t('overview.noSites')}</p>;
 
   const { current, previous, error } = data;
   // An error about the range is shown at the range; any other above the numbers.
-  const rangeError = error?.field === 'from' || error?.field === 'to' ? error.message : undefined;
+  const rangeError = error?.field === 'from' || error?.field === 'to' ? apiErrorText(i18n, error, { labels: { from: t('overview.from'), to: t('overview.to') } }) : undefined;
   const prev = previousRange(range);
   // data-ready: this view's one request has answered and its numbers (or its error) are rendered; tests
   // and bench:dashboard wait for it. It goes while a new view loads.
@@ -81,7 +82,7 @@ export function Overview({ params }: ScreenProps) {
       />
       {error === undefined || rangeError !== undefined ? null : (
         <p role="alert" class="error">
-          {t('error.generic', { message: error.field === undefined ? error.message : `${error.field}: ${error.message}` })}
+          {error.rule !== undefined ? apiErrorText(i18n, error) : t('error.generic', { message: error.field === undefined ? error.message : `${error.field}: ${error.message}` })}
         </p>
       )}
       {current === undefined ? (

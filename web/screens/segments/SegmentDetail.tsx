@@ -2,6 +2,7 @@
 // the panel the URL names.
 import { useState } from 'preact/hooks';
 import { useI18n } from '../../i18n.ts';
+import { apiErrorText } from '../../ui/apiErrorText.ts';
 import { ConfirmActionDialog } from '../../ui/ConfirmActionDialog.tsx';
 import { SegmentEditor } from './SegmentEditor.tsx';
 import { SegmentExport } from './SegmentExport.tsx';
@@ -38,13 +39,13 @@ export function SegmentDetail({ segment, segments, panel, onPanel, onChanged, on
         onChanged(s);
         onNotice(t('segments.refreshed', { name: s.name, size: sizeText(i18n, s) }));
       },
-      (e: Error) => (setRefreshing(false), setError(e.message)),
+      (e: Error) => (setRefreshing(false), setError(apiErrorText(i18n, e))),
     );
   };
   const remove = () => {
     setConfirming(false);
     setError(undefined);
-    deleteSegment(segment.id).then(onDeleted, (e: Error) => setError(e.message));
+    deleteSegment(segment.id).then(onDeleted, (e: Error) => setError(apiErrorText(i18n, e)));
   };
   const tab = (p: Panel, label: string) => (
     <button type="button" aria-pressed={panel === p ? 'true' : 'false'} onClick={() => onPanel(panel === p ? undefined : p)}>{label}</button>

@@ -3,8 +3,9 @@
 // the API's (`ApiFailure.field`) after; the control at fault gets the focus.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiFailure } from '../../api.ts';
+import { apiErrorText } from '../../ui/apiErrorText.ts';
 import { useI18n } from '../../i18n.ts';
-import { faultsByNode, issueMessage, serverRuleMessage } from './issueText.ts';
+import { apiFaultMessage, faultsByNode, issueMessage, serverRuleMessage } from './issueText.ts';
 import { RuleBuilder } from './RuleBuilder.tsx';
 import { RuleJsonView } from './RuleJsonView.tsx';
 import { checkRule } from './ruleCheck.ts';
@@ -100,9 +101,17 @@ export function SegmentEditor({ site, segment, onSaved, onCancel }: Props) {
       (err: Error) => {
         setSaving(false);
         const field = err instanceof ApiFailure ? failureField(err) : undefined;
-        // The server's message starts with the path; the node shows where, so the text goes without it.
-        const message = field === undefined ? err.message : serverRuleMessage(i18n, err.message.replace(`${field}: `, ''));
-        if (field !== undefined && (field === 'name' || field === 'refreshEveryMinutes' || locatePath(tree, field) !== undefined)) {
+        // A rule the API names is worded here; else the server's message, which starts with the path
+        // (the node shows where, so the text goes without it).
+        const shown = field !== undefined && (field === 'name' || field === 'refreshEveryMinutes' || locatePath(tree, field) !== undefined);
+        const opts = { atField: shown, labels: { name: t('segments.editor.name') } };
+        const message =
+          err instanceof ApiFailure && err.rule !== undefined
+            ? apiFaultMessage(i18n, err, opts)
+            : field === undefined
+              ? apiErrorText(i18n, err, opts)
+              : serverRuleMessage(i18n, err.message.replace(`${field}: `, ''));
+        if (shown) {
           setApiFault({ path: field, message });
           setFocusPath(field);
         } else setGeneral(message);
@@ -143,7 +152,11 @@ export function SegmentEditor({ site, segment, onSaved, onCancel }: Props) {
           }}
         />
       </div>
-      {apiFault !== undefined ? <p class="error" role="alert">{apiFault.path}: {apiFault.message}</p> : null}
+      {apiFault !== undefined ? (
+        <p class="error" role="alert">
+          {apiFault.path === 'name' ? t('segments.editor.name') : apiFault.path === 'refreshEveryMinutes' ? t('segments.editor.every') : apiFault.path}: {apiFault.message}
+        </p>
+      ) : null}
       {general === undefined ? null : <p class="error" role="alert">{general}</p>}
       <div class="seg-buttons">
         <button type="submit" class="primary" disabled={saving}>{saving ? t('segments.editor.saving') : t('segments.editor.save')}</button>

@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks';
 import { ApiFailure } from '../../api.ts';
 import { useI18n } from '../../i18n.ts';
+import { apiErrorText } from '../../ui/apiErrorText.ts';
 import { saveBlobFile } from '../../ui/saveBlobFile.ts';
 import { exportSegment, type Segment, type SegmentExport as Exported } from './segmentsApi.ts';
 
@@ -24,7 +25,11 @@ export function SegmentExport({ segment }: { segment: Segment }) {
     setResult(undefined);
     exportSegment(segment.id, recipient).then(
       (r) => (setBusy(false), setResult(r)),
-      (err: Error) => (setBusy(false), setError({ field: err instanceof ApiFailure ? err.field : undefined, message: err.message })),
+      (err: Error) => {
+        const field = err instanceof ApiFailure ? err.field : undefined;
+        setBusy(false);
+        setError({ field, message: apiErrorText(i18n, err, { atField: field === 'recipient' }) });
+      },
     );
   };
   const recipientFault = error?.field === 'recipient' ? error.message : undefined;

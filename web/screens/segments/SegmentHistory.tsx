@@ -1,6 +1,7 @@
 // Every version of a segment's definition, oldest first, deleted ones included (segmentHistory).
 import { useEffect, useState } from 'preact/hooks';
 import { useI18n } from '../../i18n.ts';
+import { apiErrorText } from '../../ui/apiErrorText.ts';
 import { whenText } from './segmentFormat.ts';
 import { segmentHistory, type Segment, type SegmentVersion } from './segmentsApi.ts';
 
@@ -11,7 +12,7 @@ export function SegmentHistory({ segment }: { segment: Segment }) {
   const [error, setError] = useState<string>();
   useEffect(() => {
     setVersions(undefined);
-    segmentHistory(segment.id).then(setVersions, (e: Error) => setError(e.message));
+    segmentHistory(segment.id).then(setVersions, (e: Error) => setError(apiErrorText(i18n, e)));
   }, [segment.id, segment.version]);
   return (
     <section aria-labelledby="seg-history-title" class="seg-panel-body">

@@ -1,6 +1,7 @@
 // Members in both of two live segments of the site (segmentOverlap); null below the site's k.
 import { useState } from 'preact/hooks';
 import { useI18n } from '../../i18n.ts';
+import { apiErrorText } from '../../ui/apiErrorText.ts';
 import { segmentOverlap, type Segment } from './segmentsApi.ts';
 
 export function SegmentOverlap({ segment, segments }: { segment: Segment; segments: Segment[] }) {
@@ -17,7 +18,7 @@ export function SegmentOverlap({ segment, segments }: { segment: Segment; segmen
     setError(undefined);
     segmentOverlap(segment.id, other).then(
       (size) => (setBusy(false), setResult({ b: other, size })),
-      (err: Error) => (setBusy(false), setError(err.message)),
+      (err: Error) => (setBusy(false), setError(apiErrorText(i18n, err, { labels: { b: t('segments.overlap.other') } }))),
     );
   };
   const bName = others.find((s) => s.id === result?.b)?.name ?? result?.b ?? '';

@@ -2,6 +2,7 @@
 // refresh, history, overlap, export and delete. State in the URL: ?site=…&seg=…&panel=edit|history|….
 import { useEffect, useState } from 'preact/hooks';
 import { useI18n } from '../../i18n.ts';
+import { apiErrorText } from '../../ui/apiErrorText.ts';
 import { navigate } from '../../route.ts';
 import type { ScreenProps } from '../registry.ts';
 import { SegmentDetail, type Panel } from './SegmentDetail.tsx';
@@ -14,7 +15,8 @@ import './segments.css';
 const PANELS: readonly Panel[] = ['edit', 'history', 'overlap', 'export'];
 
 export function Segments({ session, params }: ScreenProps) {
-  const { t, locale } = useI18n();
+  const i18n = useI18n();
+  const { t, locale } = i18n;
   const site = params.get('site') ?? (session.sites === '*' ? '' : (session.sites[0] ?? ''));
   const selected = params.get('seg') ?? undefined;
   const panelParam = params.get('panel');
@@ -38,7 +40,7 @@ export function Segments({ session, params }: ScreenProps) {
   const load = () => {
     if (site === '') return;
     setError(undefined);
-    listSegments(site).then(setSegments, (e: Error) => (setSegments([]), setError(e.message)));
+    listSegments(site).then(setSegments, (e: Error) => (setSegments([]), setError(apiErrorText(i18n, e))));
   };
   useEffect(() => {
     setSegments(undefined);

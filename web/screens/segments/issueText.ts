@@ -1,5 +1,7 @@
 // Rule faults (the mirror's, the JSON view's, the API's) gathered per builder node, in the page's language.
+import type { ApiFailure } from '../../api.ts';
 import type { I18n, MessageKey } from '../../i18n.ts';
+import { apiErrorText, type ErrorTextOptions } from '../../ui/apiErrorText.ts';
 import type { RuleIssue } from './ruleCheck.ts';
 import { locatePath } from './rulePaths.ts';
 import type { RuleNode, ShapeError } from './ruleTree.ts';
@@ -28,7 +30,19 @@ export function faultsByNode(root: RuleNode, faults: ReadonlyArray<{ path: strin
 }
 
 /**
- * An API rule error in the page's language when it is one the page knows (the server writes English):
+ * An API error that names its rule, in the page's language: a window past the site's retention (which only
+ * the server can judge) as the mirror words its own faults, the others as every screen does.
+ */
+export function apiFaultMessage(i18n: I18n, failure: ApiFailure, opts: ErrorTextOptions): string {
+  const r = failure.rule;
+  if (r?.rule === 'retention' && typeof r.params.days === 'number' && typeof r.params.max === 'number') {
+    return i18n.t('segments.issue.retention', { days: i18n.number(r.params.days), max: i18n.number(r.params.max) });
+  }
+  return apiErrorText(i18n, failure, opts);
+}
+
+/**
+ * An API rule error (from a server that names no rule) in the page's language when it is one the page knows (the server writes English):
  * a window past the site's retention, which only the server can judge. Else the server's text.
  */
 export function serverRuleMessage(i18n: I18n, message: string): string {

@@ -41,7 +41,7 @@ export function ConsentEditor(p: { site: string; cookieId: string; current: Cons
         </fieldset>
         <button type="submit" class="primary" disabled={unchanged || busy}>{t('subjects.consent.save')}</button>
         {saved ? <p role="status" class="ok">{t('subjects.consent.saved')}</p> : null}
-        {error === undefined ? null : <p role="alert" class="error">{errorElsewhere(error, [])}</p>}
+        {error === undefined ? null : <p role="alert" class="error">{errorElsewhere(i18n, error, [])}</p>}
       </form>
       <ConfirmModal
         open={confirming}

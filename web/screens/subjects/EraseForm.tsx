@@ -33,7 +33,7 @@ export function EraseForm(p: { site: string; cookieId: string; events: number; o
       (err: unknown) => (setBusy(false), setError(err)),
     );
   };
-  const reasonError = missing ? t('subjects.erase.reasonRequired') : errorAt(error, 'reason');
+  const reasonError = missing ? t('subjects.erase.reasonRequired') : errorAt(i18n, error, 'reason');
 
   return (
     <section class="erase" aria-labelledby="subjects-erase-title">
@@ -57,7 +57,7 @@ export function EraseForm(p: { site: string; cookieId: string; events: number; o
           <FieldError id="subjects-reason-error" message={reasonError} />
         </div>
         <button type="submit" class="danger" disabled={busy}>{busy ? t('subjects.erase.busy') : t('subjects.erase.submit')}</button>
-        {error === undefined ? null : errorElsewhere(error, ['reason']) === undefined ? null : <p role="alert" class="error">{errorElsewhere(error, ['reason'])}</p>}
+        {error === undefined ? null : errorElsewhere(i18n, error, ['reason']) === undefined ? null : <p role="alert" class="error">{errorElsewhere(i18n, error, ['reason'])}</p>}
       </form>
       <ConfirmModal
         open={confirming}

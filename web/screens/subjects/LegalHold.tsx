@@ -47,8 +47,8 @@ export function LegalHold({ session, params }: ScreenProps) {
       (err: unknown) => (setBusy(false), setError(err)),
     );
   };
-  const basisError = missing ? t('subjects.hold.basisRequired') : errorAt(error, 'basis');
-  const other = errorElsewhere(error, FIELDS);
+  const basisError = missing ? t('subjects.hold.basisRequired') : errorAt(i18n, error, 'basis');
+  const other = errorElsewhere(i18n, error, FIELDS);
   const held = answer?.held;
 
   return (
@@ -56,8 +56,8 @@ export function LegalHold({ session, params }: ScreenProps) {
       <h1 id="hold-title">{t('subjects.nav.legalHold')}</h1>
       <p class="intro">{t('subjects.hold.intro')}</p>
       <form class="subject-lookup" onSubmit={submit} noValidate aria-label={t('subjects.hold.formName')}>
-        <SiteField id="hold-site" session={session} value={site} onChange={(s) => (setSite(s), navigate('legalhold', s === '' ? {} : { site: s }, true))} error={errorAt(error, 'site')} />
-        <CookieField id="hold-cookie" value={cookie} onChange={setCookie} error={errorAt(error, 'cookieId')} />
+        <SiteField id="hold-site" session={session} value={site} onChange={(s) => (setSite(s), navigate('legalhold', s === '' ? {} : { site: s }, true))} error={errorAt(i18n, error, 'site')} />
+        <CookieField id="hold-cookie" value={cookie} onChange={setCookie} error={errorAt(i18n, error, 'cookieId')} />
         <div class="field wide">
           <label for="hold-basis">{t('subjects.hold.basis')}</label>
           <input

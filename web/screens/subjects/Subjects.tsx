@@ -16,7 +16,8 @@ import './subjects.css';
 const FIELDS = ['site', 'cookieId'] as const;
 
 export function Subjects({ session, params }: ScreenProps) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const [site, setSite] = useState(() => defaultSite(session, params.get('site')));
   const [cookie, setCookie] = useState('');
   const [busy, setBusy] = useState(false);
@@ -52,11 +53,11 @@ export function Subjects({ session, params }: ScreenProps) {
       <h1 id="subjects-title">{t('nav.subjects')}</h1>
       <p class="intro">{t('subjects.intro')}</p>
       <form class="subject-lookup" onSubmit={submit} aria-label={t('subjects.lookup.name')}>
-        <SiteField id="subjects-site" session={session} value={site} onChange={chooseSite} error={errorAt(error, 'site')} />
-        <CookieField id="subjects-cookie" value={cookie} onChange={setCookie} error={errorAt(error, 'cookieId')} />
+        <SiteField id="subjects-site" session={session} value={site} onChange={chooseSite} error={errorAt(i18n, error, 'site')} />
+        <CookieField id="subjects-cookie" value={cookie} onChange={setCookie} error={errorAt(i18n, error, 'cookieId')} />
         <button type="submit" class="primary" disabled={busy}>{busy ? t('app.loading') : t('subjects.lookup.submit')}</button>
       </form>
-      {errorElsewhere(error, FIELDS) === undefined ? null : <p role="alert" class="error">{t('error.generic', { message: errorElsewhere(error, FIELDS) ?? '' })}</p>}
+      {errorElsewhere(i18n, error, FIELDS) === undefined ? null : <p role="alert" class="error">{t('error.generic', { message: errorElsewhere(i18n, error, FIELDS) ?? '' })}</p>}
       {receipt === undefined ? null : <ReceiptView receipt={receipt.receipt} request={receipt.request} onDone={() => setReceipt(undefined)} />}
       {lookup === undefined ? null : (
         <SubjectDetails
