@@ -64,9 +64,18 @@ export async function graphql<T>(purpose: Purpose, query: string, variables?: Re
   });
   const body = (await res.json().catch(() => ({}))) as GraphqlBody<T>;
   const first = body.errors?.[0];
+  // A 401 here means the session itself is gone (its key revoked, or idle too long): the app signs out.
+  if (res.status === 401) sessionEnded?.(first?.extensions?.code ?? 'UNAUTHENTICATED');
   if (first !== undefined) throw new ApiFailure(first.message, first.extensions?.code ?? 'INTERNAL_SERVER_ERROR', res.status, first.extensions?.field, ruleOf(first.extensions));
   if (!res.ok || body.data == null) throw new ApiFailure(`the server answered ${res.status}`, 'INTERNAL_SERVER_ERROR', res.status);
   return body.data;
+}
+
+let sessionEnded: ((code: string) => void) | undefined;
+
+/** Tells `listener` when an API call finds the session gone (the code: KEY_REVOKED or UNAUTHENTICATED). */
+export function onSessionEnded(listener: ((code: string) => void) | undefined): void {
+  sessionEnded = listener;
 }
 
 async function sessionCall(method: 'GET' | 'POST' | 'DELETE', body?: unknown): Promise<Response> {

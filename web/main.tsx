@@ -1,8 +1,8 @@
 // The dashboard's entry: the session decides between the sign-in page and the screens of the key's purposes.
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiFailure, currentSession, signIn, signOut, type Session } from './api.ts';
-import { I18nContext, initialLocale, makeI18n, storeLocale, type Locale } from './i18n.ts';
+import { ApiFailure, currentSession, onSessionEnded, signIn, signOut, type Session } from './api.ts';
+import { I18nContext, initialLocale, makeI18n, storeLocale, useI18n, type Locale } from './i18n.ts';
 import { navigate, useRoute } from './route.ts';
 import { screensFor, type ScreenProps } from './screens/registry.ts';
 import type { ComponentType } from 'preact';
@@ -15,9 +15,20 @@ function App() {
   const [locale, setLocale] = useState<Locale>(initialLocale);
   const i18n = useMemo(() => makeI18n(locale), [locale]);
   const [session, setSession] = useState<Session | null | undefined>(undefined);
+  // Why the last session ended under the user's hands (its key revoked, or expired), said on the sign-in page.
+  const [ended, setEnded] = useState<string>();
   useEffect(() => {
     currentSession().then((s) => setSession(s ?? null), () => setSession(null));
+    onSessionEnded((code) => {
+      setEnded(code);
+      setSession(null);
+    });
+    return () => onSessionEnded(undefined);
   }, []);
+  const signedIn = (s: Session) => {
+    setEnded(undefined);
+    setSession(s);
+  };
   const switchLocale = () => {
     const next = locale === 'ru' ? 'en' : 'ru';
     storeLocale(next);
@@ -34,14 +45,15 @@ function App() {
           </button>
         ) : null}
       </header>
-      {session === undefined ? <p class="loading">{i18n.t('app.loading')}</p> : session === null ? <SignIn onSignedIn={setSession} /> : <Screens session={session} />}
+      {session === undefined ? <p class="loading">{i18n.t('app.loading')}</p> : session === null ? <SignIn onSignedIn={signedIn} ended={ended} /> : <Screens session={session} />}
     </I18nContext.Provider>
   );
 }
 
-function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
+function SignIn({ onSignedIn, ended }: { onSignedIn: (s: Session) => void; ended: string | undefined }) {
   const [error, setError] = useState<string>();
-  const { t } = useMemo(() => makeI18n(initialLocale()), []);
+  const { t } = useI18n();
+  const endedText = ended === undefined ? undefined : ended === 'KEY_REVOKED' ? t('signin.endedRevoked') : t('signin.ended');
   const submit = (e: Event) => {
     e.preventDefault();
     const input = (e.currentTarget as HTMLFormElement).elements.namedItem('key') as HTMLInputElement;
@@ -52,6 +64,11 @@ function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
     <main class="signin">
       <form onSubmit={submit}>
         <h1>{t('signin.title')}</h1>
+        {endedText === undefined || error !== undefined ? null : (
+          <p role="status" class="notice">
+            {endedText}
+          </p>
+        )}
         <label for="key">{t('signin.key')}</label>
         <input id="key" name="key" type="password" autocomplete="off" required />
         <button type="submit">{t('signin.submit')}</button>

@@ -82,6 +82,27 @@ describe.skipIf(SKIP_BROWSER)(`the dashboard in Chromium${MISSING_NOTE}`, () => 
     }
   });
 
+  it('ends the session on the screen when its key is revoked, saying why; the sign-in page switches language', async () => {
+    const made = await svc.gql<{ createApiKey: { id: string; secret: string } }>(svc.adminKey, 'ADMINISTRATION', 'mutation { createApiKey(name: "soon gone", purposes: [ADMINISTRATION], allSites: true) { id secret } }');
+    const { id, secret } = made.data!.createApiKey;
+    const ctx = await browser!.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    try {
+      const p = await ctx.newPage();
+      await signIn(p, svc.url, secret);
+      await p.getByRole('heading', { name: 'Administration', level: 1 }).waitFor();
+      expect((await svc.gql(svc.adminKey, 'ADMINISTRATION', `mutation { revokeApiKey(id: "${id}") }`)).errors).toBeUndefined();
+      // The next call the screen makes finds the session gone (401 KEY_REVOKED): the sign-in page, and why.
+      await p.getByRole('link', { name: 'API keys' }).click();
+      await p.getByRole('status').getByText('Your session ended: its API key was revoked.').waitFor();
+      await p.getByLabel('API key').waitFor();
+      await p.getByRole('button', { name: 'Язык: русский' }).click();
+      await p.getByRole('heading', { name: 'Вход' }).waitFor();
+      await p.getByText('Сеанс завершён: его API-ключ отозван.').waitFor();
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('another origin on the same site gets nothing with the cookie: a form post, a fetch with the purpose header, a no-cors fetch', async () => {
     // Signed in in the dashboard's tab; the other origin (another port of the same host: the same
     // site, so SameSite=Strict lets the cookie go) tries to make itself a key.

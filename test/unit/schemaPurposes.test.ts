@@ -28,7 +28,7 @@ import type { RequestContext } from '../../src/graphql/requestContext.ts';
 
 // Plausible fake values; no store behind them.
 const SITE = { id: 'shop', name: 'Shop', hostnames: ['shop.example'], timezone: 'UTC', kAnonymity: 10, retentionDays: 395, defaultConsent: { statistics: true, personalization: false, advertising: false, thirdParty: false }, createdAt: '2026-11-01T00:00:00.000Z' };
-const KEY = { id: 'key_1', name: 'dashboard', purposes: ['STATISTICS'], sites: ['shop'], createdAt: '2026-11-01T00:00:00.000Z', revokedAt: null };
+const KEY = { id: 'key_1', name: 'dashboard', purposes: ['STATISTICS'], sites: ['shop'], allSites: false, createdAt: '2026-11-01T00:00:00.000Z', revokedAt: null };
 const CONSENT = { statistics: true, personalization: false, advertising: false, thirdParty: false };
 const CHANGE = { time: '2026-11-01T00:00:00.000Z', source: 'counter', before: null, after: CONSENT };
 const EVENT = {
@@ -91,7 +91,8 @@ function sample(type: GraphQLInputType, arg: string): string {
 }
 
 function argsOf(field: GraphQLField<unknown, unknown>): string {
-  const required = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
+  // A site argument is always given, optional or not (createApiKey's `sites`): the site check reads it.
+  const required = field.args.filter((a) => (isNonNullType(a.type) && a.defaultValue === undefined) || a.name === 'site' || a.name === 'sites');
   return required.length === 0 ? '' : `(${required.map((a) => `${a.name}: ${sample(a.type, a.name)}`).join(', ')})`;
 }
 
