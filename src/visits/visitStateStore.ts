@@ -1,4 +1,5 @@
 // The visitors' recent visits, as the collector keeps them to place the next hit (docs/visits.md).
+import { packVisits, unpackVisits } from './packedVisits.ts';
 import type { VisitState } from './placeHit.ts';
 
 /** One visitor of a site: `key` is its visitor key (visitRow.ts). */
@@ -51,7 +52,8 @@ export interface MemoryVisitStateOptions {
 export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitStateStore {
   const now = opts.now ?? Date.now;
   // Insertion order is write order: a write deletes and re-adds, so the oldest write is always first.
-  const entries = new Map<string, { visits: readonly VisitState[]; writtenAt: number }>();
+  // Each visitor's visits packed as text (packedVisits.ts): the store's memory is bounded by its size.
+  const entries = new Map<string, { visits: string; writtenAt: number }>();
   let since = now();
   const id = (site: string, key: string) => `${site}\u0000${key}`;
   let evictedAt = 0;
@@ -73,14 +75,18 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
   const set = (site: string, key: string, visits: readonly VisitState[]) => {
     const k = id(site, key);
     entries.delete(k);
-    entries.set(k, { visits, writtenAt: now() });
+    entries.set(k, { visits: packVisits(visits), writtenAt: now() });
     evict();
+  };
+  const read = (site: string, key: string) => {
+    const e = entries.get(id(site, key));
+    return e === undefined ? undefined : unpackVisits(e.visits);
   };
   return {
     since: sinceNow,
-    get: async (site, key) => entries.get(id(site, key))?.visits,
+    get: async (site, key) => read(site, key),
     set: async (site, key, visits) => set(site, key, visits),
-    getMany: async (visitors) => ({ visits: visitors.map((v) => entries.get(id(v.site, v.key))?.visits), since: sinceNow() }),
+    getMany: async (visitors) => ({ visits: visitors.map((v) => read(v.site, v.key)), since: sinceNow() }),
     setMany: async (list) => {
       for (const e of list) set(e.site, e.key, e.visits);
     },
@@ -89,7 +95,7 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
     },
     load: (loaded, from) => {
       const at = now();
-      for (const e of loaded) entries.set(id(e.site, e.key), { visits: e.visits, writtenAt: at });
+      for (const e of loaded) entries.set(id(e.site, e.key), { visits: packVisits(e.visits), writtenAt: at });
       since = from;
       evict(true);
     },
