@@ -134,9 +134,10 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
         const visits: Array<readonly VisitState[]> = ids.map((_, i) => read.visits[i] ?? []);
         // A hit whose neighbouring visits may have been written before the store's memory begins.
         const since = read.since;
+        const sinceEach = 'sinceEach' in read ? read.sinceEach : undefined;
         const late = new Map<string, { keys: Map<string, { pid: string; hash: string }>; lo: number; hi: number }>();
         people.forEach((h, i) => {
-          if (h.ms - GAP_MS - maxFutureMs >= since) return;
+          if (h.ms - GAP_MS - maxFutureMs >= (sinceEach?.[who[i]!] ?? since)) return;
           const l = late.get(h.row.site) ?? { keys: new Map(), lo: h.ms, hi: h.ms };
           l.keys.set(keyOf[i]!, { pid: h.row.pid, hash: h.row.visitor_hash });
           l.lo = Math.min(l.lo, h.ms - GAP_MS);

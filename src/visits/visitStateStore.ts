@@ -23,8 +23,11 @@ export interface VisitStateStore {
   since(): number;
   get(site: string, key: string): Promise<readonly VisitState[] | undefined>;
   set(site: string, key: string, visits: readonly VisitState[]): Promise<void>;
-  /** Several visitors at once (one round trip to Redis), with `since()` as of that read. */
-  getMany(visitors: readonly VisitorRef[]): Promise<{ visits: Array<readonly VisitState[] | undefined>; since: number }>;
+  /**
+   * Several visitors at once (one round trip to Redis), with `since()` as of that read, and (when the store
+   * can tell) each visitor's own `since`: from when the store holds every visit of that visitor.
+   */
+  getMany(visitors: readonly VisitorRef[]): Promise<{ visits: Array<readonly VisitState[] | undefined>; since: number; sinceEach?: readonly number[] }>;
   setMany(entries: ReadonlyArray<VisitorRef & { visits: readonly VisitState[] }>): Promise<void>;
   /**
    * Excludes the other processes placing these visitors until released, and reads them (as getMany) in
@@ -45,6 +48,16 @@ export interface MemoryVisitStateOptions {
   now?: () => number;
 }
 
+/** Slots remembering visitors dropped for room (8 bytes each). */
+const DROPPED_SLOTS = 1 << 19;
+
+/** FNV-1a of a visitor's id, to its slot. */
+function slotOf(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) & (DROPPED_SLOTS - 1);
+}
+
 /**
  * One process's store. NOTE: only right while one collector writes the site's hits; several collectors
  * share their state through Redis (redisVisitStateStore.ts).
@@ -55,6 +68,13 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
   // Each visitor's visits packed as text (packedVisits.ts): the store's memory is bounded by its size.
   const entries = new Map<string, { visits: string; writtenAt: number }>();
   let since = now();
+  // `since` as if no visitor had been dropped for room (the load's start, or the memory span).
+  let floor = since;
+  // NOTE: a visitor dropped for room moved `since` to its last write, so under load (more visitors in the
+  // span than the store holds) every hit was looked up in ClickHouse, new visitors included. Each slot
+  // keeps the newest write of a visitor dropped for room among those hashed to it: a visitor's own `since`
+  // is never earlier than what it lost (another visitor in its slot can only make it later: a look-up more).
+  const dropped = new Float64Array(DROPPED_SLOTS);
   const id = (site: string, key: string) => `${site}\u0000${key}`;
   let evictedAt = 0;
   // NOTE: a Map iterates over the slots its deletes left until it rehashes: finding the oldest entry on
@@ -69,6 +89,8 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
       entries.delete(k);
       // What was written up to this entry may be gone from the store now.
       since = Math.max(since, e.writtenAt + 1);
+      const slot = slotOf(k);
+      dropped[slot] = Math.max(dropped[slot]!, e.writtenAt + 1);
     }
   };
   const sinceNow = () => Math.max(since, now() - opts.keepMs);
@@ -86,7 +108,14 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
     since: sinceNow,
     get: async (site, key) => read(site, key),
     set: async (site, key, visits) => set(site, key, visits),
-    getMany: async (visitors) => ({ visits: visitors.map((v) => read(v.site, v.key)), since: sinceNow() }),
+    getMany: async (visitors) => {
+      const base = Math.max(floor, now() - opts.keepMs);
+      return {
+        visits: visitors.map((v) => read(v.site, v.key)),
+        since: sinceNow(),
+        sinceEach: visitors.map((v) => Math.max(base, dropped[slotOf(id(v.site, v.key))]!)),
+      };
+    },
     setMany: async (list) => {
       for (const e of list) set(e.site, e.key, e.visits);
     },
@@ -97,6 +126,8 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
       const at = now();
       for (const e of loaded) entries.set(id(e.site, e.key), { visits: packVisits(e.visits), writtenAt: at });
       since = from;
+      floor = from;
+      dropped.fill(0);
       evict(true);
     },
   };
