@@ -51,20 +51,21 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
   const busy = new Map<string, Promise<void>>();
 
   /**
-   * Waits until no other request places any of these visitors, then holds them all at once (so two
-   * requests never wait on each other): one promise per request, not one per visitor.
+   * Waits until no other request places these visitors, then holds them: in sorted order, so two requests
+   * never wait on each other, and all at once when none is held (most requests). One promise per request.
    */
   const hold = async (ids: readonly string[]): Promise<() => void> => {
-    for (;;) {
-      const taken = ids.find((id) => busy.has(id));
-      if (taken === undefined) break;
-      await busy.get(taken);
-    }
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    for (const id of ids) busy.set(id, held);
+    const taken: string[] = [];
+    const order = ids.some((id) => busy.has(id)) ? [...ids].sort() : ids;
+    for (const id of order) {
+      while (busy.has(id)) await busy.get(id);
+      busy.set(id, held);
+      taken.push(id);
+    }
     return () => {
-      for (const id of ids) busy.delete(id);
+      for (const id of taken) busy.delete(id);
       release();
     };
   };

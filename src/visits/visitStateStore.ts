@@ -75,6 +75,7 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
   // keeps the newest write of a visitor dropped for room among those hashed to it: a visitor's own `since`
   // is never earlier than what it lost (another visitor in its slot can only make it later: a look-up more).
   const dropped = new Float64Array(DROPPED_SLOTS);
+  let anyDropped = false;
   const id = (site: string, key: string) => `${site}\u0000${key}`;
   let evictedAt = 0;
   // NOTE: a Map iterates over the slots its deletes left until it rehashes: finding the oldest entry on
@@ -89,8 +90,12 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
       entries.delete(k);
       // What was written up to this entry may be gone from the store now.
       since = Math.max(since, e.writtenAt + 1);
-      const slot = slotOf(k);
-      dropped[slot] = Math.max(dropped[slot]!, e.writtenAt + 1);
+      // Dropped for room (an expired entry is older than any visitor's `since` anyway).
+      if (e.writtenAt >= oldest) {
+        const slot = slotOf(k);
+        dropped[slot] = Math.max(dropped[slot]!, e.writtenAt + 1);
+        anyDropped = true;
+      }
     }
   };
   const sinceNow = () => Math.max(since, now() - opts.keepMs);
@@ -100,21 +105,26 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
     entries.set(k, { visits: packVisits(visits), writtenAt: now() });
     evict();
   };
-  const read = (site: string, key: string) => {
-    const e = entries.get(id(site, key));
+  const unpacked = (k: string) => {
+    const e = entries.get(k);
     return e === undefined ? undefined : unpackVisits(e.visits);
   };
+  const read = (site: string, key: string) => unpacked(id(site, key));
   return {
     since: sinceNow,
     get: async (site, key) => read(site, key),
     set: async (site, key, visits) => set(site, key, visits),
     getMany: async (visitors) => {
+      // Nobody dropped for room since the load: `since` is every visitor's.
+      if (!anyDropped) return { visits: visitors.map((v) => read(v.site, v.key)), since: sinceNow() };
       const base = Math.max(floor, now() - opts.keepMs);
-      return {
-        visits: visitors.map((v) => read(v.site, v.key)),
-        since: sinceNow(),
-        sinceEach: visitors.map((v) => Math.max(base, dropped[slotOf(id(v.site, v.key))]!)),
-      };
+      const sinceEach: number[] = [];
+      const visits = visitors.map((v) => {
+        const k = id(v.site, v.key);
+        sinceEach.push(Math.max(base, dropped[slotOf(k)]!));
+        return unpacked(k);
+      });
+      return { visits, since: sinceNow(), sinceEach };
     },
     setMany: async (list) => {
       for (const e of list) set(e.site, e.key, e.visits);
@@ -128,6 +138,7 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): VisitState
       since = from;
       floor = from;
       dropped.fill(0);
+      anyDropped = false;
       evict(true);
     },
   };
