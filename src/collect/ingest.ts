@@ -14,6 +14,7 @@ import type { ErasureTombstones } from '../subjects/erasureTombstones.ts';
 import type { BatchMarker, ImportBatches } from './importBatches.ts';
 import type { EventRow } from '../privacy/toEventRow.ts';
 import type { VisitAssigner } from '../visits/visitAssigner.ts';
+import { visitRowLine, type VisitRow } from '../visits/visitRow.ts';
 
 export interface IngestDeps {
   sites: SiteStore;
@@ -106,7 +107,7 @@ async function ingestNow(
     const events = Buffer.from(ndjsonOf(hits.map((h) => h.row)));
     const visitParts: SpoolPart[] = [];
     if (placed !== undefined && deps.visits !== undefined) {
-      if (placed.visitRows.length > 0) visitParts.push({ spool: deps.visits.spool, payload: Buffer.from(ndjsonOf(placed.visitRows)), tags: [...perSite.keys()] });
+      if (placed.visitRows.length > 0) visitParts.push({ spool: deps.visits.spool, payload: Buffer.from(visitLines(placed.visitRows)), tags: [...perSite.keys()] });
       if (placed.aliasRows.length > 0) visitParts.push({ spool: deps.visits.aliases, payload: Buffer.from(ndjsonOf(placed.aliasRows)) });
     }
     try {
@@ -133,6 +134,12 @@ async function ingestNow(
       await consent.commit(parts);
     }
   }
+}
+
+function visitLines(rows: readonly VisitRow[]): string {
+  let out = '';
+  for (const r of rows) out += visitRowLine(r);
+  return out;
 }
 
 function ndjsonOf(rows: readonly object[]): string {

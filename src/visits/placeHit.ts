@@ -6,7 +6,7 @@
 // cancelled and aliased to it); none opens a new visit.
 import type { EventRow } from '../privacy/toEventRow.ts';
 import { sqlToMs, nowSql } from '../store/sqlTime.ts';
-import { makeVisitId, VISIT_ATTRIBUTES, VISIT_GAP_SECONDS, type VisitAliasRow, type VisitRow } from './visitRow.ts';
+import { makeVisitId, VISIT_GAP_SECONDS, type VisitAliasRow, type VisitRow } from './visitRow.ts';
 
 /** A visit as the collector keeps it: its live row and the ids merged into it. */
 export interface VisitState {
@@ -26,6 +26,8 @@ export interface Placement {
 }
 
 const sec = (ms: number) => Math.floor(ms / 1000);
+/** The `absorbed` of a visit that merged none: one shared empty list, not one per visitor kept. */
+const NONE: readonly string[] = Object.freeze([]);
 
 /** Whether a hit at `ms` comes within the gap of the visit's span (in whole seconds, as dateDiff counts). */
 export function touches(v: VisitRow, ms: number): boolean {
@@ -33,10 +35,11 @@ export function touches(v: VisitRow, ms: number): boolean {
   return s >= sec(sqlToMs(v.start)) - VISIT_GAP_SECONDS && s <= sec(sqlToMs(v.end)) + VISIT_GAP_SECONDS;
 }
 
-/** The visit row of a hit alone. */
+/** The visit row of a hit alone. Written out field by field: one object shape for every row. */
 function visitOfHit(hit: EventRow, key: string, ms: number): VisitRow {
   const pageview = hit.type === 'pageview';
-  const row: VisitRow = {
+  const page = pageview ? hit.path : '';
+  return {
     site: hit.site,
     visit_id: makeVisitId(ms, key),
     version: 1,
@@ -48,14 +51,27 @@ function visitOfHit(hit: EventRow, key: string, ms: number): VisitRow {
     hits: 1,
     pageviews: pageview ? 1 : 0,
     events: hit.type === 'event' ? 1 : 0,
-    entry_page: pageview ? hit.path : '',
+    entry_page: page,
     entry_ts: hit.ts,
-    exit_page: pageview ? hit.path : '',
+    exit_page: page,
     exit_ts: hit.ts,
+    host: hit.host,
+    referrer_source: hit.referrer_source,
+    referrer_host: hit.referrer_host,
+    utm_source: hit.utm_source,
+    utm_medium: hit.utm_medium,
+    utm_campaign: hit.utm_campaign,
+    utm_term: hit.utm_term,
+    utm_content: hit.utm_content,
+    browser: hit.browser,
+    os: hit.os,
+    device: hit.device,
+    screen: hit.screen,
+    language: hit.language,
+    country: hit.country,
+    region: hit.region,
     retention_days: hit.retention_days,
-  } as VisitRow;
-  for (const a of VISIT_ATTRIBUTES) row[a] = hit[a];
-  return row;
+  };
 }
 
 /** Two visits' facts as one; `a` starts no later than `b` and keeps its id and attributes. */
@@ -82,11 +98,13 @@ function combine(a: VisitRow, b: VisitRow): VisitRow {
  * `key` is the visitor key (visitRow.ts), `now` stamps alias rows.
  */
 export function placeHit(known: readonly VisitState[], hit: EventRow, key: string, ms: number, now = Date.now()): Placement {
-  const touching = known.filter((v) => touches(v.row, ms)).sort((x, y) => sqlToMs(x.row.start) - sqlToMs(y.row.start));
   const alone = visitOfHit(hit, key, ms);
+  // A visitor not seen within the store's memory (most hits of a busy site): nothing to compare.
+  if (known.length === 0) return { visitId: alone.visit_id, visitRows: [alone], aliasRows: [], visits: [{ row: alone, absorbed: NONE }] };
+  const touching = known.filter((v) => touches(v.row, ms)).sort((x, y) => sqlToMs(x.row.start) - sqlToMs(y.row.start));
   const others = known.filter((v) => !touching.includes(v));
   if (touching.length === 0) {
-    return { visitId: alone.visit_id, visitRows: [alone], aliasRows: [], visits: [...others, { row: alone, absorbed: [] }] };
+    return { visitId: alone.visit_id, visitRows: [alone], aliasRows: [], visits: [...others, { row: alone, absorbed: NONE }] };
   }
   const base = touching[0]!;
   // The hit before the earliest visit's start becomes its first hit: its attributes, its id kept.
@@ -94,7 +112,7 @@ export function placeHit(known: readonly VisitState[], hit: EventRow, key: strin
   for (const v of touching.slice(1)) merged = combine(merged, v.row);
   merged = { ...merged, visit_id: base.row.visit_id, version: base.row.version + 1, sign: 1 };
   const cancels = touching.map((v): VisitRow => ({ ...v.row, sign: -1 }));
-  const absorbed = [...base.absorbed, ...touching.slice(1).flatMap((v) => [v.row.visit_id, ...v.absorbed])];
+  const absorbed = touching.length === 1 ? base.absorbed : [...base.absorbed, ...touching.slice(1).flatMap((v) => [v.row.visit_id, ...v.absorbed])];
   const at = nowSql(new Date(now));
   // Every id merged into this visit so far points at it again: the newest alias row of an id wins.
   const aliasRows =

@@ -50,19 +50,24 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
   const lookbackMs = deps.lookbackMs ?? 2 * 86_400_000;
   const busy = new Map<string, Promise<void>>();
 
-  /** Waits until no other request places these visitors, then holds them. */
+  /**
+   * Waits until no other request places these visitors, then holds them: in sorted order, so two requests
+   * never wait on each other, and all at once when none is held (most requests). One promise per request.
+   */
   const hold = async (ids: readonly string[]): Promise<() => void> => {
-    const releases: Array<() => void> = [];
-    for (const id of [...ids].sort()) {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const taken: string[] = [];
+    const order = ids.some((id) => busy.has(id)) ? [...ids].sort() : ids;
+    for (const id of order) {
       while (busy.has(id)) await busy.get(id);
-      let release!: () => void;
-      busy.set(id, new Promise<void>((r) => (release = r)));
-      releases.push(() => {
-        busy.delete(id);
-        release();
-      });
+      busy.set(id, held);
+      taken.push(id);
     }
-    return () => releases.forEach((r) => r());
+    return () => {
+      for (const id of taken) busy.delete(id);
+      release();
+    };
   };
 
   /** The live versions of stored visits of these visitors that could touch hits in [lo, hi]. */
@@ -91,12 +96,25 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
       const people = hits.filter((h) => h.row.is_bot === 0);
       for (const h of hits) if (h.row.is_bot !== 0) h.row.visit_id = '0';
       if (people.length === 0) return NOTHING;
-      const keyOf = people.map((h) => visitorKey(h.row));
-      const ids = [...new Set(people.map((h, i) => `${h.row.site}\u0000${keyOf[i]}`))];
-      const refs = ids.map((id): VisitorRef => {
-        const [site, key] = id.split('\u0000') as [string, string];
-        return { site, key };
-      });
+      // Each visitor once: its id (site and key), and for each hit the index of its visitor.
+      const keyOf: string[] = [];
+      const who: number[] = [];
+      const index = new Map<string, number>();
+      const ids: string[] = [];
+      const refs: VisitorRef[] = [];
+      for (const h of people) {
+        const key = visitorKey(h.row);
+        const id = `${h.row.site}\u0000${key}`;
+        let at = index.get(id);
+        if (at === undefined) {
+          at = ids.length;
+          index.set(id, at);
+          ids.push(id);
+          refs.push({ site: h.row.site, key });
+        }
+        keyOf.push(key);
+        who.push(at);
+      }
       const local = await hold(ids);
       let shared: HeldVisitors | undefined;
       // The store's hold goes first; this process's lasts until then, so its next request for the same
@@ -112,14 +130,15 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
       try {
         // Other collectors may place the same visitors: the store excludes them across processes.
         if (state.hold !== undefined) shared = await state.hold(refs);
-        const visits = new Map<string, readonly VisitState[]>();
         const read = shared ?? (await state.getMany(refs));
-        ids.forEach((id, i) => visits.set(id, read.visits[i] ?? []));
+        // Each visitor's known visits, by its index in `ids`.
+        const visits: Array<readonly VisitState[]> = ids.map((_, i) => read.visits[i] ?? []);
         // A hit whose neighbouring visits may have been written before the store's memory begins.
         const since = read.since;
+        const sinceEach = 'sinceEach' in read ? read.sinceEach : undefined;
         const late = new Map<string, { keys: Map<string, { pid: string; hash: string }>; lo: number; hi: number }>();
         people.forEach((h, i) => {
-          if (h.ms - GAP_MS - maxFutureMs >= since) return;
+          if (h.ms - GAP_MS - maxFutureMs >= (sinceEach?.[who[i]!] ?? since)) return;
           const l = late.get(h.row.site) ?? { keys: new Map(), lo: h.ms, hi: h.ms };
           l.keys.set(keyOf[i]!, { pid: h.row.pid, hash: h.row.visitor_hash });
           l.lo = Math.min(l.lo, h.ms - GAP_MS);
@@ -134,30 +153,48 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
             return new Map<string, VisitState[]>();
           });
           for (const [key, list] of found) {
-            const id = `${site}\u0000${key}`;
-            const known = visits.get(id) ?? [];
+            const at = index.get(`${site}\u0000${key}`);
+            if (at === undefined) continue;
+            const known = visits[at]!;
             // The store's version of a visit is the newer one.
-            visits.set(id, [...known, ...list.filter((v) => !known.some((k) => k.row.visit_id === v.row.visit_id || k.absorbed.includes(v.row.visit_id)))]);
+            visits[at] = [...known, ...list.filter((v) => !known.some((k) => k.row.visit_id === v.row.visit_id || k.absorbed.includes(v.row.visit_id)))];
           }
         }
-        const visitRows: VisitRow[] = [];
+        const rows: VisitRow[] = [];
         const aliasRows: VisitAliasRow[] = [];
+        // A version stated by an earlier hit of this request and cancelled by a later one is never written:
+        // a visit with several hits in one request gets one new version (and one cancel of the stored one).
+        // Only a visitor with several hits here can fold (most requests: one hit per visitor).
+        const stated = ids.length < people.length ? new Map<string, number>() : undefined;
+        let folded = 0;
         people.forEach((h, i) => {
-          const id = `${h.row.site}\u0000${keyOf[i]}`;
-          const known = visits.get(id) ?? [];
+          const known = visits[who[i]!]!;
           const erasedAt = h.erasedAt;
           const alive = erasedAt === undefined ? known : known.filter((v) => sqlToMs(v.row.start) > erasedAt);
           const placed = placeHit(alive, h.row, keyOf[i]!, h.ms);
           h.row.visit_id = placed.visitId;
-          visitRows.push(...placed.visitRows);
-          aliasRows.push(...placed.aliasRows);
-          visits.set(id, placed.visits);
+          if (stated === undefined) for (const r of placed.visitRows) rows.push(r);
+          else for (const r of placed.visitRows) {
+            const version = `${r.visit_id}/${r.version}`;
+            const at = r.sign === -1 ? stated.get(version) : undefined;
+            if (at === undefined) {
+              if (r.sign === 1) stated.set(version, rows.length);
+              rows.push(r);
+            } else {
+              stated.delete(version);
+              rows[at] = undefined as unknown as VisitRow;
+              folded++;
+            }
+          }
+          for (const a of placed.aliasRows) aliasRows.push(a);
+          visits[who[i]!] = placed.visits;
         });
+        const visitRows = folded === 0 ? rows : rows.filter((r) => r !== undefined);
         return {
           visitRows,
           aliasRows,
           async commit() {
-            const writes = refs.map((r, i) => ({ ...r, visits: visits.get(ids[i]!) ?? [] }));
+            const writes = refs.map((r, i) => ({ ...r, visits: visits[i]! }));
             // Held across processes: written and released in one go.
             if (shared !== undefined) return releaseAll(writes);
             try {

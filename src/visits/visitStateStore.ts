@@ -1,5 +1,6 @@
 // The visitors' recent visits, as the collector keeps them to place the next hit (docs/visits.md).
 import { sqlToMs } from '../store/sqlTime.ts';
+import { packVisits, unpackVisits } from './packedVisits.ts';
 import type { VisitState } from './placeHit.ts';
 
 /** One visitor of a site: `key` is its visitor key (visitRow.ts). */
@@ -23,8 +24,11 @@ export interface VisitStateStore {
   since(): number;
   get(site: string, key: string): Promise<readonly VisitState[] | undefined>;
   set(site: string, key: string, visits: readonly VisitState[]): Promise<void>;
-  /** Several visitors at once (one round trip to Redis), with `since()` as of that read. */
-  getMany(visitors: readonly VisitorRef[]): Promise<{ visits: Array<readonly VisitState[] | undefined>; since: number }>;
+  /**
+   * Several visitors at once (one round trip to Redis), with `since()` as of that read, and (when the store
+   * can tell) each visitor's own `since`: from when the store holds every visit of that visitor.
+   */
+  getMany(visitors: readonly VisitorRef[]): Promise<{ visits: Array<readonly VisitState[] | undefined>; since: number; sinceEach?: readonly number[] }>;
   setMany(entries: ReadonlyArray<VisitorRef & { visits: readonly VisitState[] }>): Promise<void>;
   /**
    * Excludes the other processes placing these visitors until released, and reads them (as getMany) in
@@ -53,6 +57,16 @@ export interface MemoryVisitStateStore extends VisitStateStore {
   forgetErased(site: string, pid: string, erasedAtMs: number): void;
 }
 
+/** Slots remembering visitors dropped for room (8 bytes each). */
+const DROPPED_SLOTS = 1 << 19;
+
+/** FNV-1a of a visitor's id, to its slot. */
+function slotOf(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) & (DROPPED_SLOTS - 1);
+}
+
 /**
  * One process's store. NOTE: only right while one collector writes the site's hits; several collectors
  * share their state through Redis (redisVisitStateStore.ts).
@@ -60,8 +74,17 @@ export interface MemoryVisitStateStore extends VisitStateStore {
 export function memoryVisitStateStore(opts: MemoryVisitStateOptions): MemoryVisitStateStore {
   const now = opts.now ?? Date.now;
   // Insertion order is write order: a write deletes and re-adds, so the oldest write is always first.
-  const entries = new Map<string, { visits: readonly VisitState[]; readonly writtenAt: number }>();
+  // Each visitor's visits packed as text (packedVisits.ts): the store's memory is bounded by its size.
+  const entries = new Map<string, { visits: string; writtenAt: number }>();
   let since = now();
+  // `since` as if no visitor had been dropped for room (the load's start, or the memory span).
+  let floor = since;
+  // NOTE: a visitor dropped for room moved `since` to its last write, so under load (more visitors in the
+  // span than the store holds) every hit was looked up in ClickHouse, new visitors included. Each slot
+  // keeps the newest write of a visitor dropped for room among those hashed to it: a visitor's own `since`
+  // is never earlier than what it lost (another visitor in its slot can only make it later: a look-up more).
+  const dropped = new Float64Array(DROPPED_SLOTS);
+  let anyDropped = false;
   const id = (site: string, key: string) => `${site}\u0000${key}`;
   let evictedAt = 0;
   // NOTE: a Map iterates over the slots its deletes left until it rehashes: finding the oldest entry on
@@ -76,20 +99,42 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): MemoryVisi
       entries.delete(k);
       // What was written up to this entry may be gone from the store now.
       since = Math.max(since, e.writtenAt + 1);
+      // Dropped for room (an expired entry is older than any visitor's `since` anyway).
+      if (e.writtenAt >= oldest) {
+        const slot = slotOf(k);
+        dropped[slot] = Math.max(dropped[slot]!, e.writtenAt + 1);
+        anyDropped = true;
+      }
     }
   };
   const sinceNow = () => Math.max(since, now() - opts.keepMs);
   const set = (site: string, key: string, visits: readonly VisitState[]) => {
     const k = id(site, key);
     entries.delete(k);
-    entries.set(k, { visits, writtenAt: now() });
+    entries.set(k, { visits: packVisits(visits), writtenAt: now() });
     evict();
   };
+  const unpacked = (k: string) => {
+    const e = entries.get(k);
+    return e === undefined ? undefined : unpackVisits(e.visits);
+  };
+  const read = (site: string, key: string) => unpacked(id(site, key));
   return {
     since: sinceNow,
-    get: async (site, key) => entries.get(id(site, key))?.visits,
+    get: async (site, key) => read(site, key),
     set: async (site, key, visits) => set(site, key, visits),
-    getMany: async (visitors) => ({ visits: visitors.map((v) => entries.get(id(v.site, v.key))?.visits), since: sinceNow() }),
+    getMany: async (visitors) => {
+      // Nobody dropped for room since the load: `since` is every visitor's.
+      if (!anyDropped) return { visits: visitors.map((v) => read(v.site, v.key)), since: sinceNow() };
+      const base = Math.max(floor, now() - opts.keepMs);
+      const sinceEach: number[] = [];
+      const visits = visitors.map((v) => {
+        const k = id(v.site, v.key);
+        sinceEach.push(Math.max(base, dropped[slotOf(k)]!));
+        return unpacked(k);
+      });
+      return { visits, since: sinceNow(), sinceEach };
+    },
     setMany: async (list) => {
       for (const e of list) set(e.site, e.key, e.visits);
     },
@@ -100,15 +145,18 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): MemoryVisi
       const k = id(site, `p${pid}`);
       const e = entries.get(k);
       if (e === undefined) return;
-      const kept = e.visits.filter((v) => sqlToMs(v.row.start) > erasedAtMs);
+      const kept = unpackVisits(e.visits).filter((v) => sqlToMs(v.row.start) > erasedAtMs);
       // Kept in its place (not rewritten): its write time, and so its expiry and eviction order, stay.
       if (kept.length === 0) entries.delete(k);
-      else e.visits = kept;
+      else e.visits = packVisits(kept);
     },
     load: (loaded, from) => {
       const at = now();
-      for (const e of loaded) entries.set(id(e.site, e.key), { visits: e.visits, writtenAt: at });
+      for (const e of loaded) entries.set(id(e.site, e.key), { visits: packVisits(e.visits), writtenAt: at });
       since = from;
+      floor = from;
+      dropped.fill(0);
+      anyDropped = false;
       evict(true);
     },
   };
