@@ -77,8 +77,8 @@ export function filterSql(f: StatsFilter, i: number, expr: string, params: Recor
 }
 
 /** The parts every shape shares: bounds, dimension aliases, metrics, grouping sets and order. */
-export function statsFrame(q: StatsQuery, dimensionSql: (d: Dimension) => string, extraParams: Record<string, unknown> = {}) {
-  const params: Record<string, unknown> = { site: q.site, tz: q.timezone, k: q.k, offset: q.offset, limit: q.limit, ...extraParams };
+export function statsFrame(q: StatsQuery, dimensionSql: (d: Dimension) => string) {
+  const params: Record<string, unknown> = { site: q.site, tz: q.timezone, k: q.k, offset: q.offset, limit: q.limit };
   const from = rangeBound('from', q.range.from, params);
   const to = rangeBound('to', q.range.to, params);
   const dims = q.dimensions.map((d, i) => ({ d, alias: `d${i}`, sql: dimensionSql(d) }));
