@@ -82,9 +82,10 @@ const singles: Case[] = FILTERS.flatMap(({ label, filters }) => [
 
 // The dashboard's own request; each run moves its limits (chart 10 000 → 9 500 + i, tabs 10 → 200 + i)
 // so that no cached answer of an earlier run or case serves it.
-const overview = (filters: Filter[], tabs = FIRST_TABS) => (i: number) => {
+// Limits of their own per case too, so that no case is answered from another's cache.
+const overview = (filters: Filter[], tabs = FIRST_TABS, base = 0) => (i: number) => {
   const q = overviewQuery(BENCH_SITE, range, 'DAY', filters, { previous: previousRange(range), realtime: true, tabs });
-  return { query: q.query.replaceAll('limit: 10000', `limit: ${9_500 + i}`), variables: { ...q.variables, limit: 200 + i } };
+  return { query: q.query.replaceAll('limit: 10000', `limit: ${9_500 + base + i}`), variables: { ...q.variables, limit: 200 + base + i } };
 };
 const otherTabs = (filters: Filter[]) => (i: number) => {
   const q = tabsQuery(BENCH_SITE, range, filters, OTHER_TABS);
@@ -93,7 +94,7 @@ const otherTabs = (filters: Filter[]) => (i: number) => {
 const overviews: Case[] = FILTERS.slice(0, 1).flatMap(({ label, filters }) => [
   { name: `whole overview, first request (on screen)${label}`, request: overview(filters), goal: 6, whole: true },
   { name: `whole overview, second request (the other tabs)${label}`, request: otherTabs(filters), goal: 6, whole: true },
-  { name: `whole overview, every tab in one request (as before)${label}`, request: overview(filters, ALL_TABS), goal: undefined },
+  { name: `whole overview, every tab in one request (as before)${label}`, request: overview(filters, ALL_TABS, 50), goal: undefined },
 ]);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
