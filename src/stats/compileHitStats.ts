@@ -8,8 +8,9 @@
 // With them (window functions over every hit of the range, 25–33 × slower than counting visitors) it is
 // only asked for a visit metric or entry/exit page together with a `page` or `eventName` DIMENSION: a
 // visit row has no single page or event name to group by, so its hits must be folded per visit here.
+import { visitNumberingSql } from '../visits/visitRule.ts';
 import { DIMENSION_COLUMNS, METRIC_SQL, timeExpression, VISITOR_KEY_SQL, type Dimension, type Interval } from './statsCatalog.ts';
-import { filterSql, pagedResult, statsFrame, VISIT_GAP_SECONDS, type CompiledStats, type StatsQuery } from './statsQuery.ts';
+import { filterSql, pagedResult, statsFrame, type CompiledStats, type StatsQuery } from './statsQuery.ts';
 
 const HIT_COLUMNS = ['ts', 'type', 'name', ...new Set(Object.values(DIMENSION_COLUMNS).filter((c) => c !== 'entry_page' && c !== 'exit_page' && c !== 'name'))];
 
@@ -17,15 +18,8 @@ export function hitDimensionSql(d: Dimension, interval: Interval): string {
   return d === 'time' ? timeExpression(interval) : DIMENSION_COLUMNS[d];
 }
 
-/** Visits: a gap over VISIT_GAP_SECONDS starts a new one; each hit learns its visit's pageviews, length, entry and exit. */
-const VISITS = `marked AS (
-  SELECT *, if(dateDiff('second', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > {gap:UInt32}, 1, 0) AS new_visit
-  FROM base
-),
-visited AS (
-  SELECT *, sum(new_visit) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS visit
-  FROM marked
-),
+/** Visits: the hits of `base` numbered by visit (src/visits/visitRule.ts); each learns its visit's pageviews, length, entry and exit. */
+const VISITS = `${visitNumberingSql({ source: 'base', partitionBy: 'vkey', numbered: 'visited', column: 'visit' })},
 hits AS (
   SELECT *,
     countIf(type = 'pageview') OVER v AS visit_pageviews,
@@ -37,7 +31,7 @@ hits AS (
 ),`;
 
 export function compileHitStats(q: StatsQuery, withVisits: boolean): CompiledStats {
-  const { params, from, to, columns, metrics, dimSelect, dimAliases, groupBy, isTotal, orderBy } = statsFrame(q, (d) => hitDimensionSql(d, q.interval), { gap: VISIT_GAP_SECONDS });
+  const { params, from, to, columns, metrics, dimSelect, dimAliases, groupBy, isTotal, orderBy } = statsFrame(q, (d) => hitDimensionSql(d, q.interval));
   const where = q.filters.map((f, i) => filterSql(f, i, hitDimensionSql(f.dimension, q.interval), params));
 
   const perVisit = withVisits

@@ -6,7 +6,7 @@
 // call scans them again. Batched, they are read once and grouped by `GROUPING SETS ((d0), (d1), …, ())`;
 // `gset` tells which set a row belongs to, and k-anonymity, its count, order and paging are taken per
 // set, exactly as compileVisitStats.ts and compileHitStats.ts take them for one call (the `()` set is the
-// totals every call shares). Only calls with one dimension and the default order are batched: by time,
+// totals every call shares, there only when a call asks for its totals). Only calls with one dimension and the default order are batched: by time,
 // ascending; by anything else, visitors descending then the value. One window numbers every set.
 import { hitDimensionSql, hitRowsOfBatchSql } from './compileHitStats.ts';
 import { statsShape } from './compileStats.ts';
@@ -99,6 +99,8 @@ export function compileStatsBatch(qs: readonly StatsQuery[]): CompiledBatch {
   const dimSelect = dims.map((d, j) => `${dimSql(d)} AS ${aliases[j]}`);
   const metrics = [...new Set<Metric>(['visitors', ...qs.flatMap((c) => c.metrics)])];
   const n = dims.length;
+  // The totals set only when a call asks for its totals: over every row, it costs as much as a breakdown.
+  const totalsSet = qs.some((c) => c.totals !== false) ? ', ()' : '';
   const gset = `multiIf(${aliases.map((a, j) => `grouping(${a}) = 0, ${j}`).join(', ')}, ${n})`;
   const pages = dims.map((d, j) => {
     const mine = qs.filter((c) => c.dimensions[0] === d);
@@ -116,7 +118,7 @@ ${source.tables}
 grouped AS (
   SELECT ${[...aliases, `${gset} AS gset`, `gset = ${n} AS is_total`, ...metrics.map((m) => `${source.metric(m)} AS ${m}`)].join(', ')}
   FROM ${source.from}
-  GROUP BY GROUPING SETS (${aliases.map((a) => `(${a})`).join(', ')}, ())
+  GROUP BY GROUPING SETS (${aliases.map((a) => `(${a})`).join(', ')}${totalsSet})
   ${source.having}
 )
 SELECT * FROM (
@@ -125,7 +127,7 @@ SELECT * FROM (
     row_number() OVER (PARTITION BY gset, visitors >= {k:UInt32} ORDER BY ${[byVisitors, ...aliases.map((a) => `${a} ASC`)].join(', ')}) AS rn
   FROM grouped
 )
-WHERE is_total OR (visitors >= {k:UInt32} AND multiIf(${pages.join(', ')}, 0))
+WHERE is_total OR (visitors >= {k:UInt32} AND multiIf(${pages.join(', ')}, 0)) OR (visitors < {k:UInt32} AND rn = 1)
 ORDER BY gset, rn`;
   return { sql, params, dims };
 }
@@ -142,6 +144,8 @@ export function splitStatsBatch(out: readonly ResultRow[], batch: CompiledBatch,
       const set = Number(r.gset);
       if (set === batch.dims.length) return true;
       const rn = Number(r.rn);
+      // A group under k comes only to carry its set's suppressed count (rn 1 of its partition).
+      if (Number(r.visitors) < q.k) return set === j && rn === 1;
       return set === j && rn > q.offset && rn <= q.offset + q.limit;
     })
     .map((r) => ({ ...r, suppressed: r[`suppressed${j}`] ?? 0 }));

@@ -4,10 +4,8 @@
 export const INTERVALS = ['HOUR', 'DAY', 'WEEK', 'MONTH'] as const;
 export type Interval = (typeof INTERVALS)[number];
 
-/** A visitor: the cookie's pid, or without one the day's cookieless hash (never linked across days). */
-export const VISITOR_KEY_SQL = 'if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash))';
-/** The same visitor read from a `visits` row: a cookieless visit never crosses midnight UTC, so its start's day is its hits'. */
-export const VISIT_VISITOR_KEY_SQL = 'if(pid != 0, pid, cityHash64(toDate(start), visitor_hash))';
+/** A visitor of a hit or of a `visits` row: the visit rule's own (src/visits/visitRule.ts). */
+export { VISIT_VISITOR_KEY_SQL, VISITOR_KEY_SQL } from '../visits/visitRule.ts';
 
 /**
  * StatsRow dimension fields → the hit- or visit-level column they group by. `time` is built per interval.

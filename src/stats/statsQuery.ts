@@ -32,6 +32,11 @@ export interface StatsQuery {
   readonly order: readonly StatsOrder[];
   readonly limit: number;
   readonly offset: number;
+  /**
+   * Whether the totals row is asked for (default: yes). Without it a query with dimensions groups by them
+   * alone: the totals' distinct visitors over every row of the range cost as much again as a breakdown's.
+   */
+  readonly totals?: boolean;
 }
 
 export interface CompiledStats {
@@ -77,8 +82,8 @@ export function filterSql(f: StatsFilter, i: number, expr: string, params: Recor
 }
 
 /** The parts every shape shares: bounds, dimension aliases, metrics, grouping sets and order. */
-export function statsFrame(q: StatsQuery, dimensionSql: (d: Dimension) => string, extraParams: Record<string, unknown> = {}) {
-  const params: Record<string, unknown> = { site: q.site, tz: q.timezone, k: q.k, offset: q.offset, limit: q.limit, ...extraParams };
+export function statsFrame(q: StatsQuery, dimensionSql: (d: Dimension) => string) {
+  const params: Record<string, unknown> = { site: q.site, tz: q.timezone, k: q.k, offset: q.offset, limit: q.limit };
   const from = rangeBound('from', q.range.from, params);
   const to = rangeBound('to', q.range.to, params);
   const dims = q.dimensions.map((d, i) => ({ d, alias: `d${i}`, sql: dimensionSql(d) }));
@@ -87,8 +92,9 @@ export function statsFrame(q: StatsQuery, dimensionSql: (d: Dimension) => string
   const metrics = [...new Set<Metric>(['visitors', ...q.metrics, ...orderMetrics])];
   const dimSelect = dims.map((x) => `${x.sql} AS ${x.alias}`);
   const dimAliases = dims.map((x) => x.alias);
-  const groupBy = dims.length === 0 ? '' : `GROUP BY GROUPING SETS ((${dimAliases.join(', ')}), ())`;
-  const isTotal = dims.length === 0 ? '1' : `grouping(${dimAliases.join(', ')}) != 0`;
+  const withTotals = q.totals !== false;
+  const groupBy = dims.length === 0 ? '' : withTotals ? `GROUP BY GROUPING SETS ((${dimAliases.join(', ')}), ())` : `GROUP BY ${dimAliases.join(', ')}`;
+  const isTotal = dims.length === 0 ? '1' : withTotals ? `grouping(${dimAliases.join(', ')}) != 0` : '0';
   const orderBy = [
     ...q.order.map((o) => `${columns.get(o.field as Dimension) ?? o.field} ${o.direction}`),
     ...(q.order.length === 0 ? [columns.has('time') ? `${columns.get('time')} ASC` : 'visitors DESC'] : []),
@@ -97,7 +103,11 @@ export function statsFrame(q: StatsQuery, dimensionSql: (d: Dimension) => string
   return { params, from, to, columns, metrics, dimSelect, dimAliases, groupBy, isTotal, orderBy };
 }
 
-/** After `grouped` (dimension groups and the totals row): k-anonymity, its count, order and paging. */
+/**
+ * After `grouped` (dimension groups and the totals row): k-anonymity, its count, order and paging. The
+ * count of suppressed groups rides on every row; with no totals row and no group shown it still needs a
+ * row, so the first suppressed group comes too (`visitors` under k: toStatsValue never shows it).
+ */
 export function pagedResult(orderBy: readonly string[]): string {
   return `SELECT * FROM (
   SELECT *,
@@ -105,6 +115,6 @@ export function pagedResult(orderBy: readonly string[]): string {
     row_number() OVER (PARTITION BY is_total, visitors >= {k:UInt32} ORDER BY ${orderBy.join(', ')}) AS rn
   FROM grouped
 )
-WHERE is_total OR (visitors >= {k:UInt32} AND rn > {offset:UInt32} AND rn <= {offset:UInt32} + {limit:UInt32})
+WHERE is_total OR (visitors >= {k:UInt32} AND rn > {offset:UInt32} AND rn <= {offset:UInt32} + {limit:UInt32}) OR (visitors < {k:UInt32} AND rn = 1)
 ORDER BY is_total DESC, rn`;
 }

@@ -22,7 +22,8 @@ export function toStatsValue(out: readonly ResultRow[], q: Pick<CompiledStats, '
   };
   const totalRow = out.find((r) => Number(r.is_total) !== 0);
   const suppressedRows = Number(totalRow?.suppressed ?? out[0]?.suppressed ?? 0);
-  const rows = out.filter((r) => Number(r.is_total) === 0).map((r) => toRow(r, false));
+  // A group under k may come only to carry the suppressed count (pagedResult): never shown.
+  const rows = out.filter((r) => Number(r.is_total) === 0 && Number(r.visitors) >= k).map((r) => toRow(r, false));
   const totals = totalRow === undefined ? Object.fromEntries(q.metrics.map((m) => [m, 0])) : toRow(totalRow, true);
   // k-anonymity holds for the totals too: a total over a handful of visitors describes them.
   const visitors = Number(totals.visitors ?? 0);

@@ -19,6 +19,8 @@ export interface StatsSelection {
   readonly dimensions: Dimension[];
   readonly interval: Interval;
   readonly metrics: Metric[];
+  /** Whether `totals` is selected: without it, a query with dimensions computes no totals row. */
+  readonly totals: boolean;
 }
 
 const DIMENSION_SET: ReadonlySet<string> = new Set(DIMENSIONS);
@@ -43,9 +45,11 @@ export function readStatsSelection(info: GraphQLResolveInfo): StatsSelection {
   const metrics = new Set<Metric>();
   const intervals = new Set<Interval>();
   const intervalType = info.schema.getType('Interval') as GraphQLInputType;
+  let totals = false;
   for (const part of top) {
     const name = part.name.value;
     if (name !== 'rows' && name !== 'totals') continue;
+    if (name === 'totals') totals = true;
     for (const f of fieldsOf(part.selectionSet, info)) {
       const field = f.name.value;
       if (METRIC_SET.has(field)) metrics.add(field as Metric);
@@ -60,5 +64,5 @@ export function readStatsSelection(info: GraphQLResolveInfo): StatsSelection {
     }
   }
   if (intervals.size > 1) throw invalid('rows', `time is selected with two intervals (${[...intervals].join(', ')}); select one`, 'exclusive', { allowed: [...intervals] });
-  return { dimensions, interval: [...intervals][0] ?? 'DAY', metrics: [...metrics] };
+  return { dimensions, interval: [...intervals][0] ?? 'DAY', metrics: [...metrics], totals };
 }

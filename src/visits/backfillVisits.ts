@@ -35,13 +35,12 @@
 // backfilled one: such visits are not merged. Upgrade all collectors together to avoid it.
 import type { Logger } from '../observability/logger.ts';
 import type { EventStore } from '../store/eventStore.ts';
-import { VISIT_ATTRIBUTES, VISIT_GAP_SECONDS } from './visitRow.ts';
+import { VISIT_ATTRIBUTES } from './visitRow.ts';
+import { VISIT_VISITOR_KEY_SQL, VISITOR_KEY_SQL, visitNumberingSql } from './visitRule.ts';
 
 const STAGE = 'visit_backfill';
 const JOIN = 'visit_backfill_join';
-const VKEY = 'if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash))';
-const VISIT_VKEY = 'if(pid != 0, pid, cityHash64(toDate(start), visitor_hash))';
-const EVENT_KEY = `cityHash64(site, ${VKEY}, ts)`;
+const EVENT_KEY = `cityHash64(site, ${VISITOR_KEY_SQL}, ts)`;
 const SYNC = { mutations_sync: '2' };
 const HEARTBEAT_MS = 15_000;
 
@@ -58,14 +57,11 @@ const FROM_FIRST = [...VISIT_ATTRIBUTES, 'retention_days', 'visitor_hash'].map((
 /** One row per visit of the affected visitors, as `visits` holds it, plus its events' keys. */
 const STAGE_VISITS = `
 WITH affected AS (
-  SELECT DISTINCT site, ${VKEY} AS vkey FROM events WHERE is_bot = 0 AND visit_id = 0
-), marked AS (
-  SELECT site, ts, pid, visitor_hash, type, path, retention_days, ${VISIT_ATTRIBUTES.join(', ')}, ${VKEY} AS vkey,
-    if(dateDiff('second', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY site, vkey ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > ${VISIT_GAP_SECONDS}, 1, 0) AS new_visit
-  FROM events WHERE is_bot = 0 AND (site, ${VKEY}) IN (SELECT site, vkey FROM affected)
-), numbered AS (
-  SELECT *, sum(new_visit) OVER (PARTITION BY site, vkey ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n FROM marked
-)
+  SELECT DISTINCT site, ${VISITOR_KEY_SQL} AS vkey FROM events WHERE is_bot = 0 AND visit_id = 0
+), hits AS (
+  SELECT site, ts, pid, visitor_hash, type, path, retention_days, ${VISIT_ATTRIBUTES.join(', ')}, ${VISITOR_KEY_SQL} AS vkey
+  FROM events WHERE is_bot = 0 AND (site, ${VISITOR_KEY_SQL}) IN (SELECT site, vkey FROM affected)
+), ${visitNumberingSql({ source: 'hits', partitionBy: 'site, vkey', numbered: 'numbered', column: 'n' })}
 SELECT site, vkey, start,
   bitOr(bitShiftLeft(toUInt64(toUnixTimestamp64Milli(start)), 20), cityHash64(site, vkey) % 1048576) AS visit_id,
   toUInt32(1) AS version, toInt8(1) AS sign, pid, end, hits, pageviews, events,
@@ -122,7 +118,7 @@ export async function backfillVisits(store: EventStore, log: Logger): Promise<Ba
   step('visits computed', { visitors: Number(counts.visitors), visits: Number(counts.visits), events: Number(counts.events) });
 
   // 4. The affected visitors' visits replaced (their aliases first: they are found through the visits).
-  const ofAffected = `(site, ${VISIT_VKEY}) IN (SELECT site, vkey FROM ${STAGE})`;
+  const ofAffected = `(site, ${VISIT_VISITOR_KEY_SQL}) IN (SELECT site, vkey FROM ${STAGE})`;
   await store.command(
     `ALTER TABLE visit_aliases DELETE WHERE (site, alias_of) IN (SELECT site, visit_id FROM visits WHERE ${ofAffected})
        OR (site, visit_id) IN (SELECT site, visit_id FROM visits WHERE ${ofAffected})`,

@@ -88,12 +88,17 @@ describe.skipIf(SKIP_BROWSER)(`overview in Chromium${MISSING_NOTE}`, () => {
     expect(await page.locator('.metric-card .metric-value').count()).toBe(CARD_METRICS.length);
     expect(await page.locator('.ov-rows[data-tab="pages"] tbody tr').count()).toBeGreaterThan(0);
     expect(await page.locator('.ov-realtime-pages li').count()).toBeGreaterThan(0);
-    expect(await page.locator('.ov-panels .loading').count()).toBe(0);
+    // The key's sites, then every number on screen (cards, both periods' charts, each panel's first tab,
+    // realtime) in one request, then the panels' other tabs in one more.
+    await expect.poll(() => asked.length).toBe(3);
     page.off('request', onRequest);
-    // The key's sites, then every number (cards, both periods' charts, every panel, realtime) in one request.
-    expect(asked).toHaveLength(2);
     expect(asked[0]).toContain('sites');
     expect(asked[1]).toContain('prevChart');
+    expect(asked[1]).toContain('pages: stats');
+    expect(asked[1]).not.toContain('entryPages');
+    expect(asked[2]).toContain('entryPages: stats');
+    expect(asked[2]).not.toContain('chart');
+    await expect.poll(() => page.locator('.ov-panels .loading').count()).toBe(0);
     expect(await page.getByLabel('Date range').inputValue()).toBe('7d');
     expect(await page.getByLabel('Compare with the previous period').isChecked()).toBe(true);
   });

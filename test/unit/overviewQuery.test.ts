@@ -4,8 +4,8 @@ import { parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { buildSchema } from '../../src/graphql/buildSchema.ts';
 import { DEFAULT_QUERY_LIMITS, queryLimitsRule } from '../../src/graphql/queryLimits.ts';
-import { ALL_TABS } from '../../web/screens/overview/panels.ts';
-import { change, overviewQuery, readOverview, share } from '../../web/screens/overview/query.ts';
+import { ALL_TABS, FIRST_TABS, OTHER_TABS, PANELS } from '../../web/screens/overview/panels.ts';
+import { change, overviewQuery, readOverview, readTabs, share, tabsQuery } from '../../web/screens/overview/query.ts';
 import { apiFilters, readState, withFilter, writeState } from '../../web/screens/overview/state.ts';
 
 const schema = buildSchema([]);
@@ -39,6 +39,19 @@ describe('overview queries', () => {
         { dimension: 'PAGE', op: 'EQ', values: ['/pricing'] },
         { dimension: 'COUNTRY', op: 'EQ', values: ['RU'] },
       ],
+    });
+  });
+  it('the first request asks the tab each panel opens on; the second the other tabs alone, read by tab', () => {
+    expect(FIRST_TABS.map((t) => t.id)).toEqual(PANELS.map((p) => p.tabs[0]!.id));
+    expect([...FIRST_TABS, ...OTHER_TABS].map((t) => t.id).sort()).toEqual(ALL_TABS.map((t) => t.id).sort());
+    const first = overviewQuery('shop', range, 'DAY', [...filters], { realtime: true, tabs: FIRST_TABS });
+    expect(aliasesOf(first.query)).toEqual(['chart', ...FIRST_TABS.map((t) => t.id), 'realtime']);
+    const rest = tabsQuery('shop', range, [...filters], OTHER_TABS);
+    expect(check(rest.query)).toEqual([]);
+    expect(aliasesOf(rest.query)).toEqual(OTHER_TABS.map((t) => t.id));
+    expect(rest.variables).toEqual({ site: 'shop', from: '2026-11-01', to: '2026-11-30', limit: 10, filter: apiFilters([...filters]) });
+    expect(readTabs({ entryPages: { rows: [{ entryPage: '/a', visitors: 2, visits: 3 }], suppressedRows: 1 } }, OTHER_TABS.slice(0, 1))).toEqual({
+      entryPages: { rows: [{ value: '/a', visitors: 2, second: 3 }], suppressedRows: 1 },
     });
   });
   it('without comparison there is no previous period; no filters is a null filter', () => {

@@ -96,7 +96,7 @@ export function Overview({ params }: ScreenProps) {
       <Realtime key={site.id} site={site.id} k={site.kAnonymity} initial={data.loading ? undefined : data.realtime} />
       <div class="ov-panels">
         {PANELS.map((p) => (
-          <Panel key={p.id} panel={p} data={current?.tabs} totalVisitors={current?.totals.visitors ?? null} onFilter={addFilter} loading={data.loading} fileStem={`${site.id}-${range.from}-${range.to}`} />
+          <Panel key={p.id} panel={p} data={current?.tabs} totalVisitors={current?.totals.visitors ?? null} onFilter={addFilter} loading={data.loading || data.otherTabsLoading} fileStem={`${site.id}-${range.from}-${range.to}`} />
         ))}
       </div>
     </section>

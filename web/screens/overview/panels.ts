@@ -59,6 +59,10 @@ export const PANELS: readonly PanelDef[] = [
 ];
 
 export const ALL_TABS: readonly TabDef[] = PANELS.flatMap((p) => p.tabs);
+/** The tab each panel opens on: asked with the overview's first request. */
+export const FIRST_TABS: readonly TabDef[] = PANELS.flatMap((p) => p.tabs.slice(0, 1));
+/** The other tabs: asked in a second request once the first has answered (each tab costs a breakdown). */
+export const OTHER_TABS: readonly TabDef[] = ALL_TABS.filter((t) => !FIRST_TABS.includes(t));
 
 /** Rows each tab shows. */
 export const PANEL_LIMIT = 10;

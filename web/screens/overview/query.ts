@@ -53,6 +53,12 @@ function tabField(t: TabDef): string {
   return `${t.id}: stats(${ARGS}, limit: $limit) { rows { ${t.dimension} visitors ${t.second} } suppressedRows }`;
 }
 
+/** The given tabs alone (the overview's second request: the tabs no panel opens on). */
+export function tabsQuery(site: string, range: DayRange, filters: readonly Filter[], tabs: readonly TabDef[]): GraphqlRequest {
+  const variables = { site, from: range.from, to: range.to, filter: filters.length === 0 ? null : apiFilters(filters), limit: PANEL_LIMIT };
+  return { query: `query OverviewTabs(${VARS}) { ${tabs.map(tabField).join(' ')} }`, variables };
+}
+
 export const REALTIME_FIELD = 'realtime(site: $site) { visitors topPages { page visitors } }';
 
 export interface OverviewQueryOptions {
@@ -84,7 +90,7 @@ export function overviewQuery(site: string, range: DayRange, interval: Interval,
 }
 
 type RawRow = Record<string, string | number | null>;
-interface RawStats {
+export interface RawStats {
   rows: RawRow[];
   totals?: RawRow;
   suppressedRows: number;
@@ -128,6 +134,11 @@ export function readOverview(raw: RawOverview, tabs: readonly TabDef[] = ALL_TAB
 }
 
 function readCurrent(raw: Record<string, RawStats | undefined>, tabs: readonly TabDef[]): CurrentData {
+  return { ...period(raw.chart), tabs: readTabs(raw, tabs) };
+}
+
+/** The answer of tabsQuery (or the tabs of overviewQuery's), by tab id. */
+export function readTabs(raw: Record<string, RawStats | undefined>, tabs: readonly TabDef[]): Record<string, PanelData> {
   const out: Record<string, PanelData> = {};
   for (const t of tabs) {
     const s = raw[t.id];
@@ -136,7 +147,7 @@ function readCurrent(raw: Record<string, RawStats | undefined>, tabs: readonly T
       suppressedRows: s?.suppressedRows ?? 0,
     };
   }
-  return { ...period(raw.chart), tabs: out };
+  return out;
 }
 
 /** Relative change in percent, or null when it has no meaning (no base, or a value hidden under k). */
