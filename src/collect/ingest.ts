@@ -1,6 +1,7 @@
 // The collector's core, shared by POST /collect, GET /collect.gif and `calypso import`: validate each
 // event, check its site and host, reduce it, and make the accepted ones durable before answering.
-import type { SpoolPart } from '../consent/appendTogether.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { appendTogether, RETRY_DELAYS_MS, type SpoolPart } from '../consent/appendTogether.ts';
 import type { ConsentChange, ConsentSource, ConsentStore } from '../consent/consentStore.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Spool } from '../pipeline/spool.ts';
@@ -27,7 +28,13 @@ export interface IngestDeps {
   /** The import batches already stored (POST /v1/import only). */
   importBatches?: ImportBatches;
   /** Forms visits as hits arrive (docs/visits.md), with the spools their rows go to. */
-  visits?: { assigner: VisitAssigner; spool: Spool; aliases: Spool };
+  visits?: {
+    assigner: VisitAssigner;
+    spool: Spool;
+    aliases: Spool;
+    /** Told when a request's hits were kept but their visit rows could not be (an I/O error outlasting the retries). */
+    onNotKept?: (err: unknown) => void;
+  };
 }
 
 export interface IngestResult {
@@ -111,29 +118,59 @@ async function ingestNow(
       if (placed.aliasRows.length > 0) visitParts.push({ spool: deps.visits.aliases, payload: Buffer.from(ndjsonOf(placed.aliasRows)) });
     }
     try {
-      await keep(events, visitParts);
+      await keep(events);
     } catch (err) {
       placed?.release();
       throw err;
     }
-    await placed?.commit();
+    // NOTE: the visit rows go to their spools only once the hits are durable. Appended side by side, a disk
+    // filling between the two writes could keep the visit rows and refuse the hits: the hits, the facts the
+    // visits are made of, would then be lost while answered 202 (diskFull.test.ts caught it). The cost is a
+    // second group commit in series. Once the hits are kept the answer is 202 whatever befalls their visits.
+    if (placed !== undefined && visitParts.length > 0) {
+      if (await keepDerived(visitParts, deps.visits?.onNotKept)) await placed.commit();
+      // Not kept: the state stays as stored, so the next hit of the visit cancels no version that was never
+      // written (its counts then miss this request's hits; reported, not refused).
+      else placed.release();
+    } else await placed?.commit();
   }
   for (const [site, n] of perSite) deps.metrics.eventsAccepted.child({ site }).inc(n);
   return { accepted, rejected };
 
-  async function keep(events: Buffer, visitParts: SpoolPart[]): Promise<void> {
-    if (consentChanges.length === 0 && marker === undefined && visitParts.length === 0) {
+  async function keep(events: Buffer): Promise<void> {
+    if (consentChanges.length === 0 && marker === undefined) {
       await deps.spool.append(events, perSite.keys());
     } else {
       // Consent is read first: if it cannot be recorded now, nothing of the request is kept. The commit
       // then keeps the events, the consent rows and the batch's marker together or not at all (policy 1.3, 6.1).
       const consent = await deps.consents.prepare(consentChanges, source);
       // The tags as a list: a part tried again after an I/O error reads them again.
-      const parts: SpoolPart[] = [{ spool: deps.spool, payload: events, tags: [...perSite.keys()] }, ...visitParts];
+      const parts: SpoolPart[] = [{ spool: deps.spool, payload: events, tags: [...perSite.keys()] }];
       if (marker !== undefined) parts.push(marker({ accepted, rejected }));
       await consent.commit(parts);
     }
   }
+}
+
+/**
+ * Appends visit rows after their hits were kept: true when every part was. Nothing kept is tried again as
+ * appendTogether tries a part that failed beside kept ones (which it does itself); false is reported.
+ */
+async function keepDerived(parts: readonly SpoolPart[], onNotKept: ((err: unknown) => void) | undefined): Promise<boolean> {
+  let error: unknown;
+  for (const delay of [0, ...RETRY_DELAYS_MS]) {
+    if (delay > 0) await sleep(delay);
+    try {
+      const outcome = await appendTogether(parts);
+      if (outcome.kept === 'all') return true;
+      error = outcome.error;
+      break;
+    } catch (err) {
+      error = err;
+    }
+  }
+  onNotKept?.(error);
+  return false;
 }
 
 function visitLines(rows: readonly VisitRow[]): string {

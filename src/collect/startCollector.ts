@@ -92,7 +92,10 @@ export async function startCollector({ config, cache, pseudonymiser, store, site
       state: visitState,
       maxFutureMs: EVENT_LIMITS.maxFutureMs,
       onLookupFailed: (err) => log.warn({ err }, 'visits: ClickHouse could not be asked for a late hit\'s visits; it was placed on what this collector remembers'),
-    }), spool: visitsTable.spool, aliases: aliasesTable.spool };
+    }), spool: visitsTable.spool, aliases: aliasesTable.spool,
+    onNotKept: (err: unknown) => {
+      log.error({ err: err instanceof Error ? err.message : String(err) }, 'visits: a request\'s hits were kept but their visit rows could not be (the spool disk kept failing); its visit misses those hits');
+    } };
   const ingestDeps = { sites, reducers: createReducers(pseudonymiser), spool: events, consents, erasures, metrics, visits };
   const routes = createCollectRoutes(
     { ...ingestDeps, clientIp: createClientIp(config.trustedProxies), rateLimiter: createRateLimiter({ perSecond: config.rateLimitPerIp }) },

@@ -16,7 +16,7 @@ export type AppendOutcome = { readonly kept: 'all' } | { readonly kept: 'some'; 
 const KEPT_ALL: AppendOutcome = Object.freeze({ kept: 'all' });
 
 /** Waits before each retry of a part that failed while others were kept: 4 tries over about 1.5 s. */
-const RETRY_DELAYS_MS = [100, 400, 1_000];
+export const RETRY_DELAYS_MS: readonly number[] = [100, 400, 1_000];
 
 export const allFit = (parts: readonly SpoolPart[]): boolean => parts.every((p) => p.spool.fits(p.payload.length));
 
