@@ -1,10 +1,10 @@
 // The collector's core, shared by POST /collect, GET /collect.gif and `calypso import`: validate each
 // event, check its site and host, reduce it, and make the accepted ones durable before answering.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appendTogether, RETRY_DELAYS_MS, type SpoolPart } from '../consent/appendTogether.ts';
+import { allFit, appendTogether, RETRY_DELAYS_MS, type SpoolPart } from '../consent/appendTogether.ts';
 import type { ConsentChange, ConsentSource, ConsentStore } from '../consent/consentStore.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Spool } from '../pipeline/spool.ts';
+import { SpoolFullError, type Spool } from '../pipeline/spool.ts';
 import type { Reducers } from '../privacy/reducers.ts';
 import { toEventRow, type RequestTraits } from '../privacy/toEventRow.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
@@ -118,6 +118,9 @@ async function ingestNow(
       if (placed.aliasRows.length > 0) visitParts.push({ spool: deps.visits.aliases, payload: Buffer.from(ndjsonOf(placed.aliasRows)) });
     }
     try {
+      // Every spool's budget is checked before anything is appended, the visits' included: a full visits
+      // spool refuses the request (503) as it did when the parts were appended together.
+      if (!allFit(visitParts)) throw new SpoolFullError('the visits spool is over its disk budget');
       await keep(events);
     } catch (err) {
       placed?.release();
