@@ -9,3 +9,8 @@ ALTER TABLE visits
   ADD COLUMN IF NOT EXISTS hit_paths Array(String),
   ADD COLUMN IF NOT EXISTS hit_names Array(LowCardinality(String)),
   ADD COLUMN IF NOT EXISTS hit_pairs UInt8;
+
+-- The statistics read the hits only for rows not answered by their pairs (`NOT (hit_pairs = 1 AND end <
+-- range end)`): the earliest such visit's start bounds that read. This index lets finding it skip every
+-- granule of complete visits that ended before the range's end (the usual case: 0 granules read).
+ALTER TABLE visits ADD INDEX IF NOT EXISTS visits_pairs_known (hit_pairs, end) TYPE minmax GRANULARITY 1;

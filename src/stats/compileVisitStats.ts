@@ -61,8 +61,7 @@ export function visitBaseSql(q: StatsQuery, dimSelect: readonly string[], params
       ? ''
       : `matched AS (
   SELECT DISTINCT visit_id FROM events
-  WHERE site = {site:String} AND ts >= greatest(${from}, (SELECT ifNull(minOrNull(start), ${to}) FROM visits WHERE ${[inRange, `NOT (${certain})`, ...visitWhere].join(' AND ')}))
-    AND ts < ${to} AND is_bot = 0 AND ${hitWhere.join(' AND ')}
+  WHERE site = {site:String} AND ts >= greatest(${from}, (SELECT ifNull(minOrNull(start), ${to}) FROM visits WHERE ${[inRange, `NOT (${certain})`, ...visitWhere].join(' AND ')})) AND ts < ${to} AND is_bot = 0 AND ${hitWhere.join(' AND ')}
 ),
 `;
   const visitIds =
