@@ -4,14 +4,15 @@
 // The query: the range's cancel rows (`cancelled`, sign -1, not yet merged away with their +1 row) →
 // the site's visits STARTING in the range (their `start` bucketed for `time`, in the site's zone), the
 // visit-attribute filters on the visit row, and for shape 3 (a `page` or `eventName` filter) only visits
-// with a hit in the range passing those hit filters, the hits' visit ids mapped through `visit_aliases`
-// (a hit keeps the id of a visit later merged into another) → metrics as sums weighted by `sign`, per
+// with a hit in the range passing those hit filters: on the row's (path, name) pairs where they answer
+// that, else through the hits' visit ids mapped through `visit_aliases` (a hit keeps the id of a visit
+// later merged into another) → metrics as sums weighted by `sign`, per
 // dimension group and for the totals (GROUPING SETS), groups with no live visit dropped → the same
 // k-anonymity, order and paging tail as the hits query, so statsResult.ts reads both alike.
 // Distinct visitors count only `live` rows: a +1 row whose (visit_id, version) has a -1 row in the range
 // is a replaced version (perhaps in another group, such as an older exit page) and must not name its visitor.
-// Cost (bench, 10 M events): shape 2 at 0.8–2.4 × counting visitors; shape 3 with a page on half the hits
-// builds the id set twice (hits, then their aliases) and took 10–15 ×, one case past the 30 s limit.
+// Cost (docs/visits.md, 1 M events, CPU): shape 2 about 1 × counting visitors; shape 3 with the pairs
+// 1.8–2.3 × (3.6–4 × when it built the set of the range's matching hits).
 import { DIMENSION_COLUMNS, HIT_DIMENSIONS, timeExpression, VISIT_METRIC_SQL, VISIT_VISITOR_KEY_SQL, type Dimension, type Interval } from './statsCatalog.ts';
 import { filterSql, pagedResult, statsFrame, type CompiledStats, type StatsFilter, type StatsQuery } from './statsQuery.ts';
 
