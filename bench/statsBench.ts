@@ -13,8 +13,9 @@
 //   - the single queries cached: the slowest speed-up of them all, goal ≥ 10 ×.
 //   npm run bench:stats                    10 000 000 events, 3 runs per case
 //   BENCH_EVENTS=1000000 BENCH_RUNS=5 npm run bench:stats      (npm run bench: 1 000 000 events)
-//   BENCH_ONLY='tab pages (,whole overview'   only the cases whose name contains one of these comma-separated
-//                                           texts (an A/B of a few rows; the cached-speed-up row then covers those)
+//   BENCH_ONLY='tab pages (|whole overview'   only the cases whose name contains one of these |-separated
+//                                           texts, or is one ending in $ ('chart + card totals$': without a filter);
+//                                           for an A/B of a few rows (the cached speed-up row then covers those)
 import os from 'node:os';
 import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
@@ -31,8 +32,8 @@ import { deriveBenchVisits } from './benchVisits.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter((x) => x !== '');
-const chosen = (c: { name: string }) => ONLY.length === 0 || ONLY.some((x) => c.name.includes(x));
+const ONLY = (process.env.BENCH_ONLY ?? '').split('|').filter((x) => x !== '');
+const chosen = (c: { name: string }) => ONLY.length === 0 || ONLY.some((x) => (x.endsWith('$') ? c.name === x.slice(0, -1) : c.name.includes(x)));
 const COOKIES = Math.max(1_000, Math.round(EVENTS / 10));
 const BENCH = 'stats';
 

@@ -1,4 +1,4 @@
--- The visitor of a hit, stored (docs/visits.md "What a breakdown costs"): the statistics of the hits
+-- The visitor of a hit, stored (docs/visits.md "Where a breakdown's time goes"): the statistics of the hits
 -- (shape 1: the pages and events tabs, realtime) count distinct visitors of this one column instead of
 -- computing `if(pid != 0, pid, cityHash64(toDate(ts), visitor_hash))` (VISITOR_KEY_SQL in
 -- src/visits/visitRule.ts, the same expression) for every hit of the range.
