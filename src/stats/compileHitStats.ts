@@ -9,7 +9,7 @@
 // only asked for a visit metric or entry/exit page together with a `page` or `eventName` DIMENSION: a
 // visit row has no single page or event name to group by, so its hits must be folded per visit here.
 import { visitNumberingSql } from '../visits/visitRule.ts';
-import { DIMENSION_COLUMNS, METRIC_SQL, timeExpression, VISITOR_KEY_SQL, type Dimension, type Interval } from './statsCatalog.ts';
+import { DIMENSION_COLUMNS, METRIC_SQL, timeExpression, VISITOR_KEY_COLUMN, type Dimension, type Interval } from './statsCatalog.ts';
 import { filterSql, pagedResult, statsFrame, type CompiledStats, type StatsQuery } from './statsQuery.ts';
 
 const HIT_COLUMNS = ['ts', 'type', 'name', ...new Set(Object.values(DIMENSION_COLUMNS).filter((c) => c !== 'entry_page' && c !== 'exit_page' && c !== 'name'))];
@@ -61,7 +61,7 @@ ${pagedResult(orderBy)}`;
 /** The site's non-bot hits in the range, each with its visitor key: `base`. */
 function hitBaseSql(from: string, to: string): string {
   return `base AS (
-  SELECT ${HIT_COLUMNS.join(', ')}, ${VISITOR_KEY_SQL} AS vkey
+  SELECT ${HIT_COLUMNS.join(', ')}, ${VISITOR_KEY_COLUMN} AS vkey
   FROM events
   WHERE site = {site:String} AND ts >= ${from} AND ts < ${to} AND is_bot = 0
 ),`;

@@ -2,7 +2,7 @@
 import type { SiteStore } from '../sites/siteStore.ts';
 import { requireSite } from '../sites/requireSite.ts';
 import type { EventStore } from '../store/eventStore.ts';
-import { VISITOR_KEY_SQL } from './statsCatalog.ts';
+import { VISITOR_KEY_COLUMN } from './statsCatalog.ts';
 import { STATS_QUERY_SETTINGS } from './statsResolvers.ts';
 
 /** "Now" is the last five minutes. */
@@ -15,7 +15,7 @@ export function createRealtimeResolvers(store: EventStore, sites: SiteStore) {
       async realtime(_: unknown, args: { site: string }) {
         const site = await requireSite(sites, args.site);
         const rows = await store.query<{ page: string | null; visitors: string }>(
-          `SELECT path AS page, uniqExact(${VISITOR_KEY_SQL}) AS visitors
+          `SELECT path AS page, uniqExact(${VISITOR_KEY_COLUMN}) AS visitors
            FROM events
            WHERE site = {site:String} AND ts >= now64(3) - INTERVAL {window:UInt32} SECOND AND is_bot = 0
            GROUP BY GROUPING SETS ((path), ())

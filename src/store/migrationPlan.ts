@@ -73,8 +73,9 @@ export function isIdempotent(statement: string): boolean {
   if (/^CREATE (TABLE|VIEW|MATERIALIZED VIEW|DICTIONARY|FUNCTION) IF NOT EXISTS /.test(s)) return true;
   // ALTER TABLE t cmd1, cmd2, …: every command must be guarded, not just the first.
   const alter = /^ALTER TABLE \S+ (.*)$/.exec(s);
-  // MODIFY TTL sets the same expression again on a second run: a no-op.
-  return alter !== null && splitTopLevel(alter[1] ?? '', ',').every((c) => /^((ADD|DROP|MODIFY) (COLUMN|INDEX) IF (NOT )?EXISTS |MODIFY TTL )/.test(normalise(c)));
+  // MODIFY TTL sets the same expression again on a second run: a no-op. MATERIALIZE COLUMN writes a
+  // column's values from its own expression: a second run writes the same values.
+  return alter !== null && splitTopLevel(alter[1] ?? '', ',').every((c) => /^((ADD|DROP|MODIFY) (COLUMN|INDEX) IF (NOT )?EXISTS |MODIFY TTL |MATERIALIZE COLUMN )/.test(normalise(c)));
 }
 
 const normalise = (s: string) => s.replace(/\s+/g, ' ').trim().toUpperCase();

@@ -117,6 +117,7 @@ describe('isIdempotent', () => {
     'ALTER TABLE events MODIFY COLUMN IF EXISTS props Map(String, String)',
     'ALTER TABLE events ADD INDEX IF NOT EXISTS i_path path TYPE bloom_filter GRANULARITY 4',
     'ALTER TABLE audit_log MODIFY TTL toDateTime(ts) + toIntervalDay(retention_days)',
+    'ALTER TABLE events MATERIALIZE COLUMN visitor_key SETTINGS mutations_sync = 2',
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS a Map(String, String) DEFAULT map('x,y', 'z'), ADD COLUMN IF NOT EXISTS b UInt8",
     "CREATE TABLE IF NOT EXISTS a (x String DEFAULT 'a;b', y String DEFAULT 'it\\'s') ENGINE = Memory",
     '/* why */ CREATE TABLE IF NOT EXISTS a (x UInt8) ENGINE = Memory;',
