@@ -11,6 +11,7 @@ import type { SiteStore } from '../sites/siteStore.ts';
 import { echo, InputError } from '../errors/apiError.ts';
 import { validateEvent, type EventLimits } from './validateEvent.ts';
 import { checkHost } from './checkHost.ts';
+import { eventRowLine } from './eventRowLine.ts';
 import type { ErasureTombstones } from '../subjects/erasureTombstones.ts';
 import type { BatchMarker, ImportBatches } from './importBatches.ts';
 import type { EventRow } from '../privacy/toEventRow.ts';
@@ -113,7 +114,7 @@ async function ingestNow(
     const sections: Array<readonly [SectionTable, string]> = [];
     if (placed !== undefined) sections.push(['visits', visitLines(placed.visitRows)], ['visit_aliases', ndjsonOf(placed.aliasRows)]);
     try {
-      await keep(withSections(ndjsonOf(hits.map((h) => h.row)), sections));
+      await keep(withSections(eventLines(hits), sections));
     } catch (err) {
       // Nothing kept: the state stays as stored, so the next hit cancels no version that was never written.
       placed?.release();
@@ -137,6 +138,12 @@ async function ingestNow(
       await consent.commit(parts);
     }
   }
+}
+
+function eventLines(hits: ReadonlyArray<{ row: EventRow & { visit_id?: string } }>): string {
+  let out = '';
+  for (const h of hits) out += eventRowLine(h.row);
+  return out;
 }
 
 function visitLines(rows: readonly VisitRow[]): string {
