@@ -97,7 +97,7 @@ export async function startCollector({ config, cache, pseudonymiser, store, site
   const ingestDeps = { sites, reducers: createReducers(pseudonymiser), spool: events, consents, erasures, metrics, visits };
   const routes = createCollectRoutes(
     { ...ingestDeps, clientIp: createClientIp(config.trustedProxies), rateLimiter: createRateLimiter({ perSecond: config.rateLimitPerIp }) },
-    { maxEvents: 500, maxBodyBytes: config.maxBodyBytes, maxInFlight: 256, limits: { ...EVENT_LIMITS, maxAgeMs: config.maxEventAgeMs } },
+    { maxEvents: 500, maxBodyBytes: config.maxBodyBytes, maxInFlight: 256, maxInFlightEvents: 20_000, limits: { ...EVENT_LIMITS, maxAgeMs: config.maxEventAgeMs } },
   );
   const preflight = preflightRoute(sites);
   const importBatches = createImportBatches({
