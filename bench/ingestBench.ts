@@ -19,7 +19,7 @@ import { pinSelf, pinningNote, serverCoreBusy } from './corePinning.ts';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const OVERLOAD_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 60);
 const BENCH = 'ingest';
-// BENCH_PROFILE=dir writes a V8 CPU profile of the service into dir.
+// BENCH_PROFILE=dir writes a V8 CPU profile of the service into dir (bench/cpuProfileSummary.ts sums it up).
 const profile: Record<string, string> = process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {};
 const CONNECTIONS = 32;
 const HEADERS = { 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' };

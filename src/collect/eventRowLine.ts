@@ -13,6 +13,9 @@ const ZERO_DEFAULT = new Set([
   'browser', 'os', 'device', 'screen', 'language', 'country', 'region', 'is_bot', 'consent', 'engagement_ms', 'visit_id',
 ]);
 
+/** Fields the collector writes itself as digits, time text or an enum name: never anything to escape. */
+const PLAIN = new Set(['ts', 'pid', 'visitor_hash', 'type', 'visit_id']);
+
 // Characters a JSON string cannot hold as they are (quote, backslash, controls) and lone-surrogate
 // candidates (JSON.stringify escapes those): such text goes through JSON.stringify.
 function needsEscape(s: string): boolean {
@@ -31,7 +34,7 @@ export function eventRowLine(row: EventRow & { visit_id?: string }): string {
     const v = (row as unknown as Record<string, unknown>)[k];
     if (v === undefined || ((v === '' || v === 0 || v === '0') && ZERO_DEFAULT.has(k))) continue;
     let text: string;
-    if (typeof v === 'string') text = str(v);
+    if (typeof v === 'string') text = PLAIN.has(k) ? `"${v}"` : str(v);
     else if (typeof v === 'number') text = String(v);
     else {
       // props: a Map(String, String) column, empty for most hits.
