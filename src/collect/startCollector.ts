@@ -80,9 +80,10 @@ export async function startCollector({ config, cache, pseudonymiser, store, site
   // Stored events without a visit (from before visits were formed at ingest) get theirs before the visit
   // state is read. NOTE: the events backlog is not waited for (a long one would hold the start up): rows
   // spooled before an upgrade and delivered after it are formed at the next start.
-  // The visit rows of the last run ride in the events spool's records (spoolSections.ts); the visits
-  // spools hold only what a version before that left.
-  const flushVisits = () => Promise.all([eventsTable.deliverer.flush(), visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
+  // The visit rows of the last run ride in the events spool's records (spoolSections.ts): they are
+  // inserted ahead of the hits' backlog (not waited for, as above; its delivery then stores them once).
+  // The visits spools hold only what a version before that left.
+  const flushVisits = () => Promise.all([eventsTable.deliverer.deliverSections(), visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
   if (backfillVisits !== undefined) {
     await Promise.all([visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
     await backfillVisits();

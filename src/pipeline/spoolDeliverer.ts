@@ -42,6 +42,13 @@ export interface SpoolDeliverer {
   close(deadline?: number): Promise<void>;
   /** Resolves when no insert is in flight (the embedded engine must not be closed under one). */
   idle(): Promise<void>;
+  /**
+   * Inserts the sections (visit rows) of the closed segments queued now, ahead of their own rows, each
+   * table whole under the token their delivery uses, so that delivery stores them once: the visit state
+   * is read from ClickHouse at start without waiting for the hits' backlog. Stops at the first failure
+   * (delivery still brings them). Resolves once done; never rejects.
+   */
+  deliverSections(): Promise<void>;
 }
 
 /** A segment that fails this many times in a row for a local reason (not ClickHouse, not a full disk) is set aside. */
@@ -346,6 +353,27 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     },
     async idle() {
       await running;
+    },
+    async deliverSections() {
+      try {
+        for (const seg of [...spool.queued]) {
+          // Record by record (set aside once, or its rows refused): its own delivery brings its sections.
+          if (seg.firstRecord !== undefined || recordwise === seg || sectionwise?.seg === seg) continue;
+          const buf = await fsp.readFile(seg.file).catch((err: unknown) => {
+            if (errnoOf(err) === 'ENOENT') return undefined; // delivered meanwhile
+            throw err;
+          });
+          if (buf === undefined) continue;
+          const split = decodeSegment(buf).records.map(splitSections);
+          for (const section of SECTION_TABLES) {
+            const rows = split.flatMap((r) => r.sections.get(section) ?? []);
+            // Refused: its delivery sets the refused records aside as usual.
+            if (rows.length > 0 && (await insert(section, Buffer.concat(rows), `${seg.token}#${section}`)) !== undefined) return;
+          }
+        }
+      } catch (err) {
+        log.warn({ table, err: err instanceof Error ? err.message : String(err) }, 'could not deliver the spooled visit rows ahead of their hits; they come with them');
+      }
     },
   };
 }

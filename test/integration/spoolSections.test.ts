@@ -104,6 +104,28 @@ describe('spool record sections', () => {
     expect(await aliases()).toEqual(['212']);
   });
 
+  it('inserts the queued visit rows ahead of their hits at start, and delivery then stores them once', async () => {
+    await clear();
+    const dir = tempDir();
+    const writer = await Spool.open({ dir, maxBytes: 1 << 30 });
+    await writer.append(withSections(event('d-1'), [['visits', visit(131)], ['visit_aliases', alias(231)]]));
+    await writer.rotate();
+    await writer.append(withSections(event('d-2'), [['visits', visit(132)]]));
+    await writer.close();
+    // As at a start: the delivery of the backlog runs meanwhile, not waited for.
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, createMetrics());
+    await d.deliverSections();
+    expect(await visits()).toEqual(['131', '132']);
+    expect(await aliases()).toEqual(['231']);
+    await d.flush();
+    await d.close();
+    expect(spool.pendingSegments).toBe(0);
+    expect(await events()).toEqual(['d-1', 'd-2']);
+    expect(await visits()).toEqual(['131', '132']);
+    expect(await aliases()).toEqual(['231']);
+  });
+
   it('keeps a record whose hits are refused aside whole: its visit rows are not stored without them', async () => {
     await clear();
     const dir = tempDir();
