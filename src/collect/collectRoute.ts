@@ -21,6 +21,14 @@ export interface CollectOptions {
   maxBodyBytes: number;
   /** Requests being processed at once before new ones get 429: with 1 MiB bodies, bounds memory near 256 MiB. */
   maxInFlight: number;
+  /**
+   * Events being processed at once (read, reduced, waiting to be durable) before a request that would
+   * exceed it gets 429. NOTE: a batch holds about 2.5 KB of heap per event until its answer (the parsed
+   * body, its rows and their text); under overload, clients that time out reconnect while their
+   * abandoned requests are still processed, so the request bound alone let the heap grow towards 256
+   * batches. A request of more events than this is taken alone, when nothing else is in flight.
+   */
+  maxInFlightEvents: number;
   limits: EventLimits;
 }
 
@@ -44,6 +52,7 @@ export const SPOOL_FULL = new ApiError(ErrorCode.SERVICE_UNAVAILABLE, 'the colle
 
 export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions) {
   let inFlight = 0;
+  let inFlightEvents = 0;
 
   /**
    * Shared gate: rate limit, in-flight bound, CORS. Returns the traits, or undefined when answered.
@@ -96,7 +105,13 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
       const batch = body !== null && typeof body === 'object' && !Array.isArray(body) && 'events' in body ? (body as { events: unknown }).events : [body];
       if (!Array.isArray(batch)) return sendError(res, new InputError('events', 'events must be an array of events'));
       if (batch.length > opts.maxEvents) return sendError(res, new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, `events must hold at most ${opts.maxEvents} events`, { field: 'events' }));
-      sendJson(res, 202, await ingest(batch, traits, deps, opts.limits));
+      if (inFlightEvents > 0 && inFlightEvents + batch.length > opts.maxInFlightEvents) return sendError(res, BUSY);
+      inFlightEvents += batch.length;
+      try {
+        sendJson(res, 202, await ingest(batch, traits, deps, opts.limits));
+      } finally {
+        inFlightEvents -= batch.length;
+      }
     }),
 
     pixel: guarded(async (req, res) => {

@@ -1,16 +1,17 @@
 // The collector's core, shared by POST /collect, GET /collect.gif and `calypso import`: validate each
 // event, check its site and host, reduce it, and make the accepted ones durable before answering.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { allFit, appendTogether, RETRY_DELAYS_MS, type SpoolPart } from '../consent/appendTogether.ts';
+import type { SpoolPart } from '../consent/appendTogether.ts';
 import type { ConsentChange, ConsentSource, ConsentStore } from '../consent/consentStore.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { SpoolFullError, type Spool } from '../pipeline/spool.ts';
+import type { Spool } from '../pipeline/spool.ts';
+import { withSections, type SectionTable } from '../pipeline/spoolSections.ts';
 import type { Reducers } from '../privacy/reducers.ts';
 import { toEventRow, type RequestTraits } from '../privacy/toEventRow.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import { echo, InputError } from '../errors/apiError.ts';
 import { validateEvent, type EventLimits } from './validateEvent.ts';
 import { checkHost } from './checkHost.ts';
+import { eventRowLine } from './eventRowLine.ts';
 import type { ErasureTombstones } from '../subjects/erasureTombstones.ts';
 import type { BatchMarker, ImportBatches } from './importBatches.ts';
 import type { EventRow } from '../privacy/toEventRow.ts';
@@ -27,14 +28,8 @@ export interface IngestDeps {
   metrics: Metrics;
   /** The import batches already stored (POST /v1/import only). */
   importBatches?: ImportBatches;
-  /** Forms visits as hits arrive (docs/visits.md), with the spools their rows go to. */
-  visits?: {
-    assigner: VisitAssigner;
-    spool: Spool;
-    aliases: Spool;
-    /** Told when a request's hits were kept but their visit rows could not be (an I/O error outlasting the retries). */
-    onNotKept?: (err: unknown) => void;
-  };
+  /** Forms visits as hits arrive (docs/visits.md): their rows ride in the events' spool record. */
+  visits?: { assigner: VisitAssigner };
 }
 
 export interface IngestResult {
@@ -111,31 +106,21 @@ async function ingestNow(
   if (accepted > 0) {
     const placed = deps.visits === undefined ? undefined : await deps.visits.assigner.place(hits);
     // Durable before the answer: the hits, their visits, and a consent change carried by a hit.
-    const events = Buffer.from(ndjsonOf(hits.map((h) => h.row)));
-    const visitParts: SpoolPart[] = [];
-    if (placed !== undefined && deps.visits !== undefined) {
-      if (placed.visitRows.length > 0) visitParts.push({ spool: deps.visits.spool, payload: Buffer.from(visitLines(placed.visitRows)), tags: [...perSite.keys()] });
-      if (placed.aliasRows.length > 0) visitParts.push({ spool: deps.visits.aliases, payload: Buffer.from(ndjsonOf(placed.aliasRows)) });
-    }
+    // NOTE: the visit rows ride in the hits' own spool record (spoolSections.ts): one write and one
+    // fdatasync, and the record is kept whole or not at all, so visit rows are never kept without their
+    // hits nor hits answered 202 without their visit rows. Two spools side by side lost an acknowledged
+    // request when the disk filled between the writes (diskFull.test.ts), and in series cost a second
+    // group commit per request.
+    const sections: Array<readonly [SectionTable, string]> = [];
+    if (placed !== undefined) sections.push(['visits', visitLines(placed.visitRows)], ['visit_aliases', ndjsonOf(placed.aliasRows)]);
     try {
-      // Every spool's budget is checked before anything is appended, the visits' included: a full visits
-      // spool refuses the request (503) as it did when the parts were appended together.
-      if (!allFit(visitParts)) throw new SpoolFullError('the visits spool is over its disk budget');
-      await keep(events);
+      await keep(withSections(eventLines(hits), sections));
     } catch (err) {
+      // Nothing kept: the state stays as stored, so the next hit cancels no version that was never written.
       placed?.release();
       throw err;
     }
-    // NOTE: the visit rows go to their spools only once the hits are durable. Appended side by side, a disk
-    // filling between the two writes could keep the visit rows and refuse the hits: the hits, the facts the
-    // visits are made of, would then be lost while answered 202 (diskFull.test.ts caught it). The cost is a
-    // second group commit in series. Once the hits are kept the answer is 202 whatever befalls their visits.
-    if (placed !== undefined && visitParts.length > 0) {
-      if (await keepDerived(visitParts, deps.visits?.onNotKept)) await placed.commit();
-      // Not kept: the state stays as stored, so the next hit of the visit cancels no version that was never
-      // written (its counts then miss this request's hits; reported, not refused).
-      else placed.release();
-    } else await placed?.commit();
+    await placed?.commit();
   }
   for (const [site, n] of perSite) deps.metrics.eventsAccepted.child({ site }).inc(n);
   return { accepted, rejected };
@@ -155,25 +140,10 @@ async function ingestNow(
   }
 }
 
-/**
- * Appends visit rows after their hits were kept: true when every part was. Nothing kept is tried again as
- * appendTogether tries a part that failed beside kept ones (which it does itself); false is reported.
- */
-async function keepDerived(parts: readonly SpoolPart[], onNotKept: ((err: unknown) => void) | undefined): Promise<boolean> {
-  let error: unknown;
-  for (const delay of [0, ...RETRY_DELAYS_MS]) {
-    if (delay > 0) await sleep(delay);
-    try {
-      const outcome = await appendTogether(parts);
-      if (outcome.kept === 'all') return true;
-      error = outcome.error;
-      break;
-    } catch (err) {
-      error = err;
-    }
-  }
-  onNotKept?.(error);
-  return false;
+function eventLines(hits: ReadonlyArray<{ row: EventRow & { visit_id?: string } }>): string {
+  let out = '';
+  for (const h of hits) out += eventRowLine(h.row);
+  return out;
 }
 
 function visitLines(rows: readonly VisitRow[]): string {

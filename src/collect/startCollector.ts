@@ -80,26 +80,25 @@ export async function startCollector({ config, cache, pseudonymiser, store, site
   // Stored events without a visit (from before visits were formed at ingest) get theirs before the visit
   // state is read. NOTE: the events backlog is not waited for (a long one would hold the start up): rows
   // spooled before an upgrade and delivered after it are formed at the next start.
+  // The visit rows of the last run ride in the events spool's records (spoolSections.ts): they are
+  // inserted ahead of the hits' backlog (not waited for, as above; its delivery then stores them once).
+  // The visits spools hold only what a version before that left.
+  const flushVisits = () => Promise.all([eventsTable.deliverer.deliverSections(), visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
   if (backfillVisits !== undefined) {
     await Promise.all([visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
     await backfillVisits();
   }
-  // The visits of the last run's last hours, once the spool has delivered what it kept of them.
-  const flushVisits = () => Promise.all([visitsTable.deliverer.flush(), aliasesTable.deliverer.flush()]);
   const visitState = await openVisitState(config, cache, store, flushVisits, erasures, log);
   const visits = { assigner: createVisitAssigner({
       store,
       state: visitState,
       maxFutureMs: EVENT_LIMITS.maxFutureMs,
       onLookupFailed: (err) => log.warn({ err }, 'visits: ClickHouse could not be asked for a late hit\'s visits; it was placed on what this collector remembers'),
-    }), spool: visitsTable.spool, aliases: aliasesTable.spool,
-    onNotKept: (err: unknown) => {
-      log.error({ err: err instanceof Error ? err.message : String(err) }, 'visits: a request\'s hits were kept but their visit rows could not be (the spool disk kept failing); its visit misses those hits');
-    } };
+    }) };
   const ingestDeps = { sites, reducers: createReducers(pseudonymiser), spool: events, consents, erasures, metrics, visits };
   const routes = createCollectRoutes(
     { ...ingestDeps, clientIp: createClientIp(config.trustedProxies), rateLimiter: createRateLimiter({ perSecond: config.rateLimitPerIp }) },
-    { maxEvents: 500, maxBodyBytes: config.maxBodyBytes, maxInFlight: 256, limits: { ...EVENT_LIMITS, maxAgeMs: config.maxEventAgeMs } },
+    { maxEvents: 500, maxBodyBytes: config.maxBodyBytes, maxInFlight: 256, maxInFlightEvents: 20_000, limits: { ...EVENT_LIMITS, maxAgeMs: config.maxEventAgeMs } },
   );
   const preflight = preflightRoute(sites);
   const importBatches = createImportBatches({

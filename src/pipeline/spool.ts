@@ -295,6 +295,11 @@ export class Spool {
     return this.closedSegments.at(-1)?.seq ?? 0;
   }
 
+  /** The closed segments not yet delivered, oldest first. */
+  get queued(): readonly ClosedSegment[] {
+    return this.closedSegments;
+  }
+
   /** The oldest closed segment not yet delivered. */
   peek(): ClosedSegment | undefined {
     return this.closedSegments[0];

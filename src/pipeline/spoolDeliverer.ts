@@ -15,6 +15,7 @@ import { StoreError } from '../store/storeError.ts';
 import type { ClosedSegment, Spool } from './spool.ts';
 import { errnoOf, isDiskFull, type SpoolDiskError } from './spoolFaults.ts';
 import { decodeSegment } from './spoolRecord.ts';
+import { SECTION_TABLES, sectionRecord, splitSections, type SectionTable } from './spoolSections.ts';
 
 export interface DelivererOptions {
   table: string;
@@ -41,6 +42,13 @@ export interface SpoolDeliverer {
   close(deadline?: number): Promise<void>;
   /** Resolves when no insert is in flight (the embedded engine must not be closed under one). */
   idle(): Promise<void>;
+  /**
+   * Inserts the sections (visit rows) of the closed segments queued now, ahead of their own rows, each
+   * table whole under the token their delivery uses, so that delivery stores them once: the visit state
+   * is read from ClickHouse at start without waiting for the hits' backlog. Stops at the first failure
+   * (delivery still brings them). Resolves once done; never rejects.
+   */
+  deliverSections(): Promise<void>;
 }
 
 /** A segment that fails this many times in a row for a local reason (not ClickHouse, not a full disk) is set aside. */
@@ -57,6 +65,8 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
   let wake: (() => void) | undefined;
   /** The segment whose records are being written one by one (their own tokens), if any. */
   let recordwise: ClosedSegment | undefined;
+  /** The segment whose own rows are in and whose sections from SECTION_TABLES[from] on go record by record. */
+  let sectionwise: { seg: ClosedSegment; from: number } | undefined;
   let localFailures = 0;
   /** flush() callers, answered when the spool is empty or an attempt failed (ClickHouse or the disk down). */
   let flushWaiters: Array<() => void> = [];
@@ -106,6 +116,22 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     for (const resolve of waiting) resolve();
   };
 
+  /** Inserts rows: undefined once in, or why ClickHouse refused them for good (bad rows: the caller goes on without them). */
+  const insert = async (into: string, rows: Buffer, token: string): Promise<string | undefined> => {
+    const body = rows.toString('utf8');
+    try {
+      await store.insertNdjson(into, body, token);
+      metrics.rowsWritten.inc({ table: into }, countLines(body));
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof StoreError) || err.retryable || stopping) throw err;
+      metrics.clickhouseErrors.inc({ retryable: 'false' });
+      return err.message;
+    }
+  };
+  const wholeRefused = (into: string, seg: ClosedSegment, err: string) =>
+    log.error({ table: into, segment: name(seg), err }, 'ClickHouse refused a spool segment; retrying its records one by one');
+
   const deliverOne = async (seg: ClosedSegment): Promise<void> => {
     const buf = await fsp.readFile(seg.file);
     const decoded = decodeSegment(buf);
@@ -119,24 +145,37 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     // Once some records went in under their own tokens, the whole-segment token must not be used again.
     if (seg.firstRecord !== undefined || recordwise === seg) {
       recordwise = seg;
-      await deliverRecords(seg, decoded.records, seg.firstRecord ?? 0);
+      await deliverRecords(seg, decoded.records, seg.firstRecord ?? 0, 0);
     } else {
-      const body = Buffer.concat(decoded.records).toString('utf8');
-      try {
-        await store.insertNdjson(table, body, seg.token);
-        metrics.rowsWritten.inc({ table }, countLines(body));
-      } catch (err) {
-        if (!(err instanceof StoreError) || err.retryable || stopping) throw err;
-        metrics.clickhouseErrors.inc({ retryable: 'false' });
+      // The spool's own rows first, then each section's (spoolSections.ts): rows derived from hits are
+      // never in ClickHouse before the hits. Each table's insert has a token of its own.
+      const split = decoded.records.map(splitSections);
+      const refused = await insert(table, Buffer.concat(split.map((r) => r.own)), seg.token);
+      if (refused !== undefined) {
         // One bad record must not cost the others: write them one by one, set aside only what fails.
-        log.error({ table, segment: name(seg), err: err.message }, 'ClickHouse refused a spool segment; retrying its records one by one');
+        wholeRefused(table, seg, refused);
         recordwise = seg;
-        await deliverRecords(seg, decoded.records, 0);
+        await deliverRecords(seg, decoded.records, 0, 0);
+      } else {
+        for (let t = 0; t < SECTION_TABLES.length; t++) {
+          const section = SECTION_TABLES[t]!;
+          if (sectionwise?.seg === seg && sectionwise.from <= t) break;
+          const rows = split.flatMap((r) => r.sections.get(section) ?? []);
+          const why = rows.length === 0 ? undefined : await insert(section, Buffer.concat(rows), `${seg.token}#${section}`);
+          if (why !== undefined) {
+            wholeRefused(section, seg, why);
+            sectionwise = { seg, from: t };
+            break;
+          }
+        }
+        // This section and those after it, record by record (the spool's own rows are in already).
+        if (sectionwise?.seg === seg) await deliverRecords(seg, decoded.records, 0, 1 + sectionwise.from);
       }
     }
     metrics.flushSeconds.observe((performance.now() - started) / 1000);
     await spool.ack(seg);
     recordwise = undefined;
+    sectionwise = undefined;
     try {
       await opts.onDelivered?.(seg);
     } catch (err) {
@@ -144,24 +183,42 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     }
   };
 
-  // Each record gets a token of its own, stable across replays, so a retry or a crash cannot double it.
-  const deliverRecords = async (seg: ClosedSegment, records: Buffer[], first: number): Promise<void> => {
+  /**
+   * Each record's rows get tokens of their own, stable across replays, so a retry or a crash cannot double
+   * them. `from` 0: the spool's own rows and every section; n > 0: the sections from SECTION_TABLES[n - 1] on.
+   * Refused own rows keep the whole record aside (its sections are never inserted without them); refused
+   * section rows are kept aside as a record of those sections only (the own rows are in).
+   */
+  const deliverRecords = async (seg: ClosedSegment, records: Buffer[], first: number, from: number): Promise<void> => {
     for (const [i, rec] of records.entries()) {
-      const body = rec.toString('utf8');
       const index = first + i;
-      try {
-        await store.insertNdjson(table, body, `${seg.token}/${index}`);
-        metrics.rowsWritten.inc({ table }, countLines(body));
-      } catch (err) {
-        if (!(err instanceof StoreError) || err.retryable || stopping) throw err;
-        metrics.clickhouseErrors.inc({ retryable: 'false' });
-        // Kept before the segment is deleted: if this write fails, the segment stays and is tried again.
-        const where = spool.saveFailed(seg, index, rec, err.message);
-        metrics.spoolFailedRecords.inc();
-        gauges();
-        log.error({ table, segment: name(seg), record: index, where, err: err.message }, 'spool record refused by ClickHouse; set aside (calypso spool redeliver)');
+      const { own, sections } = splitSections(rec);
+      const why = from === 0 ? await insert(table, own, `${seg.token}/${index}`) : undefined;
+      if (why !== undefined) {
+        keepAside(seg, index, rec, why);
+        continue;
       }
+      const refused: Array<readonly [SectionTable, Buffer]> = [];
+      let reason = '';
+      for (let t = Math.max(0, from - 1); t < SECTION_TABLES.length; t++) {
+        const section = SECTION_TABLES[t]!;
+        const rows = sections.get(section);
+        const no = rows === undefined || rows.length === 0 ? undefined : await insert(section, rows, `${seg.token}/${index}#${section}`);
+        if (no !== undefined) {
+          refused.push([section, rows!]);
+          reason ||= no;
+        }
+      }
+      if (refused.length > 0) keepAside(seg, index, sectionRecord(refused), reason);
     }
+  };
+
+  // Kept before the segment is deleted: if this write fails, the segment stays and is tried again.
+  const keepAside = (seg: ClosedSegment, index: number, rec: Buffer, why: string) => {
+    const where = spool.saveFailed(seg, index, rec, why);
+    metrics.spoolFailedRecords.inc();
+    gauges();
+    log.error({ table, segment: name(seg), record: index, where, err: why }, 'spool record refused by ClickHouse; set aside (calypso spool redeliver)');
   };
 
   /** Waits before the next attempt; flush() and close() cut it short. */
@@ -296,6 +353,27 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     },
     async idle() {
       await running;
+    },
+    async deliverSections() {
+      try {
+        for (const seg of [...spool.queued]) {
+          // Record by record (set aside once, or its rows refused): its own delivery brings its sections.
+          if (seg.firstRecord !== undefined || recordwise === seg || sectionwise?.seg === seg) continue;
+          const buf = await fsp.readFile(seg.file).catch((err: unknown) => {
+            if (errnoOf(err) === 'ENOENT') return undefined; // delivered meanwhile
+            throw err;
+          });
+          if (buf === undefined) continue;
+          const split = decodeSegment(buf).records.map(splitSections);
+          for (const section of SECTION_TABLES) {
+            const rows = split.flatMap((r) => r.sections.get(section) ?? []);
+            // Refused: its delivery sets the refused records aside as usual.
+            if (rows.length > 0 && (await insert(section, Buffer.concat(rows), `${seg.token}#${section}`)) !== undefined) return;
+          }
+        }
+      } catch (err) {
+        log.warn({ table, err: err instanceof Error ? err.message : String(err) }, 'could not deliver the spooled visit rows ahead of their hits; they come with them');
+      }
     },
   };
 }

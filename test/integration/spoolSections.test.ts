@@ -1,0 +1,143 @@
+// Rows derived from hits (visit rows) ride in the hits' own spool record (spoolSections.ts): delivered to
+// their tables, not doubled by a replay, and a refused section is set aside alone, never its hits with it,
+// while hits refused keep their sections out of ClickHouse with them.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCacheLock } from '../../src/cache/cacheLock.ts';
+import { createMemoryCache } from '../../src/cache/memoryCache.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import { redeliverTable } from '../../src/pipeline/redeliver.ts';
+import { Spool } from '../../src/pipeline/spool.ts';
+import { startSpoolDeliverer } from '../../src/pipeline/spoolDeliverer.ts';
+import { withSections } from '../../src/pipeline/spoolSections.ts';
+import { openEventStore, type EventStore } from '../../src/store/eventStore.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import { tempDir } from '../support/testService.ts';
+
+const T = '2026-11-24 10:00:00.000';
+const event = (eid: string) => `${JSON.stringify({ site: 'sec', ts: T, event_id: eid, pid: '42', type: 'pageview', host: 'shop.example', path: '/', retention_days: 30 })}\n`;
+const BAD_EVENT = `{"site":"sec","ts":"${T}","event_id":"bad\\ud800","path":"/","retention_days":30}\n`;
+const visit = (id: number, page = '/') => `{"site":"sec","visit_id":"${id}","version":1,"sign":1,"pid":"42","start":"${T}","end":"${T}","hits":1,"entry_page":${JSON.stringify(page)},"entry_ts":"${T}","exit_ts":"${T}","retention_days":30}\n`;
+const BAD_PAGE = 'bad\ud800';
+const alias = (id: number) => `{"site":"sec","visit_id":"${id}","alias_of":"1","pid":"42","at":"${T}","retention_days":30}\n`;
+const log = createLogger({ logLevel: 'silent' });
+
+describe('spool record sections', () => {
+  let store: EventStore;
+  beforeAll(async () => {
+    store = await openEventStore(loadConfig({ CALYPSO_DATA_DIR: tempDir() }));
+    await migrate(store, createCacheLock(createMemoryCache()));
+  });
+  afterAll(() => store?.close());
+
+  const column = async (sql: string) => (await store.queryColumn(sql, {})).sort();
+  const events = () => column("SELECT event_id FROM events WHERE site = 'sec'");
+  const visits = () => column("SELECT toString(visit_id) FROM visits WHERE site = 'sec'");
+  const aliases = () => column("SELECT toString(visit_id) FROM visit_aliases WHERE site = 'sec'");
+  const deliverAll = async (dir: string, metrics = createMetrics()) => {
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, metrics);
+    await d.flush();
+    await d.close();
+    return spool;
+  };
+  const clear = async () => {
+    for (const t of ['events', 'visits', 'visit_aliases']) await store.command(`DELETE FROM ${t} WHERE site = 'sec'`, {});
+  };
+
+  it('delivers each section to its table, and a segment replayed after a crash is stored once', async () => {
+    await clear();
+    const dir = tempDir();
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    await Promise.all([
+      spool.append(withSections(event('a-1'), [['visits', visit(101)], ['visit_aliases', alias(201)]])),
+      spool.append(withSections(event('a-2') + event('a-3'), [['visits', visit(102) + visit(103)], ['visit_aliases', '']])),
+      spool.append(Buffer.from(event('a-4'))),
+    ]);
+    await spool.rotate();
+    const seg = spool.peek()!;
+    const copy = fs.readFileSync(seg.file);
+    const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, createMetrics());
+    await d.flush();
+    await d.close();
+    expect(await events()).toEqual(['a-1', 'a-2', 'a-3', 'a-4']);
+    expect(await visits()).toEqual(['101', '102', '103']);
+    expect(await aliases()).toEqual(['201']);
+
+    fs.writeFileSync(seg.file, copy); // as if the process died before deleting it
+    await deliverAll(dir);
+    expect(await events()).toEqual(['a-1', 'a-2', 'a-3', 'a-4']);
+    expect(await visits()).toEqual(['101', '102', '103']);
+    expect(await aliases()).toEqual(['201']);
+  });
+
+  it('sets a refused section aside alone; redelivered once mended, nothing is doubled', async () => {
+    await clear();
+    const root = tempDir();
+    const dir = path.join(root, 'events');
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    await spool.append(withSections(event('b-1'), [['visits', visit(111)]]));
+    await spool.append(withSections(event('b-2'), [['visits', visit(112, BAD_PAGE)], ['visit_aliases', alias(212)]]));
+    await spool.append(withSections(event('b-3'), [['visits', visit(113)]]));
+    const metrics = createMetrics();
+    const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, metrics);
+    await d.flush();
+    await d.close();
+    expect(await events()).toEqual(['b-1', 'b-2', 'b-3']);
+    expect(await visits()).toEqual(['111', '113']);
+    // The record's sections from the refused one on, without its hits (they are in).
+    const failed = path.join(dir, 'failed');
+    const [record] = fs.readdirSync(failed).filter((f) => f.endsWith('.ndjson'));
+    const kept = fs.readFileSync(path.join(failed, record!), 'utf8');
+    expect(kept.startsWith('#visits\n')).toBe(true);
+    expect(kept).not.toContain('b-2');
+    expect(await metrics.registry.getSingleMetricAsString('calypso_spool_failed_records_total')).toMatch(/ 1$/m);
+
+    fs.writeFileSync(path.join(failed, record!), kept.replace(JSON.stringify(BAD_PAGE), '"/mended"'));
+    expect(redeliverTable(root, 'events')).toMatchObject({ records: 1, skipped: [] });
+    await deliverAll(dir);
+    expect(await events()).toEqual(['b-1', 'b-2', 'b-3']);
+    expect(await visits()).toEqual(['111', '112', '113']);
+    expect(await aliases()).toEqual(['212']);
+  });
+
+  it('inserts the queued visit rows ahead of their hits at start, and delivery then stores them once', async () => {
+    await clear();
+    const dir = tempDir();
+    const writer = await Spool.open({ dir, maxBytes: 1 << 30 });
+    await writer.append(withSections(event('d-1'), [['visits', visit(131)], ['visit_aliases', alias(231)]]));
+    await writer.rotate();
+    await writer.append(withSections(event('d-2'), [['visits', visit(132)]]));
+    await writer.close();
+    // As at a start: the delivery of the backlog runs meanwhile, not waited for.
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, createMetrics());
+    await d.deliverSections();
+    expect(await visits()).toEqual(['131', '132']);
+    expect(await aliases()).toEqual(['231']);
+    await d.flush();
+    await d.close();
+    expect(spool.pendingSegments).toBe(0);
+    expect(await events()).toEqual(['d-1', 'd-2']);
+    expect(await visits()).toEqual(['131', '132']);
+    expect(await aliases()).toEqual(['231']);
+  });
+
+  it('keeps a record whose hits are refused aside whole: its visit rows are not stored without them', async () => {
+    await clear();
+    const dir = tempDir();
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    await spool.append(withSections(event('c-1'), [['visits', visit(121)]]));
+    await spool.append(withSections(BAD_EVENT, [['visits', visit(122)]]));
+    await deliverAll(dir).then(async () => {
+      const failed = path.join(dir, 'failed');
+      const [record] = fs.readdirSync(failed).filter((f) => f.endsWith('.ndjson'));
+      expect(fs.readFileSync(path.join(failed, record!), 'utf8')).toBe(BAD_EVENT + `#visits\n${visit(122)}`);
+    });
+    expect(await events()).toEqual(['c-1']);
+    expect(await visits()).toEqual(['121']);
+  });
+});
