@@ -2,9 +2,10 @@
 // once a second it appends one JSON line to the file with that second's event-loop delay (p50, p99, max,
 // from perf_hooks.monitorEventLoopDelay at 1 ms resolution), the GC pauses that ended in it, the process's
 // CPU time (every thread: the embedded engine's too) and the main thread's. A 1 ms timer also tells each
-// stall of the loop (a gap over STALL_MS) by what filled it: the main thread's own work (its CPU time
-// grew by most of the gap: `ownMs`) or waiting for the core (the process or the machine was busy
-// elsewhere: `waitMs`). Bench tooling only: the service never loads it.
+// stall of the loop (a gap over STALL_MS) by what filled most of it, from the main thread's scheduler
+// statistics (Linux): its own work (`own`), waiting for a core while the machine was busy elsewhere
+// (`wait`), or blocked in a synchronous call on the loop (`blocked`). Bench tooling only: the service
+// never loads it.
 import fs from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
@@ -24,28 +25,32 @@ if (file !== undefined && file !== '') {
       g.max = Math.max(g.max, Math.round(e.duration * 100) / 100);
     }
   }).observe({ entryTypes: ['gc'] });
-  // Stalls: wall gap between 1 ms ticks against the main thread's CPU time over it.
-  let stalls = { n: 0, ownMax: 0, waitMax: 0, own: [] as number[], wait: [] as number[] };
+  // Stalls: the wall gap between 1 ms ticks, split by the main thread's scheduler statistics into time
+  // running (its own work), waiting for a core (the machine busy elsewhere) and neither: blocked in a
+  // synchronous call (a disk sync, a lock) on the event loop.
+  const schedstat = () => {
+    const [run, wait] = fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
+    return { run: Number(run) / 1e6, wait: Number(wait) / 1e6 };
+  };
+  type Stalls = { n: number; own: number[]; wait: number[]; blocked: number[] };
+  let stalls: Stalls = { n: 0, own: [], wait: [], blocked: [] };
   let lastWall = performance.now();
-  let lastCpu = process.threadCpuUsage();
+  let last = schedstat();
   const tick = () => {
     const wall = performance.now();
-    const cpu = process.threadCpuUsage();
+    const now = schedstat();
     const gap = wall - lastWall;
     if (gap > STALL_MS) {
-      const own = (cpu.user + cpu.system - lastCpu.user - lastCpu.system) / 1000;
-      stalls.n++;
+      const run = now.run - last.run;
+      const wait = now.wait - last.wait;
+      const blocked = gap - run - wait;
       const r = (x: number) => Math.round(x * 10) / 10;
-      if (own > gap / 2) {
-        stalls.ownMax = Math.max(stalls.ownMax, r(gap));
-        stalls.own.push(r(gap));
-      } else {
-        stalls.waitMax = Math.max(stalls.waitMax, r(gap));
-        stalls.wait.push(r(gap));
-      }
+      stalls.n++;
+      // Named by what filled most of it.
+      (run >= wait && run >= blocked ? stalls.own : wait >= blocked ? stalls.wait : stalls.blocked).push(r(gap));
     }
     lastWall = wall;
-    lastCpu = cpu;
+    last = now;
     setTimeout(tick, 1).unref();
   };
   setTimeout(tick, 1).unref();
@@ -66,11 +71,11 @@ if (file !== undefined && file !== '') {
       gc,
       cpuMs: Math.round((used.user + used.system) / 1000),
       mainMs: Math.round((usedMain.user + usedMain.system) / 1000),
-      stalls: { ...stalls, own: top(stalls.own), wait: top(stalls.wait) },
+      stalls: { n: stalls.n, own: top(stalls.own), wait: top(stalls.wait), blocked: top(stalls.blocked) },
     };
     h.reset();
     gc = {};
-    stalls = { n: 0, ownMax: 0, waitMax: 0, own: [], wait: [] };
+    stalls = { n: 0, own: [], wait: [], blocked: [] };
     // Asynchronous: a synchronous write would itself stall the loop when the disk is busy.
     fs.appendFile(file, `${JSON.stringify(line)}\n`, () => {});
   }, 1000);

@@ -67,9 +67,8 @@ describe('spool disk faults', () => {
   it('answers an open the disk refuses with SpoolDiskError and leaves no empty segment', async () => {
     const dir = tempDir();
     const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
-    vi.spyOn(fs, 'openSync').mockImplementationOnce((() => {
-      throw Object.assign(new Error('EDQUOT: disk quota exceeded, open'), { code: 'EDQUOT' });
-    }) as typeof fs.openSync);
+    vi.spyOn(fs, 'open').mockImplementationOnce(((_file: string, _flags: string, _mode: number, cb: (err: NodeJS.ErrnoException | null) => void) =>
+      setImmediate(() => cb(Object.assign(new Error('EDQUOT: disk quota exceeded, open'), { code: 'EDQUOT' })))) as unknown as typeof fs.open);
     await expect(spool.append(Buffer.from('a1\n'))).rejects.toMatchObject({ name: 'SpoolDiskError', errno: 'EDQUOT', op: 'open' });
     vi.restoreAllMocks();
     await spool.append(Buffer.from('a2\n'));
