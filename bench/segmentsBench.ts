@@ -111,7 +111,7 @@ try {
     fast: (i: number) => ({ path: `/v1/segments?site=bench&cookie=${sample[i]!.cookie}`, headers: auth }),
     graphql: (i: number) => ({ path: '/graphql', method: 'POST' as const, body: gqlBody(sample[i]!.cookie), headers: { ...auth, 'content-type': 'application/json' } }),
   };
-  // Warm both: consent mirrors, the pseudonym pads, Apollo's document cache, JIT.
+  // Warm both: the pseudonym pads, Apollo's document cache, JIT (the consents are mirrored by segmentsBenchData.ts).
   for (let i = 0; i < sample.length; i++) await fetch(`${calypsoUrl}${cases.fast(i).path}`, { headers: auth });
   await load(cases.graphql, calypsoUrl, calypso.proc);
 
