@@ -8,8 +8,11 @@
 // never loads it.
 import fs from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
 
 const STALL_MS = 4;
+// BENCH_V8_FLAGS (with BENCH_LOOP): V8 flags for the service alone, which NODE_OPTIONS does not take (GC experiments).
+if (process.env.BENCH_V8_FLAGS) v8.setFlagsFromString(process.env.BENCH_V8_FLAGS);
 const file = process.env.BENCH_LOOP;
 if (file !== undefined && file !== '') {
   const h = monitorEventLoopDelay({ resolution: 1 });

@@ -5,6 +5,8 @@
 //   BENCH_EVENTS=1000000 BENCH_COOKIES=100000 BENCH_ROUNDS=5 npm run bench:segments
 //   BENCH_EVENTS=200000 BENCH_COOKIES=20000 BENCH_ROUNDS=3 BENCH_SECONDS=3 npm run bench:segments   (npm run bench's quick size)
 // Goals: fast path ≥ 0.85 ×, GraphQL ≥ 0.5 × the bare endpoint; p99 ≤ 5 ms at 1 000 req/s.
+// Looking into the latency: BENCH_LOOP=file (each server's event loop once a second, bench/loopMonitor.ts;
+// with BENCH_V8_FLAGS for the service alone), BENCH_PROFILE=dir, BENCH_RATES=1000, BENCH_THROUGHPUT=0.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -55,16 +57,17 @@ try {
   // BENCH_PROFILE=dir writes a V8 CPU profile of the service into dir.
   // BENCH_LOOP=file appends the service's event-loop delay and GC pauses, once a second (loopMonitor.ts),
   // and the bench's phases to file.phases.
+  const loopImport = `--import ${new URL('./loopMonitor.ts', import.meta.url).href}`;
   const nodeOptions = [
     ...(process.env.BENCH_PROFILE ? [`--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
-    ...(process.env.BENCH_LOOP ? [`--import ${new URL('./loopMonitor.ts', import.meta.url).href}`] : []),
+    ...(process.env.BENCH_LOOP ? [loopImport] : []),
   ];
-  const profile: Record<string, string> = nodeOptions.length > 0 ? { NODE_OPTIONS: nodeOptions.join(' '), ...(process.env.BENCH_LOOP ? { BENCH_LOOP: process.env.BENCH_LOOP } : {}) } : {};
+  const profile: Record<string, string> = nodeOptions.length > 0 ? { NODE_OPTIONS: nodeOptions.join(' '), ...(process.env.BENCH_LOOP ? { BENCH_LOOP: process.env.BENCH_LOOP, BENCH_V8_FLAGS: process.env.BENCH_V8_FLAGS ?? '' } : {}) } : {};
   const phase = (what: string, t0: number, extra: object = {}) => {
     if (process.env.BENCH_LOOP) fs.appendFileSync(`${process.env.BENCH_LOOP}.phases`, `${JSON.stringify({ what, t0, t1: Date.now(), ...extra })}\n`);
   };
   const calypso = await startChild(['bin/calypso.js', 'start'], { ...env, ...profile, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn' }, { ready: /serving on http:\/\/[^:]+:(\d+)/, pin: true });
-  const bareLoop: Record<string, string> = process.env.BENCH_LOOP ? { NODE_OPTIONS: nodeOptions.at(-1)!, BENCH_LOOP: `${process.env.BENCH_LOOP}.bare` } : {};
+  const bareLoop: Record<string, string> = process.env.BENCH_LOOP ? { NODE_OPTIONS: loopImport, BENCH_LOOP: `${process.env.BENCH_LOOP}.bare` } : {};
   const bare = await startChild(['bench/bareSegmentsServer.ts'], { ...env, ...bareLoop }, { ready: /listening (\d+)/, pin: true });
   const calypsoUrl = `http://127.0.0.1:${calypso.port}`;
   const bareUrl = `http://127.0.0.1:${bare.port}`;
