@@ -5,6 +5,8 @@
 //   BENCH_EVENTS=1000000 BENCH_COOKIES=100000 BENCH_ROUNDS=5 npm run bench:segments
 //   BENCH_EVENTS=200000 BENCH_COOKIES=20000 BENCH_ROUNDS=3 BENCH_SECONDS=3 npm run bench:segments   (npm run bench's quick size)
 // Goals: fast path ≥ 0.85 ×, GraphQL ≥ 0.5 × the bare endpoint; p99 ≤ 5 ms at 1 000 req/s.
+// Looking into the latency: BENCH_LOOP=file (each server's event loop once a second, bench/loopMonitor.ts;
+// with BENCH_V8_FLAGS for the service alone), BENCH_PROFILE=dir, BENCH_RATES=1000, BENCH_THROUGHPUT=0.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +22,9 @@ import { pacedLoad, type PacedRequest, type PacedResult } from './pacedLoad.ts';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CONNECTIONS = 32;
+// For looking into the latency alone: BENCH_RATES=1000 paces that rate only, BENCH_THROUGHPUT=0 skips the 32-connection rounds.
+const RATES = (process.env.BENCH_RATES ?? '1000,5000').split(',').map(Number);
+const THROUGHPUT = process.env.BENCH_THROUGHPUT !== '0';
 const BENCH = 'segments';
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -50,9 +55,20 @@ try {
 
   const isPinned = pinSelf();
   // BENCH_PROFILE=dir writes a V8 CPU profile of the service into dir.
-  const profile: Record<string, string> = process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {};
+  // BENCH_LOOP=file appends the service's event-loop delay and GC pauses, once a second (loopMonitor.ts),
+  // and the bench's phases to file.phases.
+  const loopImport = `--import ${new URL('./loopMonitor.ts', import.meta.url).href}`;
+  const nodeOptions = [
+    ...(process.env.BENCH_PROFILE ? [`--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+    ...(process.env.BENCH_LOOP ? [loopImport] : []),
+  ];
+  const profile: Record<string, string> = nodeOptions.length > 0 ? { NODE_OPTIONS: nodeOptions.join(' '), ...(process.env.BENCH_LOOP ? { BENCH_LOOP: process.env.BENCH_LOOP, BENCH_V8_FLAGS: process.env.BENCH_V8_FLAGS ?? '' } : {}) } : {};
+  const phase = (what: string, t0: number, extra: object = {}) => {
+    if (process.env.BENCH_LOOP) fs.appendFileSync(`${process.env.BENCH_LOOP}.phases`, `${JSON.stringify({ what, t0, t1: Date.now(), ...extra })}\n`);
+  };
   const calypso = await startChild(['bin/calypso.js', 'start'], { ...env, ...profile, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn' }, { ready: /serving on http:\/\/[^:]+:(\d+)/, pin: true });
-  const bare = await startChild(['bench/bareSegmentsServer.ts'], env, { ready: /listening (\d+)/, pin: true });
+  const bareLoop: Record<string, string> = process.env.BENCH_LOOP ? { NODE_OPTIONS: loopImport, BENCH_LOOP: `${process.env.BENCH_LOOP}.bare` } : {};
+  const bare = await startChild(['bench/bareSegmentsServer.ts'], { ...env, ...bareLoop }, { ready: /listening (\d+)/, pin: true });
   const calypsoUrl = `http://127.0.0.1:${calypso.port}`;
   const bareUrl = `http://127.0.0.1:${bare.port}`;
   const auth = { authorization: `Bearer ${key}`, 'x-calypso-purpose': 'ADVERTISING' };
@@ -98,7 +114,7 @@ try {
     fast: (i: number) => ({ path: `/v1/segments?site=bench&cookie=${sample[i]!.cookie}`, headers: auth }),
     graphql: (i: number) => ({ path: '/graphql', method: 'POST' as const, body: gqlBody(sample[i]!.cookie), headers: { ...auth, 'content-type': 'application/json' } }),
   };
-  // Warm both: consent mirrors, the pseudonym pads, Apollo's document cache, JIT.
+  // Warm both: the pseudonym pads, Apollo's document cache, JIT (the consents are mirrored by segmentsBenchData.ts).
   for (let i = 0; i < sample.length; i++) await fetch(`${calypsoUrl}${cases.fast(i).path}`, { headers: auth });
   await load(cases.graphql, calypsoUrl, calypso.proc);
 
@@ -107,12 +123,16 @@ try {
   // favours no case. Each ratio is taken within its round and the median is reported.
   type Figures = Awaited<ReturnType<typeof load>>;
   const rounds: Array<{ b: Figures; f: Figures; g: Figures }> = [];
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r < (THROUGHPUT ? ROUNDS : 0); r++) {
     log(`round ${r + 1} of ${ROUNDS} …`);
     const order = (['b', 'f', 'g'] as const).slice();
     if (r % 2 === 1) order.reverse();
     const got: Partial<Record<'b' | 'f' | 'g', Figures>> = {};
-    for (const c of order) got[c] = c === 'b' ? await load(cases.bare, bareUrl, bare.proc) : await load(c === 'f' ? cases.fast : cases.graphql, calypsoUrl, calypso.proc);
+    for (const c of order) {
+      const t0 = Date.now();
+      got[c] = c === 'b' ? await load(cases.bare, bareUrl, bare.proc) : await load(c === 'f' ? cases.fast : cases.graphql, calypsoUrl, calypso.proc);
+      phase(`load ${c}`, t0, { p99: got[c].p99 });
+    }
     rounds.push({ b: got.b!, f: got.f!, g: got.g! });
   }
   const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
@@ -136,9 +156,11 @@ try {
     recordRow({ bench: BENCH, figure: `refresh "${r.name}" (${fmt(r.size)} members)`, value: r.ms / 1000, unit: 's', goal: '≤ 10 s', pass: r.ms <= 10_000 });
   }
   console.log('');
-  line('bare node:http + ioredis', (x) => x.b);
-  line('GET /v1/segments (fast path)', (x) => x.f, 0.85);
-  line('GraphQL segmentsForCookie', (x) => x.g, 0.5);
+  if (THROUGHPUT) {
+    line('bare node:http + ioredis', (x) => x.b);
+    line('GET /v1/segments (fast path)', (x) => x.f, 0.85);
+    line('GraphQL segmentsForCookie', (x) => x.g, 0.5);
+  }
 
   // At full load every case queues (the bare one too), and the server and its redis-server, both busy on
   // one core, take turns in the scheduler's time slices of a few ms: p99 there measures the queue and the
@@ -147,13 +169,17 @@ try {
   // p99 is the median of the rounds', so one noisy moment of the shared machine does not decide it.
   // (The generator, a node:http client on its own core, paces up to about 10 000 req/s.)
   const each = (make: (i: number) => PacedRequest) => (i: number) => make(i % sample.length);
-  for (const rate of [1_000, 5_000]) {
+  for (const rate of RATES) {
     const paced: Record<'b' | 'f' | 'g', PacedResult[]> = { b: [], f: [], g: [] };
     for (let r = 0; r < ROUNDS; r++) {
       log(`latency at ${fmt(rate)} req/s, round ${r + 1} of ${ROUNDS} …`);
       const order = (['b', 'f', 'g'] as const).slice();
       if (r % 2 === 1) order.reverse();
-      for (const c of order) paced[c].push(await pacedLoad(c === 'b' ? bareUrl : calypsoUrl, each(cases[c === 'b' ? 'bare' : c === 'f' ? 'fast' : 'graphql']), rate, SECONDS));
+      for (const c of order) {
+        const t0 = Date.now();
+        paced[c].push(await pacedLoad(c === 'b' ? bareUrl : calypsoUrl, each(cases[c === 'b' ? 'bare' : c === 'f' ? 'fast' : 'graphql']), rate, SECONDS));
+        phase(`paced ${c}`, t0, { rate, p99: paced[c].at(-1)!.p99, max: paced[c].at(-1)!.max });
+      }
     }
     console.log(`\nlatency at ${fmt(rate)} req/s, evenly paced, ${ROUNDS} rounds of ${SECONDS} s per case (medians of the rounds):`);
     const bareP99 = med(paced.b.map((x) => x.p99));

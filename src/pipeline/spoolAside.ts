@@ -17,6 +17,14 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** fsyncDir off the event loop: resolves to the error, or undefined once the entries are durable. */
+export function fsyncDirLater(dir: string): Promise<unknown> {
+  return fsp.open(dir, 'r').then(
+    (h) => h.sync().then(() => h.close().then(() => undefined, () => undefined), (err: unknown) => h.close().then(() => err, () => err)),
+    (err: unknown) => err,
+  );
+}
+
 export const segmentBase = (seq: number, run: string) => `seg-${String(seq).padStart(16, '0')}-${run}`;
 
 const reasonText = (why: string) => `${why === '' ? 'unknown' : why}\n`;

@@ -2,6 +2,7 @@
 // stood in for by replacing node:fs's call for one attempt. The appends it touched are refused with
 // SpoolDiskError (503), the file is cut back to what was acknowledged, and nothing throws elsewhere.
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Spool, SpoolDiskError } from '../../src/pipeline/spool.ts';
@@ -66,10 +67,24 @@ describe('spool disk faults', () => {
   it('answers an open the disk refuses with SpoolDiskError and leaves no empty segment', async () => {
     const dir = tempDir();
     const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
-    vi.spyOn(fs, 'openSync').mockImplementationOnce((() => {
-      throw Object.assign(new Error('EDQUOT: disk quota exceeded, open'), { code: 'EDQUOT' });
-    }) as typeof fs.openSync);
+    vi.spyOn(fs, 'open').mockImplementationOnce(((_file: string, _flags: string, _mode: number, cb: (err: NodeJS.ErrnoException | null) => void) =>
+      setImmediate(() => cb(Object.assign(new Error('EDQUOT: disk quota exceeded, open'), { code: 'EDQUOT' })))) as unknown as typeof fs.open);
     await expect(spool.append(Buffer.from('a1\n'))).rejects.toMatchObject({ name: 'SpoolDiskError', errno: 'EDQUOT', op: 'open' });
+    vi.restoreAllMocks();
+    await spool.append(Buffer.from('a2\n'));
+    await spool.close();
+    expect(await stored(dir)).toEqual(['a2']);
+  });
+
+  it('acknowledges nothing in a new segment before its directory entry is durable: a failed directory fsync refuses the group, and the next goes on in a new segment', async () => {
+    const dir = tempDir();
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    const real = fsp.open;
+    vi.spyOn(fsp, 'open').mockImplementationOnce((async (...args: Parameters<typeof fsp.open>) => {
+      const h = await real(...args);
+      return Object.assign(Object.create(h) as typeof h, { sync: () => Promise.reject(eio()), close: () => h.close() });
+    }) as typeof fsp.open);
+    await expect(spool.append(Buffer.from('a1\n'))).rejects.toMatchObject({ name: 'SpoolDiskError', errno: 'EIO', op: 'open' });
     vi.restoreAllMocks();
     await spool.append(Buffer.from('a2\n'));
     await spool.close();
