@@ -27,6 +27,8 @@ const EVENTS = process.env.BENCH_FULL === '1' ? 10_000_000 : Number(process.env.
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const COOKIES = Math.max(1_000, Math.round(EVENTS / 10));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** BENCH_PROFILE=dir: a V8 CPU profile of the page's main thread in each cold run, into dir. */
+const PROFILE = process.env.BENCH_PROFILE;
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 
 if (!fs.existsSync(CHROMIUM)) {
@@ -89,6 +91,37 @@ try {
     });
     seen.observe(document, { subtree: true, childList: true, attributes: true });
   };
+  /**
+   * Where a cold load's time went, from the page's navigation and resource timing (milliseconds from the
+   * navigation's start): the page, its hashed files, the session call, the key's sites, the numbers'
+   * request (the server's part: its request sent until its first byte back), until the chart is drawn.
+   */
+  const phasesOf = (page: Page) =>
+    page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+      const ready = (window as unknown as { readyAt: number }).readyAt;
+      const files = res.filter((e) => e.name.includes('/assets/') && e.startTime < ready);
+      const session = res.find((e) => e.name.endsWith('/session'));
+      const [sites, numbers] = res.filter((e) => e.name.endsWith('/graphql'));
+      const detail = res.map((e) => `    ${e.startTime.toFixed(0).padStart(5)} → ${e.responseEnd.toFixed(0).padStart(5)}  (first byte ${(e.responseStart - e.requestStart).toFixed(0).padStart(4)} ms after sending)  ${String(e.encodedBodySize).padStart(7)} B  ${e.name.replace(location.origin, '')}`);
+      return {
+        html: nav.responseEnd,
+        filesEnd: Math.max(0, ...files.map((e) => e.responseEnd)),
+        fileCount: files.length,
+        fileBytes: files.reduce((n, e) => n + e.encodedBodySize, 0),
+        dcl: nav.domContentLoadedEventEnd,
+        sessionStart: session?.startTime ?? NaN,
+        sessionEnd: session?.responseEnd ?? NaN,
+        sitesStart: sites?.startTime ?? NaN,
+        sitesEnd: sites?.responseEnd ?? NaN,
+        numbersStart: numbers?.startTime ?? NaN,
+        numbersEnd: numbers?.responseEnd ?? NaN,
+        numbersServer: numbers === undefined ? NaN : numbers.responseStart - numbers.requestStart,
+        ready,
+        detail: detail.join('\n'),
+      };
+    });
   const errorsOf = (page: Page) => page.locator('section.overview [role="alert"]').allTextContents();
 
   const cold: number[] = [];
@@ -96,6 +129,7 @@ try {
   const base: number[] = [];
   const coldRequest: number[] = [];
   const cachedRequest: number[] = [];
+  const phases: Array<Awaited<ReturnType<typeof phasesOf>> & { navAfterGoto: number }> = [];
   console.log(`dashboard bench: ${EVENTS.toLocaleString('en')} events of ${COOKIES.toLocaleString('en')} cookies, ${from} – ${to}, median of ${RUNS} runs, ${os.cpus().length} cores\n`);
   for (let i = 0; i < RUNS; i++) {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
@@ -110,8 +144,30 @@ try {
     });
     await bumpCache();
     base.push(await b1());
+    const cdp = PROFILE === undefined ? undefined : await context.newCDPSession(page);
+    if (cdp !== undefined) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
+    const gotoAt = Date.now();
     await page.goto(overviewUrl);
     cold.push(await readyAt(page));
+    const navAfterGoto = (await page.evaluate(() => performance.timeOrigin)) - gotoAt;
+    if (cdp !== undefined) {
+      const { profile } = await cdp.send('Profiler.stop');
+      fs.mkdirSync(PROFILE!, { recursive: true });
+      fs.writeFileSync(path.join(PROFILE!, `dashboard-cold-${i + 1}.cpuprofile`), JSON.stringify(profile));
+      await cdp.detach();
+    }
+    const p = { ...(await phasesOf(page)), navAfterGoto };
+    phases.push(p);
+    const ms = (x: number) => x.toFixed(0);
+    process.stderr.write(
+      `  cold: the page ${ms(p.html)}, its ${p.fileCount} files (${(p.fileBytes / 1024).toFixed(1)} KB) by ${ms(p.filesEnd)}, scripts run by ${ms(p.dcl)}, session ${ms(p.sessionStart)}–${ms(p.sessionEnd)}, ` +
+        `sites ${ms(p.sitesStart)}–${ms(p.sitesEnd)}, numbers ${ms(p.numbersStart)}–${ms(p.numbersEnd)} (server ${ms(p.numbersServer)}), drawn ${ms(p.ready)}; navigation began ${ms(p.navAfterGoto)} ms after goto\n`,
+    );
+    if (process.env.BENCH_DETAIL === '1') process.stderr.write(`${p.detail}\n`);
     coldRequest.push(asked.at(-1) ?? NaN);
     await page.reload();
     cached.push(await readyAt(page));
@@ -125,6 +181,12 @@ try {
   const [b, c, h] = [median(base), median(cold), median(cached)];
   console.log(`B1 daily uniq(pid), SQL      ${b.toFixed(0)} ms`);
   console.log(`overview ready, cold         ${c.toFixed(0)} ms   ${(c / b).toFixed(1)} × B1 (goal ≤ 8 ×); its numbers' request ${median(coldRequest).toFixed(0)} ms`);
+  const part = (f: (p: (typeof phases)[number]) => number) => median(phases.map(f)).toFixed(0);
+  console.log(
+    `  of which (medians): before the numbers' request ${part((p) => p.numbersStart)} ms (the page and its files ${part((p) => p.filesEnd)}, scripts run ${part((p) => p.dcl)}, ` +
+      `session ${part((p) => p.sessionEnd - p.sessionStart)}, sites ${part((p) => p.sitesEnd - p.sitesStart)}), the request ${part((p) => p.numbersEnd - p.numbersStart)} ms ` +
+      `(server ${part((p) => p.numbersServer)}), after it ${part((p) => p.ready - p.numbersEnd)} ms`,
+  );
   console.log(`overview ready, cached       ${h.toFixed(0)} ms   ${(h / b).toFixed(1)} × B1, ${(c / h).toFixed(1)}× faster than cold; its numbers' request ${median(cachedRequest).toFixed(0)} ms`);
   recordRow({ bench: 'dashboard', figure: 'every overview panel rendered, cold', value: c, unit: 'ms', baseline: b, baselineName: 'B1', ratio: c / b, goal: '≤ 8 × B1', pass: c / b <= 8 });
   recordRow({ bench: 'dashboard', figure: 'every overview panel rendered, cached (a reload)', value: h, unit: 'ms', baseline: b, baselineName: 'B1', ratio: h / b, goal: '–', pass: undefined });
