@@ -43,13 +43,21 @@ export function firstRequest(site: string, range: DayRange, interval: Interval, 
   return overviewQuery(site, range, interval, view.filters, { previous: view.compare ? previousRange(range) : undefined, realtime: true, tabs: FIRST_TABS });
 }
 
-let earlySites: Promise<SiteInfo[]> | undefined;
-let earlyOverview: { key: string; answer: Promise<RawOverview> } | undefined;
+/** A request sent early, and when. */
+interface Early<T> {
+  sentAt: number;
+  answer: Promise<T>;
+}
+let earlySites: Early<SiteInfo[]> | undefined;
+let earlyOverview: (Early<RawOverview> & { key: string }) | undefined;
+/** The screen takes each within a second of its sending; one it did not take by then is not handed out later. */
+const FRESH_MS = 10_000;
+const fresh = <E extends Early<unknown>>(e: E | undefined): e is E => e !== undefined && performance.now() - e.sentAt < FRESH_MS;
 
 /** Sends the sites request, and the view's first request once the sites are known. */
 export function startOverview(params: URLSearchParams): void {
   const sites = graphql<{ sites: SiteInfo[] }>('STATISTICS', SITES_QUERY).then((d) => d.sites);
-  earlySites = sites;
+  earlySites = { sentAt: performance.now(), answer: sites };
   sites.then(
     (list) => {
       const v = overviewView(params, list, new Date());
@@ -57,7 +65,7 @@ export function startOverview(params: URLSearchParams): void {
       const q = firstRequest(v.site.id, v.range, v.interval, v.state);
       const answer = graphql<RawOverview>('STATISTICS', q.query, q.variables);
       answer.catch(() => undefined); // its taker sees the failure; unclaimed, it is dropped
-      earlyOverview = { key: viewKey(v.site.id, v.range, v.interval, v.state), answer };
+      earlyOverview = { key: viewKey(v.site.id, v.range, v.interval, v.state), sentAt: performance.now(), answer };
       // The chart's library runs while the server counts, not after its answer.
       loadChartLibrary().catch(() => undefined);
     },
@@ -67,14 +75,14 @@ export function startOverview(params: URLSearchParams): void {
 
 /** The sites request under way since the start, once; later calls ask anew. */
 export function takeSites(): Promise<SiteInfo[]> {
-  const sites = earlySites ?? graphql<{ sites: SiteInfo[] }>('STATISTICS', SITES_QUERY).then((d) => d.sites);
+  const early = earlySites;
   earlySites = undefined;
-  return sites;
+  return fresh(early) ? early.answer : graphql<{ sites: SiteInfo[] }>('STATISTICS', SITES_QUERY).then((d) => d.sites);
 }
 
 /** The first request already sent for the view `key`, once; undefined when none was (or another view's). */
 export function takeOverview(key: string): Promise<RawOverview> | undefined {
   const early = earlyOverview;
   earlyOverview = undefined;
-  return early?.key === key ? early.answer : undefined;
+  return early?.key === key && fresh(early) ? early.answer : undefined;
 }
