@@ -14,13 +14,13 @@ import './screens/overview/overview.css';
 // NOTE: asked while the module runs, before the first render: the session and, when the address opens
 // a screen, its code; then, once the session's key is known to have that screen, its first requests. So
 // none of them waits for the app to render, load the screen's code and mount it. They are sent before
-// the screen mounts: the session's answer reaches this callback before the app's (registered first).
+// the screen mounts, which comes only after the app has rendered with the same session and loaded the
+// same code (its import() asked later, so resolved later), and after a paint (effects run then).
 const firstSession = currentSession();
 const opened = SCREENS.find((s) => s.id === location.pathname.split('/')[1]);
-const openedStart = opened?.start?.();
-Promise.all([firstSession, openedStart]).then(
+Promise.all([firstSession, opened?.start?.()]).then(
   ([s, start]) => {
-    if (s !== undefined && start !== undefined && screensFor(s).includes(opened!)) start(new URLSearchParams(location.search));
+    if (s !== undefined && opened !== undefined && start !== undefined && screensFor(s).includes(opened)) start(new URLSearchParams(location.search));
   },
   () => undefined,
 );

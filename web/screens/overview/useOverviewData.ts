@@ -1,7 +1,7 @@
 // Fetches the overview's numbers: one request for everything on screen (the cards, both periods' charts,
-// the tab each panel opens on, realtime), then, once its answer is drawn, one for the panels' other
-// tabs, so that switching tabs needs no wait (query.ts). The first costs about half of asking every tab
-// at once (each tab is a breakdown of its own: docs/visits.md). A newer view cancels the answers of an older one;
+// the tab each panel opens on, realtime), then, once it has answered, one for the panels' other tabs, so
+// that switching tabs needs no wait (query.ts). The first costs about half of asking every tab at once
+// (each tab is a breakdown of its own: docs/visits.md). A newer view cancels the answers of an older one;
 // while a new view loads, the old numbers stay on screen (aria-busy says so).
 import { useEffect, useState } from 'preact/hooks';
 import { graphql, ApiFailure } from '../../api.ts';
@@ -38,22 +38,12 @@ export function useOverviewData(site: string | undefined, range: DayRange, inter
       (raw) => {
         if (!live) return;
         setData({ ...readOverview(raw, FIRST_TABS), loading: false, otherTabsLoading: true });
-        // NOTE: the other tabs are asked once the first screen has been painted, not with it: asked at
-        // once, the server's work on them takes the cores the browser needs to draw that screen (two
-        // here). A tab in the background paints no frame: then after 250 ms.
-        let asked = false;
-        const askRest = () => {
-          if (asked || !live) return;
-          asked = true;
-          const rest = tabsQuery(site, range, filters, OTHER_TABS);
-          graphql<Record<string, RawStats>>('STATISTICS', rest.query, rest.variables).then(
-            (more) => live && setData((d) => (d.current === undefined ? d : { ...d, current: { ...d.current, tabs: { ...d.current.tabs, ...readTabs(more, OTHER_TABS) } }, otherTabsLoading: false })),
-            // The numbers on screen stay; the error says why the other tabs have none.
-            (err: unknown) => live && setData((d) => ({ ...d, otherTabsLoading: false, error: failure(err) })),
-          );
-        };
-        requestAnimationFrame(() => setTimeout(askRest, 0));
-        setTimeout(askRest, 250);
+        const rest = tabsQuery(site, range, filters, OTHER_TABS);
+        graphql<Record<string, RawStats>>('STATISTICS', rest.query, rest.variables).then(
+          (more) => live && setData((d) => (d.current === undefined ? d : { ...d, current: { ...d.current, tabs: { ...d.current.tabs, ...readTabs(more, OTHER_TABS) } }, otherTabsLoading: false })),
+          // The numbers on screen stay; the error says why the other tabs have none.
+          (err: unknown) => live && setData((d) => ({ ...d, otherTabsLoading: false, error: failure(err) })),
+        );
       },
       (err: unknown) => live && setData({ loading: false, otherTabsLoading: false, error: failure(err) }),
     );
