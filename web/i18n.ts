@@ -257,15 +257,24 @@ export interface I18n {
 }
 
 export function makeI18n(locale: Locale): I18n {
-  const nf = new Intl.NumberFormat(locale);
+  // NOTE: a formatter is made once per options and kept: making one costs about as much as a hundred
+  // formats (locale data, pattern), and the overview formats hundreds of numbers and dates at once.
+  const numbers = new Map<string, Intl.NumberFormat>();
+  const dates = new Map<string, Intl.DateTimeFormat>();
+  const formatter = <F>(cache: Map<string, F>, opts: object, make: () => F): F => {
+    const key = JSON.stringify(opts);
+    let f = cache.get(key);
+    if (f === undefined) cache.set(key, (f = make()));
+    return f;
+  };
   return {
     locale,
     t(key, params) {
       const text = MESSAGES[locale][key];
       return params === undefined ? text : text.replace(/\{(\w+)\}/g, (m, k: string) => (k in params ? String(params[k]) : m));
     },
-    number: (n, opts) => (opts === undefined ? nf.format(n) : new Intl.NumberFormat(locale, opts).format(n)),
-    date: (d, opts) => new Intl.DateTimeFormat(locale, opts ?? { dateStyle: 'medium' }).format(d),
+    number: (n, opts = {}) => formatter(numbers, opts, () => new Intl.NumberFormat(locale, opts)).format(n),
+    date: (d, opts = { dateStyle: 'medium' }) => formatter(dates, opts, () => new Intl.DateTimeFormat(locale, opts)).format(d),
   };
 }
 

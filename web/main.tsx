@@ -4,12 +4,29 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiFailure, currentSession, onSessionEnded, signIn, signOut, type Session } from './api.ts';
 import { I18nContext, initialLocale, makeI18n, storeLocale, useI18n, type Locale } from './i18n.ts';
 import { navigate, useRoute } from './route.ts';
-import { screensFor, type ScreenProps } from './screens/registry.ts';
+import { SCREENS, screensFor, type ScreenProps } from './screens/registry.ts';
 import type { ComponentType } from 'preact';
 import './style.css';
 // Screens' stylesheets go in the entry's CSS: a lazily loaded chunk's CSS would not be linked.
 import 'uplot/dist/uPlot.min.css';
 import './screens/overview/overview.css';
+
+// NOTE: asked while the module runs, before the first render: the session and, when the address opens
+// a screen, its code; then, once the session's key is known to have that screen, its first requests. So
+// none of them waits for the app to render, load the screen's code and mount it. They are sent before
+// the screen mounts, which comes only after the app has rendered with the same session and loaded the
+// same code (its import() asked later, so resolved later), and after a paint (effects run then).
+const firstSession = currentSession();
+const opened = SCREENS.find((s) => s.id === location.pathname.split('/')[1]);
+Promise.all([firstSession, opened?.start?.()]).then(
+  ([s, start]) => {
+    if (s !== undefined && opened !== undefined && start !== undefined && screensFor(s).includes(opened)) start(new URLSearchParams(location.search));
+  },
+  () => undefined,
+);
+// The first use of Intl in a page loads its locale data (tens of milliseconds): paid here, while the
+// session is asked, rather than between a screen's answer and its numbers on screen.
+new Intl.DateTimeFormat(initialLocale(), { timeZone: 'UTC', dateStyle: 'medium' }).format(0);
 
 function App() {
   const [locale, setLocale] = useState<Locale>(initialLocale);
@@ -18,7 +35,7 @@ function App() {
   // Why the last session ended under the user's hands (its key revoked, or expired), said on the sign-in page.
   const [ended, setEnded] = useState<string>();
   useEffect(() => {
-    currentSession().then((s) => setSession(s ?? null), () => setSession(null));
+    firstSession.then((s) => setSession(s ?? null), () => setSession(null));
     onSessionEnded((code) => {
       setEnded(code);
       setSession(null);

@@ -1,6 +1,8 @@
-// The built dashboard (web/dist): index.html at / and at every screen's path (not cached: it names the
-// current hashed assets), and /assets/<hashed name> cached for a year. Files are read once, compressed
-// once (brotli and gzip, off the event loop's thread) on first use, and served from memory.
+// The built dashboard (web/dist): index.html at /, and at every screen's path the screen's own page
+// (<screen>.html: index.html plus modulepreload links to the screen's chunks; index.html when the build
+// has none), not cached (they name the current hashed assets); /assets/<hashed name> cached for a year.
+// Files are read once and served from memory, compressed as the build wrote them (<name>.br, <name>.gz
+// beside the file), else compressed once on first use (brotli and gzip, off the event loop's thread).
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +14,7 @@ import { SECURITY_HEADERS } from './securityHeaders.ts';
 
 /** The dashboard's screens (web/screens/registry.ts): each path, and any path under it, answers index.html. */
 export const SCREEN_PATHS = ['/overview', '/segments', '/subjects', '/legalhold', '/admin', '/explorer', '/privacy'] as const;
+const SCREEN_IDS: ReadonlySet<string> = new Set(SCREEN_PATHS.map((p) => p.slice(1)));
 
 const TYPES: Readonly<Record<string, string>> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -38,7 +41,7 @@ interface File {
 }
 
 export interface DashboardFiles {
-  /** GET / and the screens' paths. */
+  /** GET / and the screens' paths (each screen's page, or index.html). */
   readonly index: Handler;
   /** GET /assets/<name>. */
   readonly asset: Handler;
@@ -49,15 +52,22 @@ export interface DashboardFiles {
 const brotliAsync = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
 
+/** The build's compressed copy of `file`, if it wrote one. */
+const built = (file: string): Promise<Buffer | undefined> => fs.promises.readFile(file).catch(() => undefined);
+
 async function load(file: string, ext: string): Promise<File> {
   const raw = await fs.promises.readFile(file);
   // Small files gain nothing from compression; the rest is compressed once, at good but quick settings.
   const squeeze = COMPRESSIBLE.has(ext) && raw.length > 512;
-  const [br, gz] = squeeze
-    ? await Promise.all([brotliAsync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }), gzipAsync(raw, { level: 9 })])
-    : [undefined, undefined];
+  let [br, gz] = squeeze ? await Promise.all([built(`${file}.br`), built(`${file}.gz`)]) : [undefined, undefined];
+  if (squeeze && (br === undefined || gz === undefined)) {
+    [br, gz] = await Promise.all([brotliAsync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }), gzipAsync(raw, { level: 9 })]);
+  }
   return { type: TYPES[ext] ?? (ext === '.html' ? 'text/html; charset=utf-8' : 'application/octet-stream'), raw, br, gzip: gz };
 }
+
+/** The build's compressed copies are served in place of their file, not as assets of their own. */
+const isCopy = (name: string) => name.endsWith('.br') || name.endsWith('.gz');
 
 function send(req: IncomingMessage, res: ServerResponse, file: File, cacheControl: string): void {
   const accept = req.headers['accept-encoding'] ?? '';
@@ -77,7 +87,8 @@ function send(req: IncomingMessage, res: ServerResponse, file: File, cacheContro
  */
 export function createDashboardFiles(distDir: string): DashboardFiles {
   const assetsDir = path.join(distDir, 'assets');
-  let index: Promise<File | undefined> | undefined;
+  /** The pages by name (index, overview, …) as read; a missing one is looked for again at its next request. */
+  const pages = new Map<string, Promise<File | undefined>>();
   let names = new Set<string>();
   let listedAt = Number.NEGATIVE_INFINITY;
   const files = new Map<string, Promise<File | undefined>>();
@@ -87,7 +98,7 @@ export function createDashboardFiles(distDir: string): DashboardFiles {
     listedAt = Date.now();
     let next: Set<string>;
     try {
-      next = new Set(fs.readdirSync(assetsDir, { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name));
+      next = new Set(fs.readdirSync(assetsDir, { withFileTypes: true }).filter((d) => d.isFile() && !isCopy(d.name)).map((d) => d.name));
     } catch {
       next = new Set();
     }
@@ -96,19 +107,31 @@ export function createDashboardFiles(distDir: string): DashboardFiles {
     if (next.size === names.size && [...next].every((n) => names.has(n))) return;
     names = next;
     files.clear();
-    index = undefined;
+    pages.clear();
   };
-  /** index.html; while it is missing (not built) every request looks again, so a build is picked up. */
-  const indexFile = (): Promise<File | undefined> =>
-    (index ??= load(path.join(distDir, 'index.html'), '.html').catch(() => {
-      index = undefined;
-      return undefined;
-    }));
+  /** A page, or undefined while it is missing (not built yet: a build is picked up without a restart). */
+  const pageFile = (name: string): Promise<File | undefined> => {
+    let loading = pages.get(name);
+    if (loading === undefined) {
+      loading = load(path.join(distDir, `${name}.html`), '.html').catch(() => {
+        pages.delete(name);
+        return undefined;
+      });
+      pages.set(name, loading);
+    }
+    return loading;
+  };
+  /** The screen a path opens (its first segment), when it is one. */
+  const screenOf = (url: string): string | undefined => {
+    const first = url.split(/[/?]/, 2)[1] ?? '';
+    return SCREEN_IDS.has(first) ? first : undefined;
+  };
   relist();
 
   return {
     async index(req, res) {
-      const file = await indexFile();
+      const screen = screenOf(req.url!);
+      const file = (screen === undefined ? undefined : await pageFile(screen)) ?? (await pageFile('index'));
       if (file === undefined) {
         res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(NOT_BUILT)) });
         res.end(NOT_BUILT);

@@ -253,6 +253,24 @@ describe('dashboard sessions and files (a service that trusts this machine as it
     expect(await gz.text()).toBe(fs.readFileSync(path.join(dist, script)).toString('utf8'));
   });
 
+  it("answers a screen's path with its own page, which preloads the screen's chunks, served as the build compressed them", async () => {
+    const preloads = (html: string) => [...html.matchAll(/<link rel="modulepreload" href="(\/assets\/[^"]+\.js)">/g)].map((m) => m[1]!);
+    const index = await (await fetch(`${svc.url}/`)).text();
+    const overview = await (await fetch(`${svc.url}/overview/anything?site=a`)).text();
+    expect(overview).toBe(fs.readFileSync(path.join(dist, 'overview.html'), 'utf8'));
+    // The entry's imports on every page; the overview's adds its own chunks and uPlot's.
+    expect(preloads(overview)).toEqual(expect.arrayContaining(preloads(index)));
+    expect(preloads(overview).length).toBeGreaterThan(preloads(index).length);
+    for (const file of preloads(overview)) {
+      const res = await fetch(`${svc.url}${file}`, { headers: { 'accept-encoding': 'br' } });
+      expect(res.status, file).toBe(200);
+      if (res.headers.get('content-encoding') === 'br') expect(fs.existsSync(path.join(dist, `${file}.br`)), file).toBe(true);
+      expect(await res.text(), file).toBe(fs.readFileSync(path.join(dist, file), 'utf8'));
+      // The build's compressed copies are read beside their file, never served by their own names.
+      expect((await fetch(`${svc.url}${file}.br`)).status).toBe(404);
+    }
+  });
+
   it('refuses paths outside the built assets, encoded or not (404)', async () => {
     const { request } = await import('node:http');
     // Raw paths: fetch would normalise the dots away before sending.

@@ -16,10 +16,22 @@ export interface ScreenEntry {
   purpose: Purpose | 'any';
   label: MessageKey;
   load: () => Promise<ComponentType<ScreenProps>>;
+  /**
+   * When the address opens the screen: its code, loaded beside the session request, and then the
+   * function that sends its first requests once the session allows it, before the app renders
+   * (main.tsx); the screen takes their answers when it mounts.
+   */
+  start?: () => Promise<(params: URLSearchParams) => void>;
 }
 
 export const SCREENS: readonly ScreenEntry[] = [
-  { id: 'overview', purpose: 'STATISTICS', label: 'nav.overview', load: () => import('./overview/Overview.tsx').then((m) => m.Overview) },
+  {
+    id: 'overview',
+    purpose: 'STATISTICS',
+    label: 'nav.overview',
+    load: () => import('./overview/Overview.tsx').then((m) => m.Overview),
+    start: () => import('./overview/Overview.tsx').then((m) => m.startOverview),
+  },
   { id: 'segments', purpose: 'ADVERTISING', label: 'nav.segments', load: () => import('./segments/SegmentsScreen.tsx').then((m) => m.Segments) },
   { id: 'subjects', purpose: 'SUBJECT_REQUEST', label: 'nav.subjects', load: () => import('./subjects/Subjects.tsx').then((m) => m.Subjects) },
   { id: 'legalhold', purpose: 'LEGAL_OBLIGATION', label: 'subjects.nav.legalHold', load: () => import('./subjects/LegalHold.tsx').then((m) => m.LegalHold) },

@@ -1,7 +1,8 @@
 // The main chart: visitors and pageviews per bucket, the previous period dashed behind them. uPlot is
-// loaded when the chart first shows (a chunk of its own, not in the initial JavaScript). The same
-// numbers are in a table under it, for screen readers and for anyone who wants the figures.
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+// a chunk of its own, not in the initial JavaScript (the overview's page preloads it, and early.ts runs
+// it while the numbers are asked). The same numbers are in a table under it, for screen readers and for
+// anyone who wants the figures.
+import { useLayoutEffect, useMemo, useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { useI18n } from '../../i18n.ts';
 import { formatBucket } from './format.ts';
@@ -24,6 +25,13 @@ export function align(buckets: readonly string[], rows: readonly ChartRow[], met
   return buckets.map((b) => by.get(b) ?? (suppressed > 0 ? null : 0));
 }
 
+let loadedUPlot: typeof uPlot | undefined;
+
+/** Loads and runs uPlot (once); the chart draws at once from then on. */
+export function loadChartLibrary(): Promise<typeof uPlot> {
+  return import('uplot').then(({ default: UPlot }) => (loadedUPlot = UPlot));
+}
+
 export function Chart({ buckets, current, previous, previousBuckets }: Props) {
   const i18n = useI18n();
   const box = useRef<HTMLDivElement>(null);
@@ -37,13 +45,15 @@ export function Chart({ buckets, current, previous, previousBuckets }: Props) {
   const labels = useMemo(() => buckets.map((b) => formatBucket(i18n, b)), [buckets, i18n]);
   const axisLabels = useMemo(() => buckets.map((b) => formatBucket(i18n, b, true)), [buckets, i18n]);
 
-  useEffect(() => {
+  // NOTE: a layout effect, and uPlot at once when it is loaded already: the chart is drawn in the same
+  // frame as the numbers, not one frame (or a module's evaluation) after them.
+  useLayoutEffect(() => {
     const el = box.current;
     if (el === null) return;
     let plot: uPlot | undefined;
     let observer: ResizeObserver | undefined;
     let live = true;
-    void import('uplot').then(({ default: UPlot }) => {
+    const draw = (UPlot: typeof uPlot) => {
       if (!live) return;
       const line = (label: string, stroke: string, dash?: number[]): uPlot.Series => ({ label, stroke, width: 2, dash, spanGaps: false, points: { show: buckets.length < 60 } });
       const opts: uPlot.Options = {
@@ -66,7 +76,9 @@ export function Chart({ buckets, current, previous, previousBuckets }: Props) {
       plot = new UPlot(opts, [buckets.map((_, i) => i), ...series] as uPlot.AlignedData, el);
       observer = new ResizeObserver(() => plot?.setSize({ width: Math.max(el.clientWidth, 280), height: 260 }));
       observer.observe(el);
-    });
+    };
+    if (loadedUPlot !== undefined) draw(loadedUPlot);
+    else void loadChartLibrary().then(draw);
     return () => {
       live = false;
       observer?.disconnect();

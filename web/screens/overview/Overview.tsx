@@ -1,7 +1,7 @@
 // Overview (STATISTICS): the site's traffic over a date range, compared with the previous period, with
 // breakdowns that filter the whole page when a row is clicked. Its state is the URL's query string.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { graphql, type ApiFailure } from '../../api.ts';
+import type { ApiFailure } from '../../api.ts';
 import { useI18n, type MessageKey } from '../../i18n.ts';
 import { navigate } from '../../route.ts';
 import { apiErrorText } from '../../ui/apiErrorText.ts';
@@ -10,15 +10,16 @@ import type { ScreenProps } from '../registry.ts';
 import { Cards } from './Cards.tsx';
 import { Chart } from './Chart.tsx';
 import { Controls, type SiteInfo } from './Controls.tsx';
+import { overviewView, takeSites } from './early.ts';
 import { formatRange, formatValue } from './format.ts';
 import { PANELS } from './panels.ts';
 import { Panel } from './Panel.tsx';
-import { buckets, effectiveInterval, presetRange, previousRange, todayIn } from './range.ts';
+import { buckets, previousRange } from './range.ts';
 import { Realtime } from './Realtime.tsx';
-import { readState, withFilter, writeState, type Filter, type OverviewState } from './state.ts';
+import { withFilter, writeState, type Filter, type OverviewState } from './state.ts';
 import { useOverviewData } from './useOverviewData.ts';
 
-const SITES = 'query OverviewSites { sites { id name timezone kAnonymity retentionDays } }';
+export { startOverview } from './early.ts';
 
 export function Overview({ params }: ScreenProps) {
   const i18n = useI18n();
@@ -26,14 +27,11 @@ export function Overview({ params }: ScreenProps) {
   const [sites, setSites] = useState<SiteInfo[]>();
   const [sitesError, setSitesError] = useState<ApiFailure>();
   useEffect(() => {
-    graphql<{ sites: SiteInfo[] }>('STATISTICS', SITES).then((d) => setSites(d.sites), setSitesError);
+    // The request main.tsx sent before this screen was loaded, when the address opened it.
+    takeSites().then(setSites, setSitesError);
   }, []);
 
-  const state = readState(params);
-  const site = sites?.find((s) => s.id === state.site) ?? sites?.[0];
-  const today = todayIn(site?.timezone ?? 'UTC', new Date());
-  const range = presetRange(state.range, today, { from: state.from, to: state.to });
-  const interval = effectiveInterval(range, state.interval);
+  const { state, site, range, interval } = overviewView(params, sites, new Date());
   const data = useOverviewData(site?.id, range, interval, state.filters, state.compare);
   const currentBuckets = useMemo(() => buckets(range, interval), [range.from, range.to, interval]);
   const previousBuckets = useMemo(() => buckets(previousRange(range), interval), [range.from, range.to, interval]);

@@ -33,9 +33,14 @@ export function rangeDays(r: DayRange): number {
   return Math.round((ms(r.to) - ms(r.from)) / DAY_MS) + 1;
 }
 
+/** A formatter per zone, made once (making one costs far more than using it; the overview asks at every render). */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Today's date in `timezone` at the instant `now`. */
 export function todayIn(timezone: string, now: Date): string {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+  let format = dayFormats.get(timezone);
+  if (format === undefined) dayFormats.set(timezone, (format = new Intl.DateTimeFormat('en-US', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  const parts = format.formatToParts(now);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }

@@ -5,9 +5,10 @@
 // while a new view loads, the old numbers stay on screen (aria-busy says so).
 import { useEffect, useState } from 'preact/hooks';
 import { graphql, ApiFailure } from '../../api.ts';
+import { firstRequest, takeOverview, viewKey } from './early.ts';
 import { FIRST_TABS, OTHER_TABS } from './panels.ts';
-import { overviewQuery, readOverview, readTabs, tabsQuery, type CurrentData, type PeriodData, type RawOverview, type RawStats, type RealtimeValue } from './query.ts';
-import { previousRange, type DayRange, type Interval } from './range.ts';
+import { readOverview, readTabs, tabsQuery, type CurrentData, type PeriodData, type RawOverview, type RawStats, type RealtimeValue } from './query.ts';
+import type { DayRange, Interval } from './range.ts';
 import type { Filter } from './state.ts';
 
 export interface OverviewData {
@@ -25,13 +26,15 @@ const failure = (err: unknown) => (err instanceof ApiFailure ? err : new ApiFail
 
 export function useOverviewData(site: string | undefined, range: DayRange, interval: Interval, filters: readonly Filter[], compare: boolean): OverviewData {
   const [data, setData] = useState<OverviewData>({ loading: true, otherTabsLoading: true });
-  const key = JSON.stringify([site, range, interval, filters, compare]);
+  const key = viewKey(site, range, interval, { filters, compare });
   useEffect(() => {
     if (site === undefined) return;
     let live = true;
     setData((d) => ({ ...d, loading: true, otherTabsLoading: true, error: undefined }));
-    const q = overviewQuery(site, range, interval, filters, { previous: compare ? previousRange(range) : undefined, realtime: true, tabs: FIRST_TABS });
-    graphql<RawOverview>('STATISTICS', q.query, q.variables).then(
+    // Sent already when the address opened this view (early.ts), else now.
+    const q = firstRequest(site, range, interval, { filters, compare });
+    const first = takeOverview(key) ?? graphql<RawOverview>('STATISTICS', q.query, q.variables);
+    first.then(
       (raw) => {
         if (!live) return;
         setData({ ...readOverview(raw, FIRST_TABS), loading: false, otherTabsLoading: true });
