@@ -88,7 +88,9 @@ export function createSiteStore(store: EventStore, options: SiteStoreOptions = {
       return (await snapshot.fresh()).hosts.has(host);
     },
     async list() {
-      return [...(await snapshot.reload()).sites.values()];
+      // On the embedded engine the copy is whole (NOTE above): the dashboard's first call needs no read.
+      const copy = store.mode === 'embedded' ? await snapshot.fresh() : await snapshot.reload();
+      return [...copy.sites.values()];
     },
     async create(input) {
       const { sites } = await snapshot.reload();
