@@ -68,6 +68,13 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
   /** The segment whose own rows are in and whose sections from SECTION_TABLES[from] on go record by record. */
   let sectionwise: { seg: ClosedSegment; from: number } | undefined;
   let localFailures = 0;
+  /**
+   * The section tokens (`<segment token>#<table>`) whose rows are in and counted in rowsWritten: a section
+   * inserted ahead of its hits (deliverSections) goes in again with its segment under the same token,
+   * which ClickHouse drops as a duplicate, so the second insert must not count its rows again. A
+   * segment's tokens are forgotten once it is acknowledged.
+   */
+  const sectionsCounted = new Set<string>();
   /** flush() callers, answered when the spool is empty or an attempt failed (ClickHouse or the disk down). */
   let flushWaiters: Array<() => void> = [];
   const settleFlushes = () => {
@@ -116,18 +123,27 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     for (const resolve of waiting) resolve();
   };
 
-  /** Inserts rows: undefined once in, or why ClickHouse refused them for good (bad rows: the caller goes on without them). */
-  const insert = async (into: string, rows: Buffer, token: string): Promise<string | undefined> => {
+  /**
+   * Inserts rows: undefined once in, or why ClickHouse refused them for good (bad rows: the caller goes on
+   * without them). `counts` is asked once they are in whether to count them (false: already counted).
+   */
+  const insert = async (into: string, rows: Buffer, token: string, counts: () => boolean = () => true): Promise<string | undefined> => {
     const body = rows.toString('utf8');
     try {
       await store.insertNdjson(into, body, token);
-      metrics.rowsWritten.inc({ table: into }, countLines(body));
+      if (counts()) metrics.rowsWritten.inc({ table: into }, countLines(body));
       return undefined;
     } catch (err) {
       if (!(err instanceof StoreError) || err.retryable || stopping) throw err;
       metrics.clickhouseErrors.inc({ retryable: 'false' });
       return err.message;
     }
+  };
+  /** True the first time a section token is in (its rows are counted then), false after. */
+  const firstIn = (token: string): boolean => {
+    if (sectionsCounted.has(token)) return false;
+    sectionsCounted.add(token);
+    return true;
   };
   const wholeRefused = (into: string, seg: ClosedSegment, err: string) =>
     log.error({ table: into, segment: name(seg), err }, 'ClickHouse refused a spool segment; retrying its records one by one');
@@ -161,7 +177,8 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
           const section = SECTION_TABLES[t]!;
           if (sectionwise?.seg === seg && sectionwise.from <= t) break;
           const rows = split.flatMap((r) => r.sections.get(section) ?? []);
-          const why = rows.length === 0 ? undefined : await insert(section, Buffer.concat(rows), `${seg.token}#${section}`);
+          const token = `${seg.token}#${section}`;
+          const why = rows.length === 0 ? undefined : await insert(section, Buffer.concat(rows), token, () => firstIn(token));
           if (why !== undefined) {
             wholeRefused(section, seg, why);
             sectionwise = { seg, from: t };
@@ -174,6 +191,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     }
     metrics.flushSeconds.observe((performance.now() - started) / 1000);
     await spool.ack(seg);
+    for (const section of SECTION_TABLES) sectionsCounted.delete(`${seg.token}#${section}`);
     recordwise = undefined;
     sectionwise = undefined;
     try {
@@ -367,8 +385,11 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
           const split = decodeSegment(buf).records.map(splitSections);
           for (const section of SECTION_TABLES) {
             const rows = split.flatMap((r) => r.sections.get(section) ?? []);
+            const token = `${seg.token}#${section}`;
+            // Counted unless its segment's delivery counted it meanwhile (or was acknowledged: then it did).
+            const counts = () => spool.queued.includes(seg) && firstIn(token);
             // Refused: its delivery sets the refused records aside as usual.
-            if (rows.length > 0 && (await insert(section, Buffer.concat(rows), `${seg.token}#${section}`)) !== undefined) return;
+            if (rows.length > 0 && (await insert(section, Buffer.concat(rows), token, counts)) !== undefined) return;
           }
         }
       } catch (err) {

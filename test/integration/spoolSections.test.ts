@@ -114,7 +114,9 @@ describe('spool record sections', () => {
     await writer.close();
     // As at a start: the delivery of the backlog runs meanwhile, not waited for.
     const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
-    const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, createMetrics());
+    const metrics = createMetrics();
+    const written = async () => await metrics.registry.getSingleMetricAsString('calypso_rows_written_total');
+    const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, metrics);
     await d.deliverSections();
     expect(await visits()).toEqual(['131', '132']);
     expect(await aliases()).toEqual(['231']);
@@ -124,6 +126,10 @@ describe('spool record sections', () => {
     expect(await events()).toEqual(['d-1', 'd-2']);
     expect(await visits()).toEqual(['131', '132']);
     expect(await aliases()).toEqual(['231']);
+    // Each row counted once: the delivery's insert of the sections put in ahead was a duplicate.
+    expect(await written()).toMatch(/^calypso_rows_written_total\{table="events"\} 2$/m);
+    expect(await written()).toMatch(/^calypso_rows_written_total\{table="visits"\} 2$/m);
+    expect(await written()).toMatch(/^calypso_rows_written_total\{table="visit_aliases"\} 1$/m);
   });
 
   it('keeps a record whose hits are refused aside whole: its visit rows are not stored without them', async () => {
