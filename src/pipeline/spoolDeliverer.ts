@@ -208,18 +208,24 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
    * section rows are kept aside as a record of those sections only (the own rows are in).
    */
   const deliverRecords = async (seg: ClosedSegment, records: Buffer[], first: number, from: number): Promise<void> => {
+    // Sections of this segment already in whole (put in ahead of their hits at start, deliverSections): not
+    // inserted again under a record's token, nor kept aside again, or a redelivery would double them.
+    const inAhead = (section: SectionTable) => sectionsCounted.has(`${seg.token}#${section}`);
     for (const [i, rec] of records.entries()) {
       const index = first + i;
       const { own, sections } = splitSections(rec);
       const why = from === 0 ? await insert(table, own, `${seg.token}/${index}`) : undefined;
       if (why !== undefined) {
-        keepAside(seg, index, rec, why);
+        const notIn = SECTION_TABLES.filter((t) => !inAhead(t) && sections.has(t));
+        const kept = notIn.length === sections.size ? rec : Buffer.concat([own, sectionRecord(notIn.map((t) => [t, sections.get(t)!] as const))]);
+        keepAside(seg, index, kept, why);
         continue;
       }
       const refused: Array<readonly [SectionTable, Buffer]> = [];
       let reason = '';
       for (let t = Math.max(0, from - 1); t < SECTION_TABLES.length; t++) {
         const section = SECTION_TABLES[t]!;
+        if (inAhead(section)) continue;
         const rows = sections.get(section);
         const no = rows === undefined || rows.length === 0 ? undefined : await insert(section, rows, `${seg.token}/${index}#${section}`);
         if (no !== undefined) {

@@ -146,4 +146,26 @@ describe('spool record sections', () => {
     expect(await events()).toEqual(['c-1']);
     expect(await visits()).toEqual(['121']);
   });
+
+  it('stores the rows put in ahead of their hits once when the hits are then refused whole and go record by record', async () => {
+    await clear();
+    const dir = tempDir();
+    const writer = await Spool.open({ dir, maxBytes: 1 << 30 });
+    await writer.append(withSections(event('e-1'), [['visits', visit(141)]]));
+    await writer.append(withSections(BAD_EVENT, [['visits', visit(142)], ['visit_aliases', alias(242)]]));
+    await writer.close();
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, createMetrics());
+    await d.deliverSections();
+    await d.flush();
+    await d.close();
+    expect(await events()).toEqual(['e-1']);
+    // Once each, though the segment went record by record under other tokens.
+    expect(await visits()).toEqual(['141', '142']);
+    expect(await aliases()).toEqual(['242']);
+    const failed = path.join(dir, 'failed');
+    const [record] = fs.readdirSync(failed).filter((f) => f.endsWith('.ndjson'));
+    // The refused hits are kept aside without the rows already in (redelivered, they would be doubled).
+    expect(fs.readFileSync(path.join(failed, record!), 'utf8')).toBe(BAD_EVENT);
+  });
 });
