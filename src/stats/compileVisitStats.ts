@@ -4,14 +4,15 @@
 // The query: the range's cancel rows (`cancelled`, sign -1, not yet merged away with their +1 row) →
 // the site's visits STARTING in the range (their `start` bucketed for `time`, in the site's zone), the
 // visit-attribute filters on the visit row, and for shape 3 (a `page` or `eventName` filter) only visits
-// with a hit in the range passing those hit filters, the hits' visit ids mapped through `visit_aliases`
-// (a hit keeps the id of a visit later merged into another) → metrics as sums weighted by `sign`, per
+// with a hit in the range passing those hit filters: on the row's (path, name) pairs where they answer
+// that, else through the hits' visit ids mapped through `visit_aliases` (a hit keeps the id of a visit
+// later merged into another) → metrics as sums weighted by `sign`, per
 // dimension group and for the totals (GROUPING SETS), groups with no live visit dropped → the same
 // k-anonymity, order and paging tail as the hits query, so statsResult.ts reads both alike.
 // Distinct visitors count only `live` rows: a +1 row whose (visit_id, version) has a -1 row in the range
 // is a replaced version (perhaps in another group, such as an older exit page) and must not name its visitor.
-// Cost (bench, 10 M events): shape 2 at 0.8–2.4 × counting visitors; shape 3 with a page on half the hits
-// builds the id set twice (hits, then their aliases) and took 10–15 ×, one case past the 30 s limit.
+// Cost (docs/visits.md, 1 M events, CPU): shape 2 about 1 × counting visitors; shape 3 with the pairs
+// 1.8–2.3 × (3.6–4 × when it built the set of the range's matching hits).
 import { DIMENSION_COLUMNS, HIT_DIMENSIONS, timeExpression, VISIT_METRIC_SQL, VISIT_VISITOR_KEY_SQL, type Dimension, type Interval } from './statsCatalog.ts';
 import { filterSql, pagedResult, statsFrame, type CompiledStats, type StatsFilter, type StatsQuery } from './statsQuery.ts';
 
@@ -48,12 +49,20 @@ export function visitBaseSql(q: StatsQuery, dimSelect: readonly string[], params
   const hitWhere = numbered.filter(({ f }) => isHitFilter(f)).map(({ f, i }) => filterSql(f, i, DIMENSION_COLUMNS[f.dimension as keyof typeof DIMENSION_COLUMNS], params));
   const inRange = `site = {site:String} AND start >= ${from} AND start < ${to}`;
 
+  // Shape 3 asks for the visits with a hit in the range that passes every hit filter. A row whose pairs
+  // are complete (`hit_pairs` 1) and that ends before the range does (so each of its hits is in the
+  // range: it starts in it) answers that from its own (path, name) pairs. The others (rows from before
+  // the pairs, visits over the pairs' cap, a visit running past the range's end) are tested against
+  // their hits as before, and only the hits from the earliest such visit's start on are read: usually
+  // none, so no set of the range's hits is built (docs/visits.md "Visits of matching hits").
+  const hitFilters = numbered.filter(({ f }) => isHitFilter(f));
+  const certain = `hit_pairs = 1 AND end < ${to}`;
   const matched =
     hitWhere.length === 0
       ? ''
       : `matched AS (
   SELECT DISTINCT visit_id FROM events
-  WHERE site = {site:String} AND ts >= ${from} AND ts < ${to} AND is_bot = 0 AND ${hitWhere.join(' AND ')}
+  WHERE site = {site:String} AND ts >= greatest(${from}, (SELECT ifNull(minOrNull(start), ${to}) FROM visits WHERE ${[inRange, `NOT (${certain})`, ...visitWhere].join(' AND ')})) AND ts < ${to} AND is_bot = 0 AND ${hitWhere.join(' AND ')}
 ),
 `;
   const visitIds =
@@ -61,10 +70,10 @@ export function visitBaseSql(q: StatsQuery, dimSelect: readonly string[], params
       ? []
       : [
           // The matched hits read once: a merged-away visit's id is taken to the visit it became.
-          `visit_id IN (
+          `((${certain} AND ${pairsMatchSql(hitFilters, params)}) OR (NOT (${certain}) AND visit_id IN (
     SELECT if(a.alias_of = 0, m.visit_id, a.alias_of) FROM matched AS m
     LEFT JOIN (SELECT visit_id, alias_of FROM visit_aliases FINAL WHERE site = {site:String}) AS a ON m.visit_id = a.visit_id
-  )`,
+  )))`,
         ];
 
   return `${matched}cancelled AS (
@@ -77,4 +86,31 @@ base AS (
   FROM visits
   WHERE ${[inRange, ...visitWhere, ...visitIds].join(' AND ')}
 ),`;
+}
+
+/**
+ * Whether one of the row's (path, name) pairs passes every hit filter: the same test as on one hit, since
+ * the pairs are those of the visit's hits. One filter on one of the two uses that array alone.
+ */
+function pairsMatchSql(filters: ReadonlyArray<{ f: StatsFilter; i: number }>, params: Record<string, unknown>): string {
+  const onPath = filters.every(({ f }) => f.dimension === 'page');
+  const onName = filters.every(({ f }) => f.dimension === 'eventName');
+  const variable = (f: StatsFilter) => (f.dimension === 'page' ? 'p' : 'n');
+  if (filters.length === 1 && (onPath || onName)) {
+    const { f, i } = filters[0]!;
+    const array = onPath ? 'hit_paths' : 'hit_names';
+    // The parameters filterSql names for these (f<i>_0, f<i>), the same values.
+    if (f.op === 'EQ') {
+      params[`f${i}_0`] = f.values[0];
+      return `has(${array}, {f${i}_0:String})`;
+    }
+    if (f.op === 'IN') {
+      params[`f${i}`] = [...f.values];
+      return `hasAny(${array}, {f${i}:Array(String)})`;
+    }
+  }
+  const conditions = filters.map(({ f, i }) => filterSql(f, i, variable(f), params)).join(' AND ');
+  if (onPath) return `arrayExists(p -> ${conditions}, hit_paths)`;
+  if (onName) return `arrayExists(n -> ${conditions}, hit_names)`;
+  return `arrayExists((p, n) -> ${conditions}, hit_paths, hit_names)`;
 }

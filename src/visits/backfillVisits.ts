@@ -35,6 +35,7 @@
 // backfilled one: such visits are not merged. Upgrade all collectors together to avoid it.
 import type { Logger } from '../observability/logger.ts';
 import type { EventStore } from '../store/eventStore.ts';
+import { VISIT_PAIRS_MAX } from './visitPairs.ts';
 import { VISIT_ATTRIBUTES } from './visitRow.ts';
 import { VISIT_VISITOR_KEY_SQL, VISITOR_KEY_SQL, visitNumberingSql } from './visitRule.ts';
 
@@ -59,24 +60,28 @@ const STAGE_VISITS = `
 WITH affected AS (
   SELECT DISTINCT site, ${VISITOR_KEY_SQL} AS vkey FROM events WHERE is_bot = 0 AND visit_id = 0
 ), hits AS (
-  SELECT site, ts, pid, visitor_hash, type, path, retention_days, ${VISIT_ATTRIBUTES.join(', ')}, ${VISITOR_KEY_SQL} AS vkey
+  SELECT site, ts, pid, visitor_hash, type, path, name, retention_days, ${VISIT_ATTRIBUTES.join(', ')}, ${VISITOR_KEY_SQL} AS vkey
   FROM events WHERE is_bot = 0 AND (site, ${VISITOR_KEY_SQL}) IN (SELECT site, vkey FROM affected)
 ), ${visitNumberingSql({ source: 'hits', partitionBy: 'site, vkey', numbered: 'numbered', column: 'n' })}
 SELECT site, vkey, start,
   bitOr(bitShiftLeft(toUInt64(toUnixTimestamp64Milli(start)), 20), cityHash64(site, vkey) % 1048576) AS visit_id,
   toUInt32(1) AS version, toInt8(1) AS sign, pid, end, hits, pageviews, events,
   entry_page, if(pageviews > 0, first_view, start) AS entry_ts, exit_page, if(pageviews > 0, last_view, start) AS exit_ts,
-  ${FROM_FIRST}, keys
+  ${FROM_FIRST},
+  if(length(pairs) <= ${VISIT_PAIRS_MAX}, arrayMap(p -> p.1, pairs), []) AS hit_paths,
+  if(length(pairs) <= ${VISIT_PAIRS_MAX}, arrayMap(p -> p.2, pairs), []) AS hit_names,
+  toUInt8(if(length(pairs) <= ${VISIT_PAIRS_MAX}, 1, 2)) AS hit_pairs, keys
 FROM (
   SELECT site, vkey, min(ts) AS start, max(ts) AS end, any(pid) AS pid, ${FIRST},
     toUInt32(count()) AS hits, toUInt32(countIf(type = 'pageview')) AS pageviews, toUInt32(countIf(type = 'event')) AS events,
     argMinIf(path, ts, type = 'pageview') AS entry_page, minIf(ts, type = 'pageview') AS first_view,
     argMaxIf(path, ts, type = 'pageview') AS exit_page, maxIf(ts, type = 'pageview') AS last_view,
+    groupUniqArray(${VISIT_PAIRS_MAX + 1})((path, name)) AS pairs,
     groupArray((toYYYYMM(ts), cityHash64(site, vkey, ts))) AS keys
   FROM numbered GROUP BY site, vkey, n
 )`;
 
-const VISIT_COLUMNS = `site, visit_id, version, sign, pid, visitor_hash, start, end, hits, pageviews, events, entry_page, entry_ts, exit_page, exit_ts, ${VISIT_ATTRIBUTES.join(', ')}, retention_days`;
+const VISIT_COLUMNS = `site, visit_id, version, sign, pid, visitor_hash, start, end, hits, pageviews, events, entry_page, entry_ts, exit_page, exit_ts, ${VISIT_ATTRIBUTES.join(', ')}, retention_days, hit_paths, hit_names, hit_pairs`;
 
 /**
  * Forms the visits of the stored events that have none (see the header). Returns at once when there is

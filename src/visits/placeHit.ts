@@ -6,6 +6,7 @@
 // cancelled and aliased to it); none opens a new visit.
 import type { EventRow } from '../privacy/toEventRow.ts';
 import { sqlToMs, nowSql } from '../store/sqlTime.ts';
+import { unionPairs } from './visitPairs.ts';
 import { makeVisitId, VISIT_GAP_SECONDS, type VisitAliasRow, type VisitRow } from './visitRow.ts';
 
 /** A visit as the collector keeps it: its live row and the ids merged into it. */
@@ -71,6 +72,10 @@ function visitOfHit(hit: EventRow, key: string, ms: number): VisitRow {
     country: hit.country,
     region: hit.region,
     retention_days: hit.retention_days,
+    // Every hit's pair, whatever its type: the statistics' page filter matches a custom event's path too.
+    hit_paths: [hit.path],
+    hit_names: [hit.name],
+    hit_pairs: 1,
   };
 }
 
@@ -81,6 +86,10 @@ function combine(a: VisitRow, b: VisitRow): VisitRow {
   out.hits = a.hits + b.hits;
   out.pageviews = a.pageviews + b.pageviews;
   out.events = a.events + b.events;
+  const pairs = unionPairs(a, b);
+  out.hit_paths = pairs.hit_paths;
+  out.hit_names = pairs.hit_names;
+  out.hit_pairs = pairs.hit_pairs;
   // A visit without a pageview has no entry or exit page: the other's, if it has one, wins.
   if (b.pageviews > 0 && (a.pageviews === 0 || sqlToMs(b.entry_ts) < sqlToMs(a.entry_ts))) {
     out.entry_page = b.entry_page;

@@ -2,6 +2,7 @@
 // visitor key a visit belongs to and how a visit's id is made. Pure.
 import type { EventRow } from '../privacy/toEventRow.ts';
 import { nowSql, sqlToMs } from '../store/sqlTime.ts';
+import type { VisitPairs } from './visitPairs.ts';
 
 /** A visit ends after this long without a hit from the same visitor (whole seconds, as dateDiff counts). */
 export const VISIT_GAP_SECONDS = 1800;
@@ -28,7 +29,7 @@ export const VISIT_ATTRIBUTES = [
 export type VisitAttributes = Pick<EventRow, (typeof VISIT_ATTRIBUTES)[number]>;
 
 /** One version of a visit: `sign` 1 states it, -1 cancels the same version. Times as ClickHouse text. */
-export interface VisitRow extends VisitAttributes {
+export interface VisitRow extends VisitAttributes, VisitPairs {
   site: string;
   visit_id: string;
   version: number;
@@ -80,7 +81,7 @@ export function makeVisitId(ms: number, key: string): string {
 /** Rows of `visits` as read back (ISO times) → as written (ClickHouse text). */
 export function normaliseStoredVisit(r: VisitRow): VisitRow {
   const t = (v: string) => nowSql(new Date(sqlToMs(v)));
-  return { ...r, start: t(r.start), end: t(r.end), entry_ts: t(r.entry_ts), exit_ts: t(r.exit_ts), version: Number(r.version), sign: 1, hits: Number(r.hits), pageviews: Number(r.pageviews), events: Number(r.events), retention_days: Number(r.retention_days) };
+  return { ...r, start: t(r.start), end: t(r.end), entry_ts: t(r.entry_ts), exit_ts: t(r.exit_ts), version: Number(r.version), sign: 1, hits: Number(r.hits), pageviews: Number(r.pageviews), events: Number(r.events), retention_days: Number(r.retention_days), hit_pairs: Number(r.hit_pairs ?? 0) as VisitRow['hit_pairs'], hit_paths: r.hit_paths ?? [], hit_names: r.hit_names ?? [] };
 }
 
 // Characters a JSON string cannot hold as they are (quote, backslash, controls) and lone-surrogate
@@ -93,6 +94,7 @@ function needsEscape(s: string): boolean {
   return false;
 }
 const str = (s: string): string => (needsEscape(s) ? JSON.stringify(s) : `"${s}"`);
+const strs = (a: readonly string[]): string => (a.length === 1 ? `[${str(a[0]!)}]` : `[${a.map(str).join(',')}]`);
 
 /**
  * A visit row as one JSONEachRow line (with its newline), as JSON.stringify would write it but without the
@@ -112,5 +114,8 @@ export function visitRowLine(r: VisitRow): string {
     const v = r[a];
     if (v !== '') out += `,"${a}":${str(v)}`;
   }
+  // The pairs only when the row vouches for them (a state from an older collector has no such fields).
+  if (r.hit_pairs === 1) out += `,"hit_paths":${strs(r.hit_paths)},"hit_names":${strs(r.hit_names)},"hit_pairs":1`;
+  else if (r.hit_pairs === 2) out += `,"hit_pairs":2`;
   return `${out},"retention_days":${r.retention_days}}\n`;
 }

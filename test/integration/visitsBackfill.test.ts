@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/cli/mulberry32.ts';
 import { BROWSER_UA, siteWithKey, startTestService, type TestService } from '../support/testService.ts';
-import { formedVisitsSql, referenceVisitsSql, type VisitFact } from '../support/visitReference.ts';
+import { formedVisitsSql, referenceMatchingVisitsSql, referenceVisitsSql, type VisitFact } from '../support/visitReference.ts';
 
 const SITE = 'old';
 const BOT_UA = 'Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)';
@@ -117,6 +117,17 @@ describe('visits backfill of an installation upgraded from before visits', () =>
     expect(Number(bots)).toBe(0);
     const [{ left } = { left: '1' }] = await svc.store.query<{ left: string }>("SELECT count() AS left FROM system.tables WHERE database = currentDatabase() AND name LIKE 'visit_backfill%'");
     expect(Number(left)).toBe(0);
+  });
+
+  it('gives each visit its hits\' distinct (path, event name) pairs, as the collector does', async () => {
+    const reference = await svc.store.query<{ pairs: string[] }>(referenceMatchingVisitsSql('1'), { site: SITE, from: 0, to: 0 });
+    const got = await svc.store.query<{ hit_pairs: number; pairs: string[] }>(
+      `SELECT hit_pairs, arraySort(arrayMap((p, n) -> concat(p, ' ', n), hit_paths, hit_names)) AS pairs FROM visits FINAL WHERE site = {site:String}
+       ORDER BY toString(if(pid != 0, pid, cityHash64(toDate(start), visitor_hash))), start`,
+      { site: SITE },
+    );
+    expect(got.map((g) => g.hit_pairs)).toEqual(reference.map(() => 1));
+    expect(got.map((g) => g.pairs)).toEqual(reference.map((r) => r.pairs));
   });
 
   it('answers the statistics as before the upgrade', async () => {

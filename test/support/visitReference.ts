@@ -39,3 +39,24 @@ FROM numbered GROUP BY vkey, n ORDER BY vkey, start`;
 export function formedVisitsSql(facts: readonly VisitFact[]): string {
   return `SELECT toString(if(pid != 0, pid, cityHash64(toDate(start), visitor_hash))) AS vkey, ${facts.join(', ')} FROM visits FINAL WHERE site = {site:String} ORDER BY vkey, start`;
 }
+
+/**
+ * Each visit by the rule, with the facts a visit metric needs and `matching`, its hits in [{from:Int64},
+ * {to:Int64}) (ms) that pass `hitCondition` (fixed test text over the hit's columns), and `pairs`, the
+ * sorted distinct (path, name) pairs of its hits as 'path name' text.
+ */
+export function referenceMatchingVisitsSql(hitCondition: string): string {
+  return `
+WITH marked AS (
+  SELECT *, ${VISITOR_KEY} AS vkey,
+    if(dateDiff('second', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > 1800, 1, 0) AS new_visit
+  FROM events WHERE site = {site:String} AND is_bot = 0
+), numbered AS (
+  SELECT *, sum(new_visit) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n FROM marked
+)
+SELECT toString(vkey) AS vkey, toUnixTimestamp64Milli(min(ts)) AS start_ms, dateDiff('second', min(ts), max(ts)) AS duration,
+  toUInt32(countIf(type = 'pageview')) AS pageviews, toUInt32(countIf(type = 'event')) AS events, argMin(browser, ts) AS browser,
+  toUInt32(countIf(ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC') AND ${hitCondition})) AS matching,
+  arraySort(groupUniqArray(concat(path, ' ', name))) AS pairs
+FROM numbered GROUP BY vkey, n ORDER BY vkey, start_ms`;
+}
