@@ -7,7 +7,9 @@
 // `gset` tells which set a row belongs to, and k-anonymity, its count, order and paging are taken per
 // set, exactly as compileVisitStats.ts and compileHitStats.ts take them for one call (the `()` set is the
 // totals every call shares, there only when a call asks for its totals). Only calls with one dimension and the default order are batched: by time,
-// ascending; by anything else, visitors descending then the value. One window numbers every set.
+// ascending; by anything else, visitors descending then the value. No window function: each set's groups
+// under k collapse into one counted row and `LIMIT … BY` keeps each set's first rows (statsQuery.ts
+// pagedResult); rankStatsBatch numbers them and splitStatsBatch cuts each call's page.
 import { hitDimensionSql, hitRowsOfBatchSql } from './compileHitStats.ts';
 import { statsShape } from './compileStats.ts';
 import { visitBaseSql, visitDimensionSql } from './compileVisitStats.ts';
