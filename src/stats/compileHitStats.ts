@@ -54,7 +54,7 @@ grouped AS (
   FROM per_visit
   ${groupBy}
 )
-${pagedResult(orderBy)}`;
+${pagedResult(orderBy, q, dimAliases, metrics)}`;
   return { sql, params, columns, metrics };
 }
 

@@ -7,7 +7,9 @@
 // `gset` tells which set a row belongs to, and k-anonymity, its count, order and paging are taken per
 // set, exactly as compileVisitStats.ts and compileHitStats.ts take them for one call (the `()` set is the
 // totals every call shares, there only when a call asks for its totals). Only calls with one dimension and the default order are batched: by time,
-// ascending; by anything else, visitors descending then the value. One window numbers every set.
+// ascending; by anything else, visitors descending then the value. No window function: each set's groups
+// under k collapse into one counted row and `LIMIT … BY` keeps each set's first rows (statsQuery.ts
+// pagedResult); rankStatsBatch numbers them and splitStatsBatch cuts each call's page.
 import { hitDimensionSql, hitRowsOfBatchSql } from './compileHitStats.ts';
 import { statsShape } from './compileStats.ts';
 import { visitBaseSql, visitDimensionSql } from './compileVisitStats.ts';
@@ -34,7 +36,7 @@ function rowsOf(q: StatsQuery): BatchRows | undefined {
 
 /** Whether the call may join a batch; calls that may not run alone. */
 export function isBatchable(q: StatsQuery): boolean {
-  return rowsOf(q) !== undefined && q.dimensions.length === 1 && q.order.length === 0 && (q.dimensions[0] === 'time' || q.limit <= BATCH_MAX_LIMIT);
+  return rowsOf(q) !== undefined && q.dimensions.length === 1 && q.order.length === 0 && (q.dimensions[0] === 'time' || q.offset + q.limit <= BATCH_MAX_LIMIT);
 }
 
 /**
@@ -102,17 +104,22 @@ export function compileStatsBatch(qs: readonly StatsQuery[]): CompiledBatch {
   // The totals set only when a call asks for its totals: over every row, it costs as much as a breakdown.
   const totalsSet = qs.some((c) => c.totals !== false) ? ', ()' : '';
   const gset = `multiIf(${aliases.map((a, j) => `grouping(${a}) = 0, ${j}`).join(', ')}, ${n})`;
-  const pages = dims.map((d, j) => {
+  dims.forEach((d, j) => {
     const mine = qs.filter((c) => c.dimensions[0] === d);
+    // Each set's page span (lo kept for the reader of params: the rows are cut in splitStatsBatch).
     params[`lo${j}`] = Math.min(...mine.map((c) => c.offset));
     params[`hi${j}`] = Math.max(...mine.map((c) => c.offset + c.limit));
-    return `gset = ${j}, rn > {lo${j}:UInt32} AND rn <= {hi${j}:UInt32}`;
   });
   const source =
     rows === 'visits'
       ? { tables: visitBaseSql(q, dimSelect, params, from, to), from: 'base', having: 'HAVING sum(sign) > 0', metric: (m: Metric) => VISIT_METRIC_SQL[m] }
       : { tables: hitRowsOfBatchSql(q, dimSelect, params, from, to), from: 'per_visit', having: '', metric: (m: Metric) => METRIC_SQL[m](`gset = ${n}`) };
   const byVisitors = dims[0] === 'time' ? 'if(gset = 0, 0, visitors) DESC' : 'visitors DESC';
+  // Every set's first `rows` groups shown (the time set's all: its buckets are bounded), the groups under k
+  // of each set collapsed into one row counting them: statsQuery.ts pagedResult, without window functions.
+  // At least 1, so that a collapsed row is never cut (`LIMIT 0 BY` returns none); splitStatsBatch cuts the pages.
+  params.rows = Math.max(1, ...dims.map((d, j) => (d === 'time' ? 0 : (params[`hi${j}`] as number))));
+  const limitBy = ['gset', 'shown', ...(dims[0] === 'time' ? ['if(gset = 0, d0, NULL)'] : [])];
   const sql = `WITH
 ${source.tables}
 grouped AS (
@@ -121,15 +128,29 @@ grouped AS (
   GROUP BY GROUPING SETS (${aliases.map((a) => `(${a})`).join(', ')}${totalsSet})
   ${source.having}
 )
-SELECT * FROM (
-  SELECT *,
-    ${aliases.map((_, j) => `countIf(gset = ${j} AND visitors < {k:UInt32}) OVER () AS suppressed${j}`).join(',\n    ')},
-    row_number() OVER (PARTITION BY gset, visitors >= {k:UInt32} ORDER BY ${[byVisitors, ...aliases.map((a) => `${a} ASC`)].join(', ')}) AS rn
-  FROM grouped
-)
-WHERE is_total OR (visitors >= {k:UInt32} AND multiIf(${pages.join(', ')}, 0)) OR (visitors < {k:UInt32} AND rn = 1)
-ORDER BY gset, rn`;
+SELECT gset, is_total, g.visitors >= {k:UInt32} AS shown, ${[...aliases.map((a) => `if(shown, g.${a}, NULL) AS ${a}`), ...metrics.map((m) => `any(g.${m}) AS ${m}`)].join(', ')}, count() AS n
+FROM grouped AS g
+GROUP BY ${['gset', 'is_total', 'shown', ...aliases].join(', ')}
+ORDER BY ${['gset', 'shown DESC', byVisitors, ...aliases.map((a) => `${a} ASC`)].join(', ')}
+LIMIT {rows:UInt32} BY ${limitBy.join(', ')}`;
   return { sql, params, dims };
+}
+
+/**
+ * The batch's answer as its window tail gave it: each row's rank `rn` in its (set, shown or not) in the
+ * order the query returns them, and on every row `suppressed{j}`, set j's count of groups under k (the
+ * `n` of its collapsed row).
+ */
+export function rankStatsBatch(out: readonly ResultRow[], batch: CompiledBatch): ResultRow[] {
+  const counts = new Map<string, number>();
+  const suppressed: ResultRow = Object.fromEntries(batch.dims.map((_, j) => [`suppressed${j}`, 0]));
+  for (const r of out) if (Number(r.is_total) === 0 && Number(r.shown) === 0) suppressed[`suppressed${Number(r.gset)}`] = Number(r.n);
+  return out.map((r) => {
+    const key = `${r.gset}:${r.shown}`;
+    const rn = (counts.get(key) ?? 0) + 1;
+    counts.set(key, rn);
+    return { ...r, ...suppressed, rn };
+  });
 }
 
 /**

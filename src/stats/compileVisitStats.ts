@@ -34,7 +34,7 @@ grouped AS (
   ${groupBy}
   HAVING sum(sign) > 0
 )
-${pagedResult(orderBy)}`;
+${pagedResult(orderBy, q, dimAliases, metrics)}`;
   return { sql, params, columns, metrics };
 }
 

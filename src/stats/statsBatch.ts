@@ -6,9 +6,9 @@
 // `enter`s before any of them awaits; each then either hands its query over (`run`) or `leave`s (a cache
 // hit, an error). Once no entered call is still undecided, the gathered ones run. Waiting for the slowest
 // cache lookup costs little: every lookup of the operation started at the same time.
-import { compileStatsBatch, groupBatches, isBatchable, splitStatsBatch } from './compileStatsBatch.ts';
+import { compileStatsBatch, groupBatches, isBatchable, rankStatsBatch, splitStatsBatch } from './compileStatsBatch.ts';
 import type { CompiledStats, StatsQuery } from './statsQuery.ts';
-import { toStatsValue, type ResultRow, type StatsValue } from './statsResult.ts';
+import { toStatsValue, withSuppressed, type ResultRow, type StatsValue } from './statsResult.ts';
 
 export type RunStatsSql = (sql: string, params: Record<string, unknown>) => Promise<ResultRow[]>;
 
@@ -35,14 +35,14 @@ export function createStatsBatcher(runSql: RunStatsSql): StatsBatcher {
   let undecided = 0;
   let pending: Pending[] = [];
 
-  const alone = async (q: StatsQuery, compiled: CompiledStats) => toStatsValue(await runSql(compiled.sql, compiled.params), compiled, q.dimensions.length === 0, q.k);
+  const alone = async (q: StatsQuery, compiled: CompiledStats) => toStatsValue(withSuppressed(await runSql(compiled.sql, compiled.params)), compiled, q.dimensions.length === 0, q.k);
 
   const runGroup = async (group: Pending[]) => {
     try {
       const one = group.length === 1 ? group[0] : undefined;
       if (one !== undefined) return one.resolve(await alone(one.q, one.compiled));
       const batch = compileStatsBatch(group.map((p) => p.q));
-      const out = await runSql(batch.sql, batch.params);
+      const out = rankStatsBatch(await runSql(batch.sql, batch.params), batch);
       for (const p of group) {
         const { rows, compiled } = splitStatsBatch(out, batch, p.q);
         p.resolve(toStatsValue(rows, compiled, false, p.q.k));

@@ -104,11 +104,25 @@ export function statsFrame(q: StatsQuery, dimensionSql: (d: Dimension) => string
 }
 
 /**
- * After `grouped` (dimension groups and the totals row): k-anonymity, its count, order and paging. The
- * count of suppressed groups rides on every row; with no totals row and no group shown it still needs a
- * row, so the first suppressed group comes too (`visitors` under k: toStatsValue never shows it).
+ * After `grouped` (dimension groups and the totals row): k-anonymity, its count, order and paging.
+ *
+ * On the first page (offset 0) without window functions: the planning of window steps cost the engine
+ * 15–35 ms of CPU per query before it read a row (docs/visits.md "The fixed cost of a query"). The
+ * groups under k collapse into one row (`shown` 0) whose `n` is their count, each group shown stays its
+ * own row (its dimension values are its key), and `LIMIT … BY` pages; withSuppressed (statsResult.ts)
+ * then puts the count on every row. Past the first page (or with limit 0, which `LIMIT 0 BY` would answer
+ * with no row at all, not even the collapsed one), the window tail: the count of suppressed
+ * groups rides on every row, and the first suppressed group comes too (`visitors` under k: toStatsValue
+ * never shows it).
  */
-export function pagedResult(orderBy: readonly string[]): string {
+export function pagedResult(orderBy: readonly string[], q: Pick<StatsQuery, 'offset' | 'limit'>, dimAliases: readonly string[], metrics: readonly Metric[]): string {
+  if (q.offset === 0 && q.limit > 0) {
+    return `SELECT is_total, g.visitors >= {k:UInt32} AS shown, ${[...dimAliases.map((a) => `if(shown, g.${a}, NULL) AS ${a}`), ...metrics.map((m) => `any(g.${m}) AS ${m}`)].join(', ')}, count() AS n
+FROM grouped AS g
+GROUP BY ${['is_total', 'shown', ...dimAliases].join(', ')}
+ORDER BY is_total DESC, shown DESC, ${orderBy.join(', ')}
+LIMIT {limit:UInt32} BY is_total, shown`;
+  }
   return `SELECT * FROM (
   SELECT *,
     countIf(NOT is_total AND visitors < {k:UInt32}) OVER () AS suppressed,

@@ -13,6 +13,18 @@ export interface StatsValue {
 
 const nulls = (metrics: readonly Metric[]): StatsRowValue => Object.fromEntries(metrics.map((m) => [m, null]));
 
+/**
+ * Rows of the first page's tail (statsQuery.ts pagedResult: the groups under k collapsed into one row,
+ * `shown` 0, counting them in `n`) with that count as `suppressed` on every row, as the window tail
+ * gives it. Rows of the window tail (no `shown`) are returned as they are.
+ */
+export function withSuppressed(out: readonly ResultRow[]): readonly ResultRow[] {
+  if (out.length === 0 || !('shown' in out[0]!)) return out;
+  const collapsed = out.find((r) => Number(r.is_total) === 0 && Number(r.shown) === 0);
+  const suppressed = Number(collapsed?.n ?? 0);
+  return out.map((r) => ({ ...r, suppressed }));
+}
+
 export function toStatsValue(out: readonly ResultRow[], q: Pick<CompiledStats, 'columns' | 'metrics'>, noDimensions: boolean, k: number): StatsValue {
   const toRow = (r: ResultRow, total: boolean): StatsRowValue => {
     const row: StatsRowValue = {};

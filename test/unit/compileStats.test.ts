@@ -41,7 +41,7 @@ describe('compileStats', () => {
     const q = compileStats({ ...base, dimensions: ['page', 'time'] });
     expect([...q.columns]).toEqual([['page', 'd0'], ['time', 'd1']]);
     expect(q.sql).toContain('GROUPING SETS ((d0, d1), ())');
-    expect(q.sql).toContain('ORDER BY d1 ASC'); // time first when no order is given
+    expect(q.sql).toContain('shown DESC, d1 ASC'); // time first when no order is given
   });
 
   it('computes visitors always, for k-anonymity, and the metrics an order needs', () => {

@@ -87,11 +87,11 @@ describe('compileStatsBatch', () => {
     expect(b.sql).toContain('HAVING sum(sign) > 0');
   });
 
-  it('orders the time set by time, the others by visitors, in one window', () => {
+  it('orders the time set by time, the others by visitors, in one order', () => {
     const b = compileStatsBatch([tab('browser'), tab('time', { limit: 10_000 })]);
     expect(b.dims).toEqual(['time', 'browser']);
-    expect(b.sql).toContain('ORDER BY if(gset = 0, 0, visitors) DESC, d0 ASC, d1 ASC');
-    expect(compileStatsBatch([tab('browser')]).sql).toContain('ORDER BY visitors DESC, d0 ASC');
+    expect(b.sql).toContain('ORDER BY gset, shown DESC, if(gset = 0, 0, visitors) DESC, d0 ASC, d1 ASC');
+    expect(compileStatsBatch([tab('browser')]).sql).toContain('ORDER BY gset, shown DESC, visitors DESC, d0 ASC');
   });
 
   it('reads the hits for calls of shape 1', () => {
