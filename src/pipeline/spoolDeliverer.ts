@@ -75,6 +75,13 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
    * segment's tokens are forgotten once it is acknowledged.
    */
   const sectionsCounted = new Set<string>();
+  /**
+   * A segment's sections put in ahead of its hits (deliverSections) and its own delivery never overlap:
+   * begun side by side, a delivery gone record by record could insert the rows under its records' tokens
+   * while the same rows went in under the segment's, and stored them twice.
+   */
+  let ahead: { seg: ClosedSegment; done: Promise<void> } | undefined;
+  let delivering: { seg: ClosedSegment; done: Promise<void> } | undefined;
   /** flush() callers, answered when the spool is empty or an attempt failed (ClickHouse or the disk down). */
   let flushWaiters: Array<() => void> = [];
   const settleFlushes = () => {
@@ -148,7 +155,19 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
   const wholeRefused = (into: string, seg: ClosedSegment, err: string) =>
     log.error({ table: into, segment: name(seg), err }, 'ClickHouse refused a spool segment; retrying its records one by one');
 
-  const deliverOne = async (seg: ClosedSegment): Promise<void> => {
+  const deliverOne = (seg: ClosedSegment): Promise<void> => {
+    const done = (async () => {
+      while (ahead?.seg === seg) await ahead.done;
+      await deliverSegment(seg);
+    })();
+    const current = { seg, done: done.then(noop, noop) };
+    delivering = current;
+    return done.finally(() => {
+      if (delivering === current) delivering = undefined;
+    });
+  };
+
+  const deliverSegment = async (seg: ClosedSegment): Promise<void> => {
     const buf = await fsp.readFile(seg.file);
     const decoded = decodeSegment(buf);
     for (const d of decoded.damaged) {
@@ -381,21 +400,31 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     async deliverSections() {
       try {
         for (const seg of [...spool.queued]) {
+          // Being delivered: its delivery brings its sections (waited for: the visit state is read next).
+          while (delivering?.seg === seg) await delivering.done;
+          if (!spool.queued.includes(seg)) continue;
           // Record by record (set aside once, or its rows refused): its own delivery brings its sections.
           if (seg.firstRecord !== undefined || recordwise === seg || sectionwise?.seg === seg) continue;
-          const buf = await fsp.readFile(seg.file).catch((err: unknown) => {
-            if (errnoOf(err) === 'ENOENT') return undefined; // delivered meanwhile
-            throw err;
-          });
-          if (buf === undefined) continue;
-          const split = decodeSegment(buf).records.map(splitSections);
-          for (const section of SECTION_TABLES) {
-            const rows = split.flatMap((r) => r.sections.get(section) ?? []);
-            const token = `${seg.token}#${section}`;
-            // Counted unless its segment's delivery counted it meanwhile (or was acknowledged: then it did).
-            const counts = () => spool.queued.includes(seg) && firstIn(token);
-            // Refused: its delivery sets the refused records aside as usual.
-            if (rows.length > 0 && (await insert(section, Buffer.concat(rows), token, counts)) !== undefined) return;
+          let release = () => {};
+          ahead = { seg, done: new Promise<void>((r) => (release = r)) };
+          try {
+            const buf = await fsp.readFile(seg.file).catch((err: unknown) => {
+              if (errnoOf(err) === 'ENOENT') return undefined; // delivered meanwhile
+              throw err;
+            });
+            if (buf === undefined) continue;
+            const split = decodeSegment(buf).records.map(splitSections);
+            for (const section of SECTION_TABLES) {
+              const rows = split.flatMap((r) => r.sections.get(section) ?? []);
+              const token = `${seg.token}#${section}`;
+              // Counted unless its segment's delivery counted it meanwhile (or was acknowledged: then it did).
+              const counts = () => spool.queued.includes(seg) && firstIn(token);
+              // Refused: its delivery sets the refused records aside as usual.
+              if (rows.length > 0 && (await insert(section, Buffer.concat(rows), token, counts)) !== undefined) return;
+            }
+          } finally {
+            ahead = undefined;
+            release();
           }
         }
       } catch (err) {
@@ -404,6 +433,8 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     },
   };
 }
+
+const noop = (): void => {};
 
 function countLines(ndjson: string): number {
   let n = 0;

@@ -147,25 +147,35 @@ describe('spool record sections', () => {
     expect(await visits()).toEqual(['121']);
   });
 
-  it('stores the rows put in ahead of their hits once when the hits are then refused whole and go record by record', async () => {
-    await clear();
-    const dir = tempDir();
-    const writer = await Spool.open({ dir, maxBytes: 1 << 30 });
-    await writer.append(withSections(event('e-1'), [['visits', visit(141)]]));
-    await writer.append(withSections(BAD_EVENT, [['visits', visit(142)], ['visit_aliases', alias(242)]]));
-    await writer.close();
-    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
-    const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, createMetrics());
-    await d.deliverSections();
-    await d.flush();
-    await d.close();
-    expect(await events()).toEqual(['e-1']);
-    // Once each, though the segment went record by record under other tokens.
-    expect(await visits()).toEqual(['141', '142']);
-    expect(await aliases()).toEqual(['242']);
-    const failed = path.join(dir, 'failed');
-    const [record] = fs.readdirSync(failed).filter((f) => f.endsWith('.ndjson'));
-    // The refused hits are kept aside without the rows already in (redelivered, they would be doubled).
-    expect(fs.readFileSync(path.join(failed, record!), 'utf8')).toBe(BAD_EVENT);
+  it('stores visit rows once when their hits are refused whole at start, whichever of the two deliveries goes first', async () => {
+    // At start the backlog's delivery and the sections put in ahead run side by side; for a segment whose
+    // hits are then refused whole (and go record by record under other tokens), the two must not overlap.
+    for (let round = 0; round < 3; round++) {
+      await clear();
+      const dir = tempDir();
+      const writer = await Spool.open({ dir, maxBytes: 1 << 30 });
+      for (let s = 0; s <= round; s++) {
+        await writer.append(withSections(event(`g-${s}`), [['visits', visit(150 + s)]]));
+        await writer.rotate();
+      }
+      await writer.append(withSections(event('e-1'), [['visits', visit(141)]]));
+      await writer.append(withSections(BAD_EVENT, [['visits', visit(142)], ['visit_aliases', alias(242)]]));
+      await writer.close();
+      const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+      const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, createMetrics());
+      await d.deliverSections();
+      await d.flush();
+      await d.close();
+      const good = Array.from({ length: round + 1 }, (_, s) => `g-${s}`);
+      expect(await events()).toEqual([...good, 'e-1'].sort());
+      const failed = path.join(dir, 'failed');
+      const [record] = fs.readdirSync(failed).filter((f) => f.endsWith('.ndjson'));
+      const aside = fs.readFileSync(path.join(failed, record!), 'utf8');
+      // The refused hits' visit rows are in ClickHouse (put in ahead) or kept aside with them: once.
+      const rest = aside === BAD_EVENT ? ['142'] : [];
+      if (rest.length === 0) expect(aside).toBe(BAD_EVENT + `#visits\n${visit(142)}#visit_aliases\n${alias(242)}`);
+      expect(await visits()).toEqual([...good.map((_, s) => `${150 + s}`), '141', ...rest].sort());
+      expect(await aliases()).toEqual(rest.length === 0 ? [] : ['242']);
+    }
   });
 });
