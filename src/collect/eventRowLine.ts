@@ -2,6 +2,7 @@
 // column's default: every hit's row goes through this, and the embedded engine parses the spool's text on
 // the collector's own core, so fewer bytes and fields are less work for both.
 import type { EventRow } from '../privacy/toEventRow.ts';
+import { jsonString } from '../store/jsonText.ts';
 
 /**
  * Columns whose default is the type's zero ('' or 0, no DEFAULT expression in the schema): left out of the
@@ -16,16 +17,6 @@ const ZERO_DEFAULT = new Set([
 /** Fields the collector writes itself as digits, time text or an enum name: never anything to escape. */
 const PLAIN = new Set(['ts', 'pid', 'visitor_hash', 'type', 'visit_id']);
 
-// Characters a JSON string cannot hold as they are (quote, backslash, controls) and lone-surrogate
-// candidates (JSON.stringify escapes those): such text goes through JSON.stringify.
-function needsEscape(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true;
-  }
-  return false;
-}
-const str = (s: string): string => (needsEscape(s) ? JSON.stringify(s) : `"${s}"`);
 
 /** The row's line, with its newline. Field order is the row's; an empty `props` map is left out too. */
 export function eventRowLine(row: EventRow & { visit_id?: string }): string {
@@ -34,7 +25,7 @@ export function eventRowLine(row: EventRow & { visit_id?: string }): string {
     const v = (row as unknown as Record<string, unknown>)[k];
     if (v === undefined || ((v === '' || v === 0 || v === '0') && ZERO_DEFAULT.has(k))) continue;
     let text: string;
-    if (typeof v === 'string') text = PLAIN.has(k) ? `"${v}"` : str(v);
+    if (typeof v === 'string') text = PLAIN.has(k) ? `"${v}"` : jsonString(v);
     else if (typeof v === 'number') text = String(v);
     else {
       // props: a Map(String, String) column, empty for most hits.

@@ -2,6 +2,7 @@
 // visitor key a visit belongs to and how a visit's id is made. Pure.
 import type { EventRow } from '../privacy/toEventRow.ts';
 import { nowSql, sqlToMs } from '../store/sqlTime.ts';
+import { jsonString } from '../store/jsonText.ts';
 import type { VisitPairs } from './visitPairs.ts';
 
 /** A visit ends after this long without a hit from the same visitor (whole seconds, as dateDiff counts). */
@@ -84,17 +85,7 @@ export function normaliseStoredVisit(r: VisitRow): VisitRow {
   return { ...r, start: t(r.start), end: t(r.end), entry_ts: t(r.entry_ts), exit_ts: t(r.exit_ts), version: Number(r.version), sign: 1, hits: Number(r.hits), pageviews: Number(r.pageviews), events: Number(r.events), retention_days: Number(r.retention_days), hit_pairs: Number(r.hit_pairs ?? 0) as VisitRow['hit_pairs'], hit_paths: r.hit_paths ?? [], hit_names: r.hit_names ?? [] };
 }
 
-// Characters a JSON string cannot hold as they are (quote, backslash, controls) and lone-surrogate
-// candidates (JSON.stringify escapes those): such text goes through JSON.stringify.
-function needsEscape(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true;
-  }
-  return false;
-}
-const str = (s: string): string => (needsEscape(s) ? JSON.stringify(s) : `"${s}"`);
-const strs = (a: readonly string[]): string => (a.length === 1 ? `[${str(a[0]!)}]` : `[${a.map(str).join(',')}]`);
+const strs = (a: readonly string[]): string => (a.length === 1 ? `[${jsonString(a[0]!)}]` : `[${a.map(jsonString).join(',')}]`);
 
 /**
  * A visit row as one JSONEachRow line (with its newline), as JSON.stringify would write it but without the
@@ -103,16 +94,16 @@ const strs = (a: readonly string[]): string => (a.length === 1 ? `[${str(a[0]!)}
  * pids and times are written as they are (digits, ClickHouse time text).
  */
 export function visitRowLine(r: VisitRow): string {
-  let out = `{"site":${str(r.site)},"visit_id":"${r.visit_id}","version":${r.version},"sign":${r.sign},"pid":"${r.pid}","visitor_hash":"${r.visitor_hash}","start":"${r.start}","end":"${r.end}","hits":${r.hits}`;
+  let out = `{"site":${jsonString(r.site)},"visit_id":"${r.visit_id}","version":${r.version},"sign":${r.sign},"pid":"${r.pid}","visitor_hash":"${r.visitor_hash}","start":"${r.start}","end":"${r.end}","hits":${r.hits}`;
   if (r.pageviews !== 0) out += `,"pageviews":${r.pageviews}`;
   if (r.events !== 0) out += `,"events":${r.events}`;
-  if (r.entry_page !== '') out += `,"entry_page":${str(r.entry_page)}`;
+  if (r.entry_page !== '') out += `,"entry_page":${jsonString(r.entry_page)}`;
   out += `,"entry_ts":"${r.entry_ts}"`;
-  if (r.exit_page !== '') out += `,"exit_page":${str(r.exit_page)}`;
+  if (r.exit_page !== '') out += `,"exit_page":${jsonString(r.exit_page)}`;
   out += `,"exit_ts":"${r.exit_ts}"`;
   for (const a of VISIT_ATTRIBUTES) {
     const v = r[a];
-    if (v !== '') out += `,"${a}":${str(v)}`;
+    if (v !== '') out += `,"${a}":${jsonString(v)}`;
   }
   // The pairs only when the row vouches for them (a state from an older collector has no such fields).
   if (r.hit_pairs === 1) out += `,"hit_paths":${strs(r.hit_paths)},"hit_names":${strs(r.hit_names)},"hit_pairs":1`;

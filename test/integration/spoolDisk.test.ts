@@ -3,16 +3,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCacheLock } from '../../src/cache/cacheLock.ts';
-import { createMemoryCache } from '../../src/cache/memoryCache.ts';
-import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { Spool, SpoolDiskError, SpoolFullError } from '../../src/pipeline/spool.ts';
 import { startSpoolDeliverer } from '../../src/pipeline/spoolDeliverer.ts';
-import { openEventStore, type EventStore } from '../../src/store/eventStore.ts';
-import { migrate } from '../../src/store/migrate.ts';
-import { tempDir } from '../support/testService.ts';
+import type { EventStore } from '../../src/store/eventStore.ts';
+import { openMigratedStore, tempDir } from '../support/testService.ts';
 import { IN_CI, TMPFS_SKIP, mountTmpfs, type Tmpfs } from '../support/tmpfs.ts';
 
 const row = (eid: string) => ({ site: 'shop', ts: '2026-11-24 10:00:00.000', event_id: eid, pid: '42', type: 'pageview', host: 'shop.example', path: '/', retention_days: 30 });
@@ -26,8 +22,7 @@ describe.skipIf(TMPFS_SKIP !== undefined && !IN_CI)(`the spool on a full disk${T
   const mounts: Tmpfs[] = [];
   beforeAll(async () => {
     storeDisk = mount(64 * 1024 * 1024);
-    store = await openEventStore(loadConfig({ CALYPSO_DATA_DIR: storeDisk.dir }));
-    await migrate(store, createCacheLock(createMemoryCache()));
+    store = await openMigratedStore(storeDisk.dir);
   });
   afterAll(async () => {
     await store?.close();

@@ -4,18 +4,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCacheLock } from '../../src/cache/cacheLock.ts';
-import { createMemoryCache } from '../../src/cache/memoryCache.ts';
-import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { redeliverTable } from '../../src/pipeline/redeliver.ts';
 import { Spool } from '../../src/pipeline/spool.ts';
 import { startSpoolDeliverer } from '../../src/pipeline/spoolDeliverer.ts';
 import { withSections } from '../../src/pipeline/spoolSections.ts';
-import { openEventStore, type EventStore } from '../../src/store/eventStore.ts';
-import { migrate } from '../../src/store/migrate.ts';
-import { tempDir } from '../support/testService.ts';
+import type { EventStore } from '../../src/store/eventStore.ts';
+import { openMigratedStore, tempDir } from '../support/testService.ts';
 
 const T = '2026-11-24 10:00:00.000';
 const event = (eid: string) => `${JSON.stringify({ site: 'sec', ts: T, event_id: eid, pid: '42', type: 'pageview', host: 'shop.example', path: '/', retention_days: 30 })}\n`;
@@ -28,8 +24,7 @@ const log = createLogger({ logLevel: 'silent' });
 describe('spool record sections', () => {
   let store: EventStore;
   beforeAll(async () => {
-    store = await openEventStore(loadConfig({ CALYPSO_DATA_DIR: tempDir() }));
-    await migrate(store, createCacheLock(createMemoryCache()));
+    store = await openMigratedStore();
   });
   afterAll(() => store?.close());
 

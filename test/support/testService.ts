@@ -5,6 +5,10 @@ import path from 'node:path';
 import { loadConfig, type Role } from '../../src/config/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startService, type RunningService } from '../../src/service.ts';
+import { createCacheLock } from '../../src/cache/cacheLock.ts';
+import { createMemoryCache } from '../../src/cache/memoryCache.ts';
+import { openEventStore, type EventStore } from '../../src/store/eventStore.ts';
+import { migrate } from '../../src/store/migrate.ts';
 
 export interface TestService extends RunningService {
   readonly dataDir: string;
@@ -35,6 +39,13 @@ export function tempDir(prefix = 'calypso-test-'): string {
 export function removeTempDirs(): void {
   for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
   made.clear();
+}
+
+/** An embedded engine in `dataDir` (a new temp dir by default) with every migration applied. */
+export async function openMigratedStore(dataDir = tempDir()): Promise<EventStore> {
+  const store = await openEventStore(loadConfig({ CALYPSO_DATA_DIR: dataDir }));
+  await migrate(store, createCacheLock(createMemoryCache()));
+  return store;
 }
 
 export async function startTestService(opts: { env?: Record<string, string>; dataDir?: string; role?: Role; dashboardDir?: string } = {}): Promise<TestService> {

@@ -21,9 +21,8 @@ const REFERENCE_COLUMNS = {
 
 export type VisitFact = keyof typeof REFERENCE_COLUMNS;
 
-/** The site's visits by the rule (a gap over 1 800 s starts one), with `vkey`, the facts asked and `hit_ids`. */
-export function referenceVisitsSql(facts: readonly VisitFact[]): string {
-  return `
+/** The site's hits with `vkey` and `n`, their visit's number by the rule (a gap over 1 800 s starts one). */
+const NUMBERED_HITS = `
 WITH marked AS (
   SELECT *, ${VISITOR_KEY} AS vkey,
     if(dateDiff('second', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > 1800, 1, 0) AS new_visit
@@ -31,7 +30,11 @@ WITH marked AS (
 ), numbered AS (
   SELECT *, sum(new_visit) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n FROM marked
 )
-SELECT toString(vkey) AS vkey, ${facts.map((f) => `${REFERENCE_COLUMNS[f]} AS ${f}`).join(', ')}, arraySort(groupArray(event_id)) AS hit_ids
+`;
+
+/** The site's visits by the rule (a gap over 1 800 s starts one), with `vkey`, the facts asked and `hit_ids`. */
+export function referenceVisitsSql(facts: readonly VisitFact[]): string {
+  return `${NUMBERED_HITS}SELECT toString(vkey) AS vkey, ${facts.map((f) => `${REFERENCE_COLUMNS[f]} AS ${f}`).join(', ')}, arraySort(groupArray(event_id)) AS hit_ids
 FROM numbered GROUP BY vkey, n ORDER BY vkey, start`;
 }
 
@@ -46,15 +49,7 @@ export function formedVisitsSql(facts: readonly VisitFact[]): string {
  * sorted distinct (path, name) pairs of its hits as 'path name' text.
  */
 export function referenceMatchingVisitsSql(hitCondition: string): string {
-  return `
-WITH marked AS (
-  SELECT *, ${VISITOR_KEY} AS vkey,
-    if(dateDiff('second', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > 1800, 1, 0) AS new_visit
-  FROM events WHERE site = {site:String} AND is_bot = 0
-), numbered AS (
-  SELECT *, sum(new_visit) OVER (PARTITION BY vkey ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n FROM marked
-)
-SELECT toString(vkey) AS vkey, toUnixTimestamp64Milli(min(ts)) AS start_ms, dateDiff('second', min(ts), max(ts)) AS duration,
+  return `${NUMBERED_HITS}SELECT toString(vkey) AS vkey, toUnixTimestamp64Milli(min(ts)) AS start_ms, dateDiff('second', min(ts), max(ts)) AS duration,
   toUInt32(countIf(type = 'pageview')) AS pageviews, toUInt32(countIf(type = 'event')) AS events, argMin(browser, ts) AS browser,
   toUInt32(countIf(ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC') AND ${hitCondition})) AS matching,
   arraySort(groupUniqArray(concat(path, ' ', name))) AS pairs
