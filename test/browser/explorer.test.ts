@@ -60,6 +60,8 @@ describe.skipIf(SKIP_BROWSER)(`the API explorer in Chromium${MISSING_NOTE}`, { t
     const purpose = page.getByLabel('Purpose');
     await purpose.waitFor();
     expect(await purpose.inputValue()).toBe('ADVERTISING');
+    // Each purpose by its name in the user's language, with the code the API's header carries.
+    expect(await purpose.locator('option:checked').innerText()).toBe('Advertising (ADVERTISING)');
     await purpose.selectOption('STATISTICS');
     await expect.poll(() => new URL(page.url()).searchParams.get('purpose')).toBe('STATISTICS');
     await page.locator('.graphiql-container .graphiql-query-editor .CodeMirror').waitFor();

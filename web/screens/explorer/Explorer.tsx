@@ -37,7 +37,7 @@ export function Explorer({ session, params }: ScreenProps) {
         <select id="explorer-purpose" value={purpose} aria-describedby="explorer-purpose-hint" onChange={(e) => pick(e.currentTarget.value)}>
           {session.purposes.map((p) => (
             <option key={p} value={p}>
-              {p}
+              {`${t(`purpose.${p}`)} (${p})`}
             </option>
           ))}
         </select>
