@@ -83,16 +83,17 @@ export interface SubjectDataDeps {
 const EVENT_COLUMNS =
   'ts, type, name, host, path, referrer_source, referrer_host, utm_source, utm_medium, utm_campaign, utm_term, utm_content, browser, os, device, screen, language, country, region, is_bot, consent, engagement_ms, props';
 
-/** The tables an erasure copies and clears, and the kind each is held under. */
-const ERASED = [
-  { table: 'events', kind: 'event' },
-  { table: 'consents', kind: 'consent' },
-  { table: 'consent_log', kind: 'consent_log' },
+/**
+ * The tables an erasure copies and clears, the kind each is held under, and the column saying when a
+ * row was given (an erasure's repeat takes only rows from up to the erasure). Segment members are
+ * derived and recomputed by the next refresh: the repeat takes all of them.
+ */
+const ERASED: ReadonlyArray<{ table: string; kind: string; time?: string }> = [
+  { table: 'events', kind: 'event', time: 'ts' },
+  { table: 'consents', kind: 'consent', time: 'updated_at' },
+  { table: 'consent_log', kind: 'consent_log', time: 'changed_at' },
   { table: 'segment_members', kind: 'segment' },
-] as const;
-
-/** Tables derived from the events: deleted with them, not copied into the legal hold. */
-const DERIVED = ['visits', 'visit_aliases'] as const;
+];
 
 export function createSubjectData(deps: SubjectDataDeps): SubjectData {
   const { store, consents, index, tombstones, visitState, flushLocal, bumpStats, log } = deps;
@@ -124,30 +125,42 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
     return { events, consent, consentLog: log, segments };
   };
 
+  /**
+   * The rows of each table an erasure takes: all of the pids' rows, or (an erasure's repeat, `before`
+   * its time) those from up to then, so a hit or consent the subject gave after the erasure is kept.
+   */
+  const upTo = (column: string | undefined, before: string | undefined) => (before === undefined || column === undefined ? '' : ` AND ${column} <= {before:DateTime64(3)}`);
+  const args = (site: string, pids: readonly string[], before: string | undefined) => ({ ...p(site, pids), ...(before === undefined ? {} : { before }) });
+
   /** Copies the pids' rows into legal_hold under the erasure's id, before they are deleted. */
-  const holdCopy = async (site: string, pids: readonly string[], hold: Hold) => {
-    for (const { table, kind } of ERASED) {
+  const holdCopy = async (site: string, pids: readonly string[], hold: Hold, before?: string) => {
+    for (const { table, kind, time } of ERASED) {
       await store.command(
         `INSERT INTO legal_hold (erasure_id, site, pid, kind, row, held_at, held_until)
          SELECT {id:String}, site, pid, {kind:String}, formatRowNoNewline('JSONEachRow', *), {at:DateTime64(3)}, {until:DateTime64(3)}
-         FROM ${table} WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}`,
-        { ...p(site, pids), ...hold, kind },
+         FROM ${table} WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}${upTo(time, before)}`,
+        { ...args(site, pids, before), ...hold, kind },
       );
     }
   };
 
-  /** Deletes the pids everywhere they are stored; returns nothing, counts were taken before. */
-  const clear = async (site: string, pids: readonly string[]) => {
-    for (const { table } of ERASED) await store.command(`DELETE FROM ${table} WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}`, p(site, pids));
+  /** Deletes the pids' rows (up to `before`, as holdCopy) everywhere they are stored. */
+  const clear = async (site: string, pids: readonly string[], before?: string) => {
+    const of = `site = {site:String} AND pid IN {pids:Array(UInt64)}`;
+    for (const { table, time } of ERASED) await store.command(`DELETE FROM ${table} WHERE ${of}${upTo(time, before)}`, args(site, pids, before));
     // Visits are made of the events (docs/visits.md): nothing in them is held that the events do not hold.
-    for (const table of DERIVED) await store.command(`DELETE FROM ${table} WHERE site = {site:String} AND pid IN {pids:Array(UInt64)}`, p(site, pids));
+    // An alias names the visit it was merged into; a visit begun after the erasure never absorbs an
+    // earlier one (visitAssigner.ts), so the aliases to go are those into the visits that go, first.
+    const aliases = before === undefined ? '' : ` AND alias_of IN (SELECT visit_id FROM visits WHERE ${of}${upTo('start', before)})`;
+    await store.command(`DELETE FROM visit_aliases WHERE ${of}${aliases}`, args(site, pids, before));
+    await store.command(`DELETE FROM visits WHERE ${of}${upTo('start', before)}`, args(site, pids, before));
   };
 
   // NOTE: a collector that placed a hit of the pid just before the erasure may write its visit state back
   // after this; the repeat forgets it again, and meanwhile the collector's own check (visitAssigner.ts)
-  // continues no visit that started before the erasure.
-  const forgetAll = (site: string, pids: readonly string[]) =>
-    Promise.all([...pids.flatMap((pid) => [consents.forget(site, pid), index.forget(site, pid), visitState.forgetPid(site, pid)]), bumpStats(site)]);
+  // continues no visit that started before the erasure. The repeat (`erasedAtMs`) keeps what began after.
+  const forgetAll = (site: string, pids: readonly string[], erasedAtMs?: number) =>
+    Promise.all([...pids.flatMap((pid) => [consents.forget(site, pid), index.forget(site, pid), visitState.forgetPid(site, pid, erasedAtMs)]), bumpStats(site)]);
 
   /**
    * Repeats an erasure REPEAT_AFTER_MS after it was made.
@@ -159,9 +172,11 @@ export function createSubjectData(deps: SubjectDataDeps): SubjectData {
   const scheduleRepeat = (site: string, pids: readonly string[], hold: Hold, erasedAtMs: number) => {
     setTimeout(
       () => {
-        holdCopy(site, pids, hold)
-          .then(() => clear(site, pids))
-          .then(() => forgetAll(site, pids))
+        // Hits are refused when stamped at or before the erasure (ingest.ts): later ones are the subject's own.
+        const before = nowSql(new Date(erasedAtMs));
+        holdCopy(site, pids, hold, before)
+          .then(() => clear(site, pids, before))
+          .then(() => forgetAll(site, pids, erasedAtMs))
           .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err), erasure: hold.id }, 'repeating an erasure failed'));
       },
       Math.max(0, erasedAtMs + REPEAT_AFTER_MS - Date.now()),

@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createCacheLock } from '../cache/cacheLock.ts';
 import type { ChainableCommander } from 'ioredis';
 import type { RedisCache } from '../cache/redisCache.ts';
+import { sqlToMs } from '../store/sqlTime.ts';
 import type { VisitState } from './placeHit.ts';
 import type { VisitorRef, VisitStateStore } from './visitStateStore.ts';
 
@@ -211,9 +212,20 @@ export function redisVisitStateStore(cache: RedisCache, opts: RedisVisitStateOpt
         pause = Math.min(pause * 2, 20);
       }
     },
-    async forgetPid(site, pid) {
+    async forgetPid(site, pid, erasedAtMs) {
       await live();
-      await redis.del(stateKey(site, `p${pid}`));
+      const key = `p${pid}`;
+      // NOTE: under the visitor's lock, so a collector placing one of the pid's hits cannot write the
+      // erased visits back after this (it holds the lock from its read to its write).
+      const held = await store.hold!([{ site, key }]);
+      let writes: Array<VisitorRef & { visits: VisitState[] }> = [];
+      try {
+        const kept = erasedAtMs === undefined ? [] : (held.visits[0] ?? []).filter((v) => sqlToMs(v.row.start) > erasedAtMs);
+        if (kept.length === 0) await redis.del(stateKey(site, key));
+        else writes = [{ site, key, visits: kept }];
+      } finally {
+        await held.release(writes);
+      }
     },
     async load(entries, from) {
       await live();

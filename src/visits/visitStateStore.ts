@@ -35,8 +35,11 @@ export interface VisitStateStore {
    * the same round trip. Absent when one process owns the store (the assigner's own hold is enough).
    */
   hold?(visitors: readonly VisitorRef[]): Promise<HeldVisitors>;
-  /** Forgets a pid's visits, every one (an erasure and its repeat: subjectData.ts). */
-  forgetPid(site: string, pid: string): Promise<void>;
+  /**
+   * Forgets a pid's visits (an erasure: subjectData.ts): every one, or, given `erasedAtMs` (the erasure's
+   * repeat), those that started at or before it, keeping the visits its new hits began since.
+   */
+  forgetPid(site: string, pid: string, erasedAtMs?: number): Promise<void>;
   /** Loads visits read from ClickHouse at start, and says from when the store is complete. */
   load(entries: ReadonlyArray<{ site: string; key: string; visits: readonly VisitState[] }>, since: number): void | Promise<void>;
 }
@@ -146,6 +149,16 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): MemoryVisi
     return e === undefined ? undefined : unpackVisits(e.visits);
   };
   const read = (site: string, key: string) => unpacked(id(site, key));
+  /** Forgets the pid's visits that started at or before `erasedAtMs`, keeping any it began after. */
+  const forgetErased = (site: string, pid: string, erasedAtMs: number) => {
+    const k = id(site, `p${pid}`);
+    const e = entries.get(k);
+    if (e === undefined) return;
+    const kept = unpackVisits(e.visits).filter((v) => sqlToMs(v.row.start) > erasedAtMs);
+    // Kept in its place (not rewritten): its write time, and so its expiry and eviction order, stay.
+    if (kept.length === 0) entries.delete(k);
+    else e.visits = packVisits(kept);
+  };
   return {
     since: sinceNow,
     get: async (site, key) => read(site, key),
@@ -165,18 +178,11 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): MemoryVisi
     setMany: async (list) => {
       for (const e of list) set(e.site, e.key, e.visits);
     },
-    forgetPid: async (site, pid) => {
-      entries.delete(id(site, `p${pid}`));
+    forgetPid: async (site, pid, erasedAtMs) => {
+      if (erasedAtMs === undefined) entries.delete(id(site, `p${pid}`));
+      else forgetErased(site, pid, erasedAtMs);
     },
-    forgetErased: (site, pid, erasedAtMs) => {
-      const k = id(site, `p${pid}`);
-      const e = entries.get(k);
-      if (e === undefined) return;
-      const kept = unpackVisits(e.visits).filter((v) => sqlToMs(v.row.start) > erasedAtMs);
-      // Kept in its place (not rewritten): its write time, and so its expiry and eviction order, stay.
-      if (kept.length === 0) entries.delete(k);
-      else e.visits = packVisits(kept);
-    },
+    forgetErased,
     load: (loaded, from) => {
       const at = now();
       for (const e of loaded) entries.set(id(e.site, e.key), { visits: packVisits(e.visits), writtenAt: at });

@@ -127,9 +127,16 @@ describe('subject rights', () => {
     const [held] = await svc.store.query<{ row: string }>("SELECT row FROM legal_hold WHERE site = {site:String} AND kind = 'event' AND erasure_id = {id:String}", { site, id: erased.data!.eraseSubject.id });
     const late = { ...(JSON.parse(held!.row) as Record<string, unknown>), path: '/d-late', eid: 'late-1' };
     await svc.store.insertNdjson('events', `${JSON.stringify(late)}\n`, `late-${Date.now()}`);
-    const count = async () => Number((await svc.store.query<{ n: string }>("SELECT count() AS n FROM events WHERE site = {site:String} AND path = '/d-late'", { site }))[0]!.n);
-    expect(await count()).toBe(1);
-    await eventually(count, (n) => n === 0, 10_000);
+    // Dan comes back within those 5 s: his new hit and consent are his own, and the repeat keeps them.
+    expect((await hit('dan', '/d-again', { consent: ADS })).body.accepted).toBe(1);
+    await svc.flush();
+    const count = async (path: string) => Number((await svc.store.query<{ n: string }>('SELECT count() AS n FROM events WHERE site = {site:String} AND path = {path:String}', { site, path }))[0]!.n);
+    expect(await count('/d-late')).toBe(1);
+    await eventually(() => count('/d-late'), (n) => n === 0, 10_000);
+    expect(await count('/d-again')).toBe(1);
+    // (Without his consent he would be back at the site's default: statistics only.)
+    const consent = await q('PERSONALIZATION', `{ consent(site: "${site}", cookieId: "dan") { advertising } }`);
+    expect(consent.data).toEqual({ consent: { advertising: true } });
     const legal = await q<{ legalHold: { events: Array<{ path: string }> } }>('LEGAL_OBLIGATION', `{ legalHold(site: "${site}", cookieId: "dan", basis: "test") { events { path } } }`);
     expect(legal.data?.legalHold.events.map((e) => e.path).sort()).toEqual(['/d', '/d-late']);
   }, 20_000);
