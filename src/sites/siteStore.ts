@@ -89,8 +89,7 @@ export function createSiteStore(store: EventStore, options: SiteStoreOptions = {
     },
     async list() {
       // On the embedded engine the copy is whole (NOTE above): the dashboard's first call needs no read.
-      const copy = store.mode === 'embedded' ? await snapshot.fresh() : await snapshot.reload();
-      return [...copy.sites.values()];
+      return [...(await snapshot.listing()).sites.values()];
     },
     async create(input) {
       const { sites } = await snapshot.reload();

@@ -49,6 +49,15 @@ export class TableSnapshot<T> {
   }
 
   /**
+   * The copy for a listing: re-read now, so a row made on another instance moments ago is listed; or,
+   * when it is never re-read on a timer (refreshMs infinite: every row is made in this process, and the
+   * copy is whole), the copy as it is.
+   */
+  listing(): Promise<T> {
+    return this.refreshMs === Number.POSITIVE_INFINITY ? this.fresh() : this.reload();
+  }
+
+  /**
    * The copy, re-read first when it is older than refreshMs; a re-read that fails keeps the copy.
    * NOTE: while ClickHouse is down (a re-read failed within refreshMs) the last copy of sites and keys
    * keeps serving without waiting, so the collector spools and cached statistics are answered.

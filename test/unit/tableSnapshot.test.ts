@@ -23,6 +23,17 @@ describe('TableSnapshot', () => {
     expect(state.calls).toBe(1);
   });
 
+  it('a listing re-reads each time, unless the copy is whole (never re-read on a timer): then it reads once', async () => {
+    const timed = reader();
+    const t = new TableSnapshot(timed.read, 0, { refreshMs: 60_000 });
+    expect([await t.listing(), await t.listing()]).toEqual([1, 2]);
+    expect(timed.state.calls).toBe(2);
+    const whole = reader();
+    const w = new TableSnapshot(whole.read, 0, { refreshMs: Number.POSITIVE_INFINITY });
+    expect([await w.listing(), await w.listing()]).toEqual([1, 1]);
+    expect(whole.state.calls).toBe(1);
+  });
+
   // The clock is faked (Date only), so ages are exact; the reads are plain promises.
   const at = (ms: number) => vi.setSystemTime(ms);
   beforeEach(() => {
