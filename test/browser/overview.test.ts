@@ -229,4 +229,20 @@ describe.skipIf(SKIP_BROWSER)(`overview in Chromium${MISSING_NOTE}`, () => {
     await page.screenshot({ path: path.join(RESULTS, 'overview-375.png'), fullPage: true });
     expect(problems).toEqual([]);
   });
+
+  it('reads in Russian after the language switch, panels and counts included, at 1440 and 375 px', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${svc.url}/overview?site=${OVERVIEW_SITE}&range=7d`);
+    await page.getByRole('button', { name: 'Язык: русский' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Страницы' }).count()).toBe(1);
+    await expect.poll(() => page.locator('.ov-rows[data-tab="pages"] .ov-suppressed').textContent()).toBe('Строк ниже порога приватности: 1');
+    await expect.poll(() => page.locator('.ov-realtime-count').textContent()).toMatch(/^Посетителей за последние 5 минут: \d+$/);
+    await page.screenshot({ path: path.join(RESULTS, 'overview-ru-1440.png'), fullPage: true });
+    await page.setViewportSize({ width: 375, height: 800 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(RESULTS, 'overview-ru-375.png'), fullPage: true });
+    // Back to English for whoever uses this context next.
+    await page.getByRole('button', { name: 'Language: English' }).click();
+    expect(problems).toEqual([]);
+  });
 });
