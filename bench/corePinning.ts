@@ -30,12 +30,26 @@ export function serverCoreBusy(): () => number {
   };
 }
 
-/** Busy and total jiffies of one core, from /proc/stat. */
-function coreTimes(core: number): { busy: number; total: number } {
+/**
+ * Starts measuring the time the hypervisor gave the server core to other guests (steal); the function
+ * returned gives its share since then (0–1). NOTE: a virtual core descheduled for a few milliseconds
+ * delays every request that was on it, so a latency tail under a few milliseconds cannot be measured
+ * while steal is high; the latency lines print it beside their p99.
+ */
+export function serverCoreSteal(): () => number {
+  const t0 = coreTimes(serverCore);
+  return () => {
+    const t1 = coreTimes(serverCore);
+    return (t1.steal - t0.steal) / Math.max(1, t1.total - t0.total);
+  };
+}
+
+/** Busy, stolen and total jiffies of one core, from /proc/stat. */
+function coreTimes(core: number): { busy: number; steal: number; total: number } {
   const line = fs.readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
   const v = (line ?? '').trim().split(/\s+/).slice(1).map(Number);
   const total = v.reduce((a, b) => a + b, 0);
-  return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
+  return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), steal: v[7] ?? 0, total };
 }
 
 /** One line for a bench's header. */
