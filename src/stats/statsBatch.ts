@@ -10,7 +10,7 @@ import { compileStatsBatch, groupBatches, isBatchable, rankStatsBatch, splitStat
 import type { CompiledStats, StatsQuery } from './statsQuery.ts';
 import { compileStats } from './compileStats.ts';
 import { toStatsValue, withSuppressed, type ResultRow, type StatsValue } from './statsResult.ts';
-import { withVisitPairsDecision } from './uncertainVisits.ts';
+import { createVisitPairsDecision, type VisitPairsDecision } from './uncertainVisits.ts';
 
 export type RunStatsSql = (sql: string, params: Record<string, unknown>) => Promise<ResultRow[]>;
 
@@ -33,14 +33,15 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-export function createStatsBatcher(runSql: RunStatsSql): StatsBatcher {
+/** `decide`: shared by the batchers of a service, so that its kept answers serve every operation. */
+export function createStatsBatcher(runSql: RunStatsSql, decide: VisitPairsDecision = createVisitPairsDecision(runSql)): StatsBatcher {
   let undecided = 0;
   let pending: Pending[] = [];
 
   // `compiled` is the default compilation (the cache's key); a visit-pairs decision may run another SQL
   // of the same answer (uncertainVisits.ts).
   const alone = (q: StatsQuery, compiled: CompiledStats) =>
-    withVisitPairsDecision(runSql, q, async (options) => {
+    decide(q, async (options) => {
       const sql = options.uncertainVisits === false ? compileStats(q, options) : compiled;
       return toStatsValue(withSuppressed(await runSql(sql.sql, sql.params)), compiled, q.dimensions.length === 0, q.k);
     });
@@ -50,7 +51,7 @@ export function createStatsBatcher(runSql: RunStatsSql): StatsBatcher {
       const one = group.length === 1 ? group[0] : undefined;
       if (one !== undefined) return one.resolve(await alone(one.q, one.compiled));
       const qs = group.map((p) => p.q);
-      const { batch, out } = await withVisitPairsDecision(runSql, qs[0]!, async (options) => {
+      const { batch, out } = await decide(qs[0]!, async (options) => {
         const b = compileStatsBatch(qs, options);
         return { batch: b, out: rankStatsBatch(await runSql(b.sql, b.params), b) };
       });

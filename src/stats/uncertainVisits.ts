@@ -31,22 +31,47 @@ import type { ResultRow } from './statsResult.ts';
 /** Whether the query failed because a visit without complete pairs was met after all. */
 export const isUncertainVisitError = (e: unknown): boolean => e instanceof Error && e.message.includes(UNCERTAIN_VISIT);
 
+type RunSql = (sql: string, params: Record<string, unknown>) => Promise<ResultRow[]>;
+
 /**
  * `run` with the options that answer `q` (and any call of its batch: same site, range and filters) the
- * cheapest way; `runSql` asks the question.
+ * cheapest way.
  */
-export async function withVisitPairsDecision<T>(
-  runSql: (sql: string, params: Record<string, unknown>) => Promise<ResultRow[]>,
-  q: StatsQuery,
-  run: (options: VisitSqlOptions) => Promise<T>,
-): Promise<T> {
-  if (statsShape(q) !== 'visitsOfHits') return run({});
-  const check = uncertainVisitsSql(q);
-  if ((await runSql(check.sql, check.params)).length > 0) return run({});
-  try {
-    return await run({ uncertainVisits: false });
-  } catch (e) {
-    if (!isUncertainVisitError(e)) throw e;
-    return run({});
-  }
+export type VisitPairsDecision = <T>(q: StatsQuery, run: (options: VisitSqlOptions) => Promise<T>) => Promise<T>;
+
+/**
+ * The question costs a query's fixed cost (about 0.1 × B1 of CPU for 0 granules read), so its answer is
+ * kept a while per question (same site, range and visit filters: the dashboard's two requests, a reload):
+ * a kept answer can only cost time, never change one (the NOTE above: a stale "none" meets the throw, and
+ * is then replaced; a stale "some" runs the query that is right for any rows).
+ */
+export function createVisitPairsDecision(runSql: RunSql, opts: { ttlMs?: number; max?: number; now?: () => number } = {}): VisitPairsDecision {
+  const ttl = opts.ttlMs ?? 60_000;
+  const max = opts.max ?? 1_000;
+  const now = opts.now ?? Date.now;
+  const known = new Map<string, { some: boolean; until: number }>();
+  const remember = (key: string, some: boolean) => {
+    known.delete(key);
+    // A Map iterates in insertion order: the oldest question goes first.
+    if (known.size >= max) known.delete(known.keys().next().value!);
+    known.set(key, { some, until: now() + ttl });
+  };
+  return async (q, run) => {
+    if (statsShape(q) !== 'visitsOfHits') return run({});
+    const check = uncertainVisitsSql(q);
+    const key = JSON.stringify([check.sql, check.params]);
+    let kept = known.get(key);
+    if (kept === undefined || kept.until <= now()) {
+      kept = { some: (await runSql(check.sql, check.params)).length > 0, until: 0 };
+      remember(key, kept.some);
+    }
+    if (kept.some) return run({});
+    try {
+      return await run({ uncertainVisits: false });
+    } catch (e) {
+      if (!isUncertainVisitError(e)) throw e;
+      remember(key, true);
+      return run({});
+    }
+  };
 }

@@ -107,7 +107,8 @@ describe('shape 3: the fallback through the hits only when a visit needs it', ()
     const both = await gql(`query { one: ${ofHome('over', 12)} chart: ${chart} }`);
     expect(both.one).toEqual(one);
     expect(both.chart!.rows).toEqual([{ time: `${DAY}T10:00`, visits: 2 }, { time: `${DAY}T12:00`, visits: 2 }]);
-    expect(statements).toEqual([{ kind: 'check', failed: false }, { kind: 'hits', failed: false }]);
+    // The same question (site, range, visit filters) answered a moment ago: not asked again.
+    expect(statements).toEqual([{ kind: 'hits', failed: false }]);
   });
 
   it('answers through the hits when a visit loses its pairs between the question and the query', async () => {
@@ -122,5 +123,19 @@ describe('shape 3: the fallback through the hits only when a visit needs it', ()
       { kind: 'pairs', failed: true },
       { kind: 'hits', failed: false },
     ]);
+  });
+
+  it('answers through the hits when the kept answer to the question is stale', async () => {
+    // `plain` was found without such a visit by the first test; its visits lose their pairs since.
+    await svc.store.command("ALTER TABLE visits UPDATE hit_pairs = 0, hit_paths = [], hit_names = [] WHERE site = 'plain'", {}, { mutations_sync: '2' });
+    statements = [];
+    const { one } = await gql(`query { one: ${ofHome('plain', 14)} }`);
+    expect(one!.totals).toEqual({ visitors: 2, visits: 2, pageviews: 4 });
+    expect(one!.rows).toEqual([{ referrerSource: 'search', visitors: 2, visits: 2 }]);
+    expect(statements).toEqual([{ kind: 'pairs', failed: true }, { kind: 'hits', failed: false }]);
+    // And the new answer is kept: the fallback at once.
+    statements = [];
+    expect((await gql(`query { one: ${ofHome('plain', 15)} }`)).one).toEqual(one);
+    expect(statements).toEqual([{ kind: 'hits', failed: false }]);
   });
 });
