@@ -12,7 +12,8 @@
 // Distinct visitors count only `live` rows: a +1 row whose (visit_id, version) has a -1 row in the range
 // is a replaced version (perhaps in another group, such as an older exit page) and must not name its visitor.
 // Cost (docs/visits.md, 1 M events, CPU): shape 2 about 1 × counting visitors; shape 3 with the pairs
-// 1.8–2.3 × (3.6–4 × when it built the set of the range's matching hits).
+// 1.2–1.7 × when no visit needs its hits (uncertainVisits: false), 1.5–2.0 × with the fallback there
+// (3.6–4 × when it built the set of the range's matching hits).
 import { DIMENSION_COLUMNS, HIT_DIMENSIONS, timeExpression, VISIT_METRIC_SQL, VISIT_VISITOR_KEY_SQL, type Dimension, type Interval } from './statsCatalog.ts';
 import { filterSql, pagedResult, rangeBound, statsFrame, type CompiledStats, type StatsFilter, type StatsQuery } from './statsQuery.ts';
 
