@@ -8,10 +8,11 @@
 // A visit metric or entry/exit page with `page` or `eventName` as a DIMENSION keeps the window functions
 // over the hits (compileHitStats.ts with visits): slow, rare, and never asked by the dashboard.
 import { compileHitStats } from './compileHitStats.ts';
-import { compileVisitStats } from './compileVisitStats.ts';
+import { compileVisitStats, type VisitSqlOptions } from './compileVisitStats.ts';
 import { HIT_DIMENSIONS, type Dimension, type Metric } from './statsCatalog.ts';
 import type { CompiledStats, StatsQuery } from './statsQuery.ts';
 
+export type { VisitSqlOptions } from './compileVisitStats.ts';
 export { FILTER_OPS, VISIT_GAP_SECONDS, type CompiledStats, type FilterOp, type StatsFilter, type StatsOrder, type StatsQuery } from './statsQuery.ts';
 
 const VISIT_METRICS: ReadonlySet<Metric> = new Set(['visits', 'viewsPerVisit', 'bounceRate', 'visitDuration']);
@@ -38,8 +39,8 @@ export function statsShape(q: Pick<StatsQuery, 'dimensions' | 'metrics' | 'filte
   return q.filters.some((f) => isHitDimension(f.dimension)) ? 'visitsOfHits' : 'visits';
 }
 
-export function compileStats(q: StatsQuery): CompiledStats {
+export function compileStats(q: StatsQuery, options: VisitSqlOptions = {}): CompiledStats {
   const shape = statsShape(q);
   if (shape === 'hits' || shape === 'hitsWithVisitWindows') return compileHitStats(q, shape === 'hitsWithVisitWindows');
-  return compileVisitStats(q);
+  return compileVisitStats(q, options);
 }

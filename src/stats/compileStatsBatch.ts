@@ -12,7 +12,7 @@
 // pagedResult); rankStatsBatch numbers them and splitStatsBatch cuts each call's page.
 import { hitDimensionSql, hitRowsOfBatchSql } from './compileHitStats.ts';
 import { statsShape } from './compileStats.ts';
-import { visitBaseSql, visitDimensionSql } from './compileVisitStats.ts';
+import { visitBaseSql, visitDimensionSql, type VisitSqlOptions } from './compileVisitStats.ts';
 import { METRIC_SQL, VISIT_METRIC_SQL, type Dimension, type Metric } from './statsCatalog.ts';
 import { rangeBound, type CompiledStats, type StatsQuery } from './statsQuery.ts';
 import type { ResultRow } from './statsResult.ts';
@@ -85,7 +85,7 @@ export interface CompiledBatch {
 }
 
 /** One query for calls grouped by groupBatches (same key); a set's rows span its calls' pages. */
-export function compileStatsBatch(qs: readonly StatsQuery[]): CompiledBatch {
+export function compileStatsBatch(qs: readonly StatsQuery[], options: VisitSqlOptions = {}): CompiledBatch {
   const q = qs[0];
   const rows = q === undefined ? undefined : rowsOf(q);
   if (q === undefined || rows === undefined) throw new Error('a batch needs batchable calls');
@@ -112,7 +112,7 @@ export function compileStatsBatch(qs: readonly StatsQuery[]): CompiledBatch {
   });
   const source =
     rows === 'visits'
-      ? { tables: visitBaseSql(q, dimSelect, params, from, to), from: 'base', having: 'HAVING sum(sign) > 0', metric: (m: Metric) => VISIT_METRIC_SQL[m] }
+      ? { tables: visitBaseSql(q, dimSelect, params, from, to, options), from: 'base', having: 'HAVING sum(sign) > 0', metric: (m: Metric) => VISIT_METRIC_SQL[m] }
       : { tables: hitRowsOfBatchSql(q, dimSelect, params, from, to), from: 'per_visit', having: '', metric: (m: Metric) => METRIC_SQL[m](`gset = ${n}`) };
   const byVisitors = dims[0] === 'time' ? 'if(gset = 0, 0, visitors) DESC' : 'visitors DESC';
   // Every set's first `rows` groups shown (the time set's all: its buckets are bounded), the groups under k

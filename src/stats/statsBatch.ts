@@ -8,7 +8,9 @@
 // cache lookup costs little: every lookup of the operation started at the same time.
 import { compileStatsBatch, groupBatches, isBatchable, rankStatsBatch, splitStatsBatch } from './compileStatsBatch.ts';
 import type { CompiledStats, StatsQuery } from './statsQuery.ts';
+import { compileStats } from './compileStats.ts';
 import { toStatsValue, withSuppressed, type ResultRow, type StatsValue } from './statsResult.ts';
+import { createVisitPairsDecision, type VisitPairsDecision } from './uncertainVisits.ts';
 
 export type RunStatsSql = (sql: string, params: Record<string, unknown>) => Promise<ResultRow[]>;
 
@@ -31,18 +33,28 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-export function createStatsBatcher(runSql: RunStatsSql): StatsBatcher {
+/** `decide`: shared by the batchers of a service, so that its kept answers serve every operation. */
+export function createStatsBatcher(runSql: RunStatsSql, decide: VisitPairsDecision = createVisitPairsDecision(runSql)): StatsBatcher {
   let undecided = 0;
   let pending: Pending[] = [];
 
-  const alone = async (q: StatsQuery, compiled: CompiledStats) => toStatsValue(withSuppressed(await runSql(compiled.sql, compiled.params)), compiled, q.dimensions.length === 0, q.k);
+  // `compiled` is the default compilation (the cache's key); a visit-pairs decision may run another SQL
+  // of the same answer (uncertainVisits.ts).
+  const alone = (q: StatsQuery, compiled: CompiledStats) =>
+    decide(q, async (options) => {
+      const sql = options.uncertainVisits === false ? compileStats(q, options) : compiled;
+      return toStatsValue(withSuppressed(await runSql(sql.sql, sql.params)), compiled, q.dimensions.length === 0, q.k);
+    });
 
   const runGroup = async (group: Pending[]) => {
     try {
       const one = group.length === 1 ? group[0] : undefined;
       if (one !== undefined) return one.resolve(await alone(one.q, one.compiled));
-      const batch = compileStatsBatch(group.map((p) => p.q));
-      const out = rankStatsBatch(await runSql(batch.sql, batch.params), batch);
+      const qs = group.map((p) => p.q);
+      const { batch, out } = await decide(qs[0]!, async (options) => {
+        const b = compileStatsBatch(qs, options);
+        return { batch: b, out: rankStatsBatch(await runSql(b.sql, b.params), b) };
+      });
       for (const p of group) {
         const { rows, compiled } = splitStatsBatch(out, batch, p.q);
         p.resolve(toStatsValue(rows, compiled, false, p.q.k));

@@ -7,6 +7,7 @@ import { apiError } from '../graphql/errors.ts';
 import { compileStats, type StatsFilter, type StatsOrder } from './compileStats.ts';
 import type { ResultRow, StatsValue } from './statsResult.ts';
 import { createStatsBatcher, type StatsBatcher, type StatsTicket } from './statsBatch.ts';
+import { createVisitPairsDecision } from './uncertainVisits.ts';
 import type { StatsCache } from './statsCache.ts';
 import { DIMENSIONS, enumToField, METRICS, type Dimension, type Metric } from './statsCatalog.ts';
 import { parseStatsRange } from './statsRange.ts';
@@ -59,11 +60,12 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore, cache:
   const runSql = (sql: string, params: Record<string, unknown>) => store.query<ResultRow>(sql, params, STATS_QUERY_SETTINGS);
   // One batcher per operation: its calls over the same visits run as one query (statsBatch.ts).
   const batchers = new WeakMap<object, StatsBatcher>();
+  const decide = createVisitPairsDecision(runSql);
   const batcherOf = (ctx: unknown): StatsBatcher => {
-    if (typeof ctx !== 'object' || ctx === null) return createStatsBatcher(runSql);
+    if (typeof ctx !== 'object' || ctx === null) return createStatsBatcher(runSql, decide);
     const known = batchers.get(ctx);
     if (known !== undefined) return known;
-    const made = createStatsBatcher(runSql);
+    const made = createStatsBatcher(runSql, decide);
     batchers.set(ctx, made);
     return made;
   };

@@ -2,7 +2,8 @@ import { buildSchema, type GraphQLEnumType, type GraphQLObjectType } from 'graph
 import { describe, expect, it } from 'vitest';
 import { readSdl } from '../../src/graphql/buildSchema.ts';
 import { compileStats, FILTER_OPS, statsShape, type StatsQuery } from '../../src/stats/compileStats.ts';
-import { DIMENSIONS, fieldToEnum, enumToField, METRICS } from '../../src/stats/statsCatalog.ts';
+import { UNCERTAIN_VISIT, uncertainVisitsSql } from '../../src/stats/compileVisitStats.ts';
+import { DIMENSION_COLUMNS, DIMENSIONS, fieldToEnum, enumToField, METRICS } from '../../src/stats/statsCatalog.ts';
 import { parseStatsRange } from '../../src/stats/statsRange.ts';
 
 const HOSTILE = "x' OR 1=1; DROP TABLE events --";
@@ -87,6 +88,29 @@ describe('compileStats', () => {
       expect(sql).toMatch(/FROM events\s+WHERE site = \{site:String\} AND ts >= .* AND is_bot = 0 AND path = \{f\d_0:String\} AND name != \{f\d_0:String\}/);
       expect(sql).not.toContain('OVER (PARTITION BY vkey');
     }
+  });
+
+  it('leaves the hits and the aliases out when told no visit of the range lacks its pairs, and fails on one that does', () => {
+    for (const extra of visitAsks) {
+      const q = { ...base, ...extra, filters: [...(extra.filters ?? []), page] };
+      const always = compileStats(q);
+      const without = compileStats(q, { uncertainVisits: false });
+      expect(compileStats(q, { uncertainVisits: true }).sql).toBe(always.sql);
+      expect(without.sql).not.toContain('visit_aliases');
+      expect(without.sql).not.toContain('FROM events');
+      expect(without.sql).not.toContain('matched');
+      // One condition, so nothing can skip the throw for an uncertain row the range holds.
+      expect(without.sql).toContain(`if(hit_pairs = 1 AND end < toDateTime64({to:String}, 3, {tz:String}), has(hit_paths, {f${q.filters.length - 1}_0:String}), throwIf(NOT (hit_pairs = 1 AND end < toDateTime64({to:String}, 3, {tz:String})), '${UNCERTAIN_VISIT}') = 0)`);
+      expect(without.params).toEqual(always.params);
+      // The question asked first has the query's visit conditions and parameters.
+      const check = uncertainVisitsSql(q);
+      expect(check.sql).toContain('NOT (hit_pairs = 1 AND end < toDateTime64({to:String}, 3, {tz:String}))');
+      for (const [k, v] of Object.entries(check.params)) expect(always.params[k], k).toEqual(v);
+      for (const f of q.filters.slice(0, -1)) expect(check.sql).toContain(DIMENSION_COLUMNS[f.dimension as keyof typeof DIMENSION_COLUMNS]);
+    }
+    // Without a hit filter the option changes nothing.
+    const visits = { ...base, metrics: ['visits' as const] };
+    expect(compileStats(visits, { uncertainVisits: false }).sql).toBe(compileStats(visits).sql);
   });
 
   it('keeps the window functions over hits for a visit metric with a page or event name dimension', () => {
