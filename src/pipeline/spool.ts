@@ -20,7 +20,13 @@ export interface SpoolOptions {
   dir: string;
   /** Budget for undelivered segments on disk; appends beyond it are refused (the collector answers 503). */
   maxBytes: number;
-  /** A segment is closed once it holds this many bytes. Default 8 MiB. */
+  /**
+   * A segment is closed once it holds this many bytes (or at the deliverer's flush interval). Default 32 MiB.
+   * NOTE: each segment is one insert per table, and the embedded engine's cost per row falls with the
+   * insert's size (a part per insert, merged later): 8 MiB closed a segment every 0.4 s under batched load
+   * (about 9 500 hits), and five such segments in one insert cost 20 % less engine CPU per row. At 32 MiB
+   * the flush interval closes it first under that load; delivery holds about twice a segment in memory.
+   */
   segmentMaxBytes?: number;
 }
 
@@ -102,7 +108,7 @@ export class Spool {
   private constructor(opts: SpoolOptions, existing: ClosedSegment[], failed: string[]) {
     this.dir = opts.dir;
     this.maxBytes = opts.maxBytes;
-    this.segmentMaxBytes = opts.segmentMaxBytes ?? 8 * 1024 * 1024;
+    this.segmentMaxBytes = opts.segmentMaxBytes ?? 32 * 1024 * 1024;
     this.runId = randomBytes(8).toString('hex');
     this.closedSegments = existing;
     this.undeliveredBytes = existing.reduce((n, s) => n + s.bytes, 0);

@@ -135,10 +135,9 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
    * without them). `counts` is asked once they are in whether to count them (false: already counted).
    */
   const insert = async (into: string, rows: Buffer, token: string, counts: () => boolean = () => true): Promise<string | undefined> => {
-    const body = rows.toString('utf8');
     try {
-      await store.insertNdjson(into, body, token);
-      if (counts()) metrics.rowsWritten.inc({ table: into }, countLines(body));
+      await store.insertNdjson(into, rows, token);
+      if (counts()) metrics.rowsWritten.inc({ table: into }, countLines(rows));
       return undefined;
     } catch (err) {
       if (!(err instanceof StoreError) || err.retryable || stopping) throw err;
@@ -436,8 +435,8 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
 
 const noop = (): void => {};
 
-function countLines(ndjson: string): number {
+function countLines(ndjson: Buffer): number {
   let n = 0;
-  for (let i = ndjson.indexOf('\n'); i !== -1; i = ndjson.indexOf('\n', i + 1)) n++;
+  for (let i = ndjson.indexOf(0x0a); i !== -1; i = ndjson.indexOf(0x0a, i + 1)) n++;
   return n;
 }

@@ -1,0 +1,99 @@
+// The service's CPU per ingested event, whole process, by thread (what the wall-clock ingest bench cannot
+// tell on a shared machine): the service on the server core, /collect loaded for SECONDS per case, then
+// the spool left to drain (delivery to the engine counted too), and the CPU of each of its threads read
+// from /proc/<pid>/task/*/stat, summed by thread name (MainThread: our JS; V8Worker: V8's GC helpers;
+// libuv-worker, ThreadPool, Segmentator, ChunkParser, QueryPipelineEx, MergeMutate: chDB's insert and merges).
+//   node bench/ingestCpu.ts [root=this checkout] [seconds=8] [cases=single,batch]     (cases: single, batch, over)
+// A root of another worktree measures its code (an A/B in the same minutes: alternate them, several rounds).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { onServerCore, pinSelf, serverCoreBusy } from './corePinning.ts';
+
+const root = path.resolve(process.argv[2] ?? fileURLToPath(new URL('..', import.meta.url)));
+const SECONDS = Number(process.argv[3] ?? 8);
+const cases = (process.argv[4] ?? 'single,batch').split(',');
+const autocannon = createRequire(path.join(root, 'package.json'))('autocannon') as typeof import('autocannon');
+const HZ = 100; // USER_HZ: /proc's clock ticks
+
+pinSelf();
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-cpu-'));
+process.on('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
+const port = 20_000 + Math.floor(Math.random() * 20_000);
+const [cmd, args] = onServerCore(process.execPath, ['bin/calypso.js', 'start']);
+const env = { PATH: process.env.PATH ?? '', CALYPSO_DATA_DIR: dataDir, PORT: String(port), CALYPSO_LOG_LEVEL: 'warn', CALYPSO_RATE_LIMIT_PER_IP: '1000000' };
+// BENCH_PROFILE=dir: a V8 CPU profile of the service's main thread (bench/cpuProfileSummary.ts sums it up).
+const proc = spawn(cmd, args, { cwd: root, env: process.env.BENCH_PROFILE ? { ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : env, stdio: ['ignore', 'pipe', 'inherit'] });
+await new Promise<void>((resolve) => {
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => ((out += d.toString()), /serving on/.test(out) && resolve()));
+});
+const admin = fs.readFileSync(path.join(dataDir, 'secrets', 'admin.key'), 'utf8').trim();
+await fetch(`http://127.0.0.1:${port}/graphql`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, 'x-calypso-purpose': 'ADMINISTRATION' },
+  body: JSON.stringify({ query: 'mutation { createSite(id: "bench", name: "Bench", hostnames: ["bench.example"]) { id } }' }),
+});
+
+/** CPU seconds of each thread of the service, by `tid:name`. */
+function threads(): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of fs.readdirSync(`/proc/${proc.pid}/task`)) {
+    try {
+      const s = fs.readFileSync(`/proc/${proc.pid}/task/${t}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      m.set(`${t}:${s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')).replace(/\d+$/, '')}`, (Number(f[11]) + Number(f[12])) / HZ);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return m;
+}
+
+// The ingest bench's bodies (ingestBench.ts): every request names other visitors.
+const HEADERS = { 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' };
+const hit = (i: number) => ({ site: 'bench', url: `https://bench.example/p/${i % 50}?utm_source=x`, cid: `cookie-${i}`, screen: '1920x1080', lang: 'ru-RU' });
+const batch = (n: number) => JSON.stringify({ events: Array.from({ length: 500 }, (_, i) => hit((n * 500 + i) % 1_000_000)) });
+const CASES: Record<string, { connections: number; events: number; body: (n: number) => string }> = {
+  single: { connections: 32, events: 1, body: (n) => JSON.stringify(hit(n % 1_000_000)) },
+  batch: { connections: 32, events: 500, body: batch },
+  over: { connections: 128, events: 500, body: batch },
+};
+
+let offset = 0;
+for (const name of cases) {
+  const c = CASES[name];
+  if (c === undefined) throw new Error(`unknown case ${name}; cases: ${Object.keys(CASES).join(', ')}`);
+  let n = offset;
+  const t0 = threads();
+  const busy = serverCoreBusy();
+  const r = await autocannon({ url: `http://127.0.0.1:${port}/collect`, method: 'POST', headers: HEADERS, connections: c.connections, duration: SECONDS, requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, body: c.body(n++) }) }] });
+  const coreBusy = busy();
+  // Until the spool is delivered (its segments close each second), so the engine's part is counted too.
+  const drainStart = performance.now();
+  const spoolDir = path.join(dataDir, 'spool', 'events');
+  while (performance.now() - drainStart < 60_000 && fs.readdirSync(spoolDir).some((f) => f.endsWith('.log'))) await new Promise((res) => setTimeout(res, 200));
+  const t1 = threads();
+  const by = new Map<string, number>();
+  let total = 0;
+  for (const [k, v] of t1) {
+    const d = v - (t0.get(k) ?? 0);
+    const thread = k.slice(k.indexOf(':') + 1);
+    by.set(thread, (by.get(thread) ?? 0) + d);
+    total += d;
+  }
+  const ok = r.requests.total - r.non2xx;
+  const events = ok * c.events;
+  console.log(
+    `${name}: ${Math.round(ok / SECONDS)} req/s, ${Math.round(events / SECONDS)} events/s (${r.non2xx} non-2xx, ${r.errors} errors), p99 ${r.latency.p99} ms; server core ${Math.round(100 * coreBusy)} % busy; ` +
+      `process CPU ${total.toFixed(2)} s (drained in ${((performance.now() - drainStart) / 1000).toFixed(1)} s): ${((1e6 * total) / events).toFixed(1)} µs per event, ${(ok / total).toFixed(0)} req per CPU-s`,
+  );
+  console.log(`   ${[...by].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${((100 * v) / total).toFixed(1)} %`).join(', ')}`);
+  offset += 100_000 * c.events;
+}
+proc.kill('SIGTERM');
+await new Promise((r) => proc.once('exit', r));
+process.exit(0);
