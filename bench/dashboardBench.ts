@@ -124,7 +124,8 @@ try {
       const files = res.filter((e) => e.name.includes('/assets/') && e.startTime < ready);
       const session = res.find((e) => e.name.endsWith('/session'));
       const [sites, numbers] = res.filter((e) => e.name.endsWith('/graphql'));
-      const detail = res.map((e) => `    ${e.startTime.toFixed(0).padStart(5)} → ${e.responseEnd.toFixed(0).padStart(5)}  (first byte ${(e.responseStart - e.requestStart).toFixed(0).padStart(4)} ms after sending)  ${String(e.encodedBodySize).padStart(7)} B  ${e.name.replace(location.origin, '')}`);
+      // Sent: when the request left (after waiting for one of the origin's six HTTP/1.1 connections).
+      const detail = res.map((e) => `    ${e.startTime.toFixed(0).padStart(5)} → ${e.responseEnd.toFixed(0).padStart(5)}  (sent ${e.requestStart.toFixed(0).padStart(5)}, first byte ${(e.responseStart - e.requestStart).toFixed(0).padStart(4)} ms after sending)  ${String(e.encodedBodySize).padStart(7)} B  ${e.name.replace(location.origin, '')}`);
       return {
         html: nav.responseEnd,
         filesEnd: Math.max(0, ...files.map((e) => e.responseEnd)),

@@ -35,7 +35,10 @@ fs.rmSync(out, { recursive: true, force: true });
 const graphiqlCss = fs.readFileSync(path.join(root, 'node_modules', 'graphiql', 'dist', 'style.css'));
 const graphiqlCssName = `graphiql-${createHash('sha256').update(graphiqlCss).digest('hex').slice(0, 8).toUpperCase()}.css`;
 const result = await build({
-  entryPoints: [path.join(web, 'main.tsx')],
+  // NOTE: two entries: the app (main.tsx) and the boot script (boot.ts: the page's first requests,
+  // in a chunk of their own without Preact, linked `async` before the app so they go out while the
+  // app's code still loads). Shared modules (the API client, the registry) are one instance per page.
+  entryPoints: [path.join(web, 'main.tsx'), path.join(web, 'boot.ts')],
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -65,6 +68,8 @@ if (injectors.length > 0) {
 }
 const entry = outputs.find(([, o]) => o.entryPoint !== undefined && o.entryPoint.endsWith('main.tsx'));
 if (entry === undefined) throw new Error('dashboard build: no entry output');
+const boot = outputs.find(([, o]) => o.entryPoint !== undefined && o.entryPoint.endsWith('boot.ts'));
+if (boot === undefined) throw new Error('dashboard build: no boot script output');
 const asset = (file: string) => `/assets/${path.basename(file)}`;
 const css = entry[1].cssBundle;
 // esbuild writes the CSS a lazily loaded screen imports beside its chunk and links none of it: every
@@ -83,8 +88,9 @@ const closure = (file: string, into = new Set<string>()): Set<string> => {
   for (const i of result.metafile.outputs[file]?.imports ?? []) if (i.kind === 'import-statement') closure(i.path, into);
   return into;
 };
-// The initial load: the entry and the chunks it imports statically.
-const initial = closure(entry[0]);
+// The initial load: the entry, the boot script and the chunks they import statically.
+const bootFiles = closure(boot[0]);
+const initial = closure(entry[0], new Set(bootFiles));
 const gz = (file: string) => gzipSync(fs.readFileSync(path.join(root, file))).length;
 const initialBytes = [...initial].reduce((n, f) => n + gz(f), 0);
 
@@ -101,19 +107,32 @@ const screenPreloads = (source: string): Set<string> => {
   const chunk = chunkOf(source);
   if (chunk === undefined) throw new Error(`dashboard build: no chunk for ${source}`);
   const files = closure(chunk, new Set(initial));
-  for (const f of [...files]) for (const i of result.metafile.outputs[f]?.imports ?? []) if (i.kind === 'dynamic-import' && f === chunk) closure(i.path, files);
+  // What the screen's own modules load at once (the overview's chart library): from its chunk, or from a
+  // shared chunk that holds some of them (the overview's first requests are in the boot script's).
+  const dir = `web/${path.dirname(source)}/`;
+  const ownModules = (f: string) => f === chunk || Object.keys(result.metafile.outputs[f]?.inputs ?? {}).some((i) => i.startsWith(dir));
+  for (const f of [...files]) if (ownModules(f)) for (const i of result.metafile.outputs[f]?.imports ?? []) if (i.kind === 'dynamic-import') closure(i.path, files);
   files.delete(entry[0]);
+  files.delete(boot[0]);
   return files;
 };
+// NOTE: the boot script first, `async` (run as soon as it and its chunk are loaded, not after the
+// app's larger code), with its chunk preloaded first. The app's code and the screen's come at a low
+// fetch priority: over HTTP/1.1 a page has six connections to its origin, and the boot script's
+// requests (the session, the screen's first requests) would otherwise wait behind them; the app
+// renders only once those are sent (main.tsx), so its code is not needed sooner.
+const bootPreloads = [...bootFiles].filter((f) => f !== boot[0]);
 const page = (preloads: Iterable<string>) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Calypso</title>
+<script type="module" async src="${asset(boot[0])}"></script>
+${bootPreloads.map((f) => `<link rel="modulepreload" href="${asset(f)}">`).join('\n')}
 ${stylesheets.map((f) => `<link rel="stylesheet" href="${asset(f)}">`).join('\n')}
-<script type="module" src="${asset(entry[0])}"></script>
-${[...preloads].map((f) => `<link rel="modulepreload" href="${asset(f)}">`).join('\n')}
+<script type="module" src="${asset(entry[0])}" fetchpriority="low"></script>
+${[...preloads].filter((f) => !bootFiles.has(f)).map((f) => `<link rel="modulepreload" href="${asset(f)}" fetchpriority="low">`).join('\n')}
 </head>
 <body>
 <div id="app"></div>
@@ -121,7 +140,7 @@ ${[...preloads].map((f) => `<link rel="modulepreload" href="${asset(f)}">`).join
 </body>
 </html>
 `;
-fs.writeFileSync(path.join(out, 'index.html'), page([...initial].filter((f) => f !== entry[0])));
+fs.writeFileSync(path.join(out, 'index.html'), page([...initial].filter((f) => f !== entry[0] && f !== boot[0])));
 const screens: Record<string, string[]> = {};
 for (const [id, source] of screenSources) {
   const preloads = screenPreloads(source);

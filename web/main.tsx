@@ -1,32 +1,23 @@
 // The dashboard's entry: the session decides between the sign-in page and the screens of the key's purposes.
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiFailure, currentSession, onSessionEnded, signIn, signOut, type Session } from './api.ts';
+import { ApiFailure, onSessionEnded, signIn, signOut, type Session } from './api.ts';
 import { I18nContext, initialLocale, makeI18n, storeLocale, useI18n, type Locale } from './i18n.ts';
 import { navigate, useRoute } from './route.ts';
-import { SCREENS, screensFor, type ScreenProps } from './screens/registry.ts';
+import { screensFor, type ScreenProps } from './screens/registry.ts';
+import { firstRequests, firstSession } from './start.ts';
 import type { ComponentType } from 'preact';
 import './style.css';
 // Screens' stylesheets go in the entry's CSS: a lazily loaded chunk's CSS would not be linked.
 import 'uplot/dist/uPlot.min.css';
 import './screens/overview/overview.css';
 
-// NOTE: asked while the module runs, before the first render: the session and, when the address opens
-// a screen, its code; then, once the session's key is known to have that screen, its first requests. So
-// none of them waits for the app to render, load the screen's code and mount it. They are sent before
-// the screen mounts, which comes only after the app has rendered with the same session and loaded the
-// same code (its import() asked later, so resolved later), and after a paint (effects run then).
-const firstSession = currentSession();
-const opened = SCREENS.find((s) => s.id === location.pathname.split('/')[1]);
-Promise.all([firstSession, opened?.start?.()]).then(
-  ([s, start]) => {
-    if (s !== undefined && opened !== undefined && start !== undefined && screensFor(s).includes(opened)) start(new URLSearchParams(location.search));
-  },
-  () => undefined,
-);
-// The first use of Intl in a page loads its locale data (tens of milliseconds): paid here, while the
-// session is asked, rather than between a screen's answer and its numbers on screen.
-new Intl.DateTimeFormat(initialLocale(), { timeZone: 'UTC', dateStyle: 'medium' }).format(0);
+// NOTE: the session (and, when the address opens a screen, its first requests) was asked by the boot
+// script (web/start.ts) while this code was loading; the app takes the same answer.
+// The first use of Intl in a locale loads its data (tens of milliseconds): paid once the screen's first
+// requests are sent (while the server counts), not between their answers and the next request, nor
+// between the numbers' answer and the numbers on screen.
+void firstRequests.then(() => new Intl.DateTimeFormat(initialLocale(), { timeZone: 'UTC', dateStyle: 'medium' }).format(0));
 
 function App() {
   const [locale, setLocale] = useState<Locale>(initialLocale);
@@ -127,7 +118,12 @@ function Screens({ session }: { session: Session }) {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+// NOTE: the app's first render (and the screen's code it then loads and mounts) waits until the screen's
+// first requests are out, or none will be: rendering, laying out and painting the page is work on this
+// thread that would otherwise come between the sites' answer and the numbers' request. Not longer than
+// FIRST_RENDER_WAIT_MS, so a slow answer leaves the page blank no longer than that before "Loading…".
+const FIRST_RENDER_WAIT_MS = 100;
+void Promise.race([firstRequests, new Promise((r) => setTimeout(r, FIRST_RENDER_WAIT_MS))]).then(() => render(<App />, document.getElementById('app')!));
 
 /** A refused sign-in in the chosen language: the server's codes, not its English text. */
 function signInError(t: ReturnType<typeof makeI18n>['t'], err: Error): string {
