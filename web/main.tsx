@@ -12,8 +12,8 @@ import './style.css';
 import 'uplot/dist/uPlot.min.css';
 import './screens/overview/overview.css';
 
-// NOTE: the session (and, when the address opens a screen, its first requests) was asked by the boot
-// script (web/start.ts) while this code was loading; the app takes the same answer.
+// NOTE: loaded by the boot script (web/boot.ts), which asked the session (and, when the address opens a
+// screen, its first requests) first (web/start.ts); the app takes the same answers.
 // The first use of Intl in a locale loads its data (tens of milliseconds): paid once the screen's first
 // requests are sent (while the server counts), not between their answers and the next request, nor
 // between the numbers' answer and the numbers on screen.
@@ -118,12 +118,7 @@ function Screens({ session }: { session: Session }) {
   );
 }
 
-// NOTE: the app's first render (and the screen's code it then loads and mounts) waits until the screen's
-// first requests are out, or none will be: rendering, laying out and painting the page is work on this
-// thread that would otherwise come between the sites' answer and the numbers' request. Not longer than
-// FIRST_RENDER_WAIT_MS, so a slow answer leaves the page blank no longer than that before "Loading…".
-const FIRST_RENDER_WAIT_MS = 100;
-void Promise.race([firstRequests, new Promise((r) => setTimeout(r, FIRST_RENDER_WAIT_MS))]).then(() => render(<App />, document.getElementById('app')!));
+render(<App />, document.getElementById('app')!);
 
 /** A refused sign-in in the chosen language: the server's codes, not its English text. */
 function signInError(t: ReturnType<typeof makeI18n>['t'], err: Error): string {
