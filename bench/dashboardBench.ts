@@ -1,7 +1,7 @@
 // Dashboard bench (issue 13): the overview in headless Chromium over the statistics bench's data
 // (statsBenchData.ts), timed until every panel shows its numbers (the overview's `data-ready`, with the
 // chart drawn, and that frame painted), cold (the site's statistics cache bumped by a collected hit, a new browser context: an
-// empty HTTP cache, no cookie but the session's) and cached (a reload), against baseline B1 of issue 14
+// empty HTTP cache, no cookie but the session's and its sign-in hint) and cached (a reload), against baseline B1 of issue 14
 // in the same run: one query, daily unique visitors over the same range, straight to the engine.
 // NOTE: timed from the navigation's start (the page's own clock), as a person waits who types the
 // address in a running browser: launching Chromium and making the context come before and are not

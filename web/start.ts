@@ -22,13 +22,15 @@ const params = new URLSearchParams(location.search);
 const hinted = hintedPurposes(document.cookie, Date.now());
 const early = opened?.start !== undefined && opened.purpose !== 'any' && hinted?.includes(opened.purpose) === true;
 
-/** Settles once the opened screen's first requests are sent, or when none will be. */
-export const firstRequests: Promise<void> = early
-  ? opened!.start!(params)
-  : firstSession.then(
-      (s) => (s !== undefined && opened?.start !== undefined && screensFor(s).includes(opened) ? opened.start(params) : undefined),
-      () => undefined,
-    );
+/**
+ * Settles once the opened screen's first requests are sent, or when none will be; never fails (a
+ * screen that could not start asks on its own once mounted, and the app must load regardless).
+ */
+export const firstRequests: Promise<void> = (
+  early
+    ? opened!.start!(params)
+    : firstSession.then((s) => (s !== undefined && opened?.start !== undefined && screensFor(s).includes(opened) ? opened.start(params) : undefined))
+).catch(() => undefined);
 
 /** When the app's code may be asked: once the screen's first requests are sent when they went out at once, else now. */
 export const appMayLoad: Promise<void> = early ? Promise.race([firstRequests, new Promise<void>((r) => setTimeout(r, APP_WAIT_MS))]) : Promise.resolve();
