@@ -1,7 +1,7 @@
 // Dashboard bench (issue 13): the overview in headless Chromium over the statistics bench's data
 // (statsBenchData.ts), timed until every panel shows its numbers (the overview's `data-ready`, with the
 // chart drawn, and that frame painted), cold (the site's statistics cache bumped by a collected hit, a new browser context: an
-// empty HTTP cache, no cookie but the session's) and cached (a reload), against baseline B1 of issue 14
+// empty HTTP cache, no cookie but the session's and its sign-in hint) and cached (a reload), against baseline B1 of issue 14
 // in the same run: one query, daily unique visitors over the same range, straight to the engine.
 // NOTE: timed from the navigation's start (the page's own clock), as a person waits who types the
 // address in a running browser: launching Chromium and making the context come before and are not
@@ -124,7 +124,8 @@ try {
       const files = res.filter((e) => e.name.includes('/assets/') && e.startTime < ready);
       const session = res.find((e) => e.name.endsWith('/session'));
       const [sites, numbers] = res.filter((e) => e.name.endsWith('/graphql'));
-      const detail = res.map((e) => `    ${e.startTime.toFixed(0).padStart(5)} → ${e.responseEnd.toFixed(0).padStart(5)}  (first byte ${(e.responseStart - e.requestStart).toFixed(0).padStart(4)} ms after sending)  ${String(e.encodedBodySize).padStart(7)} B  ${e.name.replace(location.origin, '')}`);
+      // Sent: when the request left (after waiting for one of the origin's six HTTP/1.1 connections).
+      const detail = res.map((e) => `    ${e.startTime.toFixed(0).padStart(5)} → ${e.responseEnd.toFixed(0).padStart(5)}  (sent ${e.requestStart.toFixed(0).padStart(5)}, first byte ${(e.responseStart - e.requestStart).toFixed(0).padStart(4)} ms after sending)  ${String(e.encodedBodySize).padStart(7)} B  ${e.name.replace(location.origin, '')}`);
       return {
         html: nav.responseEnd,
         filesEnd: Math.max(0, ...files.map((e) => e.responseEnd)),

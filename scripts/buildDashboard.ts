@@ -35,7 +35,10 @@ fs.rmSync(out, { recursive: true, force: true });
 const graphiqlCss = fs.readFileSync(path.join(root, 'node_modules', 'graphiql', 'dist', 'style.css'));
 const graphiqlCssName = `graphiql-${createHash('sha256').update(graphiqlCss).digest('hex').slice(0, 8).toUpperCase()}.css`;
 const result = await build({
-  entryPoints: [path.join(web, 'main.tsx')],
+  // NOTE: two entries: the app (main.tsx) and the boot script (boot.ts: the page's first requests,
+  // in a chunk of their own without Preact, linked `async` before the app so they go out while the
+  // app's code still loads). Shared modules (the API client, the registry) are one instance per page.
+  entryPoints: [path.join(web, 'main.tsx'), path.join(web, 'boot.ts')],
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -65,6 +68,8 @@ if (injectors.length > 0) {
 }
 const entry = outputs.find(([, o]) => o.entryPoint !== undefined && o.entryPoint.endsWith('main.tsx'));
 if (entry === undefined) throw new Error('dashboard build: no entry output');
+const boot = outputs.find(([, o]) => o.entryPoint !== undefined && o.entryPoint.endsWith('boot.ts'));
+if (boot === undefined) throw new Error('dashboard build: no boot script output');
 const asset = (file: string) => `/assets/${path.basename(file)}`;
 const css = entry[1].cssBundle;
 // esbuild writes the CSS a lazily loaded screen imports beside its chunk and links none of it: every
@@ -83,37 +88,49 @@ const closure = (file: string, into = new Set<string>()): Set<string> => {
   for (const i of result.metafile.outputs[file]?.imports ?? []) if (i.kind === 'import-statement') closure(i.path, into);
   return into;
 };
-// The initial load: the entry and the chunks it imports statically.
-const initial = closure(entry[0]);
+// The initial load: the entry, the boot script and the chunks they import statically.
+const bootFiles = closure(boot[0]);
+const initial = closure(entry[0], new Set(bootFiles));
 const gz = (file: string) => gzipSync(fs.readFileSync(path.join(root, file))).length;
 const initialBytes = [...initial].reduce((n, f) => n + gz(f), 0);
 
-// NOTE: each screen's path gets a page of its own (web/dist/<screen>.html, served by
-// src/dashboard/staticFiles.ts) that also names the screen's chunks and the modules they load at once
-// (the overview's chart library) as modulepreload: the browser fetches them beside the entry instead of
-// one after another (entry, then the screen, then its imports, then the chart's). `/` gets the entry's.
-// The screens' sources are read from their dynamic imports in the registry.
+// What each screen loads when opened: its chunk, the chunks it imports, and what its own modules load at
+// once (the overview's chart library, asked by its first requests in the boot script's shared chunk).
+// Compressed at brotli's best below, as the page's own files are. The screens' sources are read from
+// their dynamic imports in the registry.
 const registry = fs.readFileSync(path.join(web, 'screens', 'registry.ts'), 'utf8');
 const screenSources = new Map([...registry.matchAll(/id: '([a-z]+)',[^}]*?load: \(\) => import\('\.\/([^']+)'\)/g)].map((m) => [m[1]!, `screens/${m[2]!}`]));
 if (screenSources.size === 0) throw new Error('dashboard build: no screen found in web/screens/registry.ts');
 const chunkOf = (source: string) => outputs.find(([, o]) => o.entryPoint !== undefined && o.entryPoint.endsWith(`web/${source}`))?.[0];
-const screenPreloads = (source: string): Set<string> => {
+const screenFiles = (source: string): Set<string> => {
   const chunk = chunkOf(source);
   if (chunk === undefined) throw new Error(`dashboard build: no chunk for ${source}`);
   const files = closure(chunk, new Set(initial));
-  for (const f of [...files]) for (const i of result.metafile.outputs[f]?.imports ?? []) if (i.kind === 'dynamic-import' && f === chunk) closure(i.path, files);
-  files.delete(entry[0]);
+  const dir = `web/${path.dirname(source)}/`;
+  const ownModules = (f: string) => f === chunk || Object.keys(result.metafile.outputs[f]?.inputs ?? {}).some((i) => i.startsWith(dir));
+  for (const f of [...files]) if (ownModules(f)) for (const i of result.metafile.outputs[f]?.imports ?? []) if (i.kind === 'dynamic-import') closure(i.path, files);
+  for (const f of initial) files.delete(f);
   return files;
 };
-const page = (preloads: Iterable<string>) => `<!doctype html>
+const screens: Record<string, string[]> = {};
+for (const [id, source] of screenSources) screens[id] = [...screenFiles(source)].map(asset);
+
+// NOTE: one page for every path (src/dashboard/staticFiles.ts answers a screen's path with index.html):
+// its one script is the boot script (web/boot.ts), its chunks preloaded, and the stylesheet. The boot
+// script sends the session and the opened screen's first requests, then imports the app (main.tsx) and
+// the screen's code. Over HTTP/1.1 a page has six connections to its origin: had the page named the
+// app's and the screen's files too (modulepreload), those requests would wait behind them (40–60 ms on
+// a busy machine, 2026-12-01); the app's code loads while the server counts instead.
+const bootPreloads = [...bootFiles].filter((f) => f !== boot[0]);
+const page = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Calypso</title>
+<script type="module" async src="${asset(boot[0])}"></script>
+${bootPreloads.map((f) => `<link rel="modulepreload" href="${asset(f)}">`).join('\n')}
 ${stylesheets.map((f) => `<link rel="stylesheet" href="${asset(f)}">`).join('\n')}
-<script type="module" src="${asset(entry[0])}"></script>
-${[...preloads].map((f) => `<link rel="modulepreload" href="${asset(f)}">`).join('\n')}
 </head>
 <body>
 <div id="app"></div>
@@ -121,13 +138,7 @@ ${[...preloads].map((f) => `<link rel="modulepreload" href="${asset(f)}">`).join
 </body>
 </html>
 `;
-fs.writeFileSync(path.join(out, 'index.html'), page([...initial].filter((f) => f !== entry[0])));
-const screens: Record<string, string[]> = {};
-for (const [id, source] of screenSources) {
-  const preloads = screenPreloads(source);
-  screens[id] = [...preloads].map(asset);
-  fs.writeFileSync(path.join(out, `${id}.html`), page(preloads));
-}
+fs.writeFileSync(path.join(out, 'index.html'), page);
 
 // NOTE: served compressed as built: the service reads `<name>.br` and `<name>.gz` beside an asset
 // instead of compressing it at its first request (src/dashboard/staticFiles.ts). What a page links or
@@ -149,9 +160,9 @@ const squeezed = await Promise.all(
   }),
 );
 const compressed = squeezed.reduce<number>((n, x) => n + x, 0);
-fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify({ entry: asset(entry[0]), css: stylesheets.map(asset), screens, initialGzipBytes: initialBytes }, null, 2)}\n`);
+fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify({ boot: asset(boot[0]), entry: asset(entry[0]), css: stylesheets.map(asset), screens, initialGzipBytes: initialBytes }, null, 2)}\n`);
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-console.log(`dashboard built in ${Math.round(performance.now() - started)} ms: ${fs.readdirSync(path.join(out, 'assets')).length - 2 * compressed} files (${compressed} precompressed), ${screenSources.size} screen pages, initial JavaScript ${kb(initialBytes)} gzipped (budget ${kb(INITIAL_JS_BUDGET)})`);
+console.log(`dashboard built in ${Math.round(performance.now() - started)} ms: ${fs.readdirSync(path.join(out, 'assets')).length - 2 * compressed} files (${compressed} precompressed), ${screenSources.size} screens, initial JavaScript ${kb(initialBytes)} gzipped (budget ${kb(INITIAL_JS_BUDGET)})`);
 if (initialBytes > INITIAL_JS_BUDGET) {
   console.error(`dashboard build: the initial JavaScript is ${kb(initialBytes)} gzipped, over the ${kb(INITIAL_JS_BUDGET)} budget`);
   process.exit(1);

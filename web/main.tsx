@@ -1,32 +1,29 @@
 // The dashboard's entry: the session decides between the sign-in page and the screens of the key's purposes.
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiFailure, currentSession, onSessionEnded, signIn, signOut, type Session } from './api.ts';
+import { ApiFailure, onSessionEnded, signIn, signOut, type Session } from './api.ts';
 import { I18nContext, initialLocale, makeI18n, storeLocale, useI18n, type Locale } from './i18n.ts';
 import { navigate, useRoute } from './route.ts';
-import { SCREENS, screensFor, type ScreenProps } from './screens/registry.ts';
+import { screensFor, type ScreenProps } from './screens/registry.ts';
+import { firstRequests, firstSession } from './start.ts';
 import type { ComponentType } from 'preact';
 import './style.css';
 // Screens' stylesheets go in the entry's CSS: a lazily loaded chunk's CSS would not be linked.
 import 'uplot/dist/uPlot.min.css';
 import './screens/overview/overview.css';
 
-// NOTE: asked while the module runs, before the first render: the session and, when the address opens
-// a screen, its code; then, once the session's key is known to have that screen, its first requests. So
-// none of them waits for the app to render, load the screen's code and mount it. They are sent before
-// the screen mounts, which comes only after the app has rendered with the same session and loaded the
-// same code (its import() asked later, so resolved later), and after a paint (effects run then).
-const firstSession = currentSession();
-const opened = SCREENS.find((s) => s.id === location.pathname.split('/')[1]);
-Promise.all([firstSession, opened?.start?.()]).then(
-  ([s, start]) => {
-    if (s !== undefined && opened !== undefined && start !== undefined && screensFor(s).includes(opened)) start(new URLSearchParams(location.search));
-  },
-  () => undefined,
-);
-// The first use of Intl in a page loads its locale data (tens of milliseconds): paid here, while the
-// session is asked, rather than between a screen's answer and its numbers on screen.
-new Intl.DateTimeFormat(initialLocale(), { timeZone: 'UTC', dateStyle: 'medium' }).format(0);
+// NOTE: loaded by the boot script (web/boot.ts), which asked the session (and, when the address opens a
+// screen, its first requests) first (web/start.ts); the app takes the same answers.
+// The first use of Intl in a locale loads its data (tens of milliseconds): paid once the screen's first
+// requests are sent (while the server counts), not between their answers and the next request, nor
+// between the numbers' answer and the numbers on screen. Dates, numbers, and countries' names (the
+// overview's country panel: 5–10 ms at its first use, seen in bench:dashboard's profile).
+void firstRequests.then(() => {
+  const locale = initialLocale();
+  new Intl.DateTimeFormat(locale, { timeZone: 'UTC', dateStyle: 'medium' }).format(0);
+  new Intl.NumberFormat(locale).format(1234.5);
+  new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' }).of('US');
+});
 
 function App() {
   const [locale, setLocale] = useState<Locale>(initialLocale);

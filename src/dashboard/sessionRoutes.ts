@@ -44,6 +44,23 @@ const callerOf = (auth: Auth, ip: string, started: number): Caller => ({ access:
 const cookie = (value: string, https: boolean, clear: boolean) =>
   `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/${clear ? '; Max-Age=0' : ''}${https ? '; Secure' : ''}`;
 
+/**
+ * NOTE: the sign-in hint, a second cookie the page's script may read: `<until>:<PURPOSE>.<PURPOSE>`, when
+ * (ms since the epoch, server clock) a session left idle may have ended, and the key's purposes. It
+ * holds nothing secret and grants nothing (the server reads only the HttpOnly session cookie): it lets
+ * the page send a screen's first request beside GET /session instead of after its answer (web/start.ts),
+ * and send none when it is absent (signed out: no GraphQL call, so no 401 in the console). Set at sign-in
+ * and renewed by each GET /session that finds the session; cleared with the session cookie. A browser
+ * session's cookie (no Max-Age), like the session's. `until` is short of the idle time by twice the
+ * store's lazy renewal (at most a minute each): once for that laziness, once for the clocks' skew.
+ */
+export const HINT_COOKIE = 'calypso_hint';
+const hintUntil = (idleMs: number, now: number) => now + idleMs - 2 * Math.min(60_000, idleMs / 10);
+const hint = (key: ApiKey | undefined, idleMs: number, https: boolean) =>
+  `${HINT_COOKIE}=${key === undefined ? '' : `${Math.floor(hintUntil(idleMs, Date.now()))}:${key.purposes.join('.')}`}; SameSite=Strict; Path=/${key === undefined ? '; Max-Age=0' : ''}${https ? '; Secure' : ''}`;
+const HAS_HINT = new RegExp(`(?:^|;\\s*)${HINT_COOKIE}=`);
+const hasHint = (c: string | string[] | undefined) => c !== undefined && HAS_HINT.test(Array.isArray(c) ? c.join('; ') : c);
+
 export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler> {
   const { store, keys, guard, origin, rest } = deps;
 
@@ -108,7 +125,8 @@ export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler
     if (previous !== undefined) await store.end(previous);
     const id = await store.create(auth.key.id);
     rest.done(caller, SIGN_IN, [], 1, 'sign-in');
-    sendJson(res, 200, { session: view(auth.key) }, { 'set-cookie': cookie(id, origin.https(req), false) });
+    const https = origin.https(req);
+    sendJson(res, 200, { session: view(auth.key) }, { 'set-cookie': [cookie(id, https, false), hint(auth.key, store.idleMs, https)] });
   };
 
   /**
@@ -129,9 +147,11 @@ export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler
     const found = id === undefined ? undefined : await sessionKey(store, keys, id);
     if (found?.kind === 'ok') {
       rest.done(callerOf(found, ip, started), CURRENT, [], 1, 'session');
-      return sendJson(res, 200, { session: view(found.key) });
+      return sendJson(res, 200, { session: view(found.key) }, { 'set-cookie': hint(found.key, store.idleMs, origin.https(req)) });
     }
-    sendJson(res, 200, { session: null }, id === undefined ? {} : { 'set-cookie': cookie('', origin.https(req), true) });
+    const https = origin.https(req);
+    const clear = [...(id === undefined ? [] : [cookie('', https, true)]), ...(id === undefined && !hasHint(req.headers.cookie) ? [] : [hint(undefined, 0, https)])];
+    sendJson(res, 200, { session: null }, clear.length === 0 ? {} : { 'set-cookie': clear });
     // The answer is out, so fail() sends nothing: it only writes the refusal to the trail.
     if (found?.kind === 'revoked') rest.fail(res, callerOf(found, ip, started), CURRENT, [], new ApiError(ErrorCode.KEY_REVOKED, 'the API key has been revoked'));
   };
@@ -147,7 +167,7 @@ export function createSessionRoutes(deps: SessionRouteDeps): Map<string, Handler
       await store.end(id);
       if (found !== undefined && found.kind !== 'unknown') rest.done(callerOf(found, ip, started), SIGN_OUT, [], 0, 'sign-out');
     }
-    res.writeHead(204, { 'set-cookie': cookie('', origin.https(req), true) });
+    res.writeHead(204, { 'set-cookie': [cookie('', origin.https(req), true), hint(undefined, 0, origin.https(req))] });
     res.end();
   };
 

@@ -1,6 +1,6 @@
 // The built dashboard (web/dist): index.html at /, and at every screen's path the screen's own page
-// (<screen>.html: index.html plus modulepreload links to the screen's chunks; index.html when the build
-// has none), not cached (they name the current hashed assets); /assets/<hashed name> cached for a year.
+// (<screen>.html; index.html when the build has none, as today's writes none: its one page names only the
+// boot script, scripts/buildDashboard.ts), not cached (they name the current hashed assets); /assets/<hashed name> cached for a year.
 // Files are read once and served from memory, compressed as the build wrote them (<name>.br, <name>.gz
 // beside the file), else compressed once on first use (brotli and gzip, off the event loop's thread).
 import fs from 'node:fs';

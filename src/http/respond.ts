@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { errorBody, type ApiError } from '../errors/apiError.ts';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   // The trailing newline keeps curl output readable; JSON parsers ignore it.
   const text = `${JSON.stringify(body)}\n`;
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDashboardBuilt, launchChromium, MISSING_NOTE, requireChromium, signIn, SKIP_BROWSER } from '../support/browser.ts';
-import { startTestService, type TestService } from '../support/testService.ts';
+import { siteWithKey, startTestService, type TestService } from '../support/testService.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SHOTS = path.join(ROOT, 'test-results');
@@ -65,6 +65,57 @@ describe.skipIf(SKIP_BROWSER)(`the dashboard in Chromium${MISSING_NOTE}`, () => 
     await page.screenshot({ path: path.join(SHOTS, 'dashboard-signed-out.png') });
     expect((await page.context().cookies()).find((c) => c.name === 'calypso_session')).toBeUndefined();
     expect(problems).toEqual([]);
+  });
+
+  it("sign-in hint: set at sign-in (readable, nothing secret); the overview's sites go beside GET /session; cleared at sign-out, after which /overview sends no GraphQL request", async () => {
+    const secret = await siteWithKey(svc, 'hinted', ['STATISTICS']);
+    const ctx = await browser!.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    const seen: string[] = [];
+    const errors: string[] = [];
+    try {
+      const p = await ctx.newPage();
+      p.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+      p.on('request', (r) => {
+        if (r.url().endsWith('/graphql')) seen.push(`graphql ${/query (\w+)/.exec(r.postData() ?? '')?.[1] ?? 'other'}`);
+        if (r.url().endsWith('/session')) seen.push(`${r.method()} /session`);
+      });
+      p.on('response', (r) => void (r.url().endsWith('/session') && seen.push(`answered ${r.request().method()} /session`)));
+      // Signed out: the overview's address shows the sign-in page and sends no GraphQL request.
+      await p.goto(`${svc.url}/overview`);
+      await p.getByLabel('API key').waitFor();
+      expect(seen.filter((x) => x.startsWith('graphql'))).toEqual([]);
+      expect((await ctx.cookies()).map((c) => c.name)).toEqual([]);
+
+      await signIn(p, svc.url, secret);
+      await p.locator('section.overview[data-ready="true"]').waitFor();
+      const cookies = await ctx.cookies();
+      const session = cookies.find((c) => c.name === 'calypso_session')!;
+      const hint = cookies.find((c) => c.name === 'calypso_hint')!;
+      expect(hint).toMatchObject({ httpOnly: false, sameSite: 'Strict', path: '/', expires: -1 });
+      expect(hint.value).toMatch(/^\d+:STATISTICS$/);
+      expect(hint.value).not.toContain(secret);
+      expect(hint.value).not.toContain(session.value);
+      expect(await p.evaluate(() => document.cookie)).toBe(`calypso_hint=${hint.value}`);
+
+      // A load of the overview: its sites request goes before the session's answer, its numbers after the sites'.
+      seen.length = 0;
+      await p.reload();
+      await p.locator('section.overview[data-ready="true"]').waitFor();
+      expect(seen.indexOf('graphql OverviewSites')).toBeGreaterThan(-1);
+      expect(seen.indexOf('graphql OverviewSites')).toBeLessThan(seen.indexOf('answered GET /session'));
+      expect(seen.filter((x) => x === 'graphql OverviewSites')).toHaveLength(1);
+
+      await p.getByRole('button', { name: 'Sign out' }).click();
+      await p.getByLabel('API key').waitFor();
+      expect((await ctx.cookies()).map((c) => c.name)).toEqual([]);
+      seen.length = 0;
+      await p.goto(`${svc.url}/overview`);
+      await p.getByLabel('API key').waitFor();
+      expect(seen).toEqual(['GET /session', 'answered GET /session']);
+      expect(errors).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('says why a sign-in was refused in the chosen language, not in the server\'s English', async () => {

@@ -3,6 +3,7 @@
 import type { ComponentType } from 'preact';
 import type { Purpose, Session } from '../api.ts';
 import type { MessageKey } from '../i18n.ts';
+import { startOverview } from './overview/early.ts';
 
 export interface ScreenProps {
   session: Session;
@@ -17,11 +18,12 @@ export interface ScreenEntry {
   label: MessageKey;
   load: () => Promise<ComponentType<ScreenProps>>;
   /**
-   * When the address opens the screen: its code, loaded beside the session request, and then the
-   * function that sends its first requests once the session allows it, before the app renders
-   * (main.tsx); the screen takes their answers when it mounts.
+   * When the address opens the screen: sends its first requests once the session allows it, from the
+   * boot script (web/start.ts), before the app's code has loaded; the screen takes their answers when
+   * it mounts; settles once they are sent. NOTE: imported statically, so it is in the boot script's
+   * chunk: it must not import the screen's components (Preact, the messages).
    */
-  start?: () => Promise<(params: URLSearchParams) => void>;
+  start?: (params: URLSearchParams) => Promise<void>;
 }
 
 export const SCREENS: readonly ScreenEntry[] = [
@@ -30,7 +32,7 @@ export const SCREENS: readonly ScreenEntry[] = [
     purpose: 'STATISTICS',
     label: 'nav.overview',
     load: () => import('./overview/Overview.tsx').then((m) => m.Overview),
-    start: () => import('./overview/Overview.tsx').then((m) => m.startOverview),
+    start: startOverview,
   },
   { id: 'segments', purpose: 'ADVERTISING', label: 'nav.segments', load: () => import('./segments/SegmentsScreen.tsx').then((m) => m.Segments) },
   { id: 'subjects', purpose: 'SUBJECT_REQUEST', label: 'nav.subjects', load: () => import('./subjects/Subjects.tsx').then((m) => m.Subjects) },

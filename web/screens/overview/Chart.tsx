@@ -5,6 +5,7 @@
 import { useLayoutEffect, useMemo, useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { useI18n } from '../../i18n.ts';
+import { loadChartLibrary, loadedChartLibrary } from './chartLibrary.ts';
 import { formatBucket } from './format.ts';
 import type { ChartRow, PeriodData } from './query.ts';
 
@@ -25,12 +26,6 @@ export function align(buckets: readonly string[], rows: readonly ChartRow[], met
   return buckets.map((b) => by.get(b) ?? (suppressed > 0 ? null : 0));
 }
 
-let loadedUPlot: typeof uPlot | undefined;
-
-/** Loads and runs uPlot (once); the chart draws at once from then on. */
-export function loadChartLibrary(): Promise<typeof uPlot> {
-  return import('uplot').then(({ default: UPlot }) => (loadedUPlot = UPlot));
-}
 
 export function Chart({ buckets, current, previous, previousBuckets }: Props) {
   const i18n = useI18n();
@@ -77,6 +72,7 @@ export function Chart({ buckets, current, previous, previousBuckets }: Props) {
       observer = new ResizeObserver(() => plot?.setSize({ width: Math.max(el.clientWidth, 280), height: 260 }));
       observer.observe(el);
     };
+    const loadedUPlot = loadedChartLibrary();
     if (loadedUPlot !== undefined) draw(loadedUPlot);
     else void loadChartLibrary().then(draw);
     return () => {

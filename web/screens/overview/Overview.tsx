@@ -19,15 +19,13 @@ import { Realtime } from './Realtime.tsx';
 import { withFilter, writeState, type Filter, type OverviewState } from './state.ts';
 import { useOverviewData } from './useOverviewData.ts';
 
-export { startOverview } from './early.ts';
-
 export function Overview({ params }: ScreenProps) {
   const i18n = useI18n();
   const { t } = i18n;
   const [sites, setSites] = useState<SiteInfo[]>();
   const [sitesError, setSitesError] = useState<ApiFailure>();
   useEffect(() => {
-    // The request main.tsx sent before this screen was loaded, when the address opened it.
+    // The request web/start.ts sent before this screen was loaded, when the address opened it.
     takeSites().then(setSites, setSitesError);
   }, []);
 

@@ -1,9 +1,12 @@
 // The overview's first two requests (the key's sites, then every number on screen), sent as soon as the
-// session is known when the address opens the overview (main.tsx), not after the app has rendered,
-// loaded this screen and mounted it: the screen then takes the answers under way instead of asking again.
+// session is known when the address opens the overview (web/start.ts, run by the small boot script
+// before the app's own code has loaded), not after the app has rendered, loaded this screen and mounted
+// it: the screen then takes the answers under way instead of asking again.
+// NOTE: in the boot script's chunk: nothing here (nor in what it imports) may import Preact or the
+// page's messages, or the page's first requests would wait for them.
 // A view the screen computes differently (another day began, the address changed) asks on its own.
 import { graphql } from '../../api.ts';
-import { loadChartLibrary } from './Chart.tsx';
+import { loadChartLibrary } from './chartLibrary.ts';
 import type { SiteInfo } from './Controls.tsx';
 import { FIRST_TABS } from './panels.ts';
 import { overviewQuery, type RawOverview } from './query.ts';
@@ -54,11 +57,11 @@ let earlyOverview: (Early<RawOverview> & { key: string }) | undefined;
 const FRESH_MS = 10_000;
 const fresh = <E extends Early<unknown>>(e: E | undefined): e is E => e !== undefined && performance.now() - e.sentAt < FRESH_MS;
 
-/** Sends the sites request, and the view's first request once the sites are known. */
-export function startOverview(params: URLSearchParams): void {
+/** Sends the sites request, and the view's first request once the sites are known; settles when both are sent (or will not be). */
+export function startOverview(params: URLSearchParams): Promise<void> {
   const sites = graphql<{ sites: SiteInfo[] }>('STATISTICS', SITES_QUERY).then((d) => d.sites);
   earlySites = { sentAt: performance.now(), answer: sites };
-  sites.then(
+  return sites.then(
     (list) => {
       const v = overviewView(params, list, new Date());
       if (v.site === undefined) return;
