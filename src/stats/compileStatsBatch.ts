@@ -10,19 +10,11 @@
 // ascending; by anything else, visitors descending then the value. No window function: each set's groups
 // under k collapse into one counted row and `LIMIT … BY` keeps each set's first rows (statsQuery.ts
 // pagedResult); rankStatsBatch numbers them and splitStatsBatch cuts each call's page.
-//
-// The period just before: the overview asks the previous period's chart with its totals for the cards'
-// comparison. Alone it is one more statement, and the embedded engine runs one statement at a time
-// (docs/performance.md "firstreq"): its planning alone cost 0.3–0.4 × B1. A chart of visits ending where
-// a batch of visits with a chart of the same interval starts is folded into that batch (foldEarlierCharts):
-// one read of both periods, each row tagged `period` (1 for the earlier one); the time set and the totals
-// group by (period, …), the other sets see the earlier rows as NULL and drop that group.
 import { hitDimensionSql, hitRowsOfBatchSql } from './compileHitStats.ts';
 import { statsShape } from './compileStats.ts';
 import { visitBaseSql, visitDimensionSql } from './compileVisitStats.ts';
 import { METRIC_SQL, VISIT_METRIC_SQL, type Dimension, type Metric } from './statsCatalog.ts';
 import { rangeBound, type CompiledStats, type StatsQuery } from './statsQuery.ts';
-import type { StatsRange } from './statsRange.ts';
 import type { ResultRow } from './statsResult.ts';
 
 /**
@@ -82,48 +74,7 @@ export function groupBatches<T extends { q: StatsQuery }>(calls: readonly T[]): 
     g.calls.push(c);
     g.spans.set(dim, merged(g) ?? mine);
   }
-  return foldEarlierCharts(groups.map((x) => x.calls));
-}
-
-const rangeKey = (r: StatsRange) => JSON.stringify([r.from, r.to]);
-
-/** Whether `earlier` ends exactly where `later` starts (bounds of one kind), so both read as one range. */
-function adjoins(earlier: StatsRange, later: StatsRange): boolean {
-  const [a, b] = [earlier.to, later.from];
-  return a.kind === 'day' ? b.kind === 'day' && a.day === b.day : b.kind === 'instant' && a.ms === b.ms;
-}
-
-const asksTotals = (g: ReadonlyArray<{ q: StatsQuery }>) => g.some((c) => c.q.totals !== false);
-
-/**
- * A group of time calls only, over visits without a hit filter (shape 2: its range is in nothing but
- * `start`), joins the group that starts where its range ends, when that group reads the same rows (same key
- * but the range), has a time set of the same interval (so the folded chart adds no set) and asks for
- * totals alike (so neither period's totals are computed for nothing). At most one per group.
- */
-function foldEarlierCharts<T extends { q: StatsQuery }>(groups: T[][]): T[][] {
-  const used = new Set<T[]>();
-  const onlyVisits = (g: readonly T[]) => g.every((c) => statsShape(c.q) === 'visits');
-  const out = [...groups];
-  for (const g of groups) {
-    const q = g[0]!.q;
-    if (used.has(g) || !onlyVisits(g) || !g.every((c) => c.q.dimensions[0] === 'time')) continue;
-    const host = groups.find(
-      (h) =>
-        h !== g &&
-        !used.has(h) &&
-        onlyVisits(h) &&
-        adjoins(q.range, h[0]!.q.range) &&
-        batchKey({ ...q, range: h[0]!.q.range }) === batchKey(h[0]!.q) &&
-        h.some((c) => c.q.dimensions[0] === 'time' && c.q.interval === q.interval) &&
-        asksTotals(h) === asksTotals(g),
-    );
-    if (host === undefined) continue;
-    used.add(g).add(host);
-    out.splice(out.indexOf(host), 1, [...host, ...g]);
-    out.splice(out.indexOf(g), 1);
-  }
-  return out;
+  return groups.map((x) => x.calls);
 }
 
 export interface CompiledBatch {
@@ -131,13 +82,7 @@ export interface CompiledBatch {
   readonly params: Record<string, unknown>;
   /** The grouping sets' dimensions: set j groups by column `d{j}`; `gset` = their count marks the totals. */
   readonly dims: readonly Dimension[];
-  /** The range of period 0 (the first call's); a folded earlier chart's calls are period 1. */
-  readonly range: StatsRange;
 }
-
-/** The call's period in its batch: 1 for a folded earlier chart (foldEarlierCharts), else 0. */
-const periodOf = (batch: CompiledBatch, q: StatsQuery) => (rangeKey(q.range) === rangeKey(batch.range) ? 0 : 1);
-const suppressedKey = (set: number, period: number) => (period === 0 ? `suppressed${set}` : `suppressed${set}p${period}`);
 
 /** One query for calls grouped by groupBatches (same key); a set's rows span its calls' pages. */
 export function compileStatsBatch(qs: readonly StatsQuery[]): CompiledBatch {
@@ -147,24 +92,17 @@ export function compileStatsBatch(qs: readonly StatsQuery[]): CompiledBatch {
   // Time first, so that its set (every other dimension NULL) orders by it before the others'.
   const dims = [...new Set(qs.map((c) => c.dimensions[0] as Dimension))].sort((a, b) => Number(b === 'time') - Number(a === 'time'));
   const params: Record<string, unknown> = { site: q.site, tz: q.timezone, k: q.k };
-  // A folded earlier chart (foldEarlierCharts): both periods read as one range, `period` tells them apart.
-  const earlier = qs.find((c) => rangeKey(c.range) !== rangeKey(q.range))?.range;
-  if (earlier !== undefined && rows !== 'visits') throw new Error('only a batch of visits reads two periods');
-  const from = rangeBound('from', (earlier ?? q.range).from, params);
+  const from = rangeBound('from', q.range.from, params);
   const to = rangeBound('to', q.range.to, params);
   const aliases = dims.map((_, j) => `d${j}`);
   // The interval of the time set (one per batch), else of any call (then only a time filter reads it, and that is in the key).
   const interval = qs.find((c) => c.dimensions[0] === 'time')?.interval ?? q.interval;
   const dimSql = (d: Dimension) => (rows === 'visits' ? visitDimensionSql(d, interval) : hitDimensionSql(d, interval));
-  // The earlier period's rows count in the time set and the totals only: elsewhere they are NULL, a group dropped.
-  const periodSql = (d: Dimension) => (earlier === undefined || d === 'time' ? dimSql(d) : `if(period = 0, ${dimSql(d)}, NULL)`);
-  const dimSelect = [...(earlier === undefined ? [] : [`start < ${rangeBound('split', q.range.from, params)} AS period`]), ...dims.map((d, j) => `${periodSql(d)} AS ${aliases[j]}`)];
-  const byPeriod = earlier === undefined ? [] : ['period'];
-  const dropEarlier = dims.flatMap((d, j) => (earlier === undefined || d === 'time' ? [] : [`(gset = ${j} AND ${aliases[j]} IS NULL)`]));
+  const dimSelect = dims.map((d, j) => `${dimSql(d)} AS ${aliases[j]}`);
   const metrics = [...new Set<Metric>(['visitors', ...qs.flatMap((c) => c.metrics)])];
   const n = dims.length;
   // The totals set only when a call asks for its totals: over every row, it costs as much as a breakdown.
-  const totalsSet = qs.some((c) => c.totals !== false) ? `, (${byPeriod.join(', ')})` : '';
+  const totalsSet = qs.some((c) => c.totals !== false) ? ', ()' : '';
   const gset = `multiIf(${aliases.map((a, j) => `grouping(${a}) = 0, ${j}`).join(', ')}, ${n})`;
   dims.forEach((d, j) => {
     const mine = qs.filter((c) => c.dimensions[0] === d);
@@ -174,42 +112,41 @@ export function compileStatsBatch(qs: readonly StatsQuery[]): CompiledBatch {
   });
   const source =
     rows === 'visits'
-      ? { tables: visitBaseSql(q, dimSelect, params, from, to), from: 'base', having: `HAVING sum(sign) > 0${dropEarlier.length === 0 ? '' : ` AND NOT (${dropEarlier.join(' OR ')})`}`, metric: (m: Metric) => VISIT_METRIC_SQL[m] }
+      ? { tables: visitBaseSql(q, dimSelect, params, from, to), from: 'base', having: 'HAVING sum(sign) > 0', metric: (m: Metric) => VISIT_METRIC_SQL[m] }
       : { tables: hitRowsOfBatchSql(q, dimSelect, params, from, to), from: 'per_visit', having: '', metric: (m: Metric) => METRIC_SQL[m](`gset = ${n}`) };
   const byVisitors = dims[0] === 'time' ? 'if(gset = 0, 0, visitors) DESC' : 'visitors DESC';
   // Every set's first `rows` groups shown (the time set's all: its buckets are bounded), the groups under k
   // of each set collapsed into one row counting them: statsQuery.ts pagedResult, without window functions.
   // At least 1, so that a collapsed row is never cut (`LIMIT 0 BY` returns none); splitStatsBatch cuts the pages.
   params.rows = Math.max(1, ...dims.map((d, j) => (d === 'time' ? 0 : (params[`hi${j}`] as number))));
-  const limitBy = ['gset', ...byPeriod, 'shown', ...(dims[0] === 'time' ? ['if(gset = 0, d0, NULL)'] : [])];
-  const sets = aliases.map((a, j) => `(${[...(dims[j] === 'time' ? byPeriod : []), a].join(', ')})`);
+  const limitBy = ['gset', 'shown', ...(dims[0] === 'time' ? ['if(gset = 0, d0, NULL)'] : [])];
   const sql = `WITH
 ${source.tables}
 grouped AS (
-  SELECT ${[...aliases, ...byPeriod, `${gset} AS gset`, `gset = ${n} AS is_total`, ...metrics.map((m) => `${source.metric(m)} AS ${m}`)].join(', ')}
+  SELECT ${[...aliases, `${gset} AS gset`, `gset = ${n} AS is_total`, ...metrics.map((m) => `${source.metric(m)} AS ${m}`)].join(', ')}
   FROM ${source.from}
-  GROUP BY GROUPING SETS (${sets.join(', ')}${totalsSet})
+  GROUP BY GROUPING SETS (${aliases.map((a) => `(${a})`).join(', ')}${totalsSet})
   ${source.having}
 )
-SELECT ${['gset', 'is_total', ...byPeriod.map((p) => `g.${p} AS ${p}`)].join(', ')}, g.visitors >= {k:UInt32} AS shown, ${[...aliases.map((a) => `if(shown, g.${a}, NULL) AS ${a}`), ...metrics.map((m) => `any(g.${m}) AS ${m}`)].join(', ')}, count() AS n
+SELECT gset, is_total, g.visitors >= {k:UInt32} AS shown, ${[...aliases.map((a) => `if(shown, g.${a}, NULL) AS ${a}`), ...metrics.map((m) => `any(g.${m}) AS ${m}`)].join(', ')}, count() AS n
 FROM grouped AS g
-GROUP BY ${['gset', 'is_total', ...byPeriod, 'shown', ...aliases].join(', ')}
-ORDER BY ${['gset', ...byPeriod, 'shown DESC', byVisitors, ...aliases.map((a) => `${a} ASC`)].join(', ')}
+GROUP BY ${['gset', 'is_total', 'shown', ...aliases].join(', ')}
+ORDER BY ${['gset', 'shown DESC', byVisitors, ...aliases.map((a) => `${a} ASC`)].join(', ')}
 LIMIT {rows:UInt32} BY ${limitBy.join(', ')}`;
-  return { sql, params, dims, range: q.range };
+  return { sql, params, dims };
 }
 
 /**
- * The batch's answer as its window tail gave it: each row's rank `rn` in its (set, period, shown or not)
- * in the order the query returns them, and on every row `suppressed{j}`, set j's count of groups under k
- * (the `n` of its collapsed row; `suppressed{j}p1` of a folded earlier chart's).
+ * The batch's answer as its window tail gave it: each row's rank `rn` in its (set, shown or not) in the
+ * order the query returns them, and on every row `suppressed{j}`, set j's count of groups under k (the
+ * `n` of its collapsed row).
  */
 export function rankStatsBatch(out: readonly ResultRow[], batch: CompiledBatch): ResultRow[] {
   const counts = new Map<string, number>();
   const suppressed: ResultRow = Object.fromEntries(batch.dims.map((_, j) => [`suppressed${j}`, 0]));
-  for (const r of out) if (Number(r.is_total) === 0 && Number(r.shown) === 0) suppressed[suppressedKey(Number(r.gset), Number(r.period ?? 0))] = Number(r.n);
+  for (const r of out) if (Number(r.is_total) === 0 && Number(r.shown) === 0) suppressed[`suppressed${Number(r.gset)}`] = Number(r.n);
   return out.map((r) => {
-    const key = `${r.gset}:${r.period ?? 0}:${r.shown}`;
+    const key = `${r.gset}:${r.shown}`;
     const rn = (counts.get(key) ?? 0) + 1;
     counts.set(key, rn);
     return { ...r, ...suppressed, rn };
@@ -223,10 +160,8 @@ export function rankStatsBatch(out: readonly ResultRow[], batch: CompiledBatch):
 export function splitStatsBatch(out: readonly ResultRow[], batch: CompiledBatch, q: StatsQuery): { rows: ResultRow[]; compiled: Pick<CompiledStats, 'columns' | 'metrics'> } {
   const dim = q.dimensions[0] as Dimension;
   const j = batch.dims.indexOf(dim);
-  const period = periodOf(batch, q);
   const rows = out
     .filter((r) => {
-      if (Number(r.period ?? 0) !== period) return false;
       const set = Number(r.gset);
       if (set === batch.dims.length) return true;
       const rn = Number(r.rn);
@@ -234,7 +169,7 @@ export function splitStatsBatch(out: readonly ResultRow[], batch: CompiledBatch,
       if (Number(r.visitors) < q.k) return set === j && rn === 1;
       return set === j && rn > q.offset && rn <= q.offset + q.limit;
     })
-    .map((r) => ({ ...r, suppressed: r[suppressedKey(j, period)] ?? 0 }));
+    .map((r) => ({ ...r, suppressed: r[`suppressed${j}`] ?? 0 }));
   const metrics = [...new Set<Metric>(['visitors', ...q.metrics])];
   return { rows, compiled: { columns: new Map([[dim, `d${j}`]]), metrics } };
 }
