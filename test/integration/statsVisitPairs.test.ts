@@ -4,7 +4,7 @@
 // data call for. Sites of identical traffic but for what each case needs, so no answer comes from a cache.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VISIT_PAIRS_MAX } from '../../src/visits/visitPairs.ts';
-import { BROWSER_UA, startTestService, type TestService } from '../support/testService.ts';
+import { BROWSER_UA, importedSites, startTestService, type TestService } from '../support/testService.ts';
 
 const DAY = new Date(Date.now() - 14 * 86_400_000).toISOString().slice(0, 10);
 const at = (h: number, m: number) => Date.parse(`${DAY}T00:00:00Z`) + (h * 60 + m) * 60_000;
@@ -40,20 +40,7 @@ describe('shape 3: the fallback through the hits only when a visit needs it', ()
 
   beforeAll(async () => {
     svc = await startTestService();
-    for (const id of ['plain', 'over', 'race']) {
-      const made = await svc.gql(svc.adminKey, 'ADMINISTRATION', `mutation { createSite(id: "${id}", name: "${id}", hostnames: ["${id}.example"], timezone: "UTC", kAnonymity: 2) { id } }`);
-      expect(made.errors).toBeUndefined();
-      const body = hits(id);
-      const res = await fetch(`${svc.url}/v1/import`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' },
-        body: body.map((e) => JSON.stringify(e)).join('\n'),
-      });
-      expect(await res.json()).toEqual({ accepted: body.length, rejected: [] });
-    }
-    const made = await svc.gql<{ createApiKey: { secret: string } }>(svc.adminKey, 'ADMINISTRATION', 'mutation { createApiKey(name: "s", purposes: [STATISTICS], sites: ["plain", "over", "race"]) { secret } }');
-    key = made.data!.createApiKey.secret;
-    await svc.flush();
+    key = await importedSites(svc, ['plain', 'over', 'race'], hits);
     // A spy on the real store: it notes the statistics statements, the engine answers them.
     const query = svc.store.query.bind(svc.store) as (...a: unknown[]) => Promise<unknown[]>;
     svc.store.query = (async (sql: string, ...rest: unknown[]) => {

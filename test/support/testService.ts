@@ -85,6 +85,29 @@ export async function siteWithKey(svc: TestService, site: string, purposes: stri
   return key.data.createApiKey.secret;
 }
 
+/**
+ * Creates UTC sites with k = 2, imports `hitsOf(site)` into each (every hit accepted, or it throws) and
+ * makes a STATISTICS key for them all; returns its secret once the hits are in ClickHouse.
+ */
+export async function importedSites(svc: TestService, sites: readonly string[], hitsOf: (site: string) => readonly object[]): Promise<string> {
+  for (const id of sites) {
+    const made = await svc.gql(svc.adminKey, 'ADMINISTRATION', `mutation { createSite(id: "${id}", name: "${id}", hostnames: ["${id}.example"], timezone: "UTC", kAnonymity: 2) { id } }`);
+    if (made.errors) throw new Error(JSON.stringify(made.errors));
+    const body = hitsOf(id);
+    const res = await fetch(`${svc.url}/v1/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' },
+      body: body.map((e) => JSON.stringify(e)).join('\n'),
+    });
+    const answer = (await res.json()) as { accepted: number; rejected: unknown[] };
+    if (answer.accepted !== body.length) throw new Error(`import into ${id}: ${JSON.stringify(answer)}`);
+  }
+  const made = await svc.gql<{ createApiKey: { secret: string } }>(svc.adminKey, 'ADMINISTRATION', 'mutation($s: [ID!]!) { createApiKey(name: "s", purposes: [STATISTICS], sites: $s) { secret } }', { s: sites });
+  if (made.errors || made.data === null) throw new Error(JSON.stringify(made.errors));
+  await svc.flush();
+  return made.data.createApiKey.secret;
+}
+
 /** Polls until `fn` returns a value `ok` accepts (ingest is asynchronous by design). */
 export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
