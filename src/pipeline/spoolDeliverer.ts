@@ -45,8 +45,9 @@ export interface SpoolDeliverer {
   /**
    * Inserts the sections (visit rows) of the closed segments queued now, ahead of their own rows, each
    * table whole under the token their delivery uses, so that delivery stores them once: the visit state
-   * is read from ClickHouse at start without waiting for the hits' backlog. Stops at the first failure
-   * (delivery still brings them). Resolves once done; never rejects.
+   * is read from ClickHouse at start without waiting for the hits' backlog. A phase of the delivery loop,
+   * run before its next segment (so never beside a segment's own delivery). Stops at the first failure
+   * (delivery still brings them). Resolves once done, or when delivery stops; never rejects.
    */
   deliverSections(): Promise<void>;
 }
@@ -75,13 +76,8 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
    * segment's tokens are forgotten once it is acknowledged.
    */
   const sectionsCounted = new Set<string>();
-  /**
-   * A segment's sections put in ahead of its hits (deliverSections) and its own delivery never overlap:
-   * begun side by side, a delivery gone record by record could insert the rows under its records' tokens
-   * while the same rows went in under the segment's, and stored them twice.
-   */
-  let ahead: { seg: ClosedSegment; done: Promise<void> } | undefined;
-  let delivering: { seg: ClosedSegment; done: Promise<void> } | undefined;
+  /** deliverSections() callers, answered once the loop has run the sections-ahead phase (or stopped). */
+  let aheadWaiters: Array<() => void> = [];
   /** flush() callers, answered when the spool is empty or an attempt failed (ClickHouse or the disk down). */
   let flushWaiters: Array<() => void> = [];
   const settleFlushes = () => {
@@ -154,19 +150,7 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
   const wholeRefused = (into: string, seg: ClosedSegment, err: string) =>
     log.error({ table: into, segment: name(seg), err }, 'ClickHouse refused a spool segment; retrying its records one by one');
 
-  const deliverOne = (seg: ClosedSegment): Promise<void> => {
-    const done = (async () => {
-      while (ahead?.seg === seg) await ahead.done;
-      await deliverSegment(seg);
-    })();
-    const current = { seg, done: done.then(noop, noop) };
-    delivering = current;
-    return done.finally(() => {
-      if (delivering === current) delivering = undefined;
-    });
-  };
-
-  const deliverSegment = async (seg: ClosedSegment): Promise<void> => {
+  const deliverOne = async (seg: ClosedSegment): Promise<void> => {
     const buf = await fsp.readFile(seg.file);
     const decoded = decodeSegment(buf);
     for (const d of decoded.damaged) {
@@ -292,9 +276,51 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     }
   };
 
+  /**
+   * The sections-ahead phase (deliverSections): each queued segment's sections, whole, under the tokens
+   * its delivery uses. Run by the loop between two segments, so no delivery of the same segment runs
+   * beside it: one gone record by record could otherwise insert the rows under its records' tokens while
+   * the same rows went in under the segment's, and store them twice.
+   */
+  const sectionsAhead = async (): Promise<void> => {
+    try {
+      for (const seg of [...spool.queued]) {
+        // Record by record (set aside once, or its rows refused): its own delivery brings its sections.
+        if (seg.firstRecord !== undefined || recordwise === seg || sectionwise?.seg === seg) continue;
+        const buf = await fsp.readFile(seg.file).catch((err: unknown) => {
+          if (errnoOf(err) === 'ENOENT') return undefined; // gone: the loop reports it
+          throw err;
+        });
+        if (buf === undefined) continue;
+        const split = decodeSegment(buf).records.map(splitSections);
+        for (const section of SECTION_TABLES) {
+          const rows = split.flatMap((r) => r.sections.get(section) ?? []);
+          const token = `${seg.token}#${section}`;
+          // Refused: its delivery sets the refused records aside as usual.
+          if (rows.length > 0 && (await insert(section, Buffer.concat(rows), token, () => firstIn(token))) !== undefined) return;
+        }
+      }
+    } catch (err) {
+      log.warn({ table, err: err instanceof Error ? err.message : String(err) }, 'could not deliver the spooled visit rows ahead of their hits; they come with them');
+    }
+  };
+  const answerAhead = () => {
+    const waiting = aheadWaiters;
+    aheadWaiters = [];
+    for (const resolve of waiting) resolve();
+  };
+
   const loop = async (): Promise<void> => {
     let attempt = 0;
-    for (let seg = spool.peek(); seg !== undefined; seg = spool.peek()) {
+    for (;;) {
+      if (aheadWaiters.length > 0 && !stopping) {
+        const asked = aheadWaiters;
+        aheadWaiters = [];
+        await sectionsAhead();
+        for (const resolve of asked) resolve();
+      }
+      const seg = spool.peek();
+      if (seg === undefined) return;
       if (stopping && Date.now() >= deadline) return; // left on disk for the next start
       try {
         await deliverOne(seg);
@@ -341,6 +367,9 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
         gauges();
         settleFlushes();
         progressed();
+        // Asked while the loop was ending: the next loop runs the phase; stopping, nothing is left to run.
+        if (stopping) answerAhead();
+        else if (aheadWaiters.length > 0) void run();
       });
     return running;
   };
@@ -396,44 +425,17 @@ export function startSpoolDeliverer(spool: Spool, store: EventStore, opts: Deliv
     async idle() {
       await running;
     },
-    async deliverSections() {
-      try {
-        for (const seg of [...spool.queued]) {
-          // Being delivered: its delivery brings its sections (waited for: the visit state is read next).
-          while (delivering?.seg === seg) await delivering.done;
-          if (!spool.queued.includes(seg)) continue;
-          // Record by record (set aside once, or its rows refused): its own delivery brings its sections.
-          if (seg.firstRecord !== undefined || recordwise === seg || sectionwise?.seg === seg) continue;
-          let release = () => {};
-          ahead = { seg, done: new Promise<void>((r) => (release = r)) };
-          try {
-            const buf = await fsp.readFile(seg.file).catch((err: unknown) => {
-              if (errnoOf(err) === 'ENOENT') return undefined; // delivered meanwhile
-              throw err;
-            });
-            if (buf === undefined) continue;
-            const split = decodeSegment(buf).records.map(splitSections);
-            for (const section of SECTION_TABLES) {
-              const rows = split.flatMap((r) => r.sections.get(section) ?? []);
-              const token = `${seg.token}#${section}`;
-              // Counted unless its segment's delivery counted it meanwhile (or was acknowledged: then it did).
-              const counts = () => spool.queued.includes(seg) && firstIn(token);
-              // Refused: its delivery sets the refused records aside as usual.
-              if (rows.length > 0 && (await insert(section, Buffer.concat(rows), token, counts)) !== undefined) return;
-            }
-          } finally {
-            ahead = undefined;
-            release();
-          }
-        }
-      } catch (err) {
-        log.warn({ table, err: err instanceof Error ? err.message : String(err) }, 'could not deliver the spooled visit rows ahead of their hits; they come with them');
-      }
+    deliverSections() {
+      if (stopping) return Promise.resolve();
+      const done = new Promise<void>((resolve) => aheadWaiters.push(resolve));
+      // Cut a back-off short: the phase runs before the next attempt.
+      wake?.();
+      void run();
+      return done;
     },
   };
 }
 
-const noop = (): void => {};
 
 function countLines(ndjson: Buffer): number {
   let n = 0;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/cli/mulberry32.ts';
 import { BROWSER_UA, siteWithKey, startTestService, type TestService } from '../support/testService.ts';
-import { formedVisitsSql, referenceMatchingVisitsSql, referenceVisitsSql, type VisitFact } from '../support/visitReference.ts';
+import { FORMED_PAIRS_SQL, formedVisitsSql, referenceMatchingVisitsSql, referenceVisitsSql, type VisitFact } from '../support/visitReference.ts';
 
 const SITE = 'old';
 const BOT_UA = 'Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)';
@@ -122,8 +122,7 @@ describe('visits backfill of an installation upgraded from before visits', () =>
   it('gives each visit its hits\' distinct (path, event name) pairs, as the collector does', async () => {
     const reference = await svc.store.query<{ pairs: string[] }>(referenceMatchingVisitsSql('1'), { site: SITE, from: 0, to: 0 });
     const got = await svc.store.query<{ hit_pairs: number; pairs: string[] }>(
-      `SELECT hit_pairs, arraySort(arrayMap((p, n) -> concat(p, ' ', n), hit_paths, hit_names)) AS pairs FROM visits FINAL WHERE site = {site:String}
-       ORDER BY toString(if(pid != 0, pid, cityHash64(toDate(start), visitor_hash))), start`,
+      FORMED_PAIRS_SQL,
       { site: SITE },
     );
     expect(got.map((g) => g.hit_pairs)).toEqual(reference.map(() => 1));

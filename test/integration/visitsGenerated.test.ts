@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/cli/mulberry32.ts';
 import { redisUrlOrSkip } from '../support/redis.ts';
 import { siteWithKey, startTestService, type TestService } from '../support/testService.ts';
-import { formedVisitsSql, referenceMatchingVisitsSql, referenceVisitsSql, type VisitFact } from '../support/visitReference.ts';
+import { FORMED_PAIRS_SQL, formedVisitsSql, referenceMatchingVisitsSql, referenceVisitsSql, type VisitFact } from '../support/visitReference.ts';
 
 const SITE = 'gen';
 const UAS = ['Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'];
@@ -180,8 +180,7 @@ describe.each(MODES)('visits formed at ingest (state $state)', ({ env }) => {
   it('keeps on each visit the distinct (path, event name) pairs of its hits', async () => {
     const reference = await svc.store.query<{ pairs: string[] }>(referenceMatchingVisitsSql('1'), { site: SITE, from: 0, to: 0 });
     const formed = await svc.store.query<{ hit_pairs: number; pairs: string[] }>(
-      `SELECT hit_pairs, arraySort(arrayMap((p, n) -> concat(p, ' ', n), hit_paths, hit_names)) AS pairs FROM visits FINAL WHERE site = {site:String}
-       ORDER BY toString(if(pid != 0, pid, cityHash64(toDate(start), visitor_hash))), start`,
+      FORMED_PAIRS_SQL,
       { site: SITE },
     );
     expect(formed.map((f) => f.hit_pairs)).toEqual(reference.map(() => 1));

@@ -43,6 +43,10 @@ export function formedVisitsSql(facts: readonly VisitFact[]): string {
   return `SELECT toString(if(pid != 0, pid, cityHash64(toDate(start), visitor_hash))) AS vkey, ${facts.join(', ')} FROM visits FINAL WHERE site = {site:String} ORDER BY vkey, start`;
 }
 
+/** The site's live visits' `hit_pairs` and their pairs as sorted 'path name' text, in the reference's order. */
+export const FORMED_PAIRS_SQL = `SELECT hit_pairs, arraySort(arrayMap((p, n) -> concat(p, ' ', n), hit_paths, hit_names)) AS pairs FROM visits FINAL WHERE site = {site:String}
+       ORDER BY toString(if(pid != 0, pid, cityHash64(toDate(start), visitor_hash))), start`;
+
 /**
  * Each visit by the rule, with the facts a visit metric needs and `matching`, its hits in [{from:Int64},
  * {to:Int64}) (ms) that pass `hitCondition` (fixed test text over the hit's columns), and `pairs`, the
