@@ -1,6 +1,6 @@
-// The built dashboard (web/dist): index.html at /, and at every screen's path the screen's own page
-// (<screen>.html; index.html when the build has none, as today's writes none: its one page names only the
-// boot script, scripts/buildDashboard.ts), not cached (they name the current hashed assets); /assets/<hashed name> cached for a year.
+// The built dashboard (web/dist): its one page, index.html, at / and at every screen's path (it names only
+// the boot script, scripts/buildDashboard.ts), not cached (it names the current hashed assets);
+// /assets/<hashed name> cached for a year.
 // Files are read once and served from memory, compressed as the build wrote them (<name>.br, <name>.gz
 // beside the file), else compressed once on first use (brotli and gzip, off the event loop's thread).
 import fs from 'node:fs';
@@ -14,7 +14,6 @@ import { SECURITY_HEADERS } from './securityHeaders.ts';
 
 /** The dashboard's screens (web/screens/registry.ts): each path, and any path under it, answers index.html. */
 export const SCREEN_PATHS = ['/overview', '/segments', '/subjects', '/legalhold', '/admin', '/explorer', '/privacy'] as const;
-const SCREEN_IDS: ReadonlySet<string> = new Set(SCREEN_PATHS.map((p) => p.slice(1)));
 
 const TYPES: Readonly<Record<string, string>> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -41,7 +40,7 @@ interface File {
 }
 
 export interface DashboardFiles {
-  /** GET / and the screens' paths (each screen's page, or index.html). */
+  /** GET / and the screens' paths. */
   readonly index: Handler;
   /** GET /assets/<name>. */
   readonly asset: Handler;
@@ -87,8 +86,7 @@ function send(req: IncomingMessage, res: ServerResponse, file: File, cacheContro
  */
 export function createDashboardFiles(distDir: string): DashboardFiles {
   const assetsDir = path.join(distDir, 'assets');
-  /** The pages by name (index, overview, …) as read; a missing one is looked for again at its next request. */
-  const pages = new Map<string, Promise<File | undefined>>();
+  let index: Promise<File | undefined> | undefined;
   let names = new Set<string>();
   let listedAt = Number.NEGATIVE_INFINITY;
   const files = new Map<string, Promise<File | undefined>>();
@@ -107,31 +105,19 @@ export function createDashboardFiles(distDir: string): DashboardFiles {
     if (next.size === names.size && [...next].every((n) => names.has(n))) return;
     names = next;
     files.clear();
-    pages.clear();
+    index = undefined;
   };
-  /** A page, or undefined while it is missing (not built yet: a build is picked up without a restart). */
-  const pageFile = (name: string): Promise<File | undefined> => {
-    let loading = pages.get(name);
-    if (loading === undefined) {
-      loading = load(path.join(distDir, `${name}.html`), '.html').catch(() => {
-        pages.delete(name);
-        return undefined;
-      });
-      pages.set(name, loading);
-    }
-    return loading;
-  };
-  /** The screen a path opens (its first segment), when it is one. */
-  const screenOf = (url: string): string | undefined => {
-    const first = url.split(/[/?]/, 2)[1] ?? '';
-    return SCREEN_IDS.has(first) ? first : undefined;
-  };
+  /** index.html; while it is missing (not built) every request looks again, so a build is picked up. */
+  const indexFile = (): Promise<File | undefined> =>
+    (index ??= load(path.join(distDir, 'index.html'), '.html').catch(() => {
+      index = undefined;
+      return undefined;
+    }));
   relist();
 
   return {
     async index(req, res) {
-      const screen = screenOf(req.url!);
-      const file = (screen === undefined ? undefined : await pageFile(screen)) ?? (await pageFile('index'));
+      const file = await indexFile();
       if (file === undefined) {
         res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(NOT_BUILT)) });
         res.end(NOT_BUILT);
