@@ -25,11 +25,21 @@
 //   it changes the SQL text run, never the answer.
 import { statsShape } from './compileStats.ts';
 import { UNCERTAIN_VISIT, uncertainVisitsSql, type VisitSqlOptions } from './compileVisitStats.ts';
+import { StoreError } from '../store/storeError.ts';
 import type { StatsQuery } from './statsQuery.ts';
 import type { ResultRow } from './statsResult.ts';
 
-/** Whether the query failed because a visit without complete pairs was met after all. */
-export const isUncertainVisitError = (e: unknown): boolean => e instanceof Error && e.message.includes(UNCERTAIN_VISIT);
+/** FUNCTION_THROW_IF_VALUE_IS_NON_ZERO: the engine's code for a `throwIf` that fired. */
+const THROW_IF_CODE = '395';
+
+/**
+ * Whether the query failed because a visit without complete pairs was met after all: our own text in the
+ * engine's message, with the engine's code for a fired `throwIf` where it gives one (a server does; the
+ * embedded engine's messages carry no code). A failure mistaken for it (one quoting that text, say in a
+ * filter's value) costs a repeat with the fallback, the query that is right for any rows, never an answer.
+ */
+export const isUncertainVisitError = (e: unknown): boolean =>
+  e instanceof StoreError && (e.code === undefined || e.code === THROW_IF_CODE) && e.message.includes(UNCERTAIN_VISIT);
 
 type RunSql = (sql: string, params: Record<string, unknown>) => Promise<ResultRow[]>;
 

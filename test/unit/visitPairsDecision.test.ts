@@ -6,6 +6,7 @@ import type { StatsQuery } from '../../src/stats/compileStats.ts';
 import { UNCERTAIN_VISIT, type VisitSqlOptions } from '../../src/stats/compileVisitStats.ts';
 import { parseStatsRange } from '../../src/stats/statsRange.ts';
 import { createVisitPairsDecision } from '../../src/stats/uncertainVisits.ts';
+import { StoreError } from '../../src/store/storeError.ts';
 
 const query = (site: string, extra: Partial<StatsQuery> = {}): StatsQuery => ({
   site,
@@ -97,7 +98,7 @@ describe('the visit-pairs decision', () => {
     const seen: Array<boolean | undefined> = [];
     const run = async (o: VisitSqlOptions) => {
       seen.push(o.uncertainVisits);
-      if (o.uncertainVisits === false) throw new Error(`Code: 395. ${UNCERTAIN_VISIT}: while executing`);
+      if (o.uncertainVisits === false) throw new StoreError(`Code: 395. ${UNCERTAIN_VISIT}: while executing`, { retryable: false, code: '395' });
       return 'full';
     };
     expect(await decide(query('a'), run)).toBe('full');
@@ -109,5 +110,13 @@ describe('the visit-pairs decision', () => {
       throw new Error('MEMORY_LIMIT_EXCEEDED');
     };
     await expect(createVisitPairsDecision(engine().runSql)(query('b'), failing)).rejects.toThrow('MEMORY_LIMIT_EXCEEDED');
+    // So is one with the text under another code, or not from the store.
+    for (const e of [new StoreError(`Code: 6. Cannot parse '${UNCERTAIN_VISIT}'`, { retryable: false, code: '6' }), new Error(UNCERTAIN_VISIT)]) {
+      const quoting = async (o: VisitSqlOptions) => {
+        if (o.uncertainVisits === false) throw e;
+        return 'full';
+      };
+      await expect(createVisitPairsDecision(engine().runSql)(query('c'), quoting)).rejects.toBe(e);
+    }
   });
 });
