@@ -100,7 +100,7 @@ describe('compileStats', () => {
       expect(without.sql).not.toContain('FROM events');
       expect(without.sql).not.toContain('matched');
       // One condition, so nothing can skip the throw for an uncertain row the range holds.
-      expect(without.sql).toContain(`if(hit_pairs = 1 AND end < toDateTime64({to:String}, 3, {tz:String}), has(hit_paths, {f${q.filters.length - 1}_0:String}), throwIf(NOT (hit_pairs = 1 AND end < toDateTime64({to:String}, 3, {tz:String})), '${UNCERTAIN_VISIT}') = 0)`);
+      expect(without.sql).toContain(`if(hit_pairs = 1 AND end < toDateTime64({to:String}, 3, {tz:String}), has(hit_path_hashes, cityHash64({f${q.filters.length - 1}_0:String})), throwIf(NOT (hit_pairs = 1 AND end < toDateTime64({to:String}, 3, {tz:String})), '${UNCERTAIN_VISIT}') = 0)`);
       expect(without.params).toEqual(always.params);
       // The question asked first has the query's visit conditions and parameters.
       const check = uncertainVisitsSql(q);
