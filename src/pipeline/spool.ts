@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fsyncDirLater, keepDamaged, keepRefusedRecord, moveAside, segmentBase } from './spoolAside.ts';
 import { SpoolFullError } from './spoolErrors.ts';
 import { SpoolDiskError, isDiskError, type DiskOp } from './spoolFaults.ts';
-import { HEADER_BYTES, encodeRecord } from './spoolRecord.ts';
+import { HEADER_BYTES, encodeRecord, encodeTextRecord } from './spoolRecord.ts';
 
 export { SpoolFullError } from './spoolErrors.ts';
 export { SpoolDiskError } from './spoolFaults.ts';
@@ -183,11 +183,13 @@ export class Spool {
    * when the disk refuses. Records that arrive while an fdatasync runs are written together (one
    * write to the page cache) when the next one starts, and share it: the group commit.
    */
-  append(payload: Buffer, tags: Iterable<string> = []): Promise<void> {
+  append(payload: Buffer | string, tags: Iterable<string> = []): Promise<void> {
     if (this.closing) return Promise.reject(new SpoolFullError('the spool is closing'));
+    // A text payload is its UTF-8 bytes, encoded straight behind the record's header.
+    const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
     // Refused before it is framed: an over-budget request costs no copy nor CRC.
-    if (!this.fits(payload.length)) return Promise.reject(new SpoolFullError('the spool is over its disk budget'));
-    const buf = encodeRecord(payload);
+    if (!this.fits(bytes)) return Promise.reject(new SpoolFullError('the spool is over its disk budget'));
+    const buf = typeof payload === 'string' ? encodeTextRecord(payload, bytes) : encodeRecord(payload);
     let seg: ActiveSegment;
     try {
       seg = this.active ??= this.openSegment();
