@@ -4,7 +4,7 @@ import type { SpoolPart } from '../consent/appendTogether.ts';
 import type { ConsentChange, ConsentSource, ConsentStore } from '../consent/consentStore.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Spool } from '../pipeline/spool.ts';
-import { withSections, type SectionTable } from '../pipeline/spoolSections.ts';
+import { sectionsText, type SectionTable } from '../pipeline/spoolSections.ts';
 import type { Reducers } from '../privacy/reducers.ts';
 import { toEventRow, type RequestTraits } from '../privacy/toEventRow.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
@@ -114,7 +114,7 @@ async function ingestNow(
     const sections: Array<readonly [SectionTable, string]> = [];
     if (placed !== undefined) sections.push(['visits', visitLines(placed.visitRows)], ['visit_aliases', ndjsonOf(placed.aliasRows)]);
     try {
-      await keep(withSections(eventLines(hits), sections));
+      await keep(sectionsText(eventLines(hits), sections));
     } catch (err) {
       // Nothing kept: the state stays as stored, so the next hit cancels no version that was never written.
       placed?.release();
@@ -125,7 +125,7 @@ async function ingestNow(
   for (const [site, n] of perSite) deps.metrics.eventsAccepted.child({ site }).inc(n);
   return { accepted, rejected };
 
-  async function keep(events: Buffer): Promise<void> {
+  async function keep(events: string): Promise<void> {
     if (consentChanges.length === 0 && marker === undefined) {
       await deps.spool.append(events, perSite.keys());
     } else {
@@ -133,7 +133,7 @@ async function ingestNow(
       // then keeps the events, the consent rows and the batch's marker together or not at all (policy 1.3, 6.1).
       const consent = await deps.consents.prepare(consentChanges, source);
       // The tags as a list: a part tried again after an I/O error reads them again.
-      const parts: SpoolPart[] = [{ spool: deps.spool, payload: events, tags: [...perSite.keys()] }];
+      const parts: SpoolPart[] = [{ spool: deps.spool, payload: Buffer.from(events), tags: [...perSite.keys()] }];
       if (marker !== undefined) parts.push(marker({ accepted, rejected }));
       await consent.commit(parts);
     }

@@ -16,6 +16,20 @@ export function encodeRecord(payload: Buffer): Buffer {
   return out;
 }
 
+/**
+ * The record of a text payload (its UTF-8 bytes): the same bytes as encodeRecord(Buffer.from(text)), in one
+ * buffer rather than two. A 500-event request's record is half a megabyte: encoded into a buffer of its own
+ * and then copied behind the header, it cost an allocation and a copy of that size per request.
+ */
+export function encodeTextRecord(text: string, bytes = Buffer.byteLength(text)): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_BYTES + bytes);
+  MAGIC.copy(out, 0);
+  out.writeUInt32BE(bytes, 4);
+  out.write(text, HEADER_BYTES, bytes, 'utf8');
+  out.writeUInt32BE(crc32(out.subarray(HEADER_BYTES)), 8);
+  return out;
+}
+
 export interface DecodedSegment {
   /** Intact payloads, in order. */
   readonly records: Buffer[];

@@ -13,11 +13,16 @@ const HEADERS = new Map<string, SectionTable>(SECTION_TABLES.map((t) => [`#${t}`
 const NL = 0x0a;
 const HASH = 0x23;
 
-/** The record's payload: the spool's own rows, then each non-empty section. */
-export function withSections(own: string, sections: ReadonlyArray<readonly [SectionTable, string]>): Buffer {
+/** The record's payload as text (Spool.append takes it so): the spool's own rows, then each non-empty section. */
+export function sectionsText(own: string, sections: ReadonlyArray<readonly [SectionTable, string]>): string {
   let text = own;
   for (const [table, rows] of sections) if (rows !== '') text += `#${table}\n${rows}`;
-  return Buffer.from(text);
+  return text;
+}
+
+/** The record's payload: the spool's own rows, then each non-empty section. */
+export function withSections(own: string, sections: ReadonlyArray<readonly [SectionTable, string]>): Buffer {
+  return Buffer.from(sectionsText(own, sections));
 }
 
 /** One record split by table: `own` is the spool's own rows; each section's rows under its table. */

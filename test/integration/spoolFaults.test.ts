@@ -64,6 +64,34 @@ describe('spool disk faults', () => {
     expect(spool.pendingBytes).toBe(fs.statSync(path.join(dir, file!)).size);
   });
 
+  it('writes a group of several records in one writev, goes on after a short one, and cuts the file back when the rest fails', async () => {
+    const dir = tempDir();
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    await spool.append(Buffer.from('a1\n'));
+    const realWrite = fs.writeSync;
+    // The first record and half of the second, as a writev the kernel cut short.
+    const short = ((fd: number, bufs: Buffer[]) => realWrite(fd, bufs[0]!) + realWrite(fd, bufs[1]!, 0, Math.floor(bufs[1]!.length / 2))) as typeof fs.writevSync;
+    const writev = vi.spyOn(fs, 'writevSync').mockImplementationOnce(short);
+    // b1 starts an fdatasync; b2..b4 arrive while it runs and go in together when it ends.
+    const group = ['b1\n', 'b2-longer-record\n', 'b3\n', 'b4\n'].map((r) => spool.append(Buffer.from(r)));
+    await Promise.all(group);
+    expect(writev).toHaveBeenCalledTimes(2); // the short one, then the rest from where it stopped
+    writev.mockImplementationOnce(short).mockImplementationOnce((() => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }) as typeof fs.writevSync);
+    const failing = ['c1\n', 'c2-longer-record\n', 'c3\n', 'c4\n'].map((r) => spool.append(Buffer.from(r)));
+    const settled = await Promise.allSettled(failing);
+    expect(settled[0]!.status).toBe('fulfilled');
+    for (const r of settled.slice(1)) expect((r as PromiseRejectedResult).reason).toMatchObject({ name: 'SpoolDiskError', errno: 'ENOSPC', op: 'write' });
+    vi.restoreAllMocks();
+    await spool.append(Buffer.from('d1\n'));
+    await spool.close();
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.log'));
+    const decoded = files.map((f) => decodeSegment(fs.readFileSync(path.join(dir, f))));
+    for (const d of decoded) expect(d.damaged).toEqual([]);
+    expect(await stored(dir)).toEqual(['a1', 'b1', 'b2-longer-record', 'b3', 'b4', 'c1', 'd1']);
+  });
+
   it('answers an open the disk refuses with SpoolDiskError and leaves no empty segment', async () => {
     const dir = tempDir();
     const spool = await Spool.open({ dir, maxBytes: 1 << 30 });

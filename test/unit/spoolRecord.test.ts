@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSegment, encodeRecord, HEADER_BYTES } from '../../src/pipeline/spoolRecord.ts';
+import { decodeSegment, encodeRecord, encodeTextRecord, HEADER_BYTES } from '../../src/pipeline/spoolRecord.ts';
 
 const rec = (s: string) => encodeRecord(Buffer.from(s));
 const texts = (d: ReturnType<typeof decodeSegment>) => d.records.map((r) => r.toString());
 
 describe('spool records', () => {
+  it('encodes a text payload to the same bytes as its UTF-8 buffer', () => {
+    for (const text of ['', '{"a":1}\n', '{"path":"/ü/😀/\u00e9"}\n#visits\n{"b":2}\n', 'x'.repeat(70_000), 'я'.repeat(5_000)]) {
+      const framed = encodeTextRecord(text);
+      expect(framed.equals(rec(text)), text.slice(0, 20)).toBe(true);
+      expect(decodeSegment(framed).records[0]!.toString()).toBe(text);
+    }
+  });
+
   it('round-trips records in order', () => {
     const seg = Buffer.concat([rec('{"a":1}\n'), rec(''), rec('{"b":2}\n{"c":3}\n')]);
     expect(decodeSegment(seg)).toEqual({ records: [Buffer.from('{"a":1}\n'), Buffer.from(''), Buffer.from('{"b":2}\n{"c":3}\n')], damaged: [], truncatedTail: 0 });
