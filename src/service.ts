@@ -205,7 +205,8 @@ async function serve(config: Config, { role, log, dashboardDir }: ServiceOptions
     routes.set('GET /graphql', graphql.handle);
     for (const [k, h] of segments!.routes(rest!)) routes.set(k, h);
     for (const [k, h] of subjects.routes) routes.set(k, h);
-    const dashboard = dashboardRoutes({ sessions, keys, guard, rest: rest!, trustedProxies: config.trustedProxies, distDir: dashboardDir });
+    const prefetch = config.dashboardPrefetch ? { schema, log } : undefined;
+    const dashboard = dashboardRoutes({ sessions, keys, guard, rest: rest!, trustedProxies: config.trustedProxies, distDir: dashboardDir, prefetch });
     for (const [k, h] of dashboard.routes) routes.set(k, h);
     for (const [k, h] of dashboard.prefixes) prefixes.set(k, h);
     subjects
