@@ -12,8 +12,9 @@
 //   The site is one the `sites` field answers to that key, as the page picks it.
 // - It discloses nothing: the answer is dropped. What it leaves is cached statistics, which the cache
 //   already shares between every key asking the same query of the same site, and which a request reaches
-//   only after its own checks (a cache hit is as checked as a computed answer). So it is not audited; the
-//   page's request that reads the numbers is, as always.
+//   only after its own checks (a cache hit is as checked as a computed answer). It is still a read made
+//   for the key, so it is audited like any operation (one audit_log row each, operation names
+//   OverviewPrefetchSites and OverviewPrefetch, noted as not answered); the page's own request is too.
 // - Only a navigation the browser calls same-origin with the session's cookie (SameSite=Strict: a
 //   cross-site link sends none) starts one; no session, an unknown or ended one, a revoked key or one
 //   without STATISTICS: nothing runs.
@@ -27,6 +28,7 @@ import type { IncomingMessage } from 'node:http';
 import { execute, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import type { RequestAccess } from '../access/requestAccess.ts';
+import type { RecordOperation } from '../audit/auditPlugin.ts';
 import { AuditTrail } from '../audit/auditTrail.ts';
 import type { RequestContext } from '../graphql/requestContext.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -46,6 +48,8 @@ export interface OverviewPrefetchDeps {
   keys: ApiKeyStore;
   origin: RequestOrigin;
   log: Logger;
+  /** Writes each operation's audit row, as the graphql route does. */
+  record: RecordOperation;
 }
 
 export interface OverviewPrefetch {
@@ -65,7 +69,7 @@ export function isOverviewPath(url: string | undefined): boolean {
 }
 
 export function createOverviewPrefetch(deps: OverviewPrefetchDeps): OverviewPrefetch {
-  const { schema, sessions, keys, origin, log } = deps;
+  const { schema, sessions, keys, origin, log, record } = deps;
   // NOTE: a digest of the session id, in memory only while its prefetch runs; never logged.
   const running = new Set<string>();
   const documents = new Map<string, DocumentNode>();
@@ -82,11 +86,14 @@ export function createOverviewPrefetch(deps: OverviewPrefetchDeps): OverviewPref
   };
 
   /** One operation, as /graphql would run it for this access; its data, or the first error thrown. */
-  const run = async <T>(access: RequestAccess, query: string, variables: Record<string, unknown>): Promise<T> => {
+  const run = async <T>(access: RequestAccess, operation: string, query: string, variables: Record<string, unknown>): Promise<T> => {
     // A context per operation: the statistics batcher groups one operation's fields (statsBatch.ts).
     const contextValue: RequestContext = { access, audit: new AuditTrail(), response: {} };
+    contextValue.audit.note('prefetched for the overview page: computed into the cache, not answered');
     const result = await execute({ schema, document: documentOf(query), variableValues: variables, contextValue });
-    if (result.errors !== undefined && result.errors.length > 0) throw result.errors[0]!;
+    const failed = result.errors !== undefined && result.errors.length > 0 ? result.errors[0]! : undefined;
+    record(contextValue, operation, result.data, failed === undefined ? undefined : (failed.extensions.code ?? 'INTERNAL_SERVER_ERROR'));
+    if (failed !== undefined) throw failed;
     return result.data as T;
   };
 
@@ -94,12 +101,12 @@ export function createOverviewPrefetch(deps: OverviewPrefetchDeps): OverviewPref
     const found = await sessionKey(sessions, keys, sessionId);
     if (found?.kind !== 'ok' || !found.key.purposes.includes('STATISTICS')) return;
     const access: RequestAccess = { auth: found, purpose: 'STATISTICS', purposeText: 'STATISTICS' };
-    const { sites } = await run<{ sites: SiteInfo[] }>(access, SITES_QUERY, {});
+    const { sites } = await run<{ sites: SiteInfo[] }>(access, 'OverviewPrefetchSites', SITES_QUERY, {});
     const view = overviewView(params, sites, new Date());
     if (view.site === undefined) return;
     // Realtime left out: it is not cached, so it would be computed twice.
     const q = firstRequest(view.site.id, view.range, view.interval, view.state, { realtime: false });
-    await run(access, q.query, q.variables);
+    await run(access, 'OverviewPrefetch', q.query, q.variables);
   };
 
   return {

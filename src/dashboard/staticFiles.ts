@@ -80,7 +80,8 @@ function send(req: IncomingMessage, res: ServerResponse, file: File, cacheContro
 }
 
 /**
- * `onIndex`: told of each index.html served (overviewPrefetch.ts). NOTE: no path from a request reaches the file system: an asset's name must be one of the names listed
+ * `onIndex`: told of each index.html served (overviewPrefetch.ts).
+ * NOTE: no path from a request reaches the file system: an asset's name must be one of the names listed
  * in web/dist/assets (re-listed when a name is missing, at most once a second, so a rebuild is picked up),
  * so `..`, encoded or not, and any other path are 404.
  */

@@ -124,6 +124,20 @@ describe('the overview prefetch (on by default)', () => {
     await loadPage(svc, VIEW, { cookie });
     await rec.settle();
     expect(rec.take()).toEqual([]);
+    // Each prefetch is audited as the key's read, noted as not answered (two page loads: two of each).
+    type Row = { operation: string; outcome: string; purpose: string; sites: string[]; detail: string };
+    const audited = await eventually(
+      () => svc.store.query<Row>("SELECT operation, outcome, purpose, sites, detail FROM audit_log WHERE operation LIKE 'OverviewPrefetch%' ORDER BY operation"),
+      (r) => r.length === 4,
+    );
+    rec.take();
+    const note = 'prefetched for the overview page: computed into the cache, not answered';
+    expect(audited).toEqual([
+      { operation: 'OverviewPrefetch', outcome: 'allowed', purpose: 'STATISTICS', sites: [OVERVIEW_SITE], detail: note },
+      { operation: 'OverviewPrefetch', outcome: 'allowed', purpose: 'STATISTICS', sites: [OVERVIEW_SITE], detail: note },
+      { operation: 'OverviewPrefetchSites', outcome: 'allowed', purpose: 'STATISTICS', sites: [], detail: note },
+      { operation: 'OverviewPrefetchSites', outcome: 'allowed', purpose: 'STATISTICS', sites: [], detail: note },
+    ]);
   });
 
   it('the page\'s request arriving while the prefetch computes joins it: each statement runs once', async () => {
