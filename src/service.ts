@@ -4,6 +4,7 @@ import { createApiKeyResolvers } from './access/apiKeyResolvers.ts';
 import { createApiKeyStore } from './access/apiKeyStore.ts';
 import { createAuditResolvers } from './audit/auditResolvers.ts';
 import { createPrivacyResolvers } from './subjects/privacyResolvers.ts';
+import { createOperationRecorder } from './audit/auditPlugin.ts';
 import { createAuditTally, type AuditTally } from './audit/auditTally.ts';
 import { spooledAuditSink, type AuditSink } from './audit/auditTrail.ts';
 import { createAccessGuard } from './access/accessGuard.ts';
@@ -205,7 +206,9 @@ async function serve(config: Config, { role, log, dashboardDir }: ServiceOptions
     routes.set('GET /graphql', graphql.handle);
     for (const [k, h] of segments!.routes(rest!)) routes.set(k, h);
     for (const [k, h] of subjects.routes) routes.set(k, h);
-    const dashboard = dashboardRoutes({ sessions, keys, guard, rest: rest!, trustedProxies: config.trustedProxies, distDir: dashboardDir });
+    // Audited as the graphql route's operations are (auditPlugin.ts), under operation names of their own.
+    const prefetch = config.dashboardPrefetch ? { schema, log, record: createOperationRecorder(audit!, metrics, auditTally) } : undefined;
+    const dashboard = dashboardRoutes({ sessions, keys, guard, rest: rest!, trustedProxies: config.trustedProxies, distDir: dashboardDir, prefetch });
     for (const [k, h] of dashboard.routes) routes.set(k, h);
     for (const [k, h] of dashboard.prefixes) prefixes.set(k, h);
     subjects

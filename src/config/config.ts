@@ -56,6 +56,8 @@ export interface Config {
   readonly contactEmail: string;
   /** Minutes a dashboard session lives without use. */
   readonly sessionIdleMinutes: number;
+  /** Start the overview's numbers when its page is served to a signed-in browser (src/dashboard/overviewPrefetch.ts). */
+  readonly dashboardPrefetch: boolean;
   /** Visitors whose recent visits a collector keeps in memory (docs/visits.md); past it, older ones are read back from ClickHouse. */
   readonly visitStateMax: number;
 }
@@ -146,6 +148,7 @@ const schema = z.object({
   CALYPSO_AUDIT_RETENTION_DAYS: int(1, 36_500, 1_096),
   CALYPSO_LEGAL_HOLD_DAYS: int(1, 36_500, 365),
   CALYPSO_SESSION_IDLE_MINUTES: int(1, 525_600, 720),
+  CALYPSO_DASHBOARD_PREFETCH: z.enum(['true', 'false'], 'true or false').optional(),
   CALYPSO_VISIT_STATE_MAX: int(1_000, 100_000_000, 200_000),
   CALYPSO_CONTACT_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address such as privacy@example.ru').optional(),
 });
@@ -206,6 +209,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     legalHoldDays: e.CALYPSO_LEGAL_HOLD_DAYS,
     contactEmail: e.CALYPSO_CONTACT_EMAIL ?? '',
     sessionIdleMinutes: e.CALYPSO_SESSION_IDLE_MINUTES,
+    dashboardPrefetch: e.CALYPSO_DASHBOARD_PREFETCH !== 'false',
     visitStateMax: e.CALYPSO_VISIT_STATE_MAX,
   });
 }

@@ -5,8 +5,12 @@ import type { AccessGuard } from '../access/accessGuard.ts';
 import type { ApiKeyStore } from '../access/apiKeyStore.ts';
 import type { SessionKeys } from '../access/requestAccess.ts';
 import type { RestAccess } from '../access/restAccess.ts';
+import type { RecordOperation } from '../audit/auditPlugin.ts';
 import type { Cache } from '../cache/cache.ts';
+import type { GraphQLSchema } from 'graphql';
 import type { Handler } from '../http/httpServer.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createOverviewPrefetch } from './overviewPrefetch.ts';
 import { createRequestOrigin } from './origin.ts';
 import { createSessionKeys } from './sessionAccess.ts';
 import { createSessionRoutes } from './sessionRoutes.ts';
@@ -35,12 +39,17 @@ export interface DashboardDeps {
   trustedProxies: readonly string[];
   /** The built dashboard; web/dist by default (tests point it elsewhere). */
   distDir?: string;
+  /** The overview's numbers started when its page is served (overviewPrefetch.ts); none without. */
+  prefetch?: { schema: GraphQLSchema; log: Logger; record: RecordOperation } | undefined;
 }
 
 /** The exact routes (/, the screens, /session) and the prefix routes (/assets/, the screens' sub-paths). */
 export function dashboardRoutes(deps: DashboardDeps): { routes: Map<string, Handler>; prefixes: Map<string, Handler> } {
-  const files = createDashboardFiles(deps.distDir ?? DEFAULT_DIST_DIR);
-  const routes = createSessionRoutes({ store: deps.sessions.store, keys: deps.keys, guard: deps.guard, origin: createRequestOrigin(deps.trustedProxies), rest: deps.rest });
+  const origin = createRequestOrigin(deps.trustedProxies);
+  const p = deps.prefetch;
+  const prefetch = p === undefined ? undefined : createOverviewPrefetch({ schema: p.schema, log: p.log, record: p.record, sessions: deps.sessions.store, keys: deps.keys, origin });
+  const files = createDashboardFiles(deps.distDir ?? DEFAULT_DIST_DIR, prefetch === undefined ? undefined : (req) => void prefetch.start(req));
+  const routes = createSessionRoutes({ store: deps.sessions.store, keys: deps.keys, guard: deps.guard, origin, rest: deps.rest });
   const prefixes = new Map<string, Handler>([
     ['GET /assets/', files.asset],
     ['HEAD /assets/', files.asset],

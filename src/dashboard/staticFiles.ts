@@ -80,11 +80,12 @@ function send(req: IncomingMessage, res: ServerResponse, file: File, cacheContro
 }
 
 /**
+ * `onIndex`: told of each index.html served (overviewPrefetch.ts).
  * NOTE: no path from a request reaches the file system: an asset's name must be one of the names listed
  * in web/dist/assets (re-listed when a name is missing, at most once a second, so a rebuild is picked up),
  * so `..`, encoded or not, and any other path are 404.
  */
-export function createDashboardFiles(distDir: string): DashboardFiles {
+export function createDashboardFiles(distDir: string, onIndex?: (req: IncomingMessage) => void): DashboardFiles {
   const assetsDir = path.join(distDir, 'assets');
   let index: Promise<File | undefined> | undefined;
   let names = new Set<string>();
@@ -124,6 +125,8 @@ export function createDashboardFiles(distDir: string): DashboardFiles {
         return;
       }
       send(req, res, file, 'no-cache');
+      // After the page is answered: whatever it starts (the overview's prefetch) runs while the page loads.
+      onIndex?.(req);
     },
     async asset(req, res) {
       const q = req.url!.indexOf('?');

@@ -9,6 +9,7 @@ import type { ResultRow, StatsValue } from './statsResult.ts';
 import { createStatsBatcher, type StatsBatcher, type StatsTicket } from './statsBatch.ts';
 import { createVisitPairsDecision } from './uncertainVisits.ts';
 import type { StatsCache } from './statsCache.ts';
+import { createInFlight } from './inFlight.ts';
 import { DIMENSIONS, enumToField, METRICS, type Dimension, type Metric } from './statsCatalog.ts';
 import { parseStatsRange } from './statsRange.ts';
 import { readStatsSelection } from './statsSelection.ts';
@@ -61,6 +62,8 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore, cache:
   // One batcher per operation: its calls over the same visits run as one query (statsBatch.ts).
   const batchers = new WeakMap<object, StatsBatcher>();
   const decide = createVisitPairsDecision(runSql);
+  // Answers under way, by cache key: the same query asked again meanwhile joins (inFlight.ts).
+  const inFlight = createInFlight<StatsValue>();
   const batcherOf = (ctx: unknown): StatsBatcher => {
     if (typeof ctx !== 'object' || ctx === null) return createStatsBatcher(runSql, decide);
     const known = batchers.get(ctx);
@@ -109,8 +112,16 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore, cache:
     const q = compileStats(query);
     const cached = await cache.lookup<StatsValue>(site.id, { sql: q.sql, params: q.params });
     if ('hit' in cached) return cached.hit;
-    const value = await ticket.run(query, q);
-    await cache.store(cached.key, value);
-    return value;
+    // Without a key (the cache failed) nothing names the query safely: computed alone.
+    const compute = async () => {
+      const value = await ticket.run(query, q);
+      await cache.store(cached.key, value);
+      return value;
+    };
+    if (cached.key === '') return compute();
+    const shared = inFlight.once(cached.key, compute);
+    // A joiner leaves its operation's batch at once: the batch must not wait for an answer it may be part of.
+    if (shared.joined) ticket.leave();
+    return shared.answer;
   }
 }

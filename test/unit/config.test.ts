@@ -111,6 +111,7 @@ describe('loadConfig refusals', () => {
     [{ REDIS_KEY_PREFIX: 'a b' }, 'REDIS_KEY_PREFIX', 'letters, digits and'],
     [{ CALYPSO_SESSION_IDLE_MINUTES: '0' }, 'CALYPSO_SESSION_IDLE_MINUTES', 'an integer between 1 and 525600'],
     [{ CALYPSO_SESSION_IDLE_MINUTES: '12h' }, 'CALYPSO_SESSION_IDLE_MINUTES', 'an integer between 1 and 525600'],
+    [{ CALYPSO_DASHBOARD_PREFETCH: 'yes' }, 'CALYPSO_DASHBOARD_PREFETCH', 'true or false'],
   ])('%j is refused in one line naming %s', (env, name, expects) => {
     const err = configError(env);
     expect(err.name).toBe('ConfigError');
@@ -166,6 +167,9 @@ describe('loadConfig refusals', () => {
     expect(loadConfig({ npm_lifecycle_event: 'start' }, CWD).exitWithParent).toBe(true);
     expect(loadConfig({ npm_lifecycle_event: 'start', CALYPSO_EXIT_WITH_PARENT: 'false' }, CWD).exitWithParent).toBe(false);
     expect(loadConfig({ CALYPSO_EXIT_WITH_PARENT: 'true', CALYPSO_LOG_BUFFER_BYTES: '65536' }, CWD)).toMatchObject({ logBufferBytes: 65_536, exitWithParent: true });
+    // The overview's prefetch: on unless turned off.
+    expect(loadConfig({}, CWD).dashboardPrefetch).toBe(true);
+    expect(loadConfig({ CALYPSO_DASHBOARD_PREFETCH: 'false' }, CWD).dashboardPrefetch).toBe(false);
     expect(configError({ CALYPSO_EXIT_WITH_PARENT: 'yes' }).message).toBe('CALYPSO_EXIT_WITH_PARENT must be true or false (got "yes")');
     expect(configError({ CALYPSO_LOG_BUFFER_BYTES: '10' }).message).toMatch(/^CALYPSO_LOG_BUFFER_BYTES must be an integer between 4096 and/);
   });

@@ -1,14 +1,9 @@
 // The view's controls: site, date range (custom: two dates), comparison and chart interval.
 import { useI18n, type MessageKey } from '../../i18n.ts';
 import { allowedIntervals, PRESETS, type DayRange, type Interval, type Preset } from './range.ts';
+import type { SiteInfo } from './view.ts';
 
-export interface SiteInfo {
-  id: string;
-  name: string;
-  timezone: string;
-  kAnonymity: number;
-  retentionDays: number;
-}
+export type { SiteInfo } from './view.ts';
 
 interface Props {
   sites: readonly SiteInfo[];

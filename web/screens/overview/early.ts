@@ -7,44 +7,12 @@
 // A view the screen computes differently (another day began, the address changed) asks on its own.
 import { graphql } from '../../api.ts';
 import { loadChartLibrary } from './chartLibrary.ts';
-import type { SiteInfo } from './Controls.tsx';
-import { FIRST_TABS } from './panels.ts';
-import { overviewQuery, type RawOverview } from './query.ts';
-import { effectiveInterval, presetRange, previousRange, todayIn, type DayRange, type Interval } from './range.ts';
-import { readState, type Filter, type OverviewState } from './state.ts';
+import type { RawOverview } from './query.ts';
+import { firstRequest, overviewView, SITES_QUERY, viewKey, type SiteInfo } from './view.ts';
 
-export const SITES_QUERY = 'query OverviewSites { sites { id name timezone kAnonymity retentionDays } }';
-
-/** What a view's first request depends on besides site, range and interval. */
-interface ViewFilters {
-  filters: readonly Filter[];
-  compare: boolean;
-}
-
-export interface OverviewView {
-  state: OverviewState;
-  site: SiteInfo | undefined;
-  range: DayRange;
-  interval: Interval;
-}
-
-/** What the address shows of the key's sites today: the one screen and the early start agree on it. */
-export function overviewView(params: URLSearchParams, sites: readonly SiteInfo[] | undefined, now: Date): OverviewView {
-  const state = readState(params);
-  const site = sites?.find((s) => s.id === state.site) ?? sites?.[0];
-  const range = presetRange(state.range, todayIn(site?.timezone ?? 'UTC', now), { from: state.from, to: state.to });
-  return { state, site, range, interval: effectiveInterval(range, state.interval) };
-}
-
-/** The identity of a view's first request (useOverviewData asks again when it changes). */
-export function viewKey(site: string | undefined, range: DayRange, interval: Interval, view: ViewFilters): string {
-  return JSON.stringify([site, range, interval, view.filters, view.compare]);
-}
-
-/** The first request of a view: cards, both charts, each panel's first tab, realtime. */
-export function firstRequest(site: string, range: DayRange, interval: Interval, view: ViewFilters) {
-  return overviewQuery(site, range, interval, view.filters, { previous: view.compare ? previousRange(range) : undefined, realtime: true, tabs: FIRST_TABS });
-}
+// The view and its first request are pure code of their own (view.ts), which the server's prefetch at
+// page load runs too; re-exported for the screen.
+export { firstRequest, overviewView, SITES_QUERY, viewKey, type OverviewView } from './view.ts';
 
 /** A request sent early, and when. */
 interface Early<T> {
