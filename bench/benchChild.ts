@@ -17,6 +17,13 @@ export interface BenchChild {
   stop(): Promise<void>;
 }
 
+/**
+ * The service's Node flags, as `npm start`, the `calypso` script, the Docker image and bin/calypso.js's
+ * first line start it (test/unit/serviceNodeFlags.test.ts keeps them alike): a young generation of at
+ * most 16 MB a half, whose scavenges pause the look-ups a few ms instead of 10–35 (docs/performance.md "segp99").
+ */
+export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
+
 /** Children still running: stopAll() stops them, also when a bench fails. */
 const running = new Set<ChildProcess>();
 

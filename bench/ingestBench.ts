@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/ports.ts';
-import { startChild } from './benchChild.ts';
+import { SERVICE_NODE_FLAGS, startChild } from './benchChild.ts';
 import { recordRow } from './benchReport.ts';
 import { pinSelf, pinningNote, serverCoreBusy } from './corePinning.ts';
 
@@ -57,7 +57,7 @@ const dataDir = tmp('calypso-bench-');
 // The service's data directory is the bench's own: nothing of it is kept, whether the run ends or fails.
 process.on('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
 const calypso = await startChild(
-  ['bin/calypso.js', 'start'],
+  [...SERVICE_NODE_FLAGS, 'bin/calypso.js', 'start'],
   { CALYPSO_DATA_DIR: dataDir, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn', CALYPSO_RATE_LIMIT_PER_IP: '1000000', ...profile },
   { ready: /serving on http:\/\/[^:]+:(\d+)/, pin: true },
 );

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NODE_FLAGS } from './benchChild.ts';
 import { onServerCore, pinSelf, serverCoreBusy } from './corePinning.ts';
 
 const root = path.resolve(process.argv[2] ?? fileURLToPath(new URL('..', import.meta.url)));
@@ -23,7 +24,7 @@ pinSelf();
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-cpu-'));
 process.on('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
 const port = 20_000 + Math.floor(Math.random() * 20_000);
-const [cmd, args] = onServerCore(process.execPath, ['bin/calypso.js', 'start']);
+const [cmd, args] = onServerCore(process.execPath, [...SERVICE_NODE_FLAGS, 'bin/calypso.js', 'start']);
 const env = { PATH: process.env.PATH ?? '', CALYPSO_DATA_DIR: dataDir, PORT: String(port), CALYPSO_LOG_LEVEL: 'warn', CALYPSO_RATE_LIMIT_PER_IP: '1000000' };
 // BENCH_PROFILE=dir: a V8 CPU profile of the service's main thread (bench/cpuProfileSummary.ts sums it up).
 const proc = spawn(cmd, args, { cwd: root, env: process.env.BENCH_PROFILE ? { ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : env, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -60,6 +60,11 @@ if (file !== undefined && file !== '') {
     setTimeout(tick, 1).unref();
   };
   setTimeout(tick, 1).unref();
+  const heapMb = () => {
+    const mb = (n: number) => Math.round(n / 1e5) / 10;
+    const spaces = new Map(v8.getHeapSpaceStatistics().map((x) => [x.space_name, x]));
+    return { newSize: mb(spaces.get('new_space')?.space_size ?? 0), newUsed: mb(spaces.get('new_space')?.space_used_size ?? 0), oldUsed: mb(spaces.get('old_space')?.space_used_size ?? 0) };
+  };
   let cpu = process.cpuUsage();
   let thread = process.threadCpuUsage();
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
@@ -77,6 +82,8 @@ if (file !== undefined && file !== '') {
       gc,
       cpuMs: Math.round((used.user + used.system) / 1000),
       mainMs: Math.round((usedMain.user + usedMain.system) / 1000),
+      // The young generation's size (a scavenge's pause grows with what survives in it) and the old one's use, in MB.
+      heap: heapMb(),
       stalls: { n: stalls.n, own: top(stalls.own), wait: top(stalls.wait), blocked: top(stalls.blocked) },
     };
     h.reset();

@@ -6,7 +6,7 @@
 //   BENCH_EVENTS=200000 BENCH_COOKIES=20000 BENCH_ROUNDS=3 BENCH_SECONDS=3 npm run bench:segments   (npm run bench's quick size)
 // Goals: fast path ≥ 0.85 ×, GraphQL ≥ 0.5 × the bare endpoint; p99 ≤ 5 ms at 1 000 req/s.
 // Looking into the latency: BENCH_LOOP=file (each server's event loop once a second, bench/loopMonitor.ts;
-// with BENCH_V8_FLAGS for the service alone), BENCH_PROFILE=dir, BENCH_RATES=1000, BENCH_THROUGHPUT=0.
+// with BENCH_V8_FLAGS, or BENCH_NODE_OPTIONS at its start, for the service alone), BENCH_PROFILE=dir, BENCH_RATES=1000, BENCH_THROUGHPUT=0.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,7 +14,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { freePort } from '../test/support/ports.ts';
-import { startChild, stopAll, type BenchChild } from './benchChild.ts';
+import { SERVICE_NODE_FLAGS, startChild, stopAll, type BenchChild } from './benchChild.ts';
 import { recordRow } from './benchReport.ts';
 import { onServerCore, pinSelf, pinningNote, serverCoreBusy, serverCoreSteal } from './corePinning.ts';
 import { pacedLoad, type PacedRequest, type PacedResult } from './pacedLoad.ts';
@@ -61,12 +61,14 @@ try {
   const nodeOptions = [
     ...(process.env.BENCH_PROFILE ? [`--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
     ...(process.env.BENCH_LOOP ? [loopImport] : []),
+    // BENCH_NODE_OPTIONS: Node or V8 options for the service alone, set at its start (e.g. the young generation's size).
+    ...(process.env.BENCH_NODE_OPTIONS ? [process.env.BENCH_NODE_OPTIONS] : []),
   ];
   const profile: Record<string, string> = nodeOptions.length > 0 ? { NODE_OPTIONS: nodeOptions.join(' '), ...(process.env.BENCH_LOOP ? { BENCH_LOOP: process.env.BENCH_LOOP, BENCH_V8_FLAGS: process.env.BENCH_V8_FLAGS ?? '' } : {}) } : {};
   const phase = (what: string, t0: number, extra: object = {}) => {
     if (process.env.BENCH_LOOP) fs.appendFileSync(`${process.env.BENCH_LOOP}.phases`, `${JSON.stringify({ what, t0, t1: Date.now(), ...extra })}\n`);
   };
-  const calypso = await startChild(['bin/calypso.js', 'start'], { ...env, ...profile, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn' }, { ready: /serving on http:\/\/[^:]+:(\d+)/, pin: true });
+  const calypso = await startChild([...SERVICE_NODE_FLAGS, 'bin/calypso.js', 'start'], { ...env, ...profile, PORT: String(await freePort()), CALYPSO_LOG_LEVEL: 'warn' }, { ready: /serving on http:\/\/[^:]+:(\d+)/, pin: true });
   const bareLoop: Record<string, string> = process.env.BENCH_LOOP ? { NODE_OPTIONS: loopImport, BENCH_LOOP: `${process.env.BENCH_LOOP}.bare` } : {};
   const bare = await startChild(['bench/bareSegmentsServer.ts'], { ...env, ...bareLoop }, { ready: /listening (\d+)/, pin: true });
   const calypsoUrl = `http://127.0.0.1:${calypso.port}`;

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=16
 // Runs the TypeScript sources directly with Node's built-in type stripping (Node >= 22.18).
 if (!process.features.typescript) {
   process.stderr.write(
