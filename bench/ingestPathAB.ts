@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { IngestDeps, IngestResult } from '../src/collect/ingest.ts';
 import type { RequestTraits } from '../src/privacy/toEventRow.ts';
 import type { Site } from '../src/sites/siteStore.ts';
+import { interleavedAB } from './interleavedAB.ts';
 
 const [rootA, rootB, kind = 'single', roundsArg = '14'] = process.argv.slice(2);
 if (rootA === undefined || rootB === undefined) throw new Error('usage: node bench/ingestPathAB.ts <rootA> <rootB> [single|batch] [rounds]');
@@ -75,20 +76,15 @@ async function round(side: Side): Promise<number> {
 }
 
 const sides = [await load(rootA), await load(rootB)] as const;
-for (const s of sides) await round(s);
-const us: [number[], number[]] = [[], []];
-for (let i = 0; i < Number(roundsArg); i++) {
-  for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
-    const side = sides[k as 0 | 1];
-    us[k as 0 | 1].push(await round(side));
-    // Not delivered here: the segments are dropped between rounds.
+await interleavedAB(sides, {
+  kind,
+  rounds: Number(roundsArg),
+  round,
+  // Not delivered here: the segments are dropped between rounds.
+  between: async (side) => {
     await side.deps.spool.rotate();
     for (const seg of [...side.deps.spool.queued]) await side.deps.spool.ack(seg);
-  }
-}
-const med = (a: readonly number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-const diffs = us[0].map((a, i) => us[1][i]! - a);
-console.log(`${kind}: main-thread CPU per event, A ${med(us[0]).toFixed(2)} µs [${us[0].map((x) => x.toFixed(1)).join(' ')}], B ${med(us[1]).toFixed(2)} µs [${us[1].map((x) => x.toFixed(1)).join(' ')}]`);
-console.log(`B − A paired median ${med(diffs).toFixed(2)} µs, B lower in ${diffs.filter((d) => d < 0).length} of ${diffs.length} rounds`);
+  },
+});
 for (const s of sides) fs.rmSync(s.dir, { recursive: true, force: true });
 process.exit(0);

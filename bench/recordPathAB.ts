@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EventRow } from '../src/privacy/toEventRow.ts';
 import type { VisitRow } from '../src/visits/visitRow.ts';
+import { interleavedAB } from './interleavedAB.ts';
 
 const [rootA, rootB, kind = 'batch', roundsArg = '14'] = process.argv.slice(2);
 if (rootA === undefined || rootB === undefined) throw new Error('usage: node bench/recordPathAB.ts <rootA> <rootB> [single|batch] [rounds]');
@@ -77,20 +78,15 @@ async function round(side: Side): Promise<number> {
 }
 
 const sides = [await load(rootA), await load(rootB)] as const;
-for (const s of sides) await round(s);
-const us: [number[], number[]] = [[], []];
-for (let i = 0; i < Number(roundsArg); i++) {
-  for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
-    const side = sides[k as 0 | 1];
-    us[k as 0 | 1].push(await round(side));
-    // The segments are not delivered here: dropped between rounds, so the disk holds one round's at most.
+await interleavedAB(sides, {
+  kind,
+  rounds: Number(roundsArg),
+  round,
+  // The segments are not delivered here: dropped between rounds, so the disk holds one round's at most.
+  between: async (side) => {
     await side.spool.rotate();
     for (const seg of [...side.spool.queued]) await side.spool.ack(seg);
-  }
-}
-const med = (a: readonly number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-const diffs = us[0].map((a, i) => us[1][i]! - a);
-console.log(`${kind}: main-thread CPU per event, A ${med(us[0]).toFixed(2)} µs [${us[0].map((x) => x.toFixed(1)).join(' ')}], B ${med(us[1]).toFixed(2)} µs [${us[1].map((x) => x.toFixed(1)).join(' ')}]`);
-console.log(`B − A paired median ${med(diffs).toFixed(2)} µs, B lower in ${diffs.filter((d) => d < 0).length} of ${diffs.length} rounds`);
+  },
+});
 for (const s of sides) fs.rmSync(s.dir, { recursive: true, force: true });
 process.exit(0);
