@@ -19,6 +19,7 @@ import { createLogger } from '../src/observability/logger.ts';
 import { startService } from '../src/service.ts';
 import { STATS_QUERY_SETTINGS } from '../src/stats/statsResolvers.ts';
 import { freePort } from '../test/support/ports.ts';
+import { removeTempDirs, tempDir } from '../test/support/testService.ts';
 import { FIRST_TABS } from '../web/screens/overview/panels.ts';
 import { overviewQuery } from '../web/screens/overview/query.ts';
 import { previousRange } from '../web/screens/overview/range.ts';
@@ -28,7 +29,9 @@ import { BENCH_SITE, benchGraphql, createBenchSite, generateBenchEvents, timeB1 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const ROUNDS = Number(process.env.PROBE_ROUNDS ?? 9);
 const ONLY = (process.env.PROBE_ONLY ?? '').split('|').filter((x) => x !== '');
-const dir = process.env.PROBE_DIR ?? fs.mkdtempSync('/tmp/calypso-probe-');
+// A data directory of its own unless PROBE_DIR names one to keep: removed however the probe ends.
+const dir = process.env.PROBE_DIR ?? tempDir('calypso-probe-');
+process.on('exit', removeTempDirs);
 const fresh = !fs.existsSync(path.join(dir, 'key'));
 
 const config = loadConfig({ CALYPSO_DATA_DIR: dir, CALYPSO_LOG_LEVEL: 'warn', PORT: String(await freePort()) });
@@ -160,5 +163,4 @@ for (const [n, ms] of results) {
 }
 await second.close();
 await svc.stop();
-if (process.env.PROBE_DIR === undefined) fs.rmSync(dir, { recursive: true, force: true });
 process.exit(0);

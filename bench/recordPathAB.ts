@@ -24,7 +24,7 @@ async function load(root: string): Promise<Side> {
   const src = path.resolve(root, 'src');
   const { eventRowLine } = (await import(`${src}/collect/eventRowLine.ts`)) as { eventRowLine: (r: EventRow) => string };
   const { visitRowLine } = (await import(`${src}/visits/visitRow.ts`)) as { visitRowLine: (r: VisitRow) => string };
-  const sections = (await import(`${src}/pipeline/spoolSections.ts`)) as { sectionsText?: (own: string, s: Sections) => string; withSections: (own: string, s: Sections) => Buffer };
+  const sections = (await import(`${src}/pipeline/spoolSections.ts`)) as { sectionsText?: (own: string, s: Sections) => string; withSections?: (own: string, s: Sections) => Buffer };
   const { Spool } = (await import(`${src}/pipeline/spool.ts`)) as { Spool: { open(o: { dir: string; maxBytes: number }): Promise<Side['spool']> } };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calypso-recordab-'));
   const spool = await Spool.open({ dir, maxBytes: 2 ** 40 });
@@ -35,7 +35,7 @@ async function load(root: string): Promise<Side> {
     let vi = '';
     for (const v of visits) vi += visitRowLine(v);
     const s: Sections = [['visits', vi], ['visit_aliases', '']];
-    return sections.sectionsText !== undefined ? sections.sectionsText(ev, s) : sections.withSections(ev, s);
+    return sections.sectionsText !== undefined ? sections.sectionsText(ev, s) : sections.withSections!(ev, s);
   };
   return { record, spool, dir };
 }

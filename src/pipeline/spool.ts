@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fsyncDirLater, keepDamaged, keepRefusedRecord, moveAside, segmentBase } from './spoolAside.ts';
 import { SpoolFullError } from './spoolErrors.ts';
 import { SpoolDiskError, isDiskError, type DiskOp } from './spoolFaults.ts';
-import { HEADER_BYTES, encodeRecord, encodeTextRecord } from './spoolRecord.ts';
+import { HEADER_BYTES, encodeRecord } from './spoolRecord.ts';
 
 export { SpoolFullError } from './spoolErrors.ts';
 export { SpoolDiskError } from './spoolFaults.ts';
@@ -189,7 +189,7 @@ export class Spool {
     const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
     // Refused before it is framed: an over-budget request costs no copy nor CRC.
     if (!this.fits(bytes)) return Promise.reject(new SpoolFullError('the spool is over its disk budget'));
-    const buf = typeof payload === 'string' ? encodeTextRecord(payload, bytes) : encodeRecord(payload);
+    const buf = encodeRecord(payload, bytes);
     let seg: ActiveSegment;
     try {
       seg = this.active ??= this.openSegment();

@@ -20,11 +20,6 @@ export function sectionsText(own: string, sections: ReadonlyArray<readonly [Sect
   return text;
 }
 
-/** The record's payload: the spool's own rows, then each non-empty section. */
-export function withSections(own: string, sections: ReadonlyArray<readonly [SectionTable, string]>): Buffer {
-  return Buffer.from(sectionsText(own, sections));
-}
-
 /** One record split by table: `own` is the spool's own rows; each section's rows under its table. */
 export interface RecordSections {
   readonly own: Buffer;

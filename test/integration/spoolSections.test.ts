@@ -9,7 +9,7 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import { redeliverTable } from '../../src/pipeline/redeliver.ts';
 import { Spool } from '../../src/pipeline/spool.ts';
 import { startSpoolDeliverer } from '../../src/pipeline/spoolDeliverer.ts';
-import { withSections } from '../../src/pipeline/spoolSections.ts';
+import { sectionsText } from '../../src/pipeline/spoolSections.ts';
 import type { EventStore } from '../../src/store/eventStore.ts';
 import { openMigratedStore, tempDir } from '../support/testService.ts';
 
@@ -48,8 +48,8 @@ describe('spool record sections', () => {
     const dir = tempDir();
     const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
     await Promise.all([
-      spool.append(withSections(event('a-1'), [['visits', visit(101)], ['visit_aliases', alias(201)]])),
-      spool.append(withSections(event('a-2') + event('a-3'), [['visits', visit(102) + visit(103)], ['visit_aliases', '']])),
+      spool.append(sectionsText(event('a-1'), [['visits', visit(101)], ['visit_aliases', alias(201)]])),
+      spool.append(sectionsText(event('a-2') + event('a-3'), [['visits', visit(102) + visit(103)], ['visit_aliases', '']])),
       spool.append(Buffer.from(event('a-4'))),
     ]);
     await spool.rotate();
@@ -74,9 +74,9 @@ describe('spool record sections', () => {
     const root = tempDir();
     const dir = path.join(root, 'events');
     const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
-    await spool.append(withSections(event('b-1'), [['visits', visit(111)]]));
-    await spool.append(withSections(event('b-2'), [['visits', visit(112, BAD_PAGE)], ['visit_aliases', alias(212)]]));
-    await spool.append(withSections(event('b-3'), [['visits', visit(113)]]));
+    await spool.append(sectionsText(event('b-1'), [['visits', visit(111)]]));
+    await spool.append(sectionsText(event('b-2'), [['visits', visit(112, BAD_PAGE)], ['visit_aliases', alias(212)]]));
+    await spool.append(sectionsText(event('b-3'), [['visits', visit(113)]]));
     const metrics = createMetrics();
     const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, metrics);
     await d.flush();
@@ -103,9 +103,9 @@ describe('spool record sections', () => {
     await clear();
     const dir = tempDir();
     const writer = await Spool.open({ dir, maxBytes: 1 << 30 });
-    await writer.append(withSections(event('d-1'), [['visits', visit(131)], ['visit_aliases', alias(231)]]));
+    await writer.append(sectionsText(event('d-1'), [['visits', visit(131)], ['visit_aliases', alias(231)]]));
     await writer.rotate();
-    await writer.append(withSections(event('d-2'), [['visits', visit(132)]]));
+    await writer.append(sectionsText(event('d-2'), [['visits', visit(132)]]));
     await writer.close();
     // As at a start: the delivery of the backlog runs meanwhile, not waited for.
     const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
@@ -140,8 +140,8 @@ describe('spool record sections', () => {
     await clear();
     const dir = tempDir();
     const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
-    await spool.append(withSections(event('c-1'), [['visits', visit(121)]]));
-    await spool.append(withSections(BAD_EVENT, [['visits', visit(122)]]));
+    await spool.append(sectionsText(event('c-1'), [['visits', visit(121)]]));
+    await spool.append(sectionsText(BAD_EVENT, [['visits', visit(122)]]));
     await deliverAll(dir).then(async () => {
       const failed = path.join(dir, 'failed');
       const [record] = fs.readdirSync(failed).filter((f) => f.endsWith('.ndjson'));
@@ -160,11 +160,11 @@ describe('spool record sections', () => {
       const dir = tempDir();
       const writer = await Spool.open({ dir, maxBytes: 1 << 30 });
       for (let s = 0; s <= round; s++) {
-        await writer.append(withSections(event(`g-${s}`), [['visits', visit(150 + s)]]));
+        await writer.append(sectionsText(event(`g-${s}`), [['visits', visit(150 + s)]]));
         await writer.rotate();
       }
-      await writer.append(withSections(event('e-1'), [['visits', visit(141)]]));
-      await writer.append(withSections(BAD_EVENT, [['visits', visit(142)], ['visit_aliases', alias(242)]]));
+      await writer.append(sectionsText(event('e-1'), [['visits', visit(141)]]));
+      await writer.append(sectionsText(BAD_EVENT, [['visits', visit(142)], ['visit_aliases', alias(242)]]));
       await writer.close();
       const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
       const d = startSpoolDeliverer(spool, store, { table: 'events', flushIntervalMs: 60_000 }, log, createMetrics());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSegment, encodeRecord, encodeTextRecord, HEADER_BYTES } from '../../src/pipeline/spoolRecord.ts';
+import { decodeSegment, encodeRecord, HEADER_BYTES } from '../../src/pipeline/spoolRecord.ts';
 
 const rec = (s: string) => encodeRecord(Buffer.from(s));
 const texts = (d: ReturnType<typeof decodeSegment>) => d.records.map((r) => r.toString());
@@ -7,7 +7,7 @@ const texts = (d: ReturnType<typeof decodeSegment>) => d.records.map((r) => r.to
 describe('spool records', () => {
   it('encodes a text payload to the same bytes as its UTF-8 buffer', () => {
     for (const text of ['', '{"a":1}\n', '{"path":"/ü/😀/\u00e9"}\n#visits\n{"b":2}\n', 'x'.repeat(70_000), 'я'.repeat(5_000)]) {
-      const framed = encodeTextRecord(text);
+      const framed = encodeRecord(text);
       expect(framed.equals(rec(text)), text.slice(0, 20)).toBe(true);
       expect(decodeSegment(framed).records[0]!.toString()).toBe(text);
     }
