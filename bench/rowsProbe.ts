@@ -6,6 +6,7 @@
 //   PROBE_CASES='chart|pages|chart_p1|sources_p1'          (cases; default every one below)
 //   PROBE_SETTINGS='{"tl":{"group_by_two_level_threshold":1}}'  (setting variants, each applied to every case)
 //   PROBE_ROUNDS=9 PROBE_ITER=2 PROBE_GQL=1                (rounds; runs averaged per measurement; also through GraphQL)
+//   PROBE_EMPTY=1                                          (the statements over a site without rows: their fixed cost)
 // Files PROBE_DIR/rows-<case>-<name>.sql: a statement variant of that case (its captured parameters; lines
 // `-- params {json}` change some, `-- nocompare` measures an answer of another form).
 // Each variant's answer is compared with the case's own: a differing one is reported, not measured.
@@ -77,7 +78,9 @@ for (const c of cases) {
   await ask(c);
   await ask(c); // the pairs' question is answered once and kept: the second request's statement is the one.
   store.query = original;
-  captured.set(c, mine.at(-1)!);
+  // PROBE_EMPTY=1: each statement over a site with no rows, its fixed cost (planning, the tail's steps).
+  const last = mine.at(-1)!;
+  captured.set(c, process.env.PROBE_EMPTY === '1' ? { sql: last.sql, params: { ...last.params, site: 'none' } } : last);
   fs.writeFileSync(path.join(dir, `captured-${c}.sql`), `${mine.at(-1)!.sql}\n-- ${JSON.stringify(mine.at(-1)!.params)}\n`);
 }
 
