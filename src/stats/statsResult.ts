@@ -29,8 +29,8 @@ export function withSuppressed(out: readonly ResultRow[]): readonly ResultRow[] 
  * The first page's tail of a query by time alone (statsQuery.ts tailInJs), over `grouped`'s rows (the
  * buckets and the totals row): what pagedResult's SQL followed by withSuppressed gives. The totals row,
  * then the buckets of at least k visitors in ascending time (ClickHouse's byte order: the bucket texts are
- * ASCII, so JavaScript's order of code units is the same), the first `limit` of them; every row carries
- * `suppressed`, the count of buckets under k, which never leave this function.
+ * ASCII, so JavaScript's order of code units is the same), the first `limit` of them, and one bucket
+ * under k without its time (the query's collapsed row); every row carries `suppressed`, their count.
  */
 export function timeTail(grouped: readonly ResultRow[], column: string, k: number, limit: number): ResultRow[] {
   const totals = grouped.filter((r) => Number(r.is_total) !== 0);
@@ -39,7 +39,10 @@ export function timeTail(grouped: readonly ResultRow[], column: string, k: numbe
   const suppressed = buckets.length - shown.length;
   const key = (r: ResultRow) => String(r[column]);
   shown.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  return [...totals, ...shown.slice(0, limit)].map((r) => ({ ...r, suppressed }));
+  // As the query's collapsed row: one bucket under k, its time cleared, carries the count when no other
+  // row does (no totals asked, none shown); toStatsValue never shows it.
+  const carrier = buckets.find((r) => Number(r.visitors) < k);
+  return [...totals, ...shown.slice(0, limit), ...(carrier === undefined ? [] : [{ ...carrier, [column]: null }])].map((r) => ({ ...r, suppressed }));
 }
 
 export function toStatsValue(out: readonly ResultRow[], q: Pick<CompiledStats, 'columns' | 'metrics'>, noDimensions: boolean, k: number): StatsValue {

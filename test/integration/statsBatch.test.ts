@@ -141,6 +141,9 @@ describe('stats batching', () => {
       all: `stats(${ARGS(site)}, limit: 50) { rows { time(interval: HOUR) visitors bounceRate } totals { visitors visitDuration } suppressedRows }`,
       hitsTop2: `stats(${ARGS(site)}, limit: 2) { rows { time(interval: HOUR) visitors pageviews } suppressedRows }`,
       hitsAll: `stats(${ARGS(site)}${FILTER}, limit: 50) { rows { time(interval: HOUR) visitors events } totals { visitors } suppressedRows }`,
+      // Every hour under k and no totals: the count must still come (one visitor saw /about).
+      lone: `stats(${ARGS(site)}, filter: [{ dimension: PAGE, op: EQ, values: ["/about"] }], limit: 10) { rows { time(interval: HOUR) visitors } suppressedRows }`,
+      loneVisits: `stats(${ARGS(site)}, filter: [{ dimension: PAGE, op: EQ, values: ["/about"] }], limit: 10) { rows { time(interval: HOUR) visits } suppressedRows }`,
       // Batched with each chart above: a tab over the same rows.
       sources: `stats(${ARGS(site)}, limit: 10) { rows { referrerSource visitors visits } suppressedRows }`,
       sourcesF: `stats(${ARGS(site)}${FILTER}, limit: 10) { rows { referrerSource visitors visits } suppressedRows }`,
@@ -156,5 +159,7 @@ describe('stats batching', () => {
     expect(separate.all!.rows.length).toBeGreaterThan(2);
     expect(separate.all!.suppressedRows).toBeGreaterThan(0);
     expect(separate.hitsAll!.suppressedRows).toBeGreaterThan(0);
+    expect(separate.lone).toEqual({ rows: [], suppressedRows: 1 });
+    expect(separate.loneVisits).toEqual({ rows: [], suppressedRows: 1 });
   });
 });
