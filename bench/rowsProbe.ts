@@ -3,7 +3,7 @@
 // and with other settings or SQL, alternated with B1, process CPU (chDB runs in-process) and wall clock,
 // medians. Not a bench of record: a tool for A/B of the statements of the rows near 2 × B1.
 //   PROBE_DIR=/tmp/rowsprobe node bench/rowsProbe.ts        (the data kept there for the next run)
-//   PROBE_CASES='chart|pages|chart_p1|sources_p1'          (cases; default every one below)
+//   PROBE_CASES='chart|pages|chart_p1|sources_p1'          (cases; default every one below: chart, chart_src, pages, …)
 //   PROBE_SETTINGS='{"tl":{"group_by_two_level_threshold":1}}'  (setting variants, each applied to every case)
 //   PROBE_ROUNDS=9 PROBE_ITER=2 PROBE_GQL=1                (rounds; runs averaged per measurement; also through GraphQL)
 //   PROBE_EMPTY=1                                          (the statements over a site without rows: their fixed cost)
@@ -49,6 +49,7 @@ const P1 = [{ dimension: 'PAGE', op: 'EQ', values: ['/p/1'] }];
 const CASES: Record<string, { field: (l: number) => string; filter: unknown }> = {
   chart: { field: chart, filter: null },
   pages: { field: tab('pages', 'page', 'pageviews'), filter: null },
+  chart_src: { field: chart, filter: [{ dimension: 'REFERRER_SOURCE', op: 'EQ', values: ['search'] }] },
   chart_p1: { field: chart, filter: P1 },
   pages_p1: { field: tab('pages', 'page', 'pageviews'), filter: P1 },
   entry_p1: { field: tab('entryPages', 'entryPage', 'visits'), filter: P1 },
