@@ -7,9 +7,9 @@
 // hit, an error). Once no entered call is still undecided, the gathered ones run. Waiting for the slowest
 // cache lookup costs little: every lookup of the operation started at the same time.
 import { compileStatsBatch, groupBatches, isBatchable, rankStatsBatch, splitStatsBatch } from './compileStatsBatch.ts';
-import type { CompiledStats, StatsQuery } from './statsQuery.ts';
+import { tailInJs, type CompiledStats, type StatsQuery } from './statsQuery.ts';
 import { compileStats } from './compileStats.ts';
-import { toStatsValue, withSuppressed, type ResultRow, type StatsValue } from './statsResult.ts';
+import { timeTail, toStatsValue, withSuppressed, type ResultRow, type StatsValue } from './statsResult.ts';
 import { createVisitPairsDecision, type VisitPairsDecision } from './uncertainVisits.ts';
 
 export type RunStatsSql = (sql: string, params: Record<string, unknown>) => Promise<ResultRow[]>;
@@ -43,7 +43,9 @@ export function createStatsBatcher(runSql: RunStatsSql, decide: VisitPairsDecisi
   const alone = (q: StatsQuery, compiled: CompiledStats) =>
     decide(q, async (options) => {
       const sql = options.uncertainVisits === false ? compileStats(q, options) : compiled;
-      return toStatsValue(withSuppressed(await runSql(sql.sql, sql.params)), compiled, q.dimensions.length === 0, q.k);
+      const out = await runSql(sql.sql, sql.params);
+      const rows = tailInJs(q) ? timeTail(out, compiled.columns.get('time')!, q.k, q.limit) : withSuppressed(out);
+      return toStatsValue(rows, compiled, q.dimensions.length === 0, q.k);
     });
 
   const runGroup = async (group: Pending[]) => {

@@ -104,6 +104,16 @@ export function statsFrame(q: StatsQuery, dimensionSql: (d: Dimension) => string
 }
 
 /**
+ * Whether the first page's tail is taken in JavaScript (statsResult.ts timeTail) rather than in the query:
+ * by time alone, in the default order. Its groups are at most STATS_LIMITS.maxTimeBuckets buckets, so all
+ * of them come back cheaply, and the tail's own grouping, sort and `LIMIT … BY` cost the engine 3–4 ms of
+ * CPU per query, planned and run on one thread (docs/performance.md "stats2x"). Same rows, same answer.
+ */
+export function tailInJs(q: Pick<StatsQuery, 'dimensions' | 'order' | 'offset' | 'limit'>): boolean {
+  return q.dimensions.length === 1 && q.dimensions[0] === 'time' && q.order.length === 0 && q.offset === 0 && q.limit > 0;
+}
+
+/**
  * After `grouped` (dimension groups and the totals row): k-anonymity, its count, order and paging.
  *
  * On the first page (offset 0) without window functions: the planning of window steps cost the engine
@@ -115,7 +125,8 @@ export function statsFrame(q: StatsQuery, dimensionSql: (d: Dimension) => string
  * groups rides on every row, and the first suppressed group comes too (`visitors` under k: toStatsValue
  * never shows it).
  */
-export function pagedResult(orderBy: readonly string[], q: Pick<StatsQuery, 'offset' | 'limit'>, dimAliases: readonly string[], metrics: readonly Metric[]): string {
+export function pagedResult(orderBy: readonly string[], q: Pick<StatsQuery, 'dimensions' | 'order' | 'offset' | 'limit'>, dimAliases: readonly string[], metrics: readonly Metric[]): string {
+  if (tailInJs(q)) return 'SELECT * FROM grouped';
   if (q.offset === 0 && q.limit > 0) {
     return `SELECT is_total, g.visitors >= {k:UInt32} AS shown, ${[...dimAliases.map((a) => `if(shown, g.${a}, NULL) AS ${a}`), ...metrics.map((m) => `any(g.${m}) AS ${m}`)].join(', ')}, count() AS n
 FROM grouped AS g

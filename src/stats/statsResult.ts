@@ -25,6 +25,26 @@ export function withSuppressed(out: readonly ResultRow[]): readonly ResultRow[] 
   return out.map((r) => ({ ...r, suppressed }));
 }
 
+/**
+ * The first page's tail of a query by time alone (statsQuery.ts tailInJs), over `grouped`'s rows (the
+ * buckets and the totals row): what pagedResult's SQL followed by withSuppressed gives. The totals row,
+ * then the buckets of at least k visitors in ascending time (ClickHouse's byte order: the bucket texts are
+ * ASCII, so JavaScript's order of code units is the same), the first `limit` of them, and one bucket
+ * under k without its time (the query's collapsed row); every row carries `suppressed`, their count.
+ */
+export function timeTail(grouped: readonly ResultRow[], column: string, k: number, limit: number): ResultRow[] {
+  const totals = grouped.filter((r) => Number(r.is_total) !== 0);
+  const buckets = grouped.filter((r) => Number(r.is_total) === 0);
+  const shown = buckets.filter((r) => Number(r.visitors) >= k);
+  const suppressed = buckets.length - shown.length;
+  const key = (r: ResultRow) => String(r[column]);
+  shown.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  // As the query's collapsed row: one bucket under k, its time cleared, carries the count when no other
+  // row does (no totals asked, none shown); toStatsValue never shows it.
+  const carrier = buckets.find((r) => Number(r.visitors) < k);
+  return [...totals, ...shown.slice(0, limit), ...(carrier === undefined ? [] : [{ ...carrier, [column]: null }])].map((r) => ({ ...r, suppressed }));
+}
+
 export function toStatsValue(out: readonly ResultRow[], q: Pick<CompiledStats, 'columns' | 'metrics'>, noDimensions: boolean, k: number): StatsValue {
   const toRow = (r: ResultRow, total: boolean): StatsRowValue => {
     const row: StatsRowValue = {};

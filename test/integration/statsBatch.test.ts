@@ -132,4 +132,34 @@ describe('stats batching', () => {
     expect(statements.length).toBe(3);
     expect(Object.keys(batched).length).toBe(ALL_TABS.length + 2);
   });
+
+  it("answers a chart's first page alone (its tail taken in JavaScript) as its batch's query does", async () => {
+    // Alone, a query by time takes its first page's tail in JavaScript (statsQuery.ts tailInJs); batched,
+    // in the query. Cut short (limit 2), in full, of visits, of hits, with hours under k = 2.
+    const charts = (site: string) => ({
+      top2: `stats(${ARGS(site)}${FILTER}, limit: 2) { rows { time(interval: HOUR) visitors visits } totals { visitors visits } suppressedRows }`,
+      all: `stats(${ARGS(site)}, limit: 50) { rows { time(interval: HOUR) visitors bounceRate } totals { visitors visitDuration } suppressedRows }`,
+      hitsTop2: `stats(${ARGS(site)}, limit: 2) { rows { time(interval: HOUR) visitors pageviews } suppressedRows }`,
+      hitsAll: `stats(${ARGS(site)}${FILTER}, limit: 50) { rows { time(interval: HOUR) visitors events } totals { visitors } suppressedRows }`,
+      // Every hour under k and no totals: the count must still come (one visitor saw /about).
+      lone: `stats(${ARGS(site)}, filter: [{ dimension: PAGE, op: EQ, values: ["/about"] }], limit: 10) { rows { time(interval: HOUR) visitors } suppressedRows }`,
+      loneVisits: `stats(${ARGS(site)}, filter: [{ dimension: PAGE, op: EQ, values: ["/about"] }], limit: 10) { rows { time(interval: HOUR) visits } suppressedRows }`,
+      // Batched with each chart above: a tab over the same rows.
+      sources: `stats(${ARGS(site)}, limit: 10) { rows { referrerSource visitors visits } suppressedRows }`,
+      sourcesF: `stats(${ARGS(site)}${FILTER}, limit: 10) { rows { referrerSource visitors visits } suppressedRows }`,
+      pages: `stats(${ARGS(site)}, limit: 10) { rows { page visitors } suppressedRows }`,
+      pagesF: `stats(${ARGS(site)}${FILTER}, limit: 10) { rows { page visitors } suppressedRows }`,
+    });
+    const separate: Record<string, Stats> = {};
+    for (const [alias, field] of Object.entries(charts('sepa'))) Object.assign(separate, await gql(`query { ${alias}: ${field} }`));
+    const batched = await gql(`query { ${Object.entries(charts('bat')).map(([a, f]) => `${a}: ${f}`).join(' ')} }`);
+    expect(batched).toEqual(separate);
+    expect(separate.top2!.rows.length).toBe(2);
+    expect(separate.hitsTop2!.rows.length).toBe(2);
+    expect(separate.all!.rows.length).toBeGreaterThan(2);
+    expect(separate.all!.suppressedRows).toBeGreaterThan(0);
+    expect(separate.hitsAll!.suppressedRows).toBeGreaterThan(0);
+    expect(separate.lone).toEqual({ rows: [], suppressedRows: 1 });
+    expect(separate.loneVisits).toEqual({ rows: [], suppressedRows: 1 });
+  });
 });
