@@ -96,10 +96,7 @@ export async function openEventStore(config: Config): Promise<EventStore> {
     // those large strings). chDB's raw insert takes the bytes as they are, off the event loop, and states
     // the dedup token in the statement's own SETTINGS (not a SET that sticks to the session).
     const raw = (connection as unknown as { chdb?: { rawInsert?: RawInsert } }).chdb?.rawInsert;
-    const files = path.join(config.dataDir, INSERT_FILES_DIR);
-    fs.rmSync(files, { recursive: true, force: true });
-    fs.mkdirSync(files, { recursive: true, mode: 0o700 });
-    return makeStore(client, 'embedded', limiter(EMBEDDED_CALLS_AT_ONCE), raw, files);
+    return makeStore(client, 'embedded', limiter(EMBEDDED_CALLS_AT_ONCE), raw, await insertFilesDir(client, path.join(config.dataDir, INSERT_FILES_DIR)));
   }
   // The client's own console logging is off: every failure is classified (StoreError) and logged by us.
   const base = { url: ch.url, username: ch.user, password: ch.password, request_timeout: ch.requestTimeoutMs, log: { level: ClickHouseLogLevel.OFF } };
@@ -112,6 +109,26 @@ export async function openEventStore(config: Config): Promise<EventStore> {
   }
   const client = createClient({ ...base, database: ch.database, clickhouse_settings: SETTINGS });
   return makeStore(client, 'server', (fn) => fn());
+}
+
+/**
+ * The directory for insert files, emptied, once the engine has read a file there; undefined when it cannot
+ * (the raw insert then takes every insert). NOTE: an engine that refused file() at every insert would have
+ * every segment's rows taken for refused rows and set aside, so the route is tried once first.
+ */
+async function insertFilesDir(client: ClickHouseClient, dir: string): Promise<string | undefined> {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, 'probe.ndjson');
+    fs.writeFileSync(file, '{"x":1}\n{"x":2}\n', { mode: 0o600 });
+    const rs = await client.query({ query: `SELECT sum(x) AS n FROM file({file:String}, 'JSONEachRow', 'x UInt8')`, query_params: { file }, format: 'JSONEachRow', clickhouse_settings: QUERY_DEFAULTS });
+    const [row] = await rs.json<{ n: number | string }>();
+    fs.rmSync(file, { force: true });
+    return Number(row?.n) === 3 ? dir : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 type Gate = <T>(fn: () => Promise<T>) => Promise<T>;

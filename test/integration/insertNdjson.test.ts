@@ -37,6 +37,21 @@ describe('insertNdjson into the embedded engine', () => {
     expect(fs.readdirSync(path.join(dataDir, INSERT_FILES_DIR))).toEqual([]);
   });
 
+  it('has the engine read the rows from their file, which is gone once they are in', async () => {
+    const command = store.client.command.bind(store.client);
+    const statements: string[] = [];
+    const spy = (p: Parameters<typeof command>[0]) => (statements.push(p.query), command(p));
+    Object.assign(store.client, { command: spy });
+    try {
+      await store.insertNdjson('events', lines(row('f-1')), 'tok-f');
+    } finally {
+      Object.assign(store.client, { command });
+    }
+    expect(statements).toEqual([expect.stringMatching(/^INSERT INTO events SELECT \* FROM file\(/)]);
+    expect(await stored('f-')).toHaveLength(1);
+    expect(fs.readdirSync(path.join(dataDir, INSERT_FILES_DIR))).toEqual([]);
+  });
+
   it('inserts the rows another way when their file cannot be written', async () => {
     const dir = path.join(dataDir, INSERT_FILES_DIR);
     fs.rmSync(dir, { recursive: true });
