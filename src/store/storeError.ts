@@ -44,8 +44,18 @@ export class StoreError extends Error {
   }
 }
 
+/**
+ * The client's ClickHouseError, or chDB's: chDB's connection throws the class of its own copy of the
+ * client's common code, which `instanceof` does not recognise (its code then read as a system error's).
+ */
+function isClickHouseError(err: unknown): err is ClickHouseError {
+  if (err instanceof ClickHouseError) return true;
+  const e = err as { constructor?: { name?: unknown }; code?: unknown; type?: unknown } | null;
+  return err instanceof Error && e!.constructor?.name === 'ClickHouseError' && typeof e!.code === 'string' && /^\d+$/.test(e!.code) && typeof e!.type === 'string';
+}
+
 export function classifyStoreError(err: unknown, what: string): StoreError {
-  if (err instanceof ClickHouseError) {
+  if (isClickHouseError(err)) {
     return new StoreError(`ClickHouse ${what} failed (code ${err.code}): ${err.message}`, {
       retryable: RETRYABLE_CODES.has(String(err.code)) || NO_SPACE.test(unquoted(err.message)),
       code: String(err.code),

@@ -25,4 +25,19 @@ describe('classifyStoreError', () => {
     const quoting = new Error("Code: 27. DB::Exception: Cannot parse input: expected ',' before: 'No space left on device (NOT_ENOUGH_SPACE) timeout'");
     expect(classifyStoreError(quoting, 'insert').retryable).toBe(false);
   });
+
+  it("reads the code of chDB's ClickHouseError, another copy of the client's class", () => {
+    // chDB's connection throws the ClickHouseError of its own copy of the client's common code.
+    class ClickHouseError extends Error {
+      readonly code: string;
+      readonly type: string;
+      constructor(message: string, code: string, type: string) {
+        super(message);
+        this.code = code;
+        this.type = type;
+      }
+    }
+    expect(classifyStoreError(new ClickHouseError('Too many parts (300)', '252', 'TOO_MANY_PARTS'), 'insert')).toMatchObject({ retryable: true, code: '252' });
+    expect(classifyStoreError(new ClickHouseError('Cannot parse input', '27', 'CANNOT_PARSE_INPUT_ASSERTION_FAILED'), 'insert')).toMatchObject({ retryable: false, code: '27' });
+  });
 });
