@@ -49,6 +49,7 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
   const validationRules = [queryLimitsRule(DEFAULT_QUERY_LIMITS), noSubscriptionsRule];
   const preparedPath = deps.metrics.graphqlPath.child({ path: 'prepared' });
   const apolloPath = deps.metrics.graphqlPath.child({ path: 'apollo' });
+  const keptPath = deps.metrics.graphqlPath.child({ path: 'kept' });
   const prepared = createPreparedQueries(deps.schema, { maxTokens: DEFAULT_QUERY_LIMITS.maxTokens, validationRules });
   const apollo = new ApolloServer<RequestContext>({
     schema: deps.schema,
@@ -113,7 +114,7 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
           const kept = await deps.answers?.serve(text, contextValue);
           if (kept !== undefined) {
             record(contextValue, query.operationName, undefined, undefined, kept.rows);
-            preparedPath.inc();
+            keptPath.inc();
             res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(kept.bytes) });
             res.end(kept.body);
             return;
