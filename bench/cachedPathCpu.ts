@@ -3,7 +3,8 @@
 // bench:stats data) in a child process; bench:stats' 45 single queries each asked once (computed and
 // cached), then in each round, for each side in turn, every query asked N times in a row over one
 // keep-alive connection, the child's CPU (process and main thread) read before and after. Prints µs of
-// CPU per cached request: per round, per side, the median over the queries, and the slowest query.
+// CPU per cached request: per round, per side, over all requests, the median over the queries, and the
+// slowest query (a query's window is a few ms: coarse, as the kernel accounts CPU by ticks).
 //   node bench/cachedPathCpu.ts <checkout A> [checkout B] [N=40] [rounds=4] [events=200000]
 // BENCH_PROFILE=dir: a V8 CPU profile of each service (bench/cpuProfileSummary.ts sums it up).
 import http from 'node:http';
@@ -104,6 +105,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const s of round % 2 === 0 ? sides : [...sides].reverse()) {
     const thread: number[] = [];
     const proc: number[] = [];
+    const total = { thread: 0, process: 0 };
     let slowest = { name: '', us: 0 };
     for (const q of queries) {
       const a = await s.cpu();
@@ -115,12 +117,18 @@ for (let round = 0; round < ROUNDS; round++) {
         answers.set(`${s.name}\0${q.name}`, text);
       }
       const b = await s.cpu();
+      // The kernel accounts a thread's CPU by ticks: a window of a few ms is coarse, the round's sum is not.
+      total.thread += b.thread - a.thread;
+      total.process += b.process - a.process;
       const us = (b.thread - a.thread) / N;
       thread.push(us);
       proc.push((b.process - a.process) / N);
       if (us > slowest.us) slowest = { name: q.name, us };
     }
-    console.log(`round ${round} ${s.name.padEnd(14)} main thread ${median(thread).toFixed(0).padStart(5)} µs/request (median of ${queries.length} queries; slowest ${slowest.name} ${slowest.us.toFixed(0)})   process ${median(proc).toFixed(0).padStart(5)} µs`);
+    const n = queries.length * N;
+    console.log(
+      `round ${round} ${s.name.padEnd(14)} main thread ${(total.thread / n).toFixed(0).padStart(4)} µs/request (all ${n}; median of the queries ${median(thread).toFixed(0)}, slowest ${slowest.name} ${slowest.us.toFixed(0)})   process ${(total.process / n).toFixed(0).padStart(4)} µs (median ${median(proc).toFixed(0)})`,
+    );
   }
 }
 for (const s of sides) s.stop();
