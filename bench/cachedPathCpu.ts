@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { ALL_TABS } from '../web/screens/overview/panels.ts';
 import { CARD_METRICS } from '../web/screens/overview/query.ts';
 import { apiFilters, type Filter } from '../web/screens/overview/state.ts';
+import { SERVICE_NODE_FLAGS } from './benchChild.ts';
 import { BENCH_SITE } from './statsBenchData.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -31,7 +32,7 @@ interface Side {
 
 async function start(root: string): Promise<Side[]> {
   const profile = process.env.BENCH_PROFILE;
-  const flags = ['--max-semi-space-size=16', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
+  const flags = [...SERVICE_NODE_FLAGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
   const proc = spawn(process.execPath, [...flags, path.join(here, 'cachedPathServer.ts'), root, String(EVENTS)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = readline.createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
   const first = JSON.parse((await lines.next()).value as string) as { url: string; bare: string; key: string };
