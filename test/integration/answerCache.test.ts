@@ -2,7 +2,9 @@
 // from them, byte for byte what the whole path answers, audited alike; never to another key, a key
 // without the site or the purpose; never after the data or the site's settings changed.
 import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisUrlOrSkip } from '../support/redis.ts';
 import { BROWSER_UA, startTestService, type TestService } from '../support/testService.ts';
 
 const DAY = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
@@ -21,7 +23,19 @@ const QUERY = `query Q($f: [StatsFilter!]) {
 }`;
 const BODY = JSON.stringify({ query: QUERY, variables: { f: null } });
 
-describe('kept statistics answers', () => {
+const redis = redisUrlOrSkip();
+const prefix = `calypso-kept-${process.pid}:`;
+const caches = [
+  { name: 'the in-process cache', env: {} as Record<string, string>, skip: false },
+  // The statistics cache in Redis: the kept answers' checks read the watermarks and answers there.
+  { name: `Redis ${redis.reason}`, env: { REDIS_URL: redis.url ?? '', REDIS_KEY_PREFIX: prefix }, skip: redis.url === undefined },
+];
+
+describe.each(caches)('kept statistics answers, over $name', ({ env, skip }) => {
+  if (skip) {
+    it.skip('needs Redis', () => {});
+    return;
+  }
   let svc: TestService;
   const keys: Record<'a' | 'b' | 'other' | 'ads', string> = { a: '', b: '', other: '', ads: '' };
 
@@ -59,7 +73,7 @@ describe('kept statistics answers', () => {
   };
 
   beforeAll(async () => {
-    svc = await startTestService();
+    svc = await startTestService({ env });
     for (const id of ['kept', 'other']) {
       const made = await svc.gql(svc.adminKey, 'ADMINISTRATION', `mutation { createSite(id: "${id}", name: "${id}", hostnames: ["${id}.example"], timezone: "UTC", kAnonymity: 2) { id } }`);
       expect(made.errors).toBeUndefined();
@@ -70,7 +84,14 @@ describe('kept statistics answers', () => {
     keys.other = await keyFor('STATISTICS', '"other"');
     keys.ads = await keyFor('ADVERTISING', '"kept"');
   });
-  afterAll(() => svc?.stop());
+  afterAll(async () => {
+    await svc?.stop();
+    if (env.REDIS_URL === undefined) return;
+    const client = new Redis(env.REDIS_URL);
+    const left = await client.keys(`${prefix}*`);
+    if (left.length > 0) await client.del(...left);
+    await client.quit();
+  });
 
   it('sends the same request again from the kept answer, byte for byte what the whole path answers', async () => {
     let first: Awaited<ReturnType<typeof send>> | undefined;
