@@ -1,23 +1,42 @@
 // The statistics bench's data (bench:stats, bench:dashboard): a site "bench" and generated events over
 // the last 29 days in one INSERT … SELECT, so ten million rows take seconds, not an import.
+import http from 'node:http';
 import type { RunningService } from '../src/service.ts';
 
 export const BENCH_SITE = 'bench';
 
 export type BenchGraphql = (key: string, purpose: string, query: string, variables?: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
-/** A GraphQL call to the service under a key and purpose; an error answer throws. */
+/**
+ * A GraphQL call to the service under a key and purpose; an error answer throws. Through node:http on
+ * kept-alive connections, not fetch: the benches' client runs in the service's own process and thread,
+ * where undici's fetch took 0.3–0.5 ms of CPU per request more than this (a cached answer's whole
+ * server side is some 0.15 ms; docs/performance.md "cached (2026-12-01, session 3)").
+ */
 export function benchGraphql(svc: RunningService): BenchGraphql {
-  return async (key, purpose, query, variables) => {
-    const res = await fetch(`${svc.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-calypso-purpose': purpose },
-      body: JSON.stringify({ query, variables }),
+  const url = new URL('/graphql', svc.url);
+  const agent = new http.Agent({ keepAlive: true });
+  return (key, purpose, query, variables) =>
+    new Promise((resolve, reject) => {
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-calypso-purpose': purpose };
+      const req = http.request(url, { method: 'POST', agent, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('error', reject);
+        res.on('end', () => {
+          try {
+            const body = JSON.parse(text) as { data?: Record<string, unknown>; errors?: unknown[] };
+            if (body.errors) reject(new Error(JSON.stringify(body.errors)));
+            else resolve(body.data!);
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ query, variables }));
     });
-    const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data!;
-  };
 }
 
 /** Creates the site and a STATISTICS key for it; returns the key's secret. */

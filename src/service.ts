@@ -18,6 +18,7 @@ import type { Config, Role } from './config/config.ts';
 import { loadSecrets, type Secrets } from './config/secrets.ts';
 import { createPseudonymiser } from './privacy/pseudonymiser.ts';
 import { buildSchema } from './graphql/buildSchema.ts';
+import { createAnswerCache } from './graphql/answerCache.ts';
 import { createGraphqlRoute, type GraphqlRoute } from './graphql/graphqlRoute.ts';
 import { healthRoute, metricsRoute, readinessRoute, type Dependency } from './http/healthRoutes.ts';
 import { createHttpServer, type Handler } from './http/httpServer.ts';
@@ -201,7 +202,8 @@ async function serve(config: Config, { role, log, dashboardDir }: ServiceOptions
       subjects.resolvers,
       createPrivacyResolvers(config.contactEmail),
     ]);
-    graphql = await createGraphqlRoute({ schema, keys, audit: audit!, auditTally, guard, log, metrics, production: config.nodeEnv === 'production', maxBodyBytes: config.maxBodyBytes, sessions: sessions.keys });
+    const answers = createAnswerCache({ schema, sites, statsCache });
+    graphql = await createGraphqlRoute({ schema, keys, audit: audit!, auditTally, guard, log, metrics, production: config.nodeEnv === 'production', maxBodyBytes: config.maxBodyBytes, sessions: sessions.keys, answers });
     routes.set('POST /graphql', graphql.handle);
     routes.set('GET /graphql', graphql.handle);
     for (const [k, h] of segments!.routes(rest!)) routes.set(k, h);

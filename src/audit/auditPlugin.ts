@@ -6,8 +6,11 @@ import type { RequestContext } from '../graphql/requestContext.ts';
 import { TALLIED_FIELDS, type AuditTally } from './auditTally.ts';
 import type { AuditSink } from './auditTrail.ts';
 
-/** Records one operation: its context, the data it answered, and its first error's code. */
-export type RecordOperation = (context: RequestContext, operationName: string | undefined, data: unknown, firstCode: unknown) => void;
+/**
+ * Records one operation: its context, the data it answered, and its first error's code. `rows`, when
+ * given, stands for countRows(data) (a kept answer, src/graphql/answerCache.ts, has its count, not its data).
+ */
+export type RecordOperation = (context: RequestContext, operationName: string | undefined, data: unknown, firstCode: unknown, rows?: number) => void;
 
 /**
  * Look-up-only operations and denied ones go to `tally` (one row per second per kind: a flood of refused
@@ -15,9 +18,7 @@ export type RecordOperation = (context: RequestContext, operationName: string | 
  */
 export function createOperationRecorder(sink: AuditSink, metrics: Metrics, tally?: AuditTally): RecordOperation {
   const count = (outcome: string, purpose: string) => metrics.graphqlOperations.child({ outcome, purpose }).inc();
-  return ({ access, audit }, operationName, data, firstCode) => {
-    let rows = 0;
-    for (const v of Object.values((data ?? {}) as Record<string, unknown>)) rows += rowsIn(v);
+  return ({ access, audit }, operationName, data, firstCode, rows = countRows(data)) => {
     const keyId = access.auth.kind === 'ok' || access.auth.kind === 'revoked' ? access.auth.key.id : '';
     const row = audit.toRow(keyId, access.purposeText ?? '', operationName ?? '', rows, typeof firstCode === 'string' ? firstCode : undefined);
     count(row.outcome, access.purpose ?? 'none');
@@ -40,6 +41,13 @@ export function auditPlugin(record: RecordOperation): ApolloServerPlugin<Request
       };
     },
   };
+}
+
+/** Rows an operation answered: the sum over its root fields. */
+export function countRows(data: unknown): number {
+  let rows = 0;
+  for (const v of Object.values((data ?? {}) as Record<string, unknown>)) rows += rowsIn(v);
+  return rows;
 }
 
 /** Rows a root field returned: a list's length, a statistics answer's rows, else one value or none. */

@@ -32,6 +32,11 @@ export class AuditTrail {
     this.denied ??= deniedCode;
   }
 
+  /** The fields and sites touched so far, in the order they were first touched. */
+  touched(): { fields: string[]; sites: string[] } {
+    return { fields: [...this.fields], sites: [...this.sites] };
+  }
+
   /** Records a transfer to a third party (policy 3.3): who received what, logged with the operation. */
   transfer(description: string): void {
     this.notes.push(`transfer: ${description}`);

@@ -23,7 +23,7 @@ export interface Metrics {
   readonly flushSeconds: Histogram;
   readonly clickhouseErrors: Counter<'retryable'>;
   readonly graphqlOperations: { child(labels: { outcome: string; purpose: string }): Tally };
-  readonly graphqlPath: { child(labels: { path: 'prepared' | 'apollo' }): Tally };
+  readonly graphqlPath: { child(labels: { path: 'prepared' | 'kept' | 'apollo' }): Tally };
   readonly statsCache: Counter<'result'>;
   readonly segmentLookups: { child(labels: { source: 'index' | 'clickhouse' }): Tally };
   readonly segmentRefreshes: Counter<'outcome'>;
@@ -95,7 +95,7 @@ export function createMetrics(): Metrics {
     }),
     graphqlPath: tallyCounter({
       name: 'calypso_graphql_requests_by_path_total',
-      help: 'GraphQL requests answered by the prepared-query path or by Apollo',
+      help: 'GraphQL requests answered by the prepared-query path, by it with a kept statistics answer (kept), or by Apollo',
       labelNames: ['path'],
       registry,
     }),

@@ -9,6 +9,7 @@ import type { ResultRow, StatsValue } from './statsResult.ts';
 import { createStatsBatcher, type StatsBatcher, type StatsTicket } from './statsBatch.ts';
 import { createVisitPairsDecision } from './uncertainVisits.ts';
 import type { StatsCache } from './statsCache.ts';
+import type { AnsweredStats, RequestContext } from '../graphql/requestContext.ts';
 import { createInFlight } from './inFlight.ts';
 import { DIMENSIONS, enumToField, METRICS, type Dimension, type Metric } from './statsCatalog.ts';
 import { parseStatsRange } from './statsRange.ts';
@@ -77,7 +78,7 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore, cache:
       async stats(_: unknown, args: StatsArgs, ctx: unknown, info: GraphQLResolveInfo): Promise<StatsValue> {
         const ticket = batcherOf(ctx).enter();
         try {
-          return await answer(args, info, ticket);
+          return await answer(args, info, ticket, (ctx as Partial<RequestContext> | null)?.answered);
         } finally {
           ticket.leave();
         }
@@ -85,7 +86,7 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore, cache:
     },
   };
 
-  async function answer(args: StatsArgs, info: GraphQLResolveInfo, ticket: StatsTicket): Promise<StatsValue> {
+  async function answer(args: StatsArgs, info: GraphQLResolveInfo, ticket: StatsTicket, answered: AnsweredStats[] | undefined): Promise<StatsValue> {
     const site = await requireSite(sites, args.site);
     const range = parseStatsRange(args.from, args.to, site.retentionDays);
     if (!Number.isInteger(args.limit) || args.limit < 0 || args.limit > STATS_LIMITS.maxLimit) throw invalid('limit', `limit must be from 0 to ${STATS_LIMITS.maxLimit}`, 'range', { min: 0, max: STATS_LIMITS.maxLimit });
@@ -111,6 +112,8 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore, cache:
     };
     const q = compileStats(query);
     const cached = await cache.lookup<StatsValue>(site.id, { sql: q.sql, params: q.params });
+    // Noted whatever follows: an answer computed here is stored under this entry (or the operation fails).
+    answered?.push({ entry: cached.entry, site: { id: site.id, timezone: site.timezone, kAnonymity: site.kAnonymity, retentionDays: site.retentionDays } });
     if ('hit' in cached) return cached.hit;
     // Without a key (the cache failed) nothing names the query safely: computed alone.
     const compute = async () => {
