@@ -85,10 +85,12 @@ const status = (): Record<string, number> => {
   const kb = (k: string) => Math.round(Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(text)?.[1] ?? NaN) / 102.4) / 10;
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
 };
-const lastLoop = (): Record<string, any> => {
+/** The loop monitor's last line: its `heap` (MB by part) and `ch` (the engine's metrics). */
+type LoopLine = { heap?: Record<string, number>; ch?: Record<string, number> };
+const lastLoop = (): LoopLine => {
   try {
     const lines = fs.readFileSync(loopFile, 'utf8').trimEnd().split('\n');
-    return JSON.parse(lines.at(-1) ?? '{}');
+    return JSON.parse(lines.at(-1) ?? '{}') as LoopLine;
   } catch {
     return {};
   }
@@ -126,7 +128,7 @@ const cpuSeconds = (): number => {
   return (Number(v[11]) + Number(v[12])) / 100;
 };
 let accepted = 0;
-const rows: Array<Record<string, number>> = [];
+const rows: Array<Record<string, number | undefined>> = [];
 const busy = serverCoreBusy();
 const cpu0 = cpuSeconds();
 const run = load(batch, 128, SECONDS);
@@ -161,6 +163,8 @@ const sampler = setInterval(() => {
 const r = await run;
 clearInterval(sampler);
 const coreBusy = busy();
+// The engine's metrics as the last second read them (its caches' bytes, merges, tracked memory).
+const lastCh = lastLoop().ch;
 const cpuUsed = cpuSeconds() - cpu0;
 
 // BENCH_SMAPS=file: the last second's anonymous mappings (address, size, resident kB), for attribution.
@@ -182,5 +186,6 @@ const mean = (k: string, from: number, to: number) => {
   return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 };
 const parts = ['rss', 'brk', 'arenas', 'otherAnon', 'heapTotal', 'old', 'ab', 'chMem'];
+if (lastCh !== undefined) console.log(`  the engine at the end: ${Object.entries(lastCh).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 console.log(`  mean of seconds 6–10 → of the last 5: ${parts.map((k) => `${k} ${mean(k, 5, 10).toFixed(0)}→${mean(k, -5, rows.length).toFixed(0)}`).join(', ')}`);
 process.exit(0);
