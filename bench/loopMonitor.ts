@@ -5,8 +5,11 @@
 // stall of the loop (a gap over STALL_MS) by what filled most of it, from the main thread's scheduler
 // statistics (Linux): its own work (`own`), waiting for a core while the machine was busy elsewhere
 // (`wait`), or blocked in a synchronous call on the loop (`blocked`). Bench tooling only: the service
-// never loads it.
+// never loads it. Memory too: process.memoryUsage() (RSS, V8's heap, external and ArrayBuffers), the heap's
+// spaces, and with BENCH_CHDB_DIR=<the service's clickhouse directory> the embedded engine's own tracked
+// memory (system.metrics, read through a second connection to the same engine once it is up).
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
@@ -63,7 +66,44 @@ if (file !== undefined && file !== '') {
   const heapMb = () => {
     const mb = (n: number) => Math.round(n / 1e5) / 10;
     const spaces = new Map(v8.getHeapSpaceStatistics().map((x) => [x.space_name, x]));
-    return { newSize: mb(spaces.get('new_space')?.space_size ?? 0), newUsed: mb(spaces.get('new_space')?.space_used_size ?? 0), oldUsed: mb(spaces.get('old_space')?.space_used_size ?? 0) };
+    const u = process.memoryUsage();
+    return {
+      newSize: mb(spaces.get('new_space')?.space_size ?? 0),
+      newUsed: mb(spaces.get('new_space')?.space_used_size ?? 0),
+      oldUsed: mb(spaces.get('old_space')?.space_used_size ?? 0),
+      oldSize: mb(spaces.get('old_space')?.space_size ?? 0),
+      loUsed: mb(spaces.get('large_object_space')?.space_used_size ?? 0),
+      total: mb(u.heapTotal),
+      used: mb(u.heapUsed),
+      external: mb(u.external),
+      arrayBuffers: mb(u.arrayBuffers),
+      rss: mb(u.rss),
+    };
+  };
+  // The engine's tracked memory (MemoryTracking: what its allocations hold; merges' share; caches' bytes),
+  // through a second connection at the service's data directory. Opened only once the service's own
+  // connection has started the engine (its status file exists), so the engine starts with the service's
+  // arguments, not this one's.
+  const chDir = process.env.BENCH_CHDB_DIR;
+  let chSession: { query(sql: string, format: string): string } | undefined;
+  const chdbMb = (): Record<string, number> | undefined => {
+    if (chDir === undefined || chDir === '') return undefined;
+    try {
+      if (chSession === undefined) {
+        if (!fs.existsSync(`${chDir}/status`)) return undefined;
+        const { Session } = createRequire(import.meta.url)('chdb') as { Session: new (p: string) => NonNullable<typeof chSession> };
+        chSession = new Session(chDir);
+      }
+      const out: Record<string, number> = {};
+      const text = chSession.query("SELECT metric, value FROM system.metrics WHERE value != 0 AND (metric LIKE '%Memory%' OR metric LIKE '%CacheBytes%' OR metric LIKE 'Merge%' OR metric LIKE 'BackgroundMerge%')", 'TSV');
+      for (const row of text.split('\n')) {
+        const [k, v] = row.split('\t');
+        if (k && v) out[k] = /Memory|Bytes/.test(k) ? Math.round(Number(v) / 1e5) / 10 : Number(v);
+      }
+      return out;
+    } catch (err) {
+      return { error: String(err).length };
+    }
   };
   let cpu = process.cpuUsage();
   let thread = process.threadCpuUsage();
@@ -82,8 +122,9 @@ if (file !== undefined && file !== '') {
       gc,
       cpuMs: Math.round((used.user + used.system) / 1000),
       mainMs: Math.round((usedMain.user + usedMain.system) / 1000),
-      // The young generation's size (a scavenge's pause grows with what survives in it) and the old one's use, in MB.
+      // V8's heap by space (a scavenge's pause grows with what survives in the young one), and the process's memory, in MB.
       heap: heapMb(),
+      ch: chdbMb(),
       stalls: { n: stalls.n, own: top(stalls.own), wait: top(stalls.wait), blocked: top(stalls.blocked) },
     };
     h.reset();
