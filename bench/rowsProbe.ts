@@ -12,36 +12,15 @@
 // Each variant's answer is compared with the case's own: a differing one is reported, not measured.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../src/config/config.ts';
-import { createLogger } from '../src/observability/logger.ts';
-import { startService } from '../src/service.ts';
 import { STATS_QUERY_SETTINGS } from '../src/stats/statsResolvers.ts';
-import { freePort } from '../test/support/ports.ts';
-import { removeTempDirs, tempDir } from '../test/support/testService.ts';
 import { CARD_METRICS } from '../web/screens/overview/query.ts';
-import { deriveBenchVisits } from './benchVisits.ts';
-import { BENCH_SITE, benchGraphql, createBenchSite, generateBenchEvents, timeB1 } from './statsBenchData.ts';
+import { openProbeService } from './probeService.ts';
+import { BENCH_SITE, timeB1 } from './statsBenchData.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const ROUNDS = Number(process.env.PROBE_ROUNDS ?? 9);
 const ITER = Number(process.env.PROBE_ITER ?? 1);
-const dir = process.env.PROBE_DIR ?? tempDir('calypso-rowsprobe-');
-process.on('exit', removeTempDirs);
-const fresh = !fs.existsSync(path.join(dir, 'key'));
-
-const config = loadConfig({ CALYPSO_DATA_DIR: dir, CALYPSO_LOG_LEVEL: 'warn', PORT: String(await freePort()) });
-const svc = await startService(config, { role: 'all', log: createLogger(config) });
-const gql = benchGraphql(svc);
-let key: string;
-if (fresh) {
-  key = await createBenchSite(svc, gql);
-  await generateBenchEvents(svc, EVENTS, Math.max(1_000, Math.round(EVENTS / 10)));
-  await deriveBenchVisits(svc.store);
-  fs.writeFileSync(path.join(dir, 'key'), key);
-} else key = fs.readFileSync(path.join(dir, 'key'), 'utf8');
-
-const to = new Date().toISOString().slice(0, 10);
-const from = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
+const { dir, svc, gql, key, from, to } = await openProbeService('calypso-rowsprobe-', EVENTS);
 const args = (limit: number) => `site: "${BENCH_SITE}", from: "${from}", to: "${to}", filter: $filter, limit: ${limit}`;
 const chart = (l: number) => `chart: stats(${args(l)}) { rows { time(interval: DAY) visitors pageviews } totals { ${CARD_METRICS.join(' ')} } suppressedRows }`;
 const tab = (id: string, dim: string, second: string) => (l: number) => `${id}: stats(${args(l)}) { rows { ${dim} visitors ${second} } suppressedRows }`;
