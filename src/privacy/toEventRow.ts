@@ -65,8 +65,8 @@ export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, re
 }
 
 /**
- * toEventRow, but a hit with its statistics pseudonym (no day's visitor hash to wait for) is reduced at
- * once, without a promise: the batched path reduces hundreds of hits per request, and a promise and a
+ * toEventRow, but a hit with its statistics pseudonym, or a cookieless one whose day's salt is at hand
+ * (dailyVisitorHashNow), is reduced at once, without a promise: the batched path reduces hundreds of hits per request, and a promise and a
  * turn of the microtask queue per hit were a measurable part of it.
  */
 export function toEventRowNow(e: RawEvent, site: Site, req: RequestTraits, reducers: Reducers): ReducedEvent | Promise<ReducedEvent> {
@@ -76,7 +76,11 @@ export function toEventRowNow(e: RawEvent, site: Site, req: RequestTraits, reduc
   const pseudonym = cid === undefined ? undefined : reducers.pseudonymiser.pseudonymise(site.id, cid);
   const p = (consent & CONSENT_BITS.statistics) !== 0 ? pseudonym : undefined;
   if (p !== undefined) return reduced(e, site, req, reducers, ts, consent, pseudonym, p, '0');
-  return reducers.pseudonymiser.dailyVisitorHash(site.id, ts.slice(0, 10), `${req.ip}\0${req.userAgent}`).then((hash) => reduced(e, site, req, reducers, ts, consent, pseudonym, undefined, hash));
+  const day = ts.slice(0, 10);
+  const traits = `${req.ip}\0${req.userAgent}`;
+  const hash = reducers.pseudonymiser.dailyVisitorHashNow(site.id, day, traits);
+  if (hash !== undefined) return reduced(e, site, req, reducers, ts, consent, pseudonym, undefined, hash);
+  return reducers.pseudonymiser.dailyVisitorHash(site.id, day, traits).then((h) => reduced(e, site, req, reducers, ts, consent, pseudonym, undefined, h));
 }
 
 function reduced(

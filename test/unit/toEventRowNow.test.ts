@@ -30,11 +30,19 @@ describe('toEventRowNow', () => {
     expect((now as ReducedEvent).row).toMatchObject({ pid: reducers.pseudonymiser.pseudonymise('shop', 'cookie-1').pid, visitor_hash: '0', engagement_ms: 1500, props: { plan: 'pro', '7': 'x' }, utm_source: 'x', utm_term: 't' });
   });
 
-  it('waits for the day\'s visitor hash when the hit has no statistics pseudonym, keeping the cookie\'s pseudonym aside', async () => {
+  it('waits for the day\'s visitor hash when the hit has no statistics pseudonym and the salt is not at hand, keeping the cookie\'s pseudonym aside', async () => {
     for (const over of [{}, { cid: 'cookie-2', consent: { statistics: false } }]) {
       const e = hit(over);
+      // A fresh pseudonymiser: the day's salt is not known yet.
+      const fresh: Reducers = { ...reducers, pseudonymiser: createPseudonymiser({ pseudonymKeys: new Map([[1, Buffer.alloc(32, 1)]]), currentKeyVersion: 1 }, createMemoryCache()) };
+      const first = toEventRowNow(e, SITE, TRAITS, fresh);
+      expect(first).toBeInstanceOf(Promise);
+      // Once it is, the next cookieless hit of that day is reduced at once, to the same row.
+      const r0 = await first;
+      const again = toEventRowNow(e, SITE, TRAITS, fresh);
+      expect(again).not.toBeInstanceOf(Promise);
+      expect(again).toEqual(r0);
       const now = toEventRowNow(e, SITE, TRAITS, reducers);
-      expect(now).toBeInstanceOf(Promise);
       const r = await now;
       expect(r).toEqual(await toEventRow(e, SITE, TRAITS, reducers));
       expect(r.row.pid).toBe('0');
