@@ -3,7 +3,9 @@
 // assigner on the in-process state store and a real spool (group commit, fdatasync); sites and erasures
 // from memory. Requests of ingestCpu.ts's bodies, `concurrent` in flight. Prints the main thread's CPU per
 // event (process.threadCpuUsage) of each side, the medians and the median of the paired differences (B − A).
-//   node bench/ingestPathAB.ts <rootA> <rootB> [case=single] [rounds=14]     (case: single, batch)
+//   node bench/ingestPathAB.ts <rootA> <rootB> [case=single] [rounds=14]     (case: single, batch, cookieless)
+// cookieless: batches without a cookie (the day's visitor hash, no pseudonym), each request from its own
+// address, so its 500 hits are one visitor's visit.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,7 +16,7 @@ import type { Site } from '../src/sites/siteStore.ts';
 import { interleavedAB } from './interleavedAB.ts';
 
 const [rootA, rootB, kind = 'single', roundsArg = '14'] = process.argv.slice(2);
-if (rootA === undefined || rootB === undefined) throw new Error('usage: node bench/ingestPathAB.ts <rootA> <rootB> [single|batch] [rounds]');
+if (rootA === undefined || rootB === undefined) throw new Error('usage: node bench/ingestPathAB.ts <rootA> <rootB> [single|batch|cookieless] [rounds]');
 
 type Ingest = (batch: readonly unknown[], traits: RequestTraits, deps: IngestDeps) => Promise<IngestResult>;
 interface Side {
@@ -54,11 +56,14 @@ async function load(root: string): Promise<Side> {
 }
 
 // ingestCpu.ts's bodies, parsed: every request names other visitors (new ones).
-const hit = (i: number) => ({ site: 'bench', url: `https://bench.example/p/${i % 50}?utm_source=x`, cid: `cookie-${i}`, screen: '1920x1080', lang: 'ru-RU' });
+const cookieless = kind === 'cookieless';
+const hit = (i: number) => ({ site: 'bench', url: `https://bench.example/p/${i % 50}?utm_source=x`, cid: cookieless ? undefined : `cookie-${i}`, screen: '1920x1080', lang: 'ru-RU' });
 const TRAITS: RequestTraits = { ip: '127.0.0.1', userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0', cookieId: undefined };
-const perRequest = kind === 'batch' ? 500 : 1;
-const concurrent = kind === 'batch' ? 16 : 32;
-const eventsPerRound = kind === 'batch' ? 16 * 500 * 4 : 32 * 300;
+const batched = kind === 'batch' || cookieless;
+const perRequest = batched ? 500 : 1;
+const concurrent = batched ? 16 : 32;
+const eventsPerRound = batched ? 16 * 500 * 4 : 32 * 300;
+let request = 0;
 let next = 0;
 
 async function round(side: Side): Promise<number> {
@@ -67,7 +72,9 @@ async function round(side: Side): Promise<number> {
     const waits: Array<Promise<IngestResult>> = [];
     for (let c = 0; c < concurrent; c++) {
       const events = Array.from({ length: perRequest }, () => hit(next++));
-      waits.push(side.ingest(events, TRAITS, side.deps));
+      const traits = cookieless ? { ...TRAITS, ip: `10.${(request >> 16) & 255}.${(request >> 8) & 255}.${request & 255}` } : TRAITS;
+      request++;
+      waits.push(side.ingest(events, traits, side.deps));
     }
     for (const r of await Promise.all(waits)) if (r.accepted !== perRequest) throw new Error(`refused: ${JSON.stringify(r.rejected[0])}`);
   }

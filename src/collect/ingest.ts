@@ -6,7 +6,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Spool } from '../pipeline/spool.ts';
 import { sectionsText, type SectionTable } from '../pipeline/spoolSections.ts';
 import type { Reducers } from '../privacy/reducers.ts';
-import { toEventRow, type RequestTraits } from '../privacy/toEventRow.ts';
+import { toEventRowNow, type RequestTraits } from '../privacy/toEventRow.ts';
 import type { SiteStore } from '../sites/siteStore.ts';
 import { echo, InputError } from '../errors/apiError.ts';
 import { validateEvent, type EventLimits } from './validateEvent.ts';
@@ -84,7 +84,9 @@ async function ingestNow(
       const site = deps.sites.peek(event.site) ?? (await deps.sites.get(event.site));
       if (site === undefined) throw new InputError('site', `site ${echo(event.site)} is not registered`);
       checkHost(event.url, site);
-      const { row, pseudonym } = await toEventRow(event, site, typeof traits === 'function' ? traits(batch[index]) : traits, deps.reducers);
+      // A promise only for a hit that waits for its day's visitor hash (toEventRowNow).
+      const reducing = toEventRowNow(event, site, typeof traits === 'function' ? traits(batch[index]) : traits, deps.reducers);
+      const { row, pseudonym } = reducing instanceof Promise ? await reducing : reducing;
       let erasedAt: number | undefined;
       if (pseudonym !== undefined) {
         const tomb = deps.erasures.erasedAt(site.id, pseudonym.pid);

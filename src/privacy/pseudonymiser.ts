@@ -24,6 +24,11 @@ export interface Pseudonymiser {
    */
   dailyVisitorHash(site: string, day: string, traits: string): Promise<string>;
   /**
+   * The same hash at once when the day's salt is already at hand, otherwise undefined (then ask
+   * dailyVisitorHash): a batch's cookieless hits need no promise each.
+   */
+  dailyVisitorHashNow(site: string, day: string, traits: string): string | undefined;
+  /**
    * A pid as one recipient of a transfer sees it (16 hex digits): keyed, and scoped to the recipient,
    * so two recipients' files cannot be joined and neither can be linked back to the pid without the key.
    */
@@ -43,6 +48,16 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
     .map(([v, k]) => ({ version: v, hmac: v === version ? hmac : keyedHmacSha256(k) }));
   const pseudonymOf = (k: (typeof all)[number], site: string, cookieId: string): Pseudonym => ({ pid: first64(k.hmac(site, '\0', cookieId)), keyVersion: k.version });
   const salts = new Map<string, Promise<KeyedHmac>>();
+  // The salts whose promise has settled, by day: the same keyed HMACs, reachable without awaiting.
+  const ready = new Map<string, KeyedHmac>();
+  // The last hash given at once and what it was of (the day's salt, the site, the traits).
+  // NOTE: the last hit's traits (its address and user agent) stay in this closure until the next
+  // cookieless hit replaces them, as the geo look-up's last address and the HMAC's message buffer do;
+  // they are never written.
+  let lastSalt: KeyedHmac | undefined;
+  let lastSite = '';
+  let lastTraits = '';
+  let lastHash = '';
 
   const salted = (day: string): Promise<KeyedHmac> => {
     let s = salts.get(day);
@@ -57,8 +72,18 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
       })();
       salts.set(day, s);
       // Keep the few days a late hit may belong to; older salts are forgotten.
-      for (const old of [...salts.keys()].sort().slice(0, Math.max(0, salts.size - 4))) salts.delete(old);
-      s.catch(() => salts.delete(day));
+      for (const old of [...salts.keys()].sort().slice(0, Math.max(0, salts.size - 4))) {
+        salts.delete(old);
+        ready.delete(old);
+      }
+      const settled = s;
+      settled.then(
+        (h) => {
+          // Only while this is still the day's salt (not forgotten or replaced meanwhile).
+          if (salts.get(day) === settled) ready.set(day, h);
+        },
+        () => salts.delete(day),
+      );
     }
     return s;
   };
@@ -75,6 +100,17 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
     },
     async dailyVisitorHash(site, day, traits) {
       return first64((await salted(day))(site, '\0', traits));
+    },
+    dailyVisitorHashNow(site, day, traits) {
+      const h = ready.get(day);
+      if (h === undefined) return undefined;
+      // A batch's cookieless hits share the request's address and user agent: one HMAC for all of them.
+      if (h === lastSalt && site === lastSite && traits === lastTraits) return lastHash;
+      lastHash = first64(h(site, '\0', traits));
+      lastSalt = h;
+      lastSite = site;
+      lastTraits = traits;
+      return lastHash;
     },
   };
 }

@@ -61,20 +61,47 @@ export interface ReducedEvent {
  * pid 0 and the day's visitor hash, never linked to the cookie.
  */
 export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, reducers: Reducers): Promise<ReducedEvent> {
-  const { pseudonymiser } = reducers;
-  const url = reduceUrl(e.url);
+  return toEventRowNow(e, site, req, reducers);
+}
+
+/**
+ * toEventRow, but a hit with its statistics pseudonym, or a cookieless one whose day's salt is at hand
+ * (dailyVisitorHashNow), is reduced at once, without a promise: the batched path reduces hundreds of hits per request, and a promise and a
+ * turn of the microtask queue per hit were a measurable part of it.
+ */
+export function toEventRowNow(e: RawEvent, site: Site, req: RequestTraits, reducers: Reducers): ReducedEvent | Promise<ReducedEvent> {
   const cid = e.cid ?? req.cookieId;
   const ts = nowSql(new Date(e.ts));
-  const day = ts.slice(0, 10);
   const consent = e.consent === undefined ? site.defaultConsent : toFlags(e.consent);
-  const pseudonym = cid === undefined ? undefined : pseudonymiser.pseudonymise(site.id, cid);
+  const pseudonym = cid === undefined ? undefined : reducers.pseudonymiser.pseudonymise(site.id, cid);
   const p = (consent & CONSENT_BITS.statistics) !== 0 ? pseudonym : undefined;
-  const visitorHash = p === undefined ? await pseudonymiser.dailyVisitorHash(site.id, day, `${req.ip}\0${req.userAgent}`) : '0';
+  if (p !== undefined) return reduced(e, site, req, reducers, ts, consent, pseudonym, p, '0');
+  const day = ts.slice(0, 10);
+  const traits = `${req.ip}\0${req.userAgent}`;
+  const hash = reducers.pseudonymiser.dailyVisitorHashNow(site.id, day, traits);
+  if (hash !== undefined) return reduced(e, site, req, reducers, ts, consent, pseudonym, undefined, hash);
+  return reducers.pseudonymiser.dailyVisitorHash(site.id, day, traits).then((h) => reduced(e, site, req, reducers, ts, consent, pseudonym, undefined, h));
+}
+
+function reduced(
+  e: RawEvent,
+  site: Site,
+  req: RequestTraits,
+  reducers: Reducers,
+  ts: string,
+  consent: number,
+  pseudonym: Pseudonym | undefined,
+  p: Pseudonym | undefined,
+  visitorHash: string,
+): ReducedEvent {
+  const url = reduceUrl(e.url);
   const referrer = classifyReferrer(referrerHost(e.referrer), site.hostnames);
   const ua = reducers.userAgent(req.userAgent);
   const geo = reducers.geo(req.ip);
   const props: Record<string, string> = {};
-  for (const [k, v] of Object.entries(e.props)) if (!(e.type === 'engagement' && k === 'ms')) props[redact(k)] = redact(v);
+  const engagement = e.type === 'engagement';
+  for (const k in e.props) if (Object.hasOwn(e.props, k) && !(engagement && k === 'ms')) props[redact(k)] = redact(e.props[k]!);
+  const { utm } = url;
   const row: EventRow = {
     site: site.id,
     ts,
@@ -88,7 +115,11 @@ export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, re
     path: url.path,
     referrer_source: referrer.source,
     referrer_host: referrer.host,
-    ...url.utm,
+    utm_source: utm.utm_source,
+    utm_medium: utm.utm_medium,
+    utm_campaign: utm.utm_campaign,
+    utm_term: utm.utm_term,
+    utm_content: utm.utm_content,
     browser: ua.browser,
     os: ua.os,
     device: ua.device,
@@ -98,7 +129,7 @@ export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, re
     region: geo.region,
     is_bot: ua.isBot ? 1 : 0,
     consent,
-    engagement_ms: e.type === 'engagement' ? engagementMs(e.props.ms) : 0,
+    engagement_ms: engagement ? engagementMs(e.props.ms) : 0,
     props,
     retention_days: site.retentionDays,
   };

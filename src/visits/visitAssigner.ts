@@ -42,6 +42,8 @@ export interface VisitAssignerDeps {
 }
 
 const GAP_MS = VISIT_GAP_SECONDS * 1000;
+/** A visitor the store does not know: one shared empty list (placeHit never changes the list it is given). */
+const NO_VISITS: readonly VisitState[] = Object.freeze([]);
 const NOTHING: PlacedBatch = { visitRows: [], aliasRows: [], commit: async () => {}, release: () => {} };
 
 
@@ -110,7 +112,7 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
           at = ids.length;
           index.set(id, at);
           ids.push(id);
-          refs.push({ site: h.row.site, key });
+          refs.push({ site: h.row.site, key, id });
         }
         keyOf.push(key);
         who.push(at);
@@ -132,7 +134,7 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
         if (state.hold !== undefined) shared = await state.hold(refs);
         const read = shared ?? (await state.getMany(refs));
         // Each visitor's known visits, by its index in `ids`.
-        const visits: Array<readonly VisitState[]> = ids.map((_, i) => read.visits[i] ?? []);
+        const visits: Array<readonly VisitState[]> = ids.map((_, i) => read.visits[i] ?? NO_VISITS);
         // A hit whose neighbouring visits may have been written before the store's memory begins.
         const since = read.since;
         const sinceEach = 'sinceEach' in read ? read.sinceEach : undefined;

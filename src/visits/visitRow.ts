@@ -2,7 +2,7 @@
 // visitor key a visit belongs to and how a visit's id is made. Pure.
 import type { EventRow } from '../privacy/toEventRow.ts';
 import { nowSql, sqlToMs } from '../store/sqlTime.ts';
-import { jsonString } from '../store/jsonText.ts';
+import { jsonInner, jsonString } from '../store/jsonText.ts';
 import type { VisitPairs } from './visitPairs.ts';
 
 /** A visit ends after this long without a hit from the same visitor (whole seconds, as dateDiff counts). */
@@ -85,7 +85,10 @@ export function normaliseStoredVisit(r: VisitRow): VisitRow {
   return { ...r, start: t(r.start), end: t(r.end), entry_ts: t(r.entry_ts), exit_ts: t(r.exit_ts), version: Number(r.version), sign: 1, hits: Number(r.hits), pageviews: Number(r.pageviews), events: Number(r.events), retention_days: Number(r.retention_days), hit_pairs: Number(r.hit_pairs ?? 0) as VisitRow['hit_pairs'], hit_paths: r.hit_paths ?? [], hit_names: r.hit_names ?? [] };
 }
 
-const strs = (a: readonly string[]): string => (a.length === 1 ? `[${jsonString(a[0]!)}]` : `[${a.map(jsonString).join(',')}]`);
+const strs = (a: readonly string[]): string => (a.length === 1 ? '["' + jsonInner(a[0]!) + '"]' : `[${a.map(jsonString).join(',')}]`);
+
+/** Each attribute's constant piece, `,"host":"`: a field is then two string adds, no short copies. */
+const ATTRIBUTE_KEYS = VISIT_ATTRIBUTES.map((a) => `,"${a}":"`);
 
 /**
  * A visit row as one JSONEachRow line (with its newline), as JSON.stringify would write it but without the
@@ -94,19 +97,19 @@ const strs = (a: readonly string[]): string => (a.length === 1 ? `[${jsonString(
  * pids and times are written as they are (digits, ClickHouse time text).
  */
 export function visitRowLine(r: VisitRow): string {
-  let out = `{"site":${jsonString(r.site)},"visit_id":"${r.visit_id}","version":${r.version},"sign":${r.sign},"pid":"${r.pid}","visitor_hash":"${r.visitor_hash}","start":"${r.start}","end":"${r.end}","hits":${r.hits}`;
-  if (r.pageviews !== 0) out += `,"pageviews":${r.pageviews}`;
-  if (r.events !== 0) out += `,"events":${r.events}`;
-  if (r.entry_page !== '') out += `,"entry_page":${jsonString(r.entry_page)}`;
-  out += `,"entry_ts":"${r.entry_ts}"`;
-  if (r.exit_page !== '') out += `,"exit_page":${jsonString(r.exit_page)}`;
-  out += `,"exit_ts":"${r.exit_ts}"`;
-  for (const a of VISIT_ATTRIBUTES) {
-    const v = r[a];
-    if (v !== '') out += `,"${a}":${jsonString(v)}`;
+  let out = '{"site":"' + jsonInner(r.site) + '","visit_id":"' + r.visit_id + '","version":' + r.version + ',"sign":' + r.sign + ',"pid":"' + r.pid + '","visitor_hash":"' + r.visitor_hash + '","start":"' + r.start + '","end":"' + r.end + '","hits":' + r.hits;
+  if (r.pageviews !== 0) out = out + ',"pageviews":' + r.pageviews;
+  if (r.events !== 0) out = out + ',"events":' + r.events;
+  if (r.entry_page !== '') out = out + ',"entry_page":"' + jsonInner(r.entry_page) + '"';
+  out = out + ',"entry_ts":"' + r.entry_ts + '"';
+  if (r.exit_page !== '') out = out + ',"exit_page":"' + jsonInner(r.exit_page) + '"';
+  out = out + ',"exit_ts":"' + r.exit_ts + '"';
+  for (let i = 0; i < VISIT_ATTRIBUTES.length; i++) {
+    const v = r[VISIT_ATTRIBUTES[i]!];
+    if (v !== '') out = out + ATTRIBUTE_KEYS[i]! + jsonInner(v) + '"';
   }
   // The pairs only when the row vouches for them (a state from an older collector has no such fields).
-  if (r.hit_pairs === 1) out += `,"hit_paths":${strs(r.hit_paths)},"hit_names":${strs(r.hit_names)},"hit_pairs":1`;
-  else if (r.hit_pairs === 2) out += `,"hit_pairs":2`;
-  return `${out},"retention_days":${r.retention_days}}\n`;
+  if (r.hit_pairs === 1) out = out + ',"hit_paths":' + strs(r.hit_paths) + ',"hit_names":' + strs(r.hit_names) + ',"hit_pairs":1';
+  else if (r.hit_pairs === 2) out = out + ',"hit_pairs":2';
+  return out + ',"retention_days":' + r.retention_days + '}\n';
 }

@@ -7,6 +7,11 @@ import type { VisitState } from './placeHit.ts';
 export interface VisitorRef {
   readonly site: string;
   readonly key: string;
+  /**
+   * `${site}\u0000${key}`, when the caller made it already (the visit assigner does): the in-process store's
+   * map key, so each look-up and write does not build and hash the text again.
+   */
+  readonly id?: string;
 }
 
 export interface HeldVisitors {
@@ -138,8 +143,7 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): MemoryVisi
     }
   };
   const sinceNow = () => Math.max(since, now() - opts.keepMs);
-  const set = (site: string, key: string, visits: readonly VisitState[]) => {
-    const k = id(site, key);
+  const set = (k: string, visits: readonly VisitState[]) => {
     entries.delete(k);
     entries.set(k, { visits: packVisits(visits), writtenAt: now() });
     evict();
@@ -162,21 +166,21 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): MemoryVisi
   return {
     since: sinceNow,
     get: async (site, key) => read(site, key),
-    set: async (site, key, visits) => set(site, key, visits),
+    set: async (site, key, visits) => set(id(site, key), visits),
     getMany: async (visitors) => {
       // Nobody dropped for room since the load: `since` is every visitor's.
-      if (!anyDropped) return { visits: visitors.map((v) => read(v.site, v.key)), since: sinceNow() };
+      if (!anyDropped) return { visits: visitors.map((v) => unpacked(v.id ?? id(v.site, v.key))), since: sinceNow() };
       const base = Math.max(floor, now() - opts.keepMs);
       const sinceEach: number[] = [];
       const visits = visitors.map((v) => {
-        const k = id(v.site, v.key);
+        const k = v.id ?? id(v.site, v.key);
         sinceEach.push(Math.max(base, dropped[slotOf(k)]!));
         return unpacked(k);
       });
       return { visits, since: sinceNow(), sinceEach };
     },
     setMany: async (list) => {
-      for (const e of list) set(e.site, e.key, e.visits);
+      for (const e of list) set(e.id ?? id(e.site, e.key), e.visits);
     },
     forgetPid: async (site, pid, erasedAtMs) => {
       if (erasedAtMs === undefined) entries.delete(id(site, `p${pid}`));

@@ -23,6 +23,16 @@ describe('the in-process visit state', () => {
     expect(store.since()).toBe(1_000_000 + 10 + 1);
   });
 
+  it('takes a visitor\'s id from its reference when given, as the same visitor as by site and key', async () => {
+    const store = memoryVisitStateStore({ keepMs: 7_200_000, maxVisitors: 100 });
+    store.load([], Date.now() - 1000);
+    await store.setMany([{ site: 's', key: 'pa', id: 's\u0000pa', visits: visits('1') }]);
+    expect((await store.get('s', 'pa'))?.[0]?.row.visit_id).toBe('1');
+    await store.set('s', 'pb', visits('2'));
+    const read = await store.getMany([{ site: 's', key: 'pb', id: 's\u0000pb' }, { site: 's', key: 'pa' }, { site: 's', key: 'pc', id: 's\u0000pc' }]);
+    expect(read.visits.map((v) => v?.[0]?.row.visit_id)).toEqual(['2', '1', undefined]);
+  });
+
   it('keeps the latest visits of each visitor through many rewrites, evicting nobody under the cap', async () => {
     let t = 0;
     const store = memoryVisitStateStore({ keepMs: 7_200_000, maxVisitors: 1_000, now: () => t });

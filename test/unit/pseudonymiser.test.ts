@@ -99,6 +99,28 @@ describe('dailyVisitorHash', () => {
     expect(await p.dailyVisitorHash('shop', '2026-11-24', `${TRAITS}x`)).not.toBe(h);
   });
 
+  it('gives the same hash at once once the day\'s salt is known, and nothing before', async () => {
+    const p = createPseudonymiser(secrets([[1, KEY_1]]), createMemoryCache());
+    expect(p.dailyVisitorHashNow('shop', '2026-11-24', TRAITS)).toBeUndefined();
+    const h = await p.dailyVisitorHash('shop', '2026-11-24', TRAITS);
+    expect(p.dailyVisitorHashNow('shop', '2026-11-24', TRAITS)).toBe(h);
+    expect(p.dailyVisitorHashNow('blog', '2026-11-24', TRAITS)).toBe(await p.dailyVisitorHash('blog', '2026-11-24', TRAITS));
+    // Another day's salt is its own: not at hand until asked for.
+    expect(p.dailyVisitorHashNow('shop', '2026-11-25', TRAITS)).toBeUndefined();
+    // Past the few days kept, the oldest salt is forgotten here too.
+    for (const day of ['2026-11-25', '2026-11-26', '2026-11-27', '2026-11-28']) await p.dailyVisitorHash('shop', day, TRAITS);
+    expect(p.dailyVisitorHashNow('shop', '2026-11-24', TRAITS)).toBeUndefined();
+    expect(p.dailyVisitorHashNow('shop', '2026-11-28', TRAITS)).toBe(await p.dailyVisitorHash('shop', '2026-11-28', TRAITS));
+  });
+
+  it('gives each site, day and traits its own hash at once, asked again and in turns', async () => {
+    const p = createPseudonymiser(secrets([[1, KEY_1]]), createMemoryCache());
+    const asked: Array<[string, string, string]> = [['shop', '2026-11-24', TRAITS], ['shop', '2026-11-24', TRAITS], ['blog', '2026-11-24', TRAITS], ['shop', '2026-11-24', `${TRAITS}x`], ['shop', '2026-11-25', TRAITS], ['shop', '2026-11-24', TRAITS]];
+    for (const [site, day] of asked) await p.dailyVisitorHash(site, day, TRAITS);
+    for (const [site, day, traits] of asked) expect(p.dailyVisitorHashNow(site, day, traits)).toBe(await p.dailyVisitorHash(site, day, traits));
+    expect(new Set(asked.map(([site, day, traits]) => p.dailyVisitorHashNow(site, day, traits))).size).toBe(4);
+  });
+
   it('keeps a day stable after another day was asked for in between', async () => {
     const p = createPseudonymiser(secrets([[1, KEY_1]]), createMemoryCache());
     const h = await p.dailyVisitorHash('shop', '2026-11-24', TRAITS);
