@@ -50,14 +50,6 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
   const salts = new Map<string, Promise<KeyedHmac>>();
   // The salts whose promise has settled, by day: the same keyed HMACs, reachable without awaiting.
   const ready = new Map<string, KeyedHmac>();
-  // The last hash given at once and what it was of (the day's salt, the site, the traits).
-  // NOTE: the last hit's traits (its address and user agent) stay in this closure until the next
-  // cookieless hit replaces them, as the geo look-up's last address and the HMAC's message buffer do;
-  // they are never written.
-  let lastSalt: KeyedHmac | undefined;
-  let lastSite = '';
-  let lastTraits = '';
-  let lastHash = '';
 
   const salted = (day: string): Promise<KeyedHmac> => {
     let s = salts.get(day);
@@ -103,14 +95,7 @@ export function createPseudonymiser(secrets: Pick<Secrets, 'pseudonymKeys' | 'cu
     },
     dailyVisitorHashNow(site, day, traits) {
       const h = ready.get(day);
-      if (h === undefined) return undefined;
-      // A batch's cookieless hits share the request's address and user agent: one HMAC for all of them.
-      if (h === lastSalt && site === lastSite && traits === lastTraits) return lastHash;
-      lastHash = first64(h(site, '\0', traits));
-      lastSalt = h;
-      lastSite = site;
-      lastTraits = traits;
-      return lastHash;
+      return h === undefined ? undefined : first64(h(site, '\0', traits));
     },
   };
 }

@@ -113,14 +113,6 @@ describe('dailyVisitorHash', () => {
     expect(p.dailyVisitorHashNow('shop', '2026-11-28', TRAITS)).toBe(await p.dailyVisitorHash('shop', '2026-11-28', TRAITS));
   });
 
-  it('gives each site, day and traits its own hash at once, asked again and in turns', async () => {
-    const p = createPseudonymiser(secrets([[1, KEY_1]]), createMemoryCache());
-    const asked: Array<[string, string, string]> = [['shop', '2026-11-24', TRAITS], ['shop', '2026-11-24', TRAITS], ['blog', '2026-11-24', TRAITS], ['shop', '2026-11-24', `${TRAITS}x`], ['shop', '2026-11-25', TRAITS], ['shop', '2026-11-24', TRAITS]];
-    for (const [site, day] of asked) await p.dailyVisitorHash(site, day, TRAITS);
-    for (const [site, day, traits] of asked) expect(p.dailyVisitorHashNow(site, day, traits)).toBe(await p.dailyVisitorHash(site, day, traits));
-    expect(new Set(asked.map(([site, day, traits]) => p.dailyVisitorHashNow(site, day, traits))).size).toBe(4);
-  });
-
   it('keeps a day stable after another day was asked for in between', async () => {
     const p = createPseudonymiser(secrets([[1, KEY_1]]), createMemoryCache());
     const h = await p.dailyVisitorHash('shop', '2026-11-24', TRAITS);
