@@ -97,7 +97,7 @@ function reduced(
   const url = reduceUrl(e.url);
   const referrer = classifyReferrer(referrerHost(e.referrer), site.hostnames);
   const ua = reducers.userAgent(req.userAgent);
-  const geo = reducers.geo(req.ip);
+  const geo = reducers.geo(req);
   const props: Record<string, string> = {};
   const engagement = e.type === 'engagement';
   for (const k in e.props) if (Object.hasOwn(e.props, k) && !(engagement && k === 'ms')) props[redact(k)] = redact(e.props[k]!);
