@@ -69,6 +69,13 @@ export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, re
  * (dailyVisitorHashNow), is reduced at once, without a promise: the batched path reduces hundreds of hits per request, and a promise and a
  * turn of the microtask queue per hit were a measurable part of it.
  */
+/**
+ * The last cookieless hash of each request: a batch's cookieless hits share its address and user agent, so
+ * one HMAC serves every hit of the same site and day. NOTE: keyed by the request's own traits object, so
+ * nothing of it outlives the request.
+ */
+const dayHashes = new WeakMap<RequestTraits, { by: Reducers['pseudonymiser']; site: string; day: string; hash: string }>();
+
 export function toEventRowNow(e: RawEvent, site: Site, req: RequestTraits, reducers: Reducers): ReducedEvent | Promise<ReducedEvent> {
   const cid = e.cid ?? req.cookieId;
   const ts = nowSql(new Date(e.ts));
@@ -78,8 +85,12 @@ export function toEventRowNow(e: RawEvent, site: Site, req: RequestTraits, reduc
   if (p !== undefined) return reduced(e, site, req, reducers, ts, consent, pseudonym, p, '0');
   const day = ts.slice(0, 10);
   const traits = `${req.ip}\0${req.userAgent}`;
-  const hash = reducers.pseudonymiser.dailyVisitorHashNow(site.id, day, traits);
-  if (hash !== undefined) return reduced(e, site, req, reducers, ts, consent, pseudonym, undefined, hash);
+  const last = dayHashes.get(req);
+  const hash = last !== undefined && last.by === reducers.pseudonymiser && last.site === site.id && last.day === day ? last.hash : reducers.pseudonymiser.dailyVisitorHashNow(site.id, day, traits);
+  if (hash !== undefined) {
+    dayHashes.set(req, { by: reducers.pseudonymiser, site: site.id, day, hash });
+    return reduced(e, site, req, reducers, ts, consent, pseudonym, undefined, hash);
+  }
   return reducers.pseudonymiser.dailyVisitorHash(site.id, day, traits).then((h) => reduced(e, site, req, reducers, ts, consent, pseudonym, undefined, h));
 }
 

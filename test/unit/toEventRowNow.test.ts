@@ -50,4 +50,23 @@ describe('toEventRowNow', () => {
       expect(r.pseudonym?.pid).toBe(over.cid === undefined ? undefined : reducers.pseudonymiser.pseudonymise('shop', 'cookie-2').pid);
     }
   });
+
+  it('hashes a request\'s cookieless hits once per site and day, and never gives one request\'s hash to another', async () => {
+    const other = { ...TRAITS, ip: '203.0.113.8' };
+    const day1 = hit({});
+    const day2 = hit({ ts: NOW - 86_400_000 });
+    const h = async (e: typeof day1, t: typeof TRAITS, site = SITE) => (await toEventRowNow(e, site, t, reducers)).row.visitor_hash;
+    const expected = async (e: typeof day1, t: typeof TRAITS, site = SITE) => (await toEventRow(e, site, { ...t }, reducers)).row.visitor_hash;
+    const a = await h(day1, TRAITS);
+    expect(await h(day1, TRAITS)).toBe(a);
+    // Another day, another site, another request: each its own hash, as computed afresh.
+    expect(await h(day2, TRAITS)).toBe(await expected(day2, TRAITS));
+    expect(await h(day2, TRAITS)).not.toBe(a);
+    const blog = { ...SITE, id: 'blog' };
+    expect(await h(day1, TRAITS, blog)).toBe(await expected(day1, TRAITS, blog));
+    expect(await h(day1, TRAITS, blog)).not.toBe(a);
+    expect(await h(day1, other)).toBe(await expected(day1, other));
+    expect(await h(day1, other)).not.toBe(a);
+    expect(await h(day1, TRAITS)).toBe(a);
+  });
 });
