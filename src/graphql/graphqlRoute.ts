@@ -115,21 +115,14 @@ export async function createGraphqlRoute(deps: GraphqlDeps): Promise<GraphqlRout
           if (kept !== undefined) {
             record(contextValue, query.operationName, undefined, undefined, kept.rows);
             keptPath.inc();
-            res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(kept.bytes) });
-            res.end(kept.body);
-            return;
+            return sendAnswer(res, 200, kept.body, kept.bytes, undefined);
           }
           const answer = await executePrepared(deps.schema, query, request.variables, contextValue, formatError as never);
           if (answer !== undefined) {
             record(contextValue, query.operationName, answer.data, answer.errors?.[0]?.extensions?.code);
             deps.answers?.keep(text, contextValue, answer);
             preparedPath.inc();
-            const out: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
-            if (response.degraded !== undefined) out['x-calypso-degraded'] = response.degraded;
-            out['content-length'] = String(Buffer.byteLength(answer.body));
-            res.writeHead(answer.status, out);
-            res.end(answer.body);
-            return;
+            return sendAnswer(res, answer.status, answer.body, Buffer.byteLength(answer.body), response.degraded);
           }
         }
       }
@@ -186,4 +179,13 @@ function deepParts(req: IncomingMessage, body: unknown): 'query' | 'variables' |
   }
   const query = (body as { query?: unknown } | undefined)?.query;
   return typeof query === 'string' && nestsDeeper(query, MAX_NESTING) ? 'query' : undefined;
+}
+
+/** A prepared or kept answer's JSON, with X-Calypso-Degraded when the answer is a degraded one. */
+function sendAnswer(res: ServerResponse, status: number, body: string, bytes: number, degraded: string | undefined): void {
+  const out: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+  if (degraded !== undefined) out['x-calypso-degraded'] = degraded;
+  out['content-length'] = String(bytes);
+  res.writeHead(status, out);
+  res.end(body);
 }

@@ -65,17 +65,17 @@ export async function toEventRow(e: RawEvent, site: Site, req: RequestTraits, re
 }
 
 /**
- * toEventRow, but a hit with its statistics pseudonym, or a cookieless one whose day's salt is at hand
- * (dailyVisitorHashNow), is reduced at once, without a promise: the batched path reduces hundreds of hits per request, and a promise and a
- * turn of the microtask queue per hit were a measurable part of it.
- */
-/**
  * The last cookieless hash of each request: a batch's cookieless hits share its address and user agent, so
  * one HMAC serves every hit of the same site and day. NOTE: keyed by the request's own traits object, so
  * nothing of it outlives the request.
  */
 const dayHashes = new WeakMap<RequestTraits, { by: Reducers['pseudonymiser']; site: string; day: string; hash: string }>();
 
+/**
+ * toEventRow, but a hit with its statistics pseudonym, or a cookieless one whose day's salt is at hand
+ * (dailyVisitorHashNow), is reduced at once, without a promise: the batched path reduces hundreds of
+ * hits per request, and a promise and a turn of the microtask queue per hit were a measurable part of it.
+ */
 export function toEventRowNow(e: RawEvent, site: Site, req: RequestTraits, reducers: Reducers): ReducedEvent | Promise<ReducedEvent> {
   const cid = e.cid ?? req.cookieId;
   const ts = nowSql(new Date(e.ts));

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisUrlOrSkip } from '../support/redis.ts';
-import { BROWSER_UA, startTestService, type TestService } from '../support/testService.ts';
+import { BROWSER_UA, importNdjson, startTestService, type TestService } from '../support/testService.ts';
 
 const DAY = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
 const at = (hhmm: string) => Date.parse(`${DAY}T${hhmm}:00Z`);
@@ -59,12 +59,7 @@ describe.each(caches)('kept statistics answers, over $name', ({ env, skip }) => 
     return (['prepared', 'kept', 'apollo'] as const).filter((p) => after[p] !== before[p]).join();
   };
   const importHits = async (body: object[]) => {
-    const res = await fetch(`${svc.url}/v1/import`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' },
-      body: body.map((e) => JSON.stringify(e)).join('\n'),
-    });
-    expect(await res.json()).toEqual({ accepted: body.length, rejected: [] });
+    expect(await importNdjson(svc, body)).toEqual({ accepted: body.length, rejected: [] });
     await svc.flush();
   };
   const keyFor = async (purposes: string, sites: string) => {

@@ -4,7 +4,7 @@
 // must change nothing. Hits straddle a month boundary (two partitions of `events`) and midnight UTC.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/cli/mulberry32.ts';
-import { BROWSER_UA, siteWithKey, startTestService, type TestService } from '../support/testService.ts';
+import { BROWSER_UA, importNdjson, siteWithKey, startTestService, type TestService } from '../support/testService.ts';
 import { FORMED_PAIRS_SQL, formedVisitsSql, referenceMatchingVisitsSql, referenceVisitsSql, type VisitFact } from '../support/visitReference.ts';
 
 const SITE = 'old';
@@ -81,12 +81,7 @@ describe('visits backfill of an installation upgraded from before visits', () =>
   beforeAll(async () => {
     svc = await startTestService();
     key = await siteWithKey(svc, SITE, ['STATISTICS'], ', kAnonymity: 2');
-    const res = await fetch(`${svc.url}/v1/import`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' },
-      body: hits.map((e) => JSON.stringify(e)).join('\n'),
-    });
-    expect(await res.json()).toEqual({ accepted: hits.length, rejected: [] });
+    expect(await importNdjson(svc, hits)).toEqual({ accepted: hits.length, rejected: [] });
     await svc.flush();
     statsBefore = await stats();
     // The old installation: no visit on any event, no visits.

@@ -1,7 +1,7 @@
 // A small known dataset for the overview's browser test (and for looking at the screen by hand): one
 // site (Europe/Moscow, k = 2), hits imported at fixed days relative to today so "last 7 days" and its
 // previous period both hold data, and a row below k in several panels.
-import { BROWSER_UA, type TestService } from './testService.ts';
+import { BROWSER_UA, importNdjson, type TestService } from './testService.ts';
 
 export const OVERVIEW_SITE = 'shop';
 
@@ -41,12 +41,7 @@ export async function loadOverviewDataset(svc: TestService): Promise<string> {
   const made = await svc.gql(svc.adminKey, 'ADMINISTRATION', `mutation { createSite(id: "${OVERVIEW_SITE}", name: "Shop", hostnames: ["shop.example"], timezone: "Europe/Moscow", kAnonymity: 2) { id } }`);
   if (made.errors !== undefined) throw new Error(JSON.stringify(made.errors));
   const body = hits();
-  const res = await fetch(`${svc.url}/v1/import`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' },
-    body: body.map((e) => JSON.stringify(e)).join('\n'),
-  });
-  const answer = (await res.json()) as { accepted: number };
+  const answer = await importNdjson(svc, body);
   if (answer.accepted !== body.length) throw new Error(`import: ${JSON.stringify(answer)}`);
   const key = await svc.gql<{ createApiKey: { secret: string } }>(svc.adminKey, 'ADMINISTRATION', `mutation { createApiKey(name: "overview", purposes: [STATISTICS], sites: ["${OVERVIEW_SITE}"]) { secret } }`);
   if (key.data === null) throw new Error(JSON.stringify(key.errors));

@@ -85,6 +85,16 @@ export async function siteWithKey(svc: TestService, site: string, purposes: stri
   return key.data.createApiKey.secret;
 }
 
+/** POSTs `events` to /v1/import as NDJSON under the admin key; the import's answer (not yet flushed). */
+export async function importNdjson(svc: TestService, events: readonly object[]): Promise<{ accepted: number; rejected: unknown[] }> {
+  const res = await fetch(`${svc.url}/v1/import`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' },
+    body: events.map((e) => JSON.stringify(e)).join('\n'),
+  });
+  return (await res.json()) as { accepted: number; rejected: unknown[] };
+}
+
 /**
  * Creates UTC sites with k = 2, imports `hitsOf(site)` into each (every hit accepted, or it throws) and
  * makes a STATISTICS key for them all; returns its secret once the hits are in ClickHouse.
@@ -94,12 +104,7 @@ export async function importedSites(svc: TestService, sites: readonly string[], 
     const made = await svc.gql(svc.adminKey, 'ADMINISTRATION', `mutation { createSite(id: "${id}", name: "${id}", hostnames: ["${id}.example"], timezone: "UTC", kAnonymity: 2) { id } }`);
     if (made.errors) throw new Error(JSON.stringify(made.errors));
     const body = hitsOf(id);
-    const res = await fetch(`${svc.url}/v1/import`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${svc.adminKey}`, 'x-calypso-purpose': 'ADMINISTRATION' },
-      body: body.map((e) => JSON.stringify(e)).join('\n'),
-    });
-    const answer = (await res.json()) as { accepted: number; rejected: unknown[] };
+    const answer = await importNdjson(svc, body);
     if (answer.accepted !== body.length) throw new Error(`import into ${id}: ${JSON.stringify(answer)}`);
   }
   const made = await svc.gql<{ createApiKey: { secret: string } }>(svc.adminKey, 'ADMINISTRATION', 'mutation($s: [ID!]!) { createApiKey(name: "s", purposes: [STATISTICS], sites: $s) { secret } }', { s: sites });
