@@ -5,7 +5,8 @@ import type { EventRow } from '../privacy/toEventRow.ts';
 import { jsonInner } from '../store/jsonText.ts';
 
 // Columns whose default is the type's zero ('' or 0, no DEFAULT expression in the schema) are left out of
-// the line when at that value ('', '0' or 0); a column not treated so is always written (a later column
+// the line when at that value ('' for text, 0 for numbers, '0' for visit_id: a text "0", an event's name
+// or a UTM value, is kept as it is; it was taken for a zero until 2026-12-01); a column not treated so is always written (a later column
 // with a DEFAULT expression must not be taken for one at its zero). Those: key_version, name,
 // referrer_source, referrer_host, utm_*, browser, os, device, screen, language, country, region, is_bot,
 // consent, engagement_ms, visit_id. Written as they are, never escaped (the collector writes them itself
@@ -14,8 +15,8 @@ import { jsonInner } from '../store/jsonText.ts';
 // look-up per key), and each field as its constant piece and its value: two string adds, where a template
 // per field made several short copies (most of the line's allocation).
 
-/** The line so far and a text column: left out at its zero ('' or '0'); `key` is `,"name":"`. */
-const text = (out: string, key: string, v: string): string => (v === '' || v === '0' ? out : out + key + jsonInner(v) + '"');
+/** The line so far and a text column: left out when empty; `key` is `,"name":"`. */
+const text = (out: string, key: string, v: string): string => (v === '' ? out : out + key + jsonInner(v) + '"');
 /** A numeric column at 0 is left out; `key` is `,"name":`. */
 const num = (out: string, key: string, v: number): string => (v === 0 ? out : out + key + v);
 

@@ -22,6 +22,12 @@ describe('event row lines', () => {
     expect('consent' in parsed).toBe(false);
   });
 
+  it('keeps a text "0" (an event named 0, a UTM value 0): only an empty text is a zero', () => {
+    const parsed = JSON.parse(eventRowLine(row({ type: 'event', name: '0', utm_source: '0', country: '0', visit_id: '0' })));
+    expect(parsed).toMatchObject({ name: '0', utm_source: '0', country: '0' });
+    expect(parsed).not.toHaveProperty('visit_id');
+  });
+
   it('escapes text as JSON.stringify does (quotes, controls, lone surrogates)', () => {
     for (const path of ['/a"b', '/a\\b', '/a\nb', '/a\u0001', '/\ud800x', '/ok/ü/😀']) {
       const line = eventRowLine(row({ path }));
@@ -38,7 +44,7 @@ const PLAIN = new Set(['ts', 'pid', 'visitor_hash', 'type', 'visit_id']);
 function walkedLine(row: EventRow & { visit_id?: string }): string {
   let out = '';
   for (const [k, v] of Object.entries(row) as Array<[string, unknown]>) {
-    if (v === undefined || ((v === '' || v === 0 || v === '0') && ZERO_DEFAULT.has(k))) continue;
+    if (v === undefined || ((v === '' || v === 0 || (v === '0' && k === 'visit_id')) && ZERO_DEFAULT.has(k))) continue;
     let text: string;
     if (typeof v === 'string') text = PLAIN.has(k) ? `"${v}"` : JSON.stringify(v);
     else if (typeof v === 'number') text = String(v);
