@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createUaParser, type UaFamily } from '../../src/privacy/userAgent.ts';
+import { LRUCache } from 'lru-cache';
+import { createUaParser, uaCacheKey, type UaFamily } from '../../src/privacy/userAgent.ts';
 
 // Real user agents as browsers and crawlers send them, with the family each must reduce to.
 const TABLE: ReadonlyArray<readonly [string, string, UaFamily]> = [
@@ -66,5 +67,27 @@ describe('createUaParser', () => {
     // A crawler token past the cut is not seen: the result is that of the plain desktop Chrome.
     expect(parseUa(`${ua}${' x'.repeat(300)} Googlebot/2.1`)).toEqual(TABLE[0]![2]);
     expect(parseUa(`${ua} Googlebot/2.1`).isBot).toBe(true);
+  });
+
+  it('keys its cache by a salted digest that holds nothing of the user agent', () => {
+    const ua = TABLE[0]![1];
+    const key = uaCacheKey('salt-a', ua);
+    expect(key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(key).not.toContain('Mozilla');
+    expect(uaCacheKey('salt-a', ua)).toBe(key);
+    // Another salt (another process) gives another key: a digest cannot be looked up across runs.
+    expect(uaCacheKey('salt-b', ua)).not.toBe(key);
+    expect(uaCacheKey('salt-a', TABLE[1]![1])).not.toBe(key);
+  });
+
+  it('keeps no user agent in its cache, only digests', () => {
+    const cache = new LRUCache<string, UaFamily>({ max: 100 });
+    const parse = createUaParser({ cache });
+    for (const [, ua] of TABLE) parse(ua);
+    expect(cache.size).toBe(TABLE.length);
+    for (const key of cache.keys()) {
+      expect(key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      for (const [, ua] of TABLE) expect(ua).not.toContain(key);
+    }
   });
 });
