@@ -107,7 +107,7 @@ function reduced(
 ): ReducedEvent {
   const url = reduceUrl(e.url);
   const referrer = classifyReferrer(referrerHost(e.referrer), site.hostnames);
-  const ua = reducers.userAgent(req.userAgent);
+  const ua = reducers.userAgent(req);
   const geo = reducers.geo(req);
   const props: Record<string, string> = {};
   const engagement = e.type === 'engagement';

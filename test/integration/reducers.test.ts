@@ -23,3 +23,25 @@ describe('reducers.geo', () => {
     expect(reducers.geo(req).country).toBe('RU');
   });
 });
+
+describe('reducers.userAgent', () => {
+  const reducers = createReducers({} as Pseudonymiser);
+  const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+  const CURL = 'curl/8.5.0';
+
+  it('answers each request by its own user agent, once per request', () => {
+    const a = { userAgent: FIREFOX };
+    const b = { userAgent: CURL };
+    expect(reducers.userAgent(a)).toMatchObject({ browser: 'Firefox', isBot: false });
+    expect(reducers.userAgent(b)).toMatchObject({ isBot: true });
+    expect(reducers.userAgent(a)).toBe(reducers.userAgent(a));
+    expect(reducers.userAgent({ userAgent: CURL }).isBot).toBe(true);
+  });
+
+  it("keeps a request's address and user agent apart in its scratch", () => {
+    const req = { ip: '77.88.55.88', userAgent: FIREFOX };
+    expect(reducers.geo(req).country).toBe('RU');
+    expect(reducers.userAgent(req).browser).toBe('Firefox');
+    expect(reducers.geo(req).country).toBe('RU');
+  });
+});

@@ -8,10 +8,11 @@ import { createUaParser } from '../../src/privacy/userAgent.ts';
 import type { Site } from '../../src/sites/siteStore.ts';
 
 const SITE: Site = { id: 'shop', name: 'Shop', hostnames: ['shop.example'], timezone: 'UTC', kAnonymity: 0, retentionDays: 30, defaultConsent: 7, createdAt: '2026-01-01 00:00:00.000' };
+const parseUa = createUaParser();
 // No geo database in unit tests: every address is somewhere unknown.
 const reducers: Reducers = {
   pseudonymiser: createPseudonymiser({ pseudonymKeys: new Map([[1, Buffer.alloc(32, 1)]]), currentKeyVersion: 1 }, createMemoryCache()),
-  userAgent: createUaParser(),
+  userAgent: (req) => parseUa(req.userAgent),
   geo: () => ({ country: '', region: '' }),
 };
 const TRAITS = { ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0', cookieId: undefined };
