@@ -7,12 +7,16 @@
 // 3. visits of matching hits — as 2, with a `page` or `eventName` filter: those visits with such a hit.
 // A visit metric or entry/exit page with `page` or `eventName` as a DIMENSION keeps the window functions
 // over the hits (compileHitStats.ts with visits): slow, rare, and never asked by the dashboard.
-import { compileHitStats } from './compileHitStats.ts';
+import { compileHitStats, type HitSqlOptions } from './compileHitStats.ts';
 import { compileVisitStats, type VisitSqlOptions } from './compileVisitStats.ts';
 import { HIT_DIMENSIONS, type Dimension, type Metric } from './statsCatalog.ts';
 import type { CompiledStats, StatsQuery } from './statsQuery.ts';
 
 export type { VisitSqlOptions } from './compileVisitStats.ts';
+export type { HitSqlOptions } from './compileHitStats.ts';
+
+/** What the caller knows that changes the SQL, not the answer (the compiler is pure). */
+export type StatsSqlOptions = VisitSqlOptions & HitSqlOptions;
 export { FILTER_OPS, VISIT_GAP_SECONDS, type CompiledStats, type FilterOp, type StatsFilter, type StatsOrder, type StatsQuery } from './statsQuery.ts';
 
 const VISIT_METRICS: ReadonlySet<Metric> = new Set(['visits', 'viewsPerVisit', 'bounceRate', 'visitDuration']);
@@ -39,8 +43,8 @@ export function statsShape(q: Pick<StatsQuery, 'dimensions' | 'metrics' | 'filte
   return q.filters.some((f) => isHitDimension(f.dimension)) ? 'visitsOfHits' : 'visits';
 }
 
-export function compileStats(q: StatsQuery, options: VisitSqlOptions = {}): CompiledStats {
+export function compileStats(q: StatsQuery, options: StatsSqlOptions = {}): CompiledStats {
   const shape = statsShape(q);
-  if (shape === 'hits' || shape === 'hitsWithVisitWindows') return compileHitStats(q, shape === 'hitsWithVisitWindows');
+  if (shape === 'hits' || shape === 'hitsWithVisitWindows') return compileHitStats(q, shape === 'hitsWithVisitWindows', options);
   return compileVisitStats(q, options);
 }

@@ -8,7 +8,8 @@
 // cache lookup costs little: every lookup of the operation started at the same time.
 import { compileStatsBatch, groupBatches, isBatchable, rankStatsBatch, splitStatsBatch } from './compileStatsBatch.ts';
 import { tailInJs, type CompiledStats, type StatsQuery } from './statsQuery.ts';
-import { compileStats } from './compileStats.ts';
+import { compileStats, type StatsSqlOptions } from './compileStats.ts';
+import { StoreError } from '../store/storeError.ts';
 import { timeTail, toStatsValue, withSuppressed, type ResultRow, type StatsValue } from './statsResult.ts';
 import { createVisitPairsDecision, type VisitPairsDecision } from './uncertainVisits.ts';
 
@@ -33,7 +34,14 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-/** `decide`: shared by the batchers of a service, so that its kept answers serve every operation. */
+/** MEMORY_LIMIT_EXCEEDED: a server gives the code, the embedded engine its name in the message. */
+const isMemoryLimit = (e: unknown): boolean => e instanceof StoreError && (e.code === '241' || e.message.includes('MEMORY_LIMIT_EXCEEDED'));
+
+/**
+ * `decide`: shared by the batchers of a service, so that its kept answers serve every operation.
+ * A query counting visitors from lists (compileHitStats.ts) that the engine stopped at its memory bound (a
+ * range of more hits than the lists may hold) is asked again with `uniq` states: the same answer.
+ */
 export function createStatsBatcher(runSql: RunStatsSql, decide: VisitPairsDecision = createVisitPairsDecision(runSql)): StatsBatcher {
   let undecided = 0;
   let pending: Pending[] = [];
@@ -43,10 +51,20 @@ export function createStatsBatcher(runSql: RunStatsSql, decide: VisitPairsDecisi
   const alone = (q: StatsQuery, compiled: CompiledStats) =>
     decide(q, async (options) => {
       const sql = options.uncertainVisits === false ? compileStats(q, options) : compiled;
-      const out = await runSql(sql.sql, sql.params);
+      const out = await runCompiled(q, sql, options);
       const rows = tailInJs(q) ? timeTail(out, compiled.columns.get('time')!, q.k, q.limit) : withSuppressed(out);
       return toStatsValue(rows, compiled, q.dimensions.length === 0, q.k);
     });
+
+  const runCompiled = async (q: StatsQuery, sql: CompiledStats, options: StatsSqlOptions) => {
+    try {
+      return await runSql(sql.sql, sql.params);
+    } catch (e) {
+      if (sql.visitorLists !== true || !isMemoryLimit(e)) throw e;
+      const states = compileStats(q, { ...options, visitorLists: false });
+      return runSql(states.sql, states.params);
+    }
+  };
 
   const runGroup = async (group: Pending[]) => {
     try {

@@ -81,6 +81,25 @@ export const METRIC_SQL = {
 export type Metric = keyof typeof METRIC_SQL;
 
 /**
+ * `visitors` of a breakdown over the hits by anything but time (the pages tab): the same `uniq` over the
+ * same values, but each group's state filled at once from that group's list instead of one value at a
+ * time across every group. NOTE: uniq's answer depends only on the set of values it was given (its state
+ * keeps the hashes whose low bits are zero, the number of those bits the least that fits, whatever the
+ * order), so this answers exactly as `uniq(vkey)`. Why: a hit's value went to a random one of the
+ * groups' states, each up to half a megabyte, so with tens of groups nearly every insert missed the
+ * cache; one group's list at a time stays in it (docs/visits.md "The pages tab"). It holds 8 bytes per hit
+ * while the query runs: bounded by VISITOR_LISTS_MAX_BYTES below.
+ */
+export const VISITORS_BY_LISTS_SQL = "arrayReduce('uniq', groupArray(vkey))";
+
+/**
+ * The memory a query with VISITORS_BY_LISTS_SQL may take (its `max_memory_usage`): about 16 M hits in the
+ * range (8 bytes each, the lists grown by doubling). Past it the engine stops the query
+ * (MEMORY_LIMIT_EXCEEDED) and it is asked again with `uniq(vkey)`, whose states are bounded (statsBatch.ts).
+ */
+export const VISITOR_LISTS_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
  * The same metrics over `visits` rows (see compileVisitStats.ts), one row per visit version: `sign` is +1
  * for a version, -1 for its cancel, so sums weighted by it count each live visit once, merged or not.
  * `live` is a +1 row whose version has no cancel in the range: only those name a visitor.

@@ -45,6 +45,11 @@ export interface CompiledStats {
   /** Output column of each dimension. */
   readonly columns: ReadonlyMap<Dimension, string>;
   readonly metrics: readonly Metric[];
+  /**
+   * Compiled with visitors counted from lists (compileHitStats.ts HitSqlOptions): when the engine stops it at
+   * its memory bound, the query is compiled again with `visitorLists: false`.
+   */
+  readonly visitorLists?: true;
 }
 
 /** A visit ends after this long without a hit from the same visitor: the collector's rule (docs/visits.md). */

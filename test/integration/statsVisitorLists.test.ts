@@ -1,0 +1,99 @@
+// A hits breakdown counts its visitors from each group's list of visitor keys (compileHitStats.ts,
+// VISITORS_BY_LISTS_SQL): the answers must be those of `uniq(vkey)` over the same hits, below its exact
+// bound (65 536 distinct values) and above it, where `uniq` estimates; and a query stopped at the lists'
+// memory bound must be answered with `uniq` states instead, not fail.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileStats } from '../../src/stats/compileStats.ts';
+import { createStatsBatcher } from '../../src/stats/statsBatch.ts';
+import { parseStatsRange } from '../../src/stats/statsRange.ts';
+import { STATS_QUERY_SETTINGS } from '../../src/stats/statsResolvers.ts';
+import type { StatsQuery } from '../../src/stats/statsQuery.ts';
+import type { ResultRow } from '../../src/stats/statsResult.ts';
+import { siteWithKey, startTestService, type TestService } from '../support/testService.ts';
+
+const SITE = 'lists';
+const DAY = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+// Distinct visitors per page: /big above uniq's exact bound, the others below; /few under k (suppressed).
+const PAGES = { '/big': 150_000, '/mid': 40_000, '/small': 700, '/few': 2 } as const;
+
+describe('visitors from lists', () => {
+  let svc: TestService;
+  let key: string;
+  beforeAll(async () => {
+    svc = await startTestService();
+    key = await siteWithKey(svc, SITE, ['STATISTICS'], ', timezone: "UTC", kAnonymity: 5');
+    // Rows made by the engine (a cookie per visitor, two hits each on /big, one elsewhere), straight into
+    // the table: the answers compared are the engine's own either way.
+    let first = 1;
+    for (const [path, n] of Object.entries(PAGES)) {
+      await svc.store.command(
+        `INSERT INTO events (site, ts, event_id, pid, type, path, retention_days)
+         SELECT {site:String}, toDateTime64({day:String}, 3, 'UTC') + toIntervalSecond(number % 80000), toString(number), {first:UInt64} + intDiv(number, {per:UInt64}), 'pageview', {path:String}, 400
+         FROM numbers({rows:UInt64})`,
+        { site: SITE, day: DAY, first, path, per: path === '/big' ? 2 : 1, rows: path === '/big' ? 2 * n : n },
+      );
+      // Overlapping visitors between pages: /mid's are among /big's.
+      if (path === '/big') continue;
+      first += n;
+    }
+  }, 120_000);
+  afterAll(() => svc?.stop());
+
+  const byStates = async () =>
+    svc.store.query<{ page: string; visitors: string; pageviews: string }>(
+      `SELECT path AS page, uniq(visitor_key) AS visitors, count() AS pageviews FROM events
+       WHERE site = {site:String} AND is_bot = 0 GROUP BY path ORDER BY visitors DESC`,
+      { site: SITE },
+    );
+
+  it('answers as uniq over the hits, below and above its exact bound', async () => {
+    const r = await svc.gql<{ pages: { rows: Array<{ page: string; visitors: number; pageviews: number }>; suppressedRows: number } }>(
+      key,
+      'STATISTICS',
+      `{ pages: stats(site: "${SITE}", from: "${DAY}", to: "${DAY}", limit: 10) { rows { page visitors pageviews } suppressedRows } }`,
+    );
+    expect(r.errors).toBeUndefined();
+    const expected = (await byStates()).filter((x) => Number(x.visitors) >= 5).map((x) => ({ page: x.page, visitors: Number(x.visitors), pageviews: Number(x.pageviews) }));
+    expect(r.data!.pages.rows).toEqual(expected);
+    expect(r.data!.pages.suppressedRows).toBe(1);
+    // The exact counts where uniq is exact; an estimate, not the true 150 000, above (so the test can tell).
+    const got = Object.fromEntries(r.data!.pages.rows.map((x) => [x.page, x.visitors]));
+    expect(got['/mid']).toBe(40_000);
+    expect(got['/small']).toBe(700);
+    expect(got['/big']).not.toBe(150_000);
+    expect(Math.abs(got['/big']! - 150_000)).toBeLessThan(3_000);
+  });
+
+  it('asks again with uniq states when the engine stops the lists at their memory bound', async () => {
+    const q: StatsQuery = {
+      site: SITE,
+      timezone: 'UTC',
+      range: parseStatsRange(DAY, DAY, 400),
+      k: 5,
+      dimensions: ['page'],
+      interval: 'DAY',
+      metrics: ['visitors', 'pageviews'],
+      filters: [],
+      order: [],
+      limit: 10,
+      offset: 0,
+      totals: false,
+    };
+    const compiled = compileStats(q);
+    expect(compiled.visitorLists).toBe(true);
+    const sent: string[] = [];
+    // The engine given a bound the lists cannot fit in (the statement's own, 1 MB): it stops them.
+    const runSql = (sql: string, params: Record<string, unknown>) => {
+      sent.push(sql);
+      return svc.store.query<ResultRow>(sql.replace(/max_memory_usage = \d+/, 'max_memory_usage = 1000000'), params, STATS_QUERY_SETTINGS);
+    };
+    const answer = await createStatsBatcher(runSql).enter().run(q, compiled);
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toContain('groupArray(vkey)');
+    expect(sent[1]).not.toContain('groupArray');
+    expect(sent[1]).toContain('uniq(vkey)');
+    const expected = (await byStates()).filter((x) => Number(x.visitors) >= 5).map((x) => ({ page: x.page, visitors: Number(x.visitors), pageviews: Number(x.pageviews) }));
+    expect(answer.rows).toEqual(expected);
+    expect(answer.suppressedRows).toBe(1);
+  });
+});
