@@ -9,7 +9,7 @@
 // only asked for a visit metric or entry/exit page together with a `page` or `eventName` DIMENSION: a
 // visit row has no single page or event name to group by, so its hits must be folded per visit here.
 import { visitNumberingSql } from '../visits/visitRule.ts';
-import { DIMENSION_COLUMNS, METRIC_SQL, timeExpression, VISITOR_KEY_COLUMN, VISITOR_LISTS_MAX_BYTES, VISITORS_BY_LISTS_SQL, type Dimension, type Interval } from './statsCatalog.ts';
+import { DIMENSION_COLUMNS, METRIC_SQL, timeExpression, VISITOR_KEY_COLUMN, VISITOR_LISTS_SETTING, VISITORS_BY_LISTS_SQL, type Dimension, type Interval } from './statsCatalog.ts';
 import { filterSql, pagedResult, statsFrame, type CompiledStats, type StatsQuery } from './statsQuery.ts';
 
 const HIT_COLUMNS = ['ts', 'type', 'name', ...new Set(Object.values(DIMENSION_COLUMNS).filter((c) => c !== 'entry_page' && c !== 'exit_page' && c !== 'name'))];
@@ -47,7 +47,7 @@ function usesVisitorLists(q: StatsQuery, withVisits: boolean, options: HitSqlOpt
 // The lists' memory bound, and two-level aggregation so that the groups' `arrayReduce` runs on every
 // thread (one block of groups ran on one): pages tab 2.07 → 1.77 × B1 in wall clock at 1 M hits. A
 // statement's own SETTINGS apply to it alone (chDB's SET statements would stick to its session).
-const LISTS_SETTINGS = `SETTINGS max_memory_usage = ${VISITOR_LISTS_MAX_BYTES}, group_by_two_level_threshold = 1, group_by_two_level_threshold_bytes = 1`;
+const LISTS_SETTINGS = `SETTINGS ${VISITOR_LISTS_SETTING}, group_by_two_level_threshold = 1, group_by_two_level_threshold_bytes = 1`;
 
 export function compileHitStats(q: StatsQuery, withVisits: boolean, options: HitSqlOptions = {}): CompiledStats {
   const { params, from, to, columns, metrics, dimSelect, dimAliases, groupBy, isTotal, orderBy } = statsFrame(q, (d) => hitDimensionSql(d, q.interval));

@@ -11,9 +11,9 @@
 // under k collapse into one counted row and `LIMIT … BY` keeps each set's first rows (statsQuery.ts
 // pagedResult); rankStatsBatch numbers them and splitStatsBatch cuts each call's page.
 import { hitDimensionSql, hitRowsOfBatchSql } from './compileHitStats.ts';
-import { statsShape } from './compileStats.ts';
-import { visitBaseSql, visitDimensionSql, type VisitSqlOptions } from './compileVisitStats.ts';
-import { METRIC_SQL, VISIT_METRIC_SQL, type Dimension, type Metric } from './statsCatalog.ts';
+import { statsShape, type StatsSqlOptions } from './compileStats.ts';
+import { visitBaseSql, visitDimensionSql } from './compileVisitStats.ts';
+import { METRIC_SQL, VISIT_METRIC_SQL, VISITOR_LISTS_SETTING, VISITORS_BY_LISTS_SQL, type Dimension, type Metric } from './statsCatalog.ts';
 import { rangeBound, type CompiledStats, type StatsQuery } from './statsQuery.ts';
 import type { ResultRow } from './statsResult.ts';
 
@@ -82,10 +82,12 @@ export interface CompiledBatch {
   readonly params: Record<string, unknown>;
   /** The grouping sets' dimensions: set j groups by column `d{j}`; `gset` = their count marks the totals. */
   readonly dims: readonly Dimension[];
+  /** Visitors counted from lists: compiled again with `visitorLists: false` when the engine stops it at their bound. */
+  readonly visitorLists?: true;
 }
 
 /** One query for calls grouped by groupBatches (same key); a set's rows span its calls' pages. */
-export function compileStatsBatch(qs: readonly StatsQuery[], options: VisitSqlOptions = {}): CompiledBatch {
+export function compileStatsBatch(qs: readonly StatsQuery[], options: StatsSqlOptions = {}): CompiledBatch {
   const q = qs[0];
   const rows = q === undefined ? undefined : rowsOf(q);
   if (q === undefined || rows === undefined) throw new Error('a batch needs batchable calls');
@@ -110,10 +112,14 @@ export function compileStatsBatch(qs: readonly StatsQuery[], options: VisitSqlOp
     params[`lo${j}`] = Math.min(...mine.map((c) => c.offset));
     params[`hi${j}`] = Math.max(...mine.map((c) => c.offset + c.limit));
   });
+  // Visitors of hits by other than time from each group's list, as for one call (compileHitStats.ts): each
+  // hit is in one list per set (16 bytes a hit for pages and events), under the same memory bound.
+  const lists = rows === 'hits' && !dims.includes('time') && options.visitorLists !== false;
+  const hitMetric = (m: Metric) => (lists && m === 'visitors' ? VISITORS_BY_LISTS_SQL : METRIC_SQL[m](`gset = ${n}`));
   const source =
     rows === 'visits'
       ? { tables: visitBaseSql(q, dimSelect, params, from, to, options), from: 'base', having: 'HAVING sum(sign) > 0', metric: (m: Metric) => VISIT_METRIC_SQL[m] }
-      : { tables: hitRowsOfBatchSql(q, dimSelect, params, from, to), from: 'per_visit', having: '', metric: (m: Metric) => METRIC_SQL[m](`gset = ${n}`) };
+      : { tables: hitRowsOfBatchSql(q, dimSelect, params, from, to), from: 'per_visit', having: '', metric: hitMetric };
   const byVisitors = dims[0] === 'time' ? 'if(gset = 0, 0, visitors) DESC' : 'visitors DESC';
   // Every set's first `rows` groups shown (the time set's all: its buckets are bounded), the groups under k
   // of each set collapsed into one row counting them: statsQuery.ts pagedResult, without window functions.
@@ -132,8 +138,8 @@ SELECT gset, is_total, g.visitors >= {k:UInt32} AS shown, ${[...aliases.map((a) 
 FROM grouped AS g
 GROUP BY ${['gset', 'is_total', 'shown', ...aliases].join(', ')}
 ORDER BY ${['gset', 'shown DESC', byVisitors, ...aliases.map((a) => `${a} ASC`)].join(', ')}
-LIMIT {rows:UInt32} BY ${limitBy.join(', ')}`;
-  return { sql, params, dims };
+LIMIT {rows:UInt32} BY ${limitBy.join(', ')}${lists ? `\nSETTINGS ${VISITOR_LISTS_SETTING}` : ''}`;
+  return { sql, params, dims, ...(lists ? { visitorLists: true as const } : {}) };
 }
 
 /**

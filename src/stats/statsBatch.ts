@@ -73,7 +73,13 @@ export function createStatsBatcher(runSql: RunStatsSql, decide: VisitPairsDecisi
       const qs = group.map((p) => p.q);
       const { batch, out } = await decide(qs[0]!, async (options) => {
         const b = compileStatsBatch(qs, options);
-        return { batch: b, out: rankStatsBatch(await runSql(b.sql, b.params), b) };
+        try {
+          return { batch: b, out: rankStatsBatch(await runSql(b.sql, b.params), b) };
+        } catch (e) {
+          if (b.visitorLists !== true || !isMemoryLimit(e)) throw e;
+          const states = compileStatsBatch(qs, { ...options, visitorLists: false });
+          return { batch: states, out: rankStatsBatch(await runSql(states.sql, states.params), states) };
+        }
       });
       for (const p of group) {
         const { rows, compiled } = splitStatsBatch(out, batch, p.q);

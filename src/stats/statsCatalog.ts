@@ -98,6 +98,8 @@ export const VISITORS_BY_LISTS_SQL = "arrayReduce('uniq', groupArray(vkey))";
  * (MEMORY_LIMIT_EXCEEDED) and it is asked again with `uniq(vkey)`, whose states are bounded (statsBatch.ts).
  */
 export const VISITOR_LISTS_MAX_BYTES = 256 * 1024 * 1024;
+/** The setting that bounds them, for a statement's own SETTINGS clause (a chDB SET would stick to its session). */
+export const VISITOR_LISTS_SETTING = `max_memory_usage = ${VISITOR_LISTS_MAX_BYTES}`;
 
 /**
  * The same metrics over `visits` rows (see compileVisitStats.ts), one row per visit version: `sign` is +1

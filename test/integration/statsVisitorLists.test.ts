@@ -64,6 +64,21 @@ describe('visitors from lists', () => {
     expect(Math.abs(got['/big']! - 150_000)).toBeLessThan(3_000);
   });
 
+  it('answers as uniq in a batch (pages with events, one query of grouping sets)', async () => {
+    const r = await svc.gql<{ pages: { rows: Array<{ page: string; visitors: number; pageviews: number }> }; events: { rows: Array<{ eventName: string; visitors: number }> } }>(
+      key,
+      'STATISTICS',
+      `{ pages: stats(site: "${SITE}", from: "${DAY}", to: "${DAY}", limit: 11) { rows { page visitors pageviews } suppressedRows }
+         events: stats(site: "${SITE}", from: "${DAY}", to: "${DAY}", limit: 12) { rows { eventName visitors } suppressedRows } }`,
+    );
+    expect(r.errors).toBeUndefined();
+    const states = await byStates();
+    expect(r.data!.pages.rows).toEqual(states.filter((x) => Number(x.visitors) >= 5).map((x) => ({ page: x.page, visitors: Number(x.visitors), pageviews: Number(x.pageviews) })));
+    // Every hit is a pageview (no event name): one group of every visitor.
+    const [all] = await svc.store.query<{ v: string }>(`SELECT uniq(visitor_key) AS v FROM events WHERE site = {site:String}`, { site: SITE });
+    expect(r.data!.events.rows).toEqual([{ eventName: '', visitors: Number(all!.v) }]);
+  });
+
   it('asks again with uniq states when the engine stops the lists at their memory bound', async () => {
     const q: StatsQuery = {
       site: SITE,
@@ -95,5 +110,19 @@ describe('visitors from lists', () => {
     const expected = (await byStates()).filter((x) => Number(x.visitors) >= 5).map((x) => ({ page: x.page, visitors: Number(x.visitors), pageviews: Number(x.pageviews) }));
     expect(answer.rows).toEqual(expected);
     expect(answer.suppressedRows).toBe(1);
+
+    // A batch likewise: pages and events of one operation, one query of grouping sets, then its states' twin.
+    sent.length = 0;
+    const batcher = createStatsBatcher(runSql);
+    const [pages, events] = [batcher.enter(), batcher.enter()];
+    const eventsQ: StatsQuery = { ...q, dimensions: ['eventName'], metrics: ['visitors', 'events'] };
+    const answers = await Promise.all([pages.run(q, compiled), events.run(eventsQ, compileStats(eventsQ))]);
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toContain('GROUPING SETS');
+    expect(sent[0]).toContain('groupArray(vkey)');
+    expect(sent[1]).toContain('GROUPING SETS');
+    expect(sent[1]).not.toContain('groupArray');
+    expect(answers[0]).toEqual(answer);
+    expect(answers[1].rows).toHaveLength(1);
   });
 });
