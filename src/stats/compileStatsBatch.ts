@@ -13,7 +13,7 @@
 import { hitDimensionSql, hitRowsOfBatchSql } from './compileHitStats.ts';
 import { statsShape, type StatsSqlOptions } from './compileStats.ts';
 import { visitBaseSql, visitDimensionSql } from './compileVisitStats.ts';
-import { METRIC_SQL, VISIT_METRIC_SQL, VISITOR_LISTS_SETTING, VISITORS_BY_LISTS_SQL, type Dimension, type Metric } from './statsCatalog.ts';
+import { METRIC_SQL, VISIT_METRIC_SQL, VISIT_VISITORS_BY_LISTS_SQL, VISITOR_LISTS_SETTING, VISITORS_BY_LISTS_SQL, type Dimension, type Metric } from './statsCatalog.ts';
 import { rangeBound, type CompiledStats, type StatsQuery } from './statsQuery.ts';
 import type { ResultRow } from './statsResult.ts';
 
@@ -112,13 +112,16 @@ export function compileStatsBatch(qs: readonly StatsQuery[], options: StatsSqlOp
     params[`lo${j}`] = Math.min(...mine.map((c) => c.offset));
     params[`hi${j}`] = Math.max(...mine.map((c) => c.offset + c.limit));
   });
-  // Visitors of hits by other than time from each group's list, as for one call (compileHitStats.ts): each
-  // hit is in one list per set (16 bytes a hit for pages and events), under the same memory bound.
-  const lists = rows === 'hits' && !dims.includes('time') && options.visitorLists !== false;
+  // Visitors from each group's list, as for one call of hits (compileHitStats.ts): the grouping sets' states
+  // all live at once, so the same cache misses. A row is in one list per set (the overview's first request:
+  // 16 bytes a hit for pages and events, 40 a visit for its five visit sets), under the same memory bound.
+  // Hits by time keep `uniq` (their day-by-day states stay in cache, as B1's do: not measured with lists).
+  const lists = options.visitorLists !== false && (rows === 'visits' || !dims.includes('time'));
   const hitMetric = (m: Metric) => (lists && m === 'visitors' ? VISITORS_BY_LISTS_SQL : METRIC_SQL[m](`gset = ${n}`));
+  const visitMetric = (m: Metric) => (lists && m === 'visitors' ? VISIT_VISITORS_BY_LISTS_SQL : VISIT_METRIC_SQL[m]);
   const source =
     rows === 'visits'
-      ? { tables: visitBaseSql(q, dimSelect, params, from, to, options), from: 'base', having: 'HAVING sum(sign) > 0', metric: (m: Metric) => VISIT_METRIC_SQL[m] }
+      ? { tables: visitBaseSql(q, dimSelect, params, from, to, options), from: 'base', having: 'HAVING sum(sign) > 0', metric: visitMetric }
       : { tables: hitRowsOfBatchSql(q, dimSelect, params, from, to), from: 'per_visit', having: '', metric: hitMetric };
   const byVisitors = dims[0] === 'time' ? 'if(gset = 0, 0, visitors) DESC' : 'visitors DESC';
   // Every set's first `rows` groups shown (the time set's all: its buckets are bounded), the groups under k

@@ -91,6 +91,8 @@ export type Metric = keyof typeof METRIC_SQL;
  * while the query runs: bounded by VISITOR_LISTS_MAX_BYTES below.
  */
 export const VISITORS_BY_LISTS_SQL = "arrayReduce('uniq', groupArray(vkey))";
+/** The same over `visits` rows: the live ones' keys (VISIT_METRIC_SQL.visitors). */
+export const VISIT_VISITORS_BY_LISTS_SQL = "arrayReduce('uniq', groupArrayIf(vkey, live))";
 
 /**
  * The memory a query with VISITORS_BY_LISTS_SQL may take (its `max_memory_usage`): about 16 M hits in the

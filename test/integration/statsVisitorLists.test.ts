@@ -12,6 +12,7 @@ import type { ResultRow } from '../../src/stats/statsResult.ts';
 import { siteWithKey, startTestService, type TestService } from '../support/testService.ts';
 
 const SITE = 'lists';
+const VISIT_SITE = 'listvisits';
 const DAY = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
 // Distinct visitors per page: /big above uniq's exact bound, the others below; /few under k (suppressed).
 const PAGES = { '/big': 150_000, '/mid': 40_000, '/small': 700, '/few': 2 } as const;
@@ -19,9 +20,11 @@ const PAGES = { '/big': 150_000, '/mid': 40_000, '/small': 700, '/few': 2 } as c
 describe('visitors from lists', () => {
   let svc: TestService;
   let key: string;
+  let visitKey: string;
   beforeAll(async () => {
     svc = await startTestService();
     key = await siteWithKey(svc, SITE, ['STATISTICS'], ', timezone: "UTC", kAnonymity: 5');
+    visitKey = await siteWithKey(svc, VISIT_SITE, ['STATISTICS'], ', timezone: "UTC", kAnonymity: 5');
     // Rows made by the engine (a cookie per visitor, two hits each on /big, one elsewhere), straight into
     // the table: the answers compared are the engine's own either way.
     let first = 1;
@@ -36,6 +39,21 @@ describe('visitors from lists', () => {
       if (path === '/big') continue;
       first += n;
     }
+    // Visits of their own (a site without hits, so the hits' tests above are not touched): 120 000
+    // visitors over two sources and 30 countries, one visit each; and a cancelled version of 2 000 more.
+    await svc.store.command(
+      `INSERT INTO visits (site, visit_id, version, sign, pid, start, end, hits, pageviews, referrer_source, country, retention_days)
+       SELECT {site:String}, number + 1, 1, 1, number + 1, toDateTime64({day:String}, 3, 'UTC') + toIntervalSecond(number % 80000),
+         toDateTime64({day:String}, 3, 'UTC') + toIntervalSecond(number % 80000 + 60), 2, 2, if(number % 7 = 0, 'search', 'direct'), toString(number % 30), 400
+       FROM numbers(122000)`,
+      { site: VISIT_SITE, day: DAY },
+    );
+    await svc.store.command(
+      `INSERT INTO visits (site, visit_id, version, sign, pid, start, end, hits, pageviews, referrer_source, country, retention_days)
+       SELECT site, visit_id, version, -1, pid, start, end, hits, pageviews, referrer_source, country, retention_days FROM visits
+       WHERE site = {site:String} AND visit_id > 120000`,
+      { site: VISIT_SITE },
+    );
   }, 120_000);
   afterAll(() => svc?.stop());
 
@@ -77,6 +95,29 @@ describe('visitors from lists', () => {
     // Every hit is a pageview (no event name): one group of every visitor.
     const [all] = await svc.store.query<{ v: string }>(`SELECT uniq(visitor_key) AS v FROM events WHERE site = {site:String}`, { site: SITE });
     expect(r.data!.events.rows).toEqual([{ eventName: '', visitors: Number(all!.v) }]);
+  });
+
+  it('answers as uniqIf over the live visit rows in a batch of visit tabs', async () => {
+    const r = await svc.gql<Record<string, { rows: Array<Record<string, string | number>> }>>(
+      visitKey,
+      'STATISTICS',
+      `{ sources: stats(site: "${VISIT_SITE}", from: "${DAY}", to: "${DAY}", limit: 10) { rows { referrerSource visitors visits } }
+         countries: stats(site: "${VISIT_SITE}", from: "${DAY}", to: "${DAY}", limit: 40) { rows { country visitors visits } } }`,
+    );
+    expect(r.errors).toBeUndefined();
+    // The reference: uniq over the +1 rows without a cancel, grouped alone.
+    const reference = (column: string) =>
+      svc.store.query<{ value: string; visitors: string; visits: string }>(
+        `SELECT ${column} AS value, uniqIf(pid, sign = 1 AND visit_id <= 120000) AS visitors, sum(sign) AS visits FROM visits
+         WHERE site = {site:String} GROUP BY value ORDER BY visitors DESC, value`,
+        { site: VISIT_SITE },
+      );
+    const sources = await reference('referrer_source');
+    expect(r.data!.sources.rows).toEqual(sources.map((x) => ({ referrerSource: x.value, visitors: Number(x.visitors), visits: Number(x.visits) })));
+    // 'direct' holds above 65 536 visitors: uniq's estimate, the same either way.
+    expect(Number(sources[0]!.visitors)).toBeGreaterThan(65_536);
+    const countries = await reference('country');
+    expect(r.data!.countries.rows).toEqual(countries.map((x) => ({ country: x.value, visitors: Number(x.visitors), visits: Number(x.visits) })));
   });
 
   it('asks again with uniq states when the engine stops the lists at their memory bound', async () => {
@@ -124,5 +165,17 @@ describe('visitors from lists', () => {
     expect(sent[1]).not.toContain('groupArray');
     expect(answers[0]).toEqual(answer);
     expect(answers[1].rows).toHaveLength(1);
+
+    // And a batch of visit tabs.
+    sent.length = 0;
+    const visitQ = (d: 'referrerSource' | 'country'): StatsQuery => ({ ...q, site: VISIT_SITE, dimensions: [d], metrics: ['visitors', 'visits'], limit: 40 });
+    const alone = await Promise.all([visitQ('referrerSource'), visitQ('country')].map((v) => createStatsBatcher((sql, p) => svc.store.query<ResultRow>(sql, p, STATS_QUERY_SETTINGS)).enter().run(v, compileStats(v))));
+    const visitBatcher = createStatsBatcher(runSql);
+    const tickets = [visitBatcher.enter(), visitBatcher.enter()];
+    const batched = await Promise.all([visitQ('referrerSource'), visitQ('country')].map((v, i) => tickets[i]!.run(v, compileStats(v))));
+    expect(sent.filter((x) => x.includes('GROUPING SETS'))).toHaveLength(2);
+    expect(sent.find((x) => x.includes('GROUPING SETS'))).toContain('groupArrayIf(vkey, live)');
+    expect(sent.filter((x) => x.includes('GROUPING SETS')).at(-1)).not.toContain('groupArray');
+    expect(batched).toEqual(alone);
   });
 });
