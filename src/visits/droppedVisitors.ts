@@ -44,10 +44,11 @@ const SALTS = Uint32Array.of(
 );
 
 interface Generation {
-  bits: Uint32Array;
+  /** Its place in every block (the blocks of all generations are side by side: see below). */
+  readonly slot: number;
   count: number;
   /** When its first drop came. */
-  first: number;
+  readonly first: number;
   /** The newest drop it holds, and never earlier than the generation before it's. */
   newest: number;
 }
@@ -62,15 +63,21 @@ function fmix(h: number): number {
 export function droppedVisitors(opts: DroppedVisitorsOptions): DroppedVisitors {
   const maxGenerations = opts.generations ?? 32;
   const blocks = Math.ceil((opts.capacity * BITS_PER_MEMBER) / (WORDS_PER_BLOCK * 32));
+  // NOTE: a visitor never dropped is asked of every generation, one cache miss each when each generation
+  // had its own array (+0.9 µs per visitor with 15 of them, against the slot table's +0.35–0.5 now). So block b of every generation lies side by
+  // side: block b of the generation in slot k at (b × stride + k) × 16. Asking all of them reads one run
+  // of memory. `stride` (slots per block) doubles as generations are needed, up to `maxGenerations`, and
+  // the array is let go when none is left.
+  let stride = 0;
+  let bits = new Uint32Array(0);
   // Oldest first.
   const gens: Generation[] = [];
+  const freeSlots: number[] = [];
   // Drops of generations forgotten for room (not by age): every visitor's drop time is at least this.
   let floor = 0;
-  // Filters of forgotten generations, cleared and used again: no new allocation per generation.
-  const spare: Uint32Array[] = [];
   // The hash of the last id hashed: two 32-bit halves, the block and the lanes' bits (64 bits in all).
   let hBlock = 0;
-  let hLanes = 0;
+  const mask = new Int32Array(WORDS_PER_BLOCK);
   const hash = (id: string) => {
     let a = 0x811c9dc5;
     let b = 0x9747b28c;
@@ -81,60 +88,79 @@ export function droppedVisitors(opts: DroppedVisitorsOptions): DroppedVisitors {
       b ^= b >>> 15;
     }
     hBlock = fmix(a ^ Math.imul(b, 0x27d4eb2f));
-    hLanes = fmix(b + 0x165667b1);
+    const lanes = fmix(b + 0x165667b1);
+    // Its bit in each of a block's words, the same in every generation.
+    for (let i = 0; i < WORDS_PER_BLOCK; i++) mask[i] = 1 << (Math.imul(lanes, SALTS[i]!) >>> 27);
   };
-  // The block's first word: the block chosen by the hash's high half scaled to the count (exact in doubles).
-  const blockOf = () => Math.floor((hBlock * blocks) / 4294967296) * WORDS_PER_BLOCK;
-  const has = (bits: Uint32Array, at: number) => {
+  // The block chosen by the hash's high half scaled to the count (exact in doubles).
+  const blockOf = () => Math.floor((hBlock * blocks) / 4294967296);
+  const has = (at: number) => {
     for (let i = 0; i < WORDS_PER_BLOCK; i++) {
-      if ((bits[at + i]! & (1 << (Math.imul(hLanes, SALTS[i]!) >>> 27))) === 0) return false;
+      if ((bits[at + i]! & mask[i]!) === 0) return false;
     }
     return true;
   };
+  /** Twice the slots per block (the generations keep theirs), or the first one. */
+  const grow = () => {
+    const wider = stride === 0 ? 1 : Math.min(maxGenerations, stride * 2);
+    const next = new Uint32Array(blocks * wider * WORDS_PER_BLOCK);
+    for (let b = 0; b < blocks && stride > 0; b++) next.set(bits.subarray(b * stride * WORDS_PER_BLOCK, (b + 1) * stride * WORDS_PER_BLOCK), b * wider * WORDS_PER_BLOCK);
+    for (let k = wider - 1; k >= stride; k--) freeSlots.push(k);
+    bits = next;
+    stride = wider;
+  };
   const forget = () => {
     const g = gens.shift()!;
-    g.bits.fill(0);
-    spare.push(g.bits);
+    for (let b = 0; b < blocks; b++) bits.fill(0, (b * stride + g.slot) * WORDS_PER_BLOCK, (b * stride + g.slot + 1) * WORDS_PER_BLOCK);
+    freeSlots.push(g.slot);
     return g;
   };
   return {
     add(id, at) {
       let g = gens.at(-1);
       if (g === undefined || g.count >= opts.capacity || at - g.first > opts.spanMs) {
+        if (freeSlots.length === 0 && stride < maxGenerations) grow();
         // Full: the oldest goes, and what it held is vouched for by `floor` (a look-up more, never fewer).
-        if (gens.length >= maxGenerations) floor = Math.max(floor, forget().newest);
-        g = { bits: spare.pop() ?? new Uint32Array(blocks * WORDS_PER_BLOCK), count: 0, first: at, newest: Math.max(at, g?.newest ?? 0) };
+        if (freeSlots.length === 0) floor = Math.max(floor, forget().newest);
+        g = { slot: freeSlots.pop()!, count: 0, first: at, newest: Math.max(at, g?.newest ?? 0) };
         gens.push(g);
       }
       hash(id);
-      const b = blockOf();
-      for (let i = 0; i < WORDS_PER_BLOCK; i++) g.bits[b + i]! |= 1 << (Math.imul(hLanes, SALTS[i]!) >>> 27);
+      const at0 = (blockOf() * stride + g.slot) * WORDS_PER_BLOCK;
+      for (let i = 0; i < WORDS_PER_BLOCK; i++) bits[at0 + i]! |= mask[i]!;
       g.count++;
       if (at > g.newest) g.newest = at;
     },
     droppedAt(id) {
       if (gens.length === 0) return floor;
       hash(id);
-      const b = blockOf();
+      const row = blockOf() * stride;
       // Newest first: its `newest` is at least every older generation's.
-      for (let i = gens.length - 1; i >= 0; i--) if (has(gens[i]!.bits, b)) return Math.max(floor, gens[i]!.newest);
+      for (let i = gens.length - 1; i >= 0; i--) if (has((row + gens[i]!.slot) * WORDS_PER_BLOCK)) return Math.max(floor, gens[i]!.newest);
       return floor;
     },
     expire(oldest) {
       while (gens.length > 0 && gens[0]!.newest < oldest) forget();
       if (floor < oldest) floor = 0;
-      // One spare is enough to start the next generation without allocating; the others are let go.
-      spare.length = Math.min(spare.length, 1);
+      // Nothing left: the filters' memory goes too.
+      if (gens.length === 0) {
+        bits = new Uint32Array(0);
+        stride = 0;
+        freeSlots.length = 0;
+      }
     },
     clear() {
-      while (gens.length > 0) forget();
+      gens.length = 0;
+      freeSlots.length = 0;
+      bits = new Uint32Array(0);
+      stride = 0;
       floor = 0;
     },
     get any() {
       return gens.length > 0 || floor > 0;
     },
     get bytes() {
-      return (gens.length + spare.length) * blocks * WORDS_PER_BLOCK * 4;
+      return bits.byteLength;
     },
   };
 }
