@@ -93,6 +93,7 @@ export async function startCollector({ config, cache, pseudonymiser, store, site
       store,
       state: visitState,
       maxFutureMs: EVENT_LIMITS.maxFutureMs,
+      onLookedUp: (n, ok) => metrics.visitLookups.child({ result: ok ? 'ok' : 'failed' }).inc(n),
       onLookupFailed: (err) => log.warn({ err }, 'visits: ClickHouse could not be asked for a late hit\'s visits; it was placed on what this collector remembers'),
     }) };
   const ingestDeps = { sites, reducers: createReducers(pseudonymiser), spool: events, consents, erasures, metrics, visits };

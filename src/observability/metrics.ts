@@ -27,6 +27,8 @@ export interface Metrics {
   readonly statsCache: Counter<'result'>;
   readonly segmentLookups: { child(labels: { source: 'index' | 'clickhouse' }): Tally };
   readonly segmentRefreshes: Counter<'outcome'>;
+  /** Visitors whose stored visits the collector asked ClickHouse for, by whether the query answered. */
+  readonly visitLookups: { child(labels: { result: 'ok' | 'failed' }): Tally };
   readonly segmentRefreshSeconds: Histogram;
 }
 
@@ -84,6 +86,12 @@ export function createMetrics(): Metrics {
       name: 'calypso_segment_lookups_total',
       help: 'Segment look-ups by source: index (Redis or memory) or clickhouse (degraded, index unavailable)',
       labelNames: ['source'],
+      registry,
+    }),
+    visitLookups: tallyCounter({
+      name: 'calypso_visit_lookups_total',
+      help: 'Visitors whose stored visits the collector read from ClickHouse (the visit state could not vouch for them), by result: ok or failed',
+      labelNames: ['result'],
       registry,
     }),
     segmentRefreshes: new Counter({ name: 'calypso_segment_refreshes_total', help: 'Segment refreshes by outcome', labelNames: ['outcome'], registers: [registry] }),

@@ -5,7 +5,8 @@ import type { EventRow } from '../privacy/toEventRow.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { sqlToMs } from '../store/sqlTime.ts';
 import { placeHit, type VisitState } from './placeHit.ts';
-import { normaliseStoredVisit, VISIT_GAP_SECONDS, visitorKey, type VisitAliasRow, type VisitRow } from './visitRow.ts';
+import { VISIT_GAP_SECONDS, visitorKey, type VisitAliasRow, type VisitRow } from './visitRow.ts';
+import { visitLookups } from './visitLookups.ts';
 import type { HeldVisitors, VisitorRef, VisitStateStore } from './visitStateStore.ts';
 
 export interface PlacedBatch {
@@ -39,6 +40,8 @@ export interface VisitAssignerDeps {
   lookbackMs?: number;
   /** Told when ClickHouse could not be asked for a late hit's visits: it is placed on what the store knows. */
   onLookupFailed?: (err: unknown) => void;
+  /** Told of each query for stored visits: how many visitors it asked for, and whether it answered. */
+  onLookedUp?: (visitors: number, ok: boolean) => void;
 }
 
 const GAP_MS = VISIT_GAP_SECONDS * 1000;
@@ -51,6 +54,8 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
   const { store, state, maxFutureMs } = deps;
   const lookbackMs = deps.lookbackMs ?? 2 * 86_400_000;
   const busy = new Map<string, Promise<void>>();
+  // Requests needing ClickHouse at once share its queries (one per site at a time).
+  const lookups = visitLookups(store, { lookbackMs, onQuery: deps.onLookedUp });
 
   /**
    * Waits until no other request places these visitors, then holds them: in sorted order, so two requests
@@ -70,27 +75,6 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
       for (const id of taken) busy.delete(id);
       release();
     };
-  };
-
-  /** The live versions of stored visits of these visitors that could touch hits in [lo, hi]. */
-  const stored = async (site: string, keys: ReadonlyMap<string, { pid: string; hash: string }>, lo: number, hi: number) => {
-    const pids = [...keys.values()].filter((k) => k.pid !== '0').map((k) => BigInt(k.pid));
-    const hashes = [...keys.values()].filter((k) => k.pid === '0').map((k) => BigInt(k.hash));
-    const rows = await store.query<VisitRow>(
-      `SELECT * FROM visits FINAL
-       WHERE site = {site:String} AND (pid IN {pids:Array(UInt64)} OR (pid = 0 AND visitor_hash IN {hashes:Array(UInt64)}))
-         AND start >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND start <= fromUnixTimestamp64Milli({hi:Int64}, 'UTC')
-         AND end >= fromUnixTimestamp64Milli({lo:Int64}, 'UTC')`,
-      { site, pids, hashes, from: lo - lookbackMs, lo, hi },
-    );
-    const found = new Map<string, VisitState[]>();
-    for (const r of rows.map(normaliseStoredVisit)) {
-      const key = visitorKey({ pid: r.pid, visitor_hash: r.visitor_hash, ts: r.start });
-      const list = found.get(key) ?? [];
-      list.push({ row: r, absorbed: [] });
-      found.set(key, list);
-    }
-    return found;
   };
 
   return {
@@ -147,13 +131,18 @@ export function createVisitAssigner(deps: VisitAssignerDeps): VisitAssigner {
           l.hi = Math.max(l.hi, h.ms + GAP_MS);
           late.set(h.row.site, l);
         });
-        for (const [site, l] of late) {
-          // NOTE: a hit is never refused for this: without ClickHouse it may open a visit that should have
-          // continued one, and the failure is reported (a metric and a log line), not hidden.
-          const found = await stored(site, l.keys, l.lo, l.hi).catch((err: unknown) => {
-            deps.onLookupFailed?.(err);
-            return new Map<string, VisitState[]>();
-          });
+        // NOTE: a hit is never refused for this: without ClickHouse it may open a visit that should have
+        // continued one, and the failure is reported (a metric and a log line), not hidden.
+        const answers = late.size === 0 ? [] : await Promise.all(
+          [...late].map(async ([site, l]) => ({
+            site,
+            found: await lookups.find(site, l.keys, l.lo, l.hi).catch((err: unknown) => {
+              deps.onLookupFailed?.(err);
+              return new Map<string, VisitState[]>();
+            }),
+          })),
+        );
+        for (const { site, found } of answers) {
           for (const [key, list] of found) {
             const at = index.get(`${site}\u0000${key}`);
             if (at === undefined) continue;

@@ -1,5 +1,6 @@
 // The visitors' recent visits, as the collector keeps them to place the next hit (docs/visits.md).
 import { sqlToMs } from '../store/sqlTime.ts';
+import { droppedVisitors } from './droppedVisitors.ts';
 import { packVisits, unpackVisits } from './packedVisits.ts';
 import type { VisitState } from './placeHit.ts';
 
@@ -70,16 +71,6 @@ interface Entry {
   writtenAt: number;
 }
 
-/** Slots remembering visitors dropped for room (8 bytes each). */
-const DROPPED_SLOTS = 1 << 19;
-
-/** FNV-1a of a visitor's id, to its slot. */
-function slotOf(id: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  return (h >>> 0) & (DROPPED_SLOTS - 1);
-}
-
 /**
  * One process's store. NOTE: only right while one collector writes the site's hits; several collectors
  * share their state through Redis (redisVisitStateStore.ts).
@@ -93,11 +84,11 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): MemoryVisi
   // `since` as if no visitor had been dropped for room (the load's start, or the memory span).
   let floor = since;
   // NOTE: a visitor dropped for room moved `since` to its last write, so under load (more visitors in the
-  // span than the store holds) every hit was looked up in ClickHouse, new visitors included. Each slot
-  // keeps the newest write of a visitor dropped for room among those hashed to it: a visitor's own `since`
-  // is never earlier than what it lost (another visitor in its slot can only make it later: a look-up more).
-  const dropped = new Float64Array(DROPPED_SLOTS);
-  let anyDropped = false;
+  // span than the store holds) every hit was looked up in ClickHouse, new visitors included. The visitors
+  // dropped for room are remembered (droppedVisitors.ts): a visitor's own `since` is never earlier than
+  // what it lost (a false positive, one new visitor in 16 000 per full generation, 0.2 % with all 32 full,
+  // only costs a look-up more).
+  const dropped = droppedVisitors({ capacity: Math.max(65_536, Math.ceil(opts.maxVisitors / 2)), spanMs: opts.keepMs / 16 });
   const id = (site: string, key: string) => `${site}\u0000${key}`;
   let evictedAt = 0;
   // NOTE: a Map iterates over the slots its deletes left until it rehashes: a fresh iteration from the
@@ -112,6 +103,8 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): MemoryVisi
     if (!force && entries.size <= opts.maxVisitors && t - evictedAt < 1000) return;
     evictedAt = t;
     const oldest = t - opts.keepMs;
+    // Drops older than the memory span are covered by every visitor's `since` anyway.
+    if (dropped.any) dropped.expire(oldest);
     for (;;) {
       if (head === undefined) {
         cursor ??= entries.entries();
@@ -135,11 +128,7 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): MemoryVisi
       // What was written up to this entry may be gone from the store now.
       since = Math.max(since, e.writtenAt + 1);
       // Dropped for room (an expired entry is older than any visitor's `since` anyway).
-      if (e.writtenAt >= oldest) {
-        const slot = slotOf(k);
-        dropped[slot] = Math.max(dropped[slot]!, e.writtenAt + 1);
-        anyDropped = true;
-      }
+      if (e.writtenAt >= oldest) dropped.add(k, e.writtenAt + 1);
     }
   };
   const sinceNow = () => Math.max(since, now() - opts.keepMs);
@@ -168,13 +157,13 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): MemoryVisi
     get: async (site, key) => read(site, key),
     set: async (site, key, visits) => set(id(site, key), visits),
     getMany: async (visitors) => {
-      // Nobody dropped for room since the load: `since` is every visitor's.
-      if (!anyDropped) return { visits: visitors.map((v) => unpacked(v.id ?? id(v.site, v.key))), since: sinceNow() };
+      // Nobody dropped for room since the load (or every drop is older than the span): `since` is every visitor's.
+      if (!dropped.any) return { visits: visitors.map((v) => unpacked(v.id ?? id(v.site, v.key))), since: sinceNow() };
       const base = Math.max(floor, now() - opts.keepMs);
       const sinceEach: number[] = [];
       const visits = visitors.map((v) => {
         const k = v.id ?? id(v.site, v.key);
-        sinceEach.push(Math.max(base, dropped[slotOf(k)]!));
+        sinceEach.push(Math.max(base, dropped.droppedAt(k)));
         return unpacked(k);
       });
       return { visits, since: sinceNow(), sinceEach };
@@ -195,8 +184,7 @@ export function memoryVisitStateStore(opts: MemoryVisitStateOptions): MemoryVisi
       head = undefined;
       since = from;
       floor = from;
-      dropped.fill(0);
-      anyDropped = false;
+      dropped.clear();
       evict(true);
     },
   };

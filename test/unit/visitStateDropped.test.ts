@@ -3,6 +3,7 @@ import type { EventRow } from '../../src/privacy/toEventRow.ts';
 import type { EventStore } from '../../src/store/eventStore.ts';
 import { nowSql } from '../../src/store/sqlTime.ts';
 import { createVisitAssigner, type PlacedHit } from '../../src/visits/visitAssigner.ts';
+import type { VisitState } from '../../src/visits/placeHit.ts';
 import { memoryVisitStateStore } from '../../src/visits/visitStateStore.ts';
 
 const KEEP = 7_200_000;
@@ -33,5 +34,34 @@ describe('a visit state store full to its cap', () => {
     expect(asked).toEqual([]);
     await place('1');
     expect(asked).toEqual([['1']]);
+  });
+});
+
+describe('the in-process store\'s own `since` per visitor', () => {
+  it('is never earlier than the newest write a dropped visitor lost, and no later than the store\'s for (almost) every new one', async () => {
+    let t = 1_000_000_000;
+    const state = memoryVisitStateStore({ keepMs: KEEP, maxVisitors: 1_000, now: () => t });
+    state.load([], t - KEEP);
+    const visits: VisitState[] = [{ row: { visit_id: '1' } as VisitState['row'], absorbed: [] }];
+    const written = new Map<string, number>();
+    // 200 000 visitors, some written twice far apart, one write a millisecond: 199 000 dropped for room.
+    for (let i = 0; i < 200_000; i++) {
+      t++;
+      const key = i % 10 === 9 ? `p${i - 9_000}` : `p${i}`;
+      await state.set('s', key, visits);
+      written.set(key, t);
+    }
+    const keys = [...written.keys()];
+    const read = await state.getMany(keys.map((key) => ({ site: 's', key })));
+    let early = 0;
+    for (const [i, key] of keys.entries()) if (read.visits[i] === undefined && read.sinceEach![i]! <= written.get(key)!) early++;
+    expect(early).toBe(0);
+    const fresh = await state.getMany(Array.from({ length: 100_000 }, (_, i) => ({ site: 's', key: `q${i}` })));
+    const base = t - KEEP;
+    expect(fresh.sinceEach!.filter((x) => x > base).length).toBeLessThanOrEqual(50);
+    // Two hours on, every drop is older than the store's span: no visitor has a `since` of its own.
+    t += KEEP + 1;
+    await state.set('s', 'later', visits);
+    expect('sinceEach' in (await state.getMany([{ site: 's', key: 'p1' }]))).toBe(false);
   });
 });
