@@ -37,12 +37,41 @@ interface Pending {
 /** MEMORY_LIMIT_EXCEEDED: a server gives the code, the embedded engine its name in the message. */
 const isMemoryLimit = (e: unknown): boolean => e instanceof StoreError && (e.code === '241' || e.message.includes('MEMORY_LIMIT_EXCEEDED'));
 
+/** The sites whose queries outgrew the lists' bound lately (VisitorListsMemo). */
+export interface VisitorListsMemo {
+  allowed(site: string): boolean;
+  refused(site: string): void;
+}
+
+/**
+ * A site whose query was stopped at the lists' memory bound is asked with `uniq` states at once for the
+ * next `ttlMs`: its ranges hold too many rows, and each stopped attempt would cost the reading of up to
+ * the bound's worth of rows again (seconds for a site of a hundred million hits).
+ */
+export function createVisitorListsMemo(ttlMs = 10 * 60_000, now: () => number = Date.now): VisitorListsMemo {
+  const until = new Map<string, number>();
+  return {
+    allowed(site) {
+      const t = until.get(site);
+      if (t === undefined) return true;
+      if (t > now()) return false;
+      until.delete(site);
+      return true;
+    },
+    refused: (site) => void until.set(site, now() + ttlMs),
+  };
+}
+
 /**
  * `decide`: shared by the batchers of a service, so that its kept answers serve every operation.
  * A query counting visitors from lists (compileHitStats.ts) that the engine stopped at its memory bound (a
  * range of more hits than the lists may hold) is asked again with `uniq` states: the same answer.
  */
-export function createStatsBatcher(runSql: RunStatsSql, decide: VisitPairsDecision = createVisitPairsDecision(runSql)): StatsBatcher {
+export function createStatsBatcher(
+  runSql: RunStatsSql,
+  decide: VisitPairsDecision = createVisitPairsDecision(runSql),
+  lists: VisitorListsMemo = createVisitorListsMemo(),
+): StatsBatcher {
   let undecided = 0;
   let pending: Pending[] = [];
 
@@ -57,12 +86,17 @@ export function createStatsBatcher(runSql: RunStatsSql, decide: VisitPairsDecisi
     });
 
   const runCompiled = async (q: StatsQuery, sql: CompiledStats, options: StatsSqlOptions) => {
+    const states = () => {
+      const c = compileStats(q, { ...options, visitorLists: false });
+      return runSql(c.sql, c.params);
+    };
+    if (sql.visitorLists === true && !lists.allowed(q.site)) return states();
     try {
       return await runSql(sql.sql, sql.params);
     } catch (e) {
       if (sql.visitorLists !== true || !isMemoryLimit(e)) throw e;
-      const states = compileStats(q, { ...options, visitorLists: false });
-      return runSql(states.sql, states.params);
+      lists.refused(q.site);
+      return states();
     }
   };
 
@@ -72,11 +106,13 @@ export function createStatsBatcher(runSql: RunStatsSql, decide: VisitPairsDecisi
       if (one !== undefined) return one.resolve(await alone(one.q, one.compiled));
       const qs = group.map((p) => p.q);
       const { batch, out } = await decide(qs[0]!, async (options) => {
-        const b = compileStatsBatch(qs, options);
+        const site = qs[0]!.site;
+        const b = compileStatsBatch(qs, lists.allowed(site) ? options : { ...options, visitorLists: false });
         try {
           return { batch: b, out: rankStatsBatch(await runSql(b.sql, b.params), b) };
         } catch (e) {
           if (b.visitorLists !== true || !isMemoryLimit(e)) throw e;
+          lists.refused(site);
           const states = compileStatsBatch(qs, { ...options, visitorLists: false });
           return { batch: states, out: rankStatsBatch(await runSql(states.sql, states.params), states) };
         }

@@ -6,7 +6,7 @@ import { invalid } from '../errors/apiError.ts';
 import { apiError } from '../graphql/errors.ts';
 import { compileStats, type StatsFilter, type StatsOrder } from './compileStats.ts';
 import type { ResultRow, StatsValue } from './statsResult.ts';
-import { createStatsBatcher, type StatsBatcher, type StatsTicket } from './statsBatch.ts';
+import { createStatsBatcher, createVisitorListsMemo, type StatsBatcher, type StatsTicket } from './statsBatch.ts';
 import { createVisitPairsDecision } from './uncertainVisits.ts';
 import type { StatsCache } from './statsCache.ts';
 import type { AnsweredStats, RequestContext } from '../graphql/requestContext.ts';
@@ -63,13 +63,15 @@ export function createStatsResolvers(store: EventStore, sites: SiteStore, cache:
   // One batcher per operation: its calls over the same visits run as one query (statsBatch.ts).
   const batchers = new WeakMap<object, StatsBatcher>();
   const decide = createVisitPairsDecision(runSql);
+  // Shared like `decide`: a site too big for the visitor lists is known to every operation.
+  const lists = createVisitorListsMemo();
   // Answers under way, by cache key: the same query asked again meanwhile joins (inFlight.ts).
   const inFlight = createInFlight<StatsValue>();
   const batcherOf = (ctx: unknown): StatsBatcher => {
-    if (typeof ctx !== 'object' || ctx === null) return createStatsBatcher(runSql, decide);
+    if (typeof ctx !== 'object' || ctx === null) return createStatsBatcher(runSql, decide, lists);
     const known = batchers.get(ctx);
     if (known !== undefined) return known;
-    const made = createStatsBatcher(runSql, decide);
+    const made = createStatsBatcher(runSql, decide, lists);
     batchers.set(ctx, made);
     return made;
   };

@@ -4,7 +4,7 @@
 // memory bound must be answered with `uniq` states instead, not fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileStats } from '../../src/stats/compileStats.ts';
-import { createStatsBatcher } from '../../src/stats/statsBatch.ts';
+import { createStatsBatcher, createVisitorListsMemo } from '../../src/stats/statsBatch.ts';
 import { parseStatsRange } from '../../src/stats/statsRange.ts';
 import { STATS_QUERY_SETTINGS } from '../../src/stats/statsResolvers.ts';
 import type { StatsQuery } from '../../src/stats/statsQuery.ts';
@@ -143,7 +143,8 @@ describe('visitors from lists', () => {
       sent.push(sql);
       return svc.store.query<ResultRow>(sql.replace(/max_memory_usage = \d+/, 'max_memory_usage = 1000000'), params, STATS_QUERY_SETTINGS);
     };
-    const answer = await createStatsBatcher(runSql).enter().run(q, compiled);
+    const memo = createVisitorListsMemo();
+    const answer = await createStatsBatcher(runSql, undefined, memo).enter().run(q, compiled);
     expect(sent).toHaveLength(2);
     expect(sent[0]).toContain('groupArray(vkey)');
     expect(sent[1]).not.toContain('groupArray');
@@ -151,6 +152,11 @@ describe('visitors from lists', () => {
     const expected = (await byStates()).filter((x) => Number(x.visitors) >= 5).map((x) => ({ page: x.page, visitors: Number(x.visitors), pageviews: Number(x.pageviews) }));
     expect(answer.rows).toEqual(expected);
     expect(answer.suppressedRows).toBe(1);
+    // The site's next query (another operation, the same memo) goes to the states at once.
+    sent.length = 0;
+    expect(await createStatsBatcher(runSql, undefined, memo).enter().run(q, compiled)).toEqual(answer);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).not.toContain('groupArray');
 
     // A batch likewise: pages and events of one operation, one query of grouping sets, then its states' twin.
     sent.length = 0;
