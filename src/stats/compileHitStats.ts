@@ -34,7 +34,7 @@ export interface HitSqlOptions {
   /**
    * Visitors of a breakdown by other than time from each group's list of visitor keys (VISITORS_BY_LISTS_SQL:
    * the same answers). Default true; false (after the engine stopped such a query at its memory bound,
-   * statsBatch.ts) counts them with `uniq(vkey)`.
+   * visitorLists.ts) counts them with `uniq(vkey)`.
    */
   readonly visitorLists?: boolean;
 }

@@ -6,12 +6,12 @@
 // `enter`s before any of them awaits; each then either hands its query over (`run`) or `leave`s (a cache
 // hit, an error). Once no entered call is still undecided, the gathered ones run. Waiting for the slowest
 // cache lookup costs little: every lookup of the operation started at the same time.
-import { compileStatsBatch, groupBatches, isBatchable, rankStatsBatch, splitStatsBatch } from './compileStatsBatch.ts';
+import { compileStatsBatch, groupBatches, isBatchable, rankStatsBatch, splitStatsBatch, type CompiledBatch } from './compileStatsBatch.ts';
 import { tailInJs, type CompiledStats, type StatsQuery } from './statsQuery.ts';
-import { compileStats, type StatsSqlOptions } from './compileStats.ts';
-import { StoreError } from '../store/storeError.ts';
+import { compileStats } from './compileStats.ts';
 import { timeTail, toStatsValue, withSuppressed, type ResultRow, type StatsValue } from './statsResult.ts';
 import { createVisitPairsDecision, type VisitPairsDecision } from './uncertainVisits.ts';
+import { createVisitorListsMemo, withVisitorLists, type VisitorListsMemo } from './visitorLists.ts';
 
 export type RunStatsSql = (sql: string, params: Record<string, unknown>) => Promise<ResultRow[]>;
 
@@ -34,39 +34,7 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-/** MEMORY_LIMIT_EXCEEDED: a server gives the code, the embedded engine its name in the message. */
-const isMemoryLimit = (e: unknown): boolean => e instanceof StoreError && (e.code === '241' || e.message.includes('MEMORY_LIMIT_EXCEEDED'));
-
-/** The sites whose queries outgrew the lists' bound lately (VisitorListsMemo). */
-export interface VisitorListsMemo {
-  allowed(site: string): boolean;
-  refused(site: string): void;
-}
-
-/**
- * A site whose query was stopped at the lists' memory bound is asked with `uniq` states at once for the
- * next `ttlMs`: its ranges hold too many rows, and each stopped attempt would cost the reading of up to
- * the bound's worth of rows again (seconds for a site of a hundred million hits).
- */
-export function createVisitorListsMemo(ttlMs = 10 * 60_000, now: () => number = Date.now): VisitorListsMemo {
-  const until = new Map<string, number>();
-  return {
-    allowed(site) {
-      const t = until.get(site);
-      if (t === undefined) return true;
-      if (t > now()) return false;
-      until.delete(site);
-      return true;
-    },
-    refused: (site) => void until.set(site, now() + ttlMs),
-  };
-}
-
-/**
- * `decide`: shared by the batchers of a service, so that its kept answers serve every operation.
- * A query counting visitors from lists (compileHitStats.ts) that the engine stopped at its memory bound (a
- * range of more hits than the lists may hold) is asked again with `uniq` states: the same answer.
- */
+/** `decide` and `lists`: shared by the batchers of a service, so that what they learn serves every operation. */
 export function createStatsBatcher(
   runSql: RunStatsSql,
   decide: VisitPairsDecision = createVisitPairsDecision(runSql),
@@ -75,30 +43,15 @@ export function createStatsBatcher(
   let undecided = 0;
   let pending: Pending[] = [];
 
-  // `compiled` is the default compilation (the cache's key); a visit-pairs decision may run another SQL
-  // of the same answer (uncertainVisits.ts).
+  // `compiled` is the default compilation (the cache's key); a visit-pairs decision (uncertainVisits.ts) or
+  // the lists' fallback (visitorLists.ts) may run another SQL of the same answer.
   const alone = (q: StatsQuery, compiled: CompiledStats) =>
     decide(q, async (options) => {
-      const sql = options.uncertainVisits === false ? compileStats(q, options) : compiled;
-      const out = await runCompiled(q, sql, options);
+      const compile = (lists: boolean) => (lists && options.uncertainVisits !== false ? compiled : compileStats(q, { ...options, visitorLists: lists }));
+      const out = await withVisitorLists(lists, q.site, compile, (c) => runSql(c.sql, c.params));
       const rows = tailInJs(q) ? timeTail(out, compiled.columns.get('time')!, q.k, q.limit) : withSuppressed(out);
       return toStatsValue(rows, compiled, q.dimensions.length === 0, q.k);
     });
-
-  const runCompiled = async (q: StatsQuery, sql: CompiledStats, options: StatsSqlOptions) => {
-    const states = () => {
-      const c = compileStats(q, { ...options, visitorLists: false });
-      return runSql(c.sql, c.params);
-    };
-    if (sql.visitorLists === true && !lists.allowed(q.site)) return states();
-    try {
-      return await runSql(sql.sql, sql.params);
-    } catch (e) {
-      if (sql.visitorLists !== true || !isMemoryLimit(e)) throw e;
-      lists.refused(q.site);
-      return states();
-    }
-  };
 
   const runGroup = async (group: Pending[]) => {
     try {
@@ -106,16 +59,8 @@ export function createStatsBatcher(
       if (one !== undefined) return one.resolve(await alone(one.q, one.compiled));
       const qs = group.map((p) => p.q);
       const { batch, out } = await decide(qs[0]!, async (options) => {
-        const site = qs[0]!.site;
-        const b = compileStatsBatch(qs, lists.allowed(site) ? options : { ...options, visitorLists: false });
-        try {
-          return { batch: b, out: rankStatsBatch(await runSql(b.sql, b.params), b) };
-        } catch (e) {
-          if (b.visitorLists !== true || !isMemoryLimit(e)) throw e;
-          lists.refused(site);
-          const states = compileStatsBatch(qs, { ...options, visitorLists: false });
-          return { batch: states, out: rankStatsBatch(await runSql(states.sql, states.params), states) };
-        }
+        const run = async (b: CompiledBatch) => ({ batch: b, out: rankStatsBatch(await runSql(b.sql, b.params), b) });
+        return withVisitorLists(lists, qs[0]!.site, (l) => compileStatsBatch(qs, { ...options, visitorLists: l }), run);
       });
       for (const p of group) {
         const { rows, compiled } = splitStatsBatch(out, batch, p.q);

@@ -99,7 +99,7 @@ export const VISIT_VISITORS_BY_LISTS_SQL = "arrayReduce('uniq', groupArrayIf(vke
  * the range: the pages tab alone under 256 MiB, the overview's hit batch (pages and events: two lists a
  * hit) 304–512 MiB, its visit batch (2.5 M visits, five sets) under 256 MiB; so about 20 M hits for the
  * batch. Past it the engine stops the query (MEMORY_LIMIT_EXCEEDED) and it is asked again with `uniq`,
- * whose states are bounded, as are the site's next queries for a while (statsBatch.ts).
+ * whose states are bounded, as are the site's next queries for a while (visitorLists.ts).
  */
 export const VISITOR_LISTS_MAX_BYTES = 1024 * 1024 * 1024;
 /** The setting that bounds them, for a statement's own SETTINGS clause (a chDB SET would stick to its session). */

@@ -74,3 +74,8 @@ export function classifyStoreError(err: unknown, what: string): StoreError {
     cause: err,
   });
 }
+
+/** MEMORY_LIMIT_EXCEEDED (241): a server gives the code, the embedded engine its code and name in the message. */
+export function isMemoryLimitError(err: unknown): boolean {
+  return err instanceof StoreError && (err.code === '241' || err.message.includes('MEMORY_LIMIT_EXCEEDED'));
+}

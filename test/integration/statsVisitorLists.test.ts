@@ -4,7 +4,8 @@
 // memory bound must be answered with `uniq` states instead, not fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileStats } from '../../src/stats/compileStats.ts';
-import { createStatsBatcher, createVisitorListsMemo } from '../../src/stats/statsBatch.ts';
+import { createStatsBatcher } from '../../src/stats/statsBatch.ts';
+import { createVisitorListsMemo } from '../../src/stats/visitorLists.ts';
 import { parseStatsRange } from '../../src/stats/statsRange.ts';
 import { STATS_QUERY_SETTINGS } from '../../src/stats/statsResolvers.ts';
 import type { StatsQuery } from '../../src/stats/statsQuery.ts';

@@ -1,7 +1,7 @@
 // A site whose statistics query outgrew the visitor lists' memory bound is asked with uniq states for a
-// while (statsBatch.ts): for that site only, and only until the memo's time is up.
+// while (visitorLists.ts): for that site only, and only until the memo's time is up.
 import { describe, expect, it } from 'vitest';
-import { createVisitorListsMemo } from '../../src/stats/statsBatch.ts';
+import { createVisitorListsMemo } from '../../src/stats/visitorLists.ts';
 
 describe('visitor lists memo', () => {
   it('refuses the lists to a site for its ttl, then allows them again', () => {
