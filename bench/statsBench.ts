@@ -16,6 +16,9 @@
 //   BENCH_CACHED_RUNS=21                   cached repeats per case (median): each takes about a millisecond, so
 //                                           more of them cost nothing, and 7 left the median to one stall of
 //                                           a loaded machine (docs/performance.md "cached (2026-12-01, session 3)")
+//   BENCH_WARMUP=4                         untimed runs of each case (and of B1) before its timed ones: the
+//                                           engine compiles a query's expressions at their fourth use
+//   BENCH_EACH=1                           each run's time and B1's, per case, on stderr
 //   BENCH_ONLY='tab pages (|whole overview'   only the cases whose name contains one of these |-separated
 //                                           texts, or is one ending in $ ('chart + card totals$': without a filter);
 //                                           for an A/B of a few rows (the cached speed-up row then covers those)
@@ -36,6 +39,7 @@ import { deriveBenchVisits } from './benchVisits.ts';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CACHED_RUNS = Number(process.env.BENCH_CACHED_RUNS ?? 21);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 4);
 const ONLY = (process.env.BENCH_ONLY ?? '').split('|').filter((x) => x !== '');
 const chosen = (c: { name: string }) => ONLY.length === 0 || ONLY.some((x) => (x.endsWith('$') ? c.name === x.slice(0, -1) : c.name.includes(x)));
 const COOKIES = Math.max(1_000, Math.round(EVENTS / 10));
@@ -122,10 +126,19 @@ const ask = (r: { query: string; variables: Record<string, unknown> }) => gql(ke
 async function measure(cs: readonly Case[]): Promise<Array<{ c: Case; ms: number; b1: number; cached: number; cachedCpu: number }>> {
   const ms = cs.map((): number[] => []);
   const b1: number[] = [];
+  // Untimed first: the engine compiles a query's expressions at their fourth use (ClickHouse's
+  // min_count_to_compile_expression = 3), so a case's first runs measured it uncompiled and its fourth
+  // compiling, while B1, asked before every case, ran compiled from the first case on. A dashboard's
+  // queries repeat all day and run compiled; warmed up alike, both are measured that way.
+  for (let w = 0; w < WARMUP; w++) {
+    await timeB1(svc, from, to);
+    for (const c of cs) await ask(c.request(RUNS + w));
+  }
   for (let i = 0; i < RUNS; i++) {
     b1.push(await timeB1(svc, from, to));
     for (const [j, c] of cs.entries()) ms[j]!.push(await time(() => ask(c.request(i))));
   }
+  if (process.env.BENCH_EACH === '1') for (const [j, c] of cs.entries()) console.error(`${c.name}: ${ms[j]!.map(fmt).join(' ')} ms; B1 ${b1.map(fmt).join(' ')} ms`);
   const out = [];
   for (const [j, c] of cs.entries()) {
     const cached: number[] = [];
