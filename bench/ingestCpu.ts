@@ -3,7 +3,9 @@
 // the spool left to drain (delivery to the engine counted too), and the CPU of each of its threads read
 // from /proc/<pid>/task/*/stat, summed by thread name (MainThread: our JS; V8Worker: V8's GC helpers;
 // libuv-worker, ThreadPool, Segmentator, ChunkParser, QueryPipelineEx, MergeMutate: chDB's insert and merges).
-//   node bench/ingestCpu.ts [root=this checkout] [seconds=8] [cases=single,batch]     (cases: single, batch, over)
+//   node bench/ingestCpu.ts [root=this checkout] [seconds=8] [cases=single,batch]     (cases: single, batch, over, floor)
+// floor: the same single hits to bench:ingest's bare durable 204 (bareDurableServer.ts, on the server core):
+// the CPU per request of the floor the single-hit row is measured against.
 // A root of another worktree measures its code (an A/B in the same minutes: alternate them, several rounds).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +13,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_NODE_FLAGS } from './benchChild.ts';
+import { SERVICE_NODE_FLAGS, startChild } from './benchChild.ts';
 import { onServerCore, pinSelf, serverCoreBusy } from './corePinning.ts';
 
 const root = path.resolve(process.argv[2] ?? fileURLToPath(new URL('..', import.meta.url)));
@@ -39,12 +41,12 @@ await fetch(`http://127.0.0.1:${port}/graphql`, {
   body: JSON.stringify({ query: 'mutation { createSite(id: "bench", name: "Bench", hostnames: ["bench.example"]) { id } }' }),
 });
 
-/** CPU seconds of each thread of the service, by `tid:name`. */
-function threads(): Map<string, number> {
+/** CPU seconds of each thread of the service (or of another process), by `tid:name`. */
+function threads(pid = proc.pid): Map<string, number> {
   const m = new Map<string, number>();
-  for (const t of fs.readdirSync(`/proc/${proc.pid}/task`)) {
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
-      const s = fs.readFileSync(`/proc/${proc.pid}/task/${t}/stat`, 'utf8');
+      const s = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
       const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
       m.set(`${t}:${s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')).replace(/\d+$/, '')}`, (Number(f[11]) + Number(f[12])) / HZ);
     } catch {
@@ -64,8 +66,28 @@ const CASES: Record<string, { connections: number; events: number; body: (n: num
   over: { connections: 128, events: 500, body: batch },
 };
 
+/** The floor's CPU per request: the single hits' bodies to the bare durable 204 on the server core. */
+async function floor(): Promise<void> {
+  const durable = await startChild(['bench/bareDurableServer.ts'], {}, { ready: /listening (\d+)/, pin: true });
+  const pid = durable.proc.pid!;
+  let n = 0;
+  const t0 = threads(pid);
+  const busy = serverCoreBusy();
+  const r = await autocannon({ url: `http://127.0.0.1:${durable.port}/`, method: 'POST', headers: HEADERS, connections: 32, duration: SECONDS, requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, body: CASES.single!.body(n++) }) }] });
+  const coreBusy = busy();
+  const t1 = threads(pid);
+  await durable.stop();
+  const total = [...t1].reduce((sum, [k, v]) => sum + v - (t0.get(k) ?? 0), 0);
+  const ok = r.requests.total - r.non2xx;
+  console.log(`floor: ${Math.round(ok / SECONDS)} req/s, p99 ${r.latency.p99} ms; server core ${Math.round(100 * coreBusy)} % busy; process CPU ${total.toFixed(2)} s: ${((1e6 * total) / ok).toFixed(1)} µs per request`);
+}
+
 let offset = 0;
 for (const name of cases) {
+  if (name === 'floor') {
+    await floor();
+    continue;
+  }
   const c = CASES[name];
   if (c === undefined) throw new Error(`unknown case ${name}; cases: ${Object.keys(CASES).join(', ')}`);
   let n = offset;
