@@ -72,6 +72,8 @@ interface ActiveSegment {
   opening: Promise<unknown> | undefined;
   waiters: Waiter[];
   syncing: Promise<void> | undefined;
+  /** A group commit is due once this turn of the event loop ends (syncSoon). */
+  syncDue: boolean;
 }
 
 export const SEGMENT_FILE = /^seg-(\d{16})-([0-9a-f]{16})(?:-r(\d+))?\.log$/;
@@ -201,7 +203,7 @@ export class Spool {
     seg.bytes += buf.length;
     this.undeliveredBytes += buf.length;
     const durable = new Promise<void>((resolve, reject) => seg.waiters.push({ resolve, reject }));
-    this.sync(seg);
+    this.syncSoon(seg);
     if (seg.bytes >= this.segmentMaxBytes) this.rotate().catch((err: unknown) => this.onBackgroundError(err));
     return durable;
   }
@@ -223,7 +225,7 @@ export class Spool {
     // request in flight (the segment look-ups' p99, whose audit rows are spooled each second). The new
     // file's directory entry must be durable, or a crash could lose a whole fsynced segment: nothing in
     // it is acknowledged before.
-    const seg: ActiveSegment = { seq, fd: -1, file, bytes: 0, written: 0, broken: false, tags: new Set(), unwritten: [], waiters: [], syncing: undefined, opening: undefined };
+    const seg: ActiveSegment = { seq, fd: -1, file, bytes: 0, written: 0, broken: false, tags: new Set(), unwritten: [], waiters: [], syncing: undefined, opening: undefined, syncDue: false };
     seg.opening = new Promise<unknown>((resolve) =>
       fs.open(file, 'a', 0o600, (err, fd) => {
         if (err) return resolve(err);
@@ -249,6 +251,21 @@ export class Spool {
       // Closed and removed (nothing in it was acknowledged), so no empty segment is left behind.
       this.closeSegment(() => seg).catch((err: unknown) => this.onBackgroundError(err));
     }
+  }
+
+  /**
+   * Starts the group commit once this turn of the event loop has run: the requests read in the same
+   * turn join one write and one fdatasync, instead of the first of them taking one of its own while the
+   * others wait for it to end (under single hits, 12 records per fdatasync at 32 connections; each costs
+   * the disk a journal commit and this process a pool thread's wake-up).
+   */
+  private syncSoon(seg: ActiveSegment): void {
+    if (seg.syncDue) return;
+    seg.syncDue = true;
+    setImmediate(() => {
+      seg.syncDue = false;
+      this.sync(seg);
+    });
   }
 
   /** Starts an fdatasync for the waiters so far, unless one is running (it restarts when that ends). */

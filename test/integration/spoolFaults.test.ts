@@ -10,6 +10,7 @@ import { decodeSegment } from '../../src/pipeline/spoolRecord.ts';
 import { tempDir } from '../support/testService.ts';
 
 const eio = () => Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO', errno: -5, syscall: 'fdatasync' });
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The records in the spool's segments, as the next start would deliver them. */
 async function stored(dir: string): Promise<string[]> {
@@ -64,6 +65,20 @@ describe('spool disk faults', () => {
     expect(spool.pendingBytes).toBe(fs.statSync(path.join(dir, file!)).size);
   });
 
+  it('gives the records appended in one turn of the event loop one write and one fdatasync', async () => {
+    const dir = tempDir();
+    const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
+    await spool.append(Buffer.from('a1\n')); // the segment's file is open
+    await nextTurn(); // and its group commit over
+    const syncs = vi.spyOn(fs, 'fdatasync');
+    const writev = vi.spyOn(fs, 'writevSync');
+    await Promise.all(['b1\n', 'b2\n', 'b3\n'].map((r) => spool.append(Buffer.from(r))));
+    expect(syncs).toHaveBeenCalledTimes(1);
+    expect(writev).toHaveBeenCalledTimes(1);
+    await spool.close();
+    expect(await stored(dir)).toEqual(['a1', 'b1', 'b2', 'b3']);
+  });
+
   it('writes a group of several records in one writev, goes on after a short one, and cuts the file back when the rest fails', async () => {
     const dir = tempDir();
     const spool = await Spool.open({ dir, maxBytes: 1 << 30 });
@@ -72,14 +87,19 @@ describe('spool disk faults', () => {
     // The first record and half of the second, as a writev the kernel cut short.
     const short = ((fd: number, bufs: Buffer[]) => realWrite(fd, bufs[0]!) + realWrite(fd, bufs[1]!, 0, Math.floor(bufs[1]!.length / 2))) as typeof fs.writevSync;
     const writev = vi.spyOn(fs, 'writevSync').mockImplementationOnce(short);
-    // b1 starts an fdatasync; b2..b4 arrive while it runs and go in together when it ends.
-    const group = ['b1\n', 'b2-longer-record\n', 'b3\n', 'b4\n'].map((r) => spool.append(Buffer.from(r)));
+    // b1 starts an fdatasync (once its turn of the event loop ends); b2..b4 arrive while it runs and go in
+    // together when it ends.
+    const group = [spool.append(Buffer.from('b1\n'))];
+    await nextTurn();
+    group.push(...['b2-longer-record\n', 'b3\n', 'b4\n'].map((r) => spool.append(Buffer.from(r))));
     await Promise.all(group);
     expect(writev).toHaveBeenCalledTimes(2); // the short one, then the rest from where it stopped
     writev.mockImplementationOnce(short).mockImplementationOnce((() => {
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     }) as typeof fs.writevSync);
-    const failing = ['c1\n', 'c2-longer-record\n', 'c3\n', 'c4\n'].map((r) => spool.append(Buffer.from(r)));
+    const failing = [spool.append(Buffer.from('c1\n'))];
+    await nextTurn();
+    failing.push(...['c2-longer-record\n', 'c3\n', 'c4\n'].map((r) => spool.append(Buffer.from(r))));
     const settled = await Promise.allSettled(failing);
     expect(settled[0]!.status).toBe('fulfilled');
     for (const r of settled.slice(1)) expect((r as PromiseRejectedResult).reason).toMatchObject({ name: 'SpoolDiskError', errno: 'ENOSPC', op: 'write' });
