@@ -66,6 +66,13 @@ const CASES: Record<string, { connections: number; events: number; body: (n: num
   over: { connections: 128, events: 500, body: batch },
 };
 
+/** Spool segments written to the engine so far, and their rows (the service's /metrics). */
+async function inserts(): Promise<{ inserts: number; rows: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const sum = (re: RegExp) => [...text.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
+  return { inserts: sum(/^calypso_flush_duration_seconds_count(?:\{[^}]*\})? (\S+)$/gm), rows: sum(/^calypso_rows_written_total(?:\{[^}]*\})? (\S+)$/gm) };
+}
+
 /** The floor's CPU per request: the single hits' bodies to the bare durable 204 on the server core. */
 async function floor(): Promise<void> {
   const durable = await startChild(['bench/bareDurableServer.ts'], {}, { ready: /listening (\d+)/, pin: true });
@@ -91,6 +98,7 @@ for (const name of cases) {
   const c = CASES[name];
   if (c === undefined) throw new Error(`unknown case ${name}; cases: ${Object.keys(CASES).join(', ')}`);
   let n = offset;
+  const m0 = await inserts();
   const t0 = threads();
   const busy = serverCoreBusy();
   const r = await autocannon({ url: `http://127.0.0.1:${port}/collect`, method: 'POST', headers: HEADERS, connections: c.connections, duration: SECONDS, requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, body: c.body(n++) }) }] });
@@ -110,10 +118,12 @@ for (const name of cases) {
   }
   const ok = r.requests.total - r.non2xx;
   const events = ok * c.events;
+  const m1 = await inserts();
   console.log(
     `${name}: ${Math.round(ok / SECONDS)} req/s, ${Math.round(events / SECONDS)} events/s (${r.non2xx} non-2xx, ${r.errors} errors), p99 ${r.latency.p99} ms; server core ${Math.round(100 * coreBusy)} % busy; ` +
       `process CPU ${total.toFixed(2)} s (drained in ${((performance.now() - drainStart) / 1000).toFixed(1)} s): ${((1e6 * total) / events).toFixed(1)} µs per event, ${(ok / total).toFixed(0)} req per CPU-s`,
   );
+  console.log(`   ${m1.inserts - m0.inserts} inserts of spool segments, ${((m1.rows - m0.rows) / Math.max(1, m1.inserts - m0.inserts)).toFixed(0)} rows each (${((m1.rows - m0.rows) / events).toFixed(2)} rows per event)`);
   console.log(`   ${[...by].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${((100 * v) / total).toFixed(1)} %`).join(', ')}`);
   offset += 100_000 * c.events;
 }
