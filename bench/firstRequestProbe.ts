@@ -13,7 +13,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
 import { STATS_QUERY_SETTINGS } from '../src/stats/statsResolvers.ts';
 import { FIRST_TABS } from '../web/screens/overview/panels.ts';
 import { overviewQuery } from '../web/screens/overview/query.ts';
@@ -57,6 +56,8 @@ const run1 = (s: Stmt) => svc.store.query(s.sql, s.params, { ...STATS_QUERY_SETT
 const run0 = (s: Stmt) => svc.store.query(s.sql, s.params, { ...STATS_QUERY_SETTINGS, group_by_use_nulls: 0 });
 // A second chDB session of the same path (the engine is shared): two statements at once.
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+// Imported once the service has loaded the engine with its allocator's options (eventStore.ts).
+const { createChdbConnection } = await import('chdb/connection');
 const second = createClient({
   connection: createChdbConnection({ path: path.join(dir, 'clickhouse') }) as unknown as ClientConnection,
   clickhouse_settings: { output_format_json_quote_64bit_integers: 1, date_time_output_format: 'iso' },

@@ -27,6 +27,12 @@ export interface Config {
     readonly password: string;
     readonly database: string;
     readonly requestTimeoutMs: number;
+    /**
+     * Embedded engine: its allocator's options (jemalloc's JE_MALLOC_CONF), holding how long it keeps memory
+     * that queries freed before returning it to the system (CALYPSO_ENGINE_KEEP_FREED_MS), then the
+     * operator's own JE_MALLOC_CONF, which wins.
+     */
+    readonly allocatorConf: string;
   };
   readonly redisUrl: string | undefined;
   /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
@@ -124,6 +130,8 @@ const schema = z.object({
     .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a database name of letters, digits and underscores')
     .optional(),
   CLICKHOUSE_REQUEST_TIMEOUT_MS: int(100, 600_000, 30_000),
+  CALYPSO_ENGINE_KEEP_FREED_MS: int(0, 3_600_000, 60_000),
+  JE_MALLOC_CONF: optionalString,
   REDIS_URL: url(['redis:', 'rediss:']),
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - (at most 64), such as "calypso:"').optional(),
   CALYPSO_FLUSH_INTERVAL_MS: int(10, 60_000, 1_000),
@@ -192,6 +200,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       password: e.CLICKHOUSE_PASSWORD ?? '',
       database: e.CLICKHOUSE_DATABASE ?? 'calypso',
       requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+      allocatorConf: [`dirty_decay_ms:${e.CALYPSO_ENGINE_KEEP_FREED_MS}`, ...(e.JE_MALLOC_CONF === undefined ? [] : [e.JE_MALLOC_CONF])].join(','),
     },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'calypso:',
@@ -226,4 +235,13 @@ function isAddressOrCidr(s: string): boolean {
 function deepFreeze<T extends object>(o: T): Readonly<T> {
   for (const v of Object.values(o)) if (v !== null && typeof v === 'object') deepFreeze(v as object);
   return Object.freeze(o);
+}
+
+/**
+ * Hands the embedded engine's allocator its options (Config's `clickhouse.allocatorConf`): jemalloc reads
+ * them from this process's environment when libchdb loads (src/store/eventStore.ts). The one write to the
+ * environment, kept beside its reads.
+ */
+export function exportAllocatorConf(conf: string): void {
+  process.env.JE_MALLOC_CONF = conf;
 }

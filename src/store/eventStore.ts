@@ -5,8 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
-import type { Config } from '../config/config.ts';
+import { exportAllocatorConf, type Config } from '../config/config.ts';
 import { StoreError, classifyStoreError } from './storeError.ts';
 
 export interface EventStore {
@@ -75,6 +74,10 @@ export async function openEventStore(config: Config): Promise<EventStore> {
   if (ch.url === undefined) {
     const dir = path.join(config.dataDir, 'clickhouse');
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    configureAllocator(ch.allocatorConf);
+    // Loaded here, not at the module's import: loading it starts the engine's allocator, which reads its
+    // options then; and a service on a ClickHouse server never needs it.
+    const { createChdbConnection } = await import('chdb/connection');
     let connection;
     try {
       connection = createChdbConnection({ path: dir });
@@ -129,6 +132,25 @@ async function insertFilesDir(client: ClickHouseClient, dir: string): Promise<st
   } catch {
     return undefined;
   }
+}
+
+/**
+ * How long the embedded engine's allocator (jemalloc, inside libchdb) keeps pages its queries freed before
+ * giving them back to the system: its `dirty_decay_ms`, 5 s in ClickHouse's build, 60 s by default here
+ * (CALYPSO_ENGINE_KEEP_FREED_MS). With 5 s, a statistics request after a pause of a few seconds found that
+ * memory gone and faulted it in again: at 10 M events the overview's first request took 160 000 page faults
+ * and 1.1–1.4 s of kernel time on the development machine, 1.8–2.3 s instead of 0.8–1.1 (docs/performance.md
+ * "decay"). ClickHouse's memory worker still purges kept pages when the process nears its memory limit.
+ * NOTE: jemalloc reads its options once, from JE_MALLOC_CONF, when libchdb loads: when `chdb/connection` is
+ * first imported, which only the embedded branch below does. So the first open sets that variable for the
+ * process; later ones (the tests open many) find the library loaded and change nothing. Anything else that
+ * imported chdb first would have loaded it with ClickHouse's defaults.
+ */
+let allocatorConfigured = false;
+function configureAllocator(conf: string): void {
+  if (allocatorConfigured) return;
+  allocatorConfigured = true;
+  exportAllocatorConf(conf);
 }
 
 type Gate = <T>(fn: () => Promise<T>) => Promise<T>;

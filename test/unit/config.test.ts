@@ -28,11 +28,17 @@ describe('loadConfig defaults', () => {
     expect(c.adminKey).toBeUndefined();
     expect(c.pseudonymKeys).toBeUndefined();
     expect(c.redisUrl).toBeUndefined();
-    expect(c.clickhouse).toEqual({ url: undefined, user: 'default', password: '', database: 'calypso', requestTimeoutMs: 30_000 });
+    expect(c.clickhouse).toEqual({ url: undefined, user: 'default', password: '', database: 'calypso', requestTimeoutMs: 30_000, allocatorConf: 'dirty_decay_ms:60000' });
     expect(c.flushIntervalMs).toBe(1_000);
     expect(c.maxBodyBytes).toBe(1024 * 1024);
     expect(c.shutdownTimeoutMs).toBe(10_000);
     expect(c).toMatchObject({ redisKeyPrefix: 'calypso:', segmentTickMs: 5_000, auditRetentionDays: 1_096, legalHoldDays: 365, contactEmail: '', sessionIdleMinutes: 720 });
+  });
+
+  it("gives the engine's allocator how long to keep freed memory, the operator's own options after it", () => {
+    expect(loadConfig({ CALYPSO_ENGINE_KEEP_FREED_MS: '5000' }, CWD).clickhouse.allocatorConf).toBe('dirty_decay_ms:5000');
+    expect(loadConfig({ JE_MALLOC_CONF: 'dirty_decay_ms:1000,muzzy_decay_ms:0' }, CWD).clickhouse.allocatorConf).toBe('dirty_decay_ms:60000,dirty_decay_ms:1000,muzzy_decay_ms:0');
+    expect(configError({ CALYPSO_ENGINE_KEEP_FREED_MS: '-1' }).message).toMatch(/^CALYPSO_ENGINE_KEEP_FREED_MS must be an integer between 0 and 3600000/);
   });
 
   it('quietens logging under NODE_ENV=test', () => {
@@ -63,7 +69,7 @@ describe('loadConfig defaults', () => {
     expect(c.port).toBe(8080);
     expect(c.host).toBe('0.0.0.0');
     expect(c.logLevel).toBe('debug');
-    expect(c.clickhouse).toEqual({ url: 'https://ch.internal:8443', user: 'calypso', password: 'pw', database: 'analytics_2', requestTimeoutMs: 30_000 });
+    expect(c.clickhouse).toMatchObject({ url: 'https://ch.internal:8443', user: 'calypso', password: 'pw', database: 'analytics_2', requestTimeoutMs: 30_000 });
     expect(c.pseudonymKeys).toBe(KEYS);
     expect(c.adminKey).toBe(ADMIN);
     expect(c.redisUrl).toBe('rediss://cache:6380');
