@@ -22,6 +22,21 @@ export interface OverviewData {
   otherTabsLoading: boolean;
 }
 
+/**
+ * Runs `fn` once the next frame is painted (a task queued from its animation callback), or after 200 ms
+ * when no frame comes (a tab in the background paints none).
+ */
+function afterPaint(fn: () => void): void {
+  let done = false;
+  const run = () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+  requestAnimationFrame(() => setTimeout(run, 0));
+  setTimeout(run, 200);
+}
+
 const failure = (err: unknown) => (err instanceof ApiFailure ? err : new ApiFailure(String(err), 'INTERNAL_SERVER_ERROR', 0));
 
 export function useOverviewData(site: string | undefined, range: DayRange, interval: Interval, filters: readonly Filter[], compare: boolean): OverviewData {
@@ -38,12 +53,16 @@ export function useOverviewData(site: string | undefined, range: DayRange, inter
       (raw) => {
         if (!live) return;
         setData({ ...readOverview(raw, FIRST_TABS), loading: false, otherTabsLoading: true });
-        const rest = tabsQuery(site, range, filters, OTHER_TABS);
-        graphql<Record<string, RawStats>>('STATISTICS', rest.query, rest.variables).then(
-          (more) => live && setData((d) => (d.current === undefined ? d : { ...d, current: { ...d.current, tabs: { ...d.current.tabs, ...readTabs(more, OTHER_TABS) } }, otherTabsLoading: false })),
-          // The numbers on screen stay; the error says why the other tabs have none.
-          (err: unknown) => live && setData((d) => ({ ...d, otherTabsLoading: false, error: failure(err) })),
-        );
+        // Asked once the numbers are painted: neither the request nor its answer delays that frame.
+        afterPaint(() => {
+          if (!live) return;
+          const rest = tabsQuery(site, range, filters, OTHER_TABS);
+          graphql<Record<string, RawStats>>('STATISTICS', rest.query, rest.variables).then(
+            (more) => live && setData((d) => (d.current === undefined ? d : { ...d, current: { ...d.current, tabs: { ...d.current.tabs, ...readTabs(more, OTHER_TABS) } }, otherTabsLoading: false })),
+            // The numbers on screen stay; the error says why the other tabs have none.
+            (err: unknown) => live && setData((d) => ({ ...d, otherTabsLoading: false, error: failure(err) })),
+          );
+        });
       },
       (err: unknown) => live && setData({ loading: false, otherTabsLoading: false, error: failure(err) }),
     );
