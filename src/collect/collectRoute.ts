@@ -48,6 +48,9 @@ const NOT_JSON_TYPE = new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'content-ty
  * SpoolDiskError is a SpoolFullError): nothing of the request was kept, so all of it may be retried.
  * /collect, /consent and /v1/import answer it alike.
  */
+/** A request's spool record is at most about this many times its body (rows plus their visits' rows), plus a hit's worth. */
+const RECORD_PER_BODY = 4;
+const RECORD_BASE = 4096;
 export const SPOOL_FULL = new ApiError(ErrorCode.SERVICE_UNAVAILABLE, 'the collector cannot take more events now; retry later', { retryAfter: 5 });
 
 export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions) {
@@ -72,6 +75,22 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
     }
     const traits: RequestTraits = { ip, userAgent: req.headers['user-agent'] ?? '', cookieId: cookieValue(req.headers.cookie, '_cid') };
     return req.headers.origin === undefined ? traits : applyCors(req, res, deps.sites).then(() => traits);
+  };
+
+  /**
+   * The events' spool without room for one more request: answered 503 before the body is read, and the connection
+   * closed so that its body is not read either (docs/performance.md "overload60"): refused after reading,
+   * each request was read, parsed, pseudonymised and placed first, and a flood of them took the main thread
+   * from delivery, which alone empties the spool. Consents have spools of their own and are not held back.
+   */
+  const spoolFull = (req: IncomingMessage, res: ServerResponse): boolean => {
+    // Room for this body's record (its rows with their visits' take up to a few times its bytes; a body
+    // of unknown length counts as the largest allowed): otherwise a spool just under its budget let every
+    // request in to be refused at the append.
+    const length = Number(req.headers['content-length'] ?? opts.maxBodyBytes);
+    if (deps.spool.fits(RECORD_BASE + RECORD_PER_BODY * Math.min(Number.isFinite(length) ? length : opts.maxBodyBytes, opts.maxBodyBytes))) return false;
+    sendError(res, SPOOL_FULL, { connection: 'close' });
+    return true;
   };
 
   const guarded = (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => async (req: IncomingMessage, res: ServerResponse) => {
@@ -100,7 +119,7 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
     collect: guarded(async (req, res) => {
       const admitted = admit(req, res);
       const traits = admitted instanceof Promise ? await admitted : admitted;
-      if (traits === undefined) return;
+      if (traits === undefined || spoolFull(req, res)) return;
       const body = await readBody(req);
       const batch = body !== null && typeof body === 'object' && !Array.isArray(body) && 'events' in body ? (body as { events: unknown }).events : [body];
       if (!Array.isArray(batch)) return sendError(res, new InputError('events', 'events must be an array of events'));
