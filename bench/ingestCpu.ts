@@ -73,19 +73,35 @@ async function inserts(): Promise<{ inserts: number; rows: number }> {
   return { inserts: sum(/^calypso_flush_duration_seconds_count(?:\{[^}]*\})? (\S+)$/gm), rows: sum(/^calypso_rows_written_total(?:\{[^}]*\})? (\S+)$/gm) };
 }
 
+/** SECONDS of POSTs to `url` (body `body(n)` for n from `from`), and how busy the server core was. */
+async function load(url: string, connections: number, body: (n: number) => string, from = 0) {
+  let n = from;
+  const busy = serverCoreBusy();
+  const r = await autocannon({ url, method: 'POST', headers: HEADERS, connections, duration: SECONDS, requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, body: body(n++) }) }] });
+  return { r, ok: r.requests.total - r.non2xx, coreBusy: busy() };
+}
+
+/** CPU seconds of `pid`'s threads since `t0`, by thread name, and their total. */
+function cpuSince(t0: Map<string, number>, pid = proc.pid): { by: Map<string, number>; total: number } {
+  const by = new Map<string, number>();
+  let total = 0;
+  for (const [k, v] of threads(pid)) {
+    const d = v - (t0.get(k) ?? 0);
+    const thread = k.slice(k.indexOf(':') + 1);
+    by.set(thread, (by.get(thread) ?? 0) + d);
+    total += d;
+  }
+  return { by, total };
+}
+
 /** The floor's CPU per request: the single hits' bodies to the bare durable 204 on the server core. */
 async function floor(): Promise<void> {
   const durable = await startChild(['bench/bareDurableServer.ts'], {}, { ready: /listening (\d+)/, pin: true });
   const pid = durable.proc.pid!;
-  let n = 0;
   const t0 = threads(pid);
-  const busy = serverCoreBusy();
-  const r = await autocannon({ url: `http://127.0.0.1:${durable.port}/`, method: 'POST', headers: HEADERS, connections: 32, duration: SECONDS, requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, body: CASES.single!.body(n++) }) }] });
-  const coreBusy = busy();
-  const t1 = threads(pid);
+  const { r, ok, coreBusy } = await load(`http://127.0.0.1:${durable.port}/`, 32, CASES.single!.body);
+  const { total } = cpuSince(t0, pid);
   await durable.stop();
-  const total = [...t1].reduce((sum, [k, v]) => sum + v - (t0.get(k) ?? 0), 0);
-  const ok = r.requests.total - r.non2xx;
   console.log(`floor: ${Math.round(ok / SECONDS)} req/s, p99 ${r.latency.p99} ms; server core ${Math.round(100 * coreBusy)} % busy; process CPU ${total.toFixed(2)} s: ${((1e6 * total) / ok).toFixed(1)} µs per request`);
 }
 
@@ -97,26 +113,14 @@ for (const name of cases) {
   }
   const c = CASES[name];
   if (c === undefined) throw new Error(`unknown case ${name}; cases: ${Object.keys(CASES).join(', ')}`);
-  let n = offset;
   const m0 = await inserts();
   const t0 = threads();
-  const busy = serverCoreBusy();
-  const r = await autocannon({ url: `http://127.0.0.1:${port}/collect`, method: 'POST', headers: HEADERS, connections: c.connections, duration: SECONDS, requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, body: c.body(n++) }) }] });
-  const coreBusy = busy();
+  const { r, ok, coreBusy } = await load(`http://127.0.0.1:${port}/collect`, c.connections, c.body, offset);
   // Until the spool is delivered (its segments close each second), so the engine's part is counted too.
   const drainStart = performance.now();
   const spoolDir = path.join(dataDir, 'spool', 'events');
   while (performance.now() - drainStart < 60_000 && fs.readdirSync(spoolDir).some((f) => f.endsWith('.log'))) await new Promise((res) => setTimeout(res, 200));
-  const t1 = threads();
-  const by = new Map<string, number>();
-  let total = 0;
-  for (const [k, v] of t1) {
-    const d = v - (t0.get(k) ?? 0);
-    const thread = k.slice(k.indexOf(':') + 1);
-    by.set(thread, (by.get(thread) ?? 0) + d);
-    total += d;
-  }
-  const ok = r.requests.total - r.non2xx;
+  const { by, total } = cpuSince(t0);
   const events = ok * c.events;
   const m1 = await inserts();
   console.log(

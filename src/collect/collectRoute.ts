@@ -43,14 +43,14 @@ const JSON_TYPES = /^(application\/json|text\/plain)\s*(;|$)/i;
 // Fixed answers, made once: the 429 of an overloaded collector is on its hottest path.
 const BUSY = new ApiError(ErrorCode.RATE_LIMITED, 'the collector is busy; retry shortly', { retryAfter: 1 });
 const NOT_JSON_TYPE = new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'content-type must be application/json or text/plain');
+/** A request's spool record takes at most about this many times its body (its rows and their visits'), plus a hit's worth. */
+const RECORD_PER_BODY = 4;
+const RECORD_BASE = 4096;
 /**
  * The answer when the spool is over its budget or its disk refuses a write (full, over quota, failing:
  * SpoolDiskError is a SpoolFullError): nothing of the request was kept, so all of it may be retried.
  * /collect, /consent and /v1/import answer it alike.
  */
-/** A request's spool record is at most about this many times its body (rows plus their visits' rows), plus a hit's worth. */
-const RECORD_PER_BODY = 4;
-const RECORD_BASE = 4096;
 export const SPOOL_FULL = new ApiError(ErrorCode.SERVICE_UNAVAILABLE, 'the collector cannot take more events now; retry later', { retryAfter: 5 });
 
 export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions) {
@@ -78,8 +78,8 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
   };
 
   /**
-   * The events' spool without room for one more request: answered 503 before the body is read, and the connection
-   * closed so that its body is not read either (docs/performance.md "overload60"): refused after reading,
+   * The events' spool without room for this request: answered 503 before the body is read, the connection
+   * closed so that its body is not read either (docs/performance.md "overload60"). Refused after reading,
    * each request was read, parsed, pseudonymised and placed first, and a flood of them took the main thread
    * from delivery, which alone empties the spool. Consents have spools of their own and are not held back.
    */
@@ -87,8 +87,9 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
     // Room for this body's record (its rows with their visits' take up to a few times its bytes; a body
     // of unknown length counts as the largest allowed): otherwise a spool just under its budget let every
     // request in to be refused at the append.
-    const length = Number(req.headers['content-length'] ?? opts.maxBodyBytes);
-    if (deps.spool.fits(RECORD_BASE + RECORD_PER_BODY * Math.min(Number.isFinite(length) ? length : opts.maxBodyBytes, opts.maxBodyBytes))) return false;
+    const declared = Number(req.headers['content-length']);
+    const body = Number.isFinite(declared) ? Math.min(declared, opts.maxBodyBytes) : opts.maxBodyBytes;
+    if (deps.spool.fits(RECORD_BASE + RECORD_PER_BODY * body)) return false;
     sendError(res, SPOOL_FULL, { connection: 'close' });
     return true;
   };

@@ -140,7 +140,7 @@ async function insertFilesDir(client: ClickHouseClient, dir: string): Promise<st
  * (CALYPSO_ENGINE_KEEP_FREED_MS). With 5 s, a statistics request after a pause of a few seconds found that
  * memory gone and faulted it in again: at 10 M events the overview's first request took 160 000 page faults
  * and 1.1–1.4 s of kernel time on the development machine, 1.8–2.3 s instead of 0.8–1.1 (docs/performance.md
- * "decay"). ClickHouse's memory worker still purges kept pages when the process nears its memory limit.
+ * "decay"). ClickHouse's memory worker is built to purge kept pages near the process's memory limit (not tested here).
  * NOTE: jemalloc reads its options once, from JE_MALLOC_CONF, when libchdb loads: when `chdb/connection` is
  * first imported, which only the embedded branch below does. So the first open sets that variable for the
  * process; later ones (the tests open many) find the library loaded and change nothing. Anything else that
