@@ -127,6 +127,20 @@ const cpuSeconds = (): number => {
   const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return (Number(v[11]) + Number(v[12])) / 100;
 };
+/** MB waiting in a table's spool on disk (its segments, delivered ones are removed): delivery's backlog. */
+const spoolMb = (table: string): number => {
+  const dir = path.join(dataDir, 'spool', table);
+  let bytes = 0;
+  for (const f of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!f.isFile()) continue;
+    try {
+      bytes += fs.statSync(path.join(dir, f.name)).size;
+    } catch {
+      // delivered and removed between the listing and the stat
+    }
+  }
+  return Math.round(bytes / 1e5) / 10;
+};
 let accepted = 0;
 const rows: Array<Record<string, number | undefined>> = [];
 const busy = serverCoreBusy();
@@ -155,6 +169,8 @@ const sampler = setInterval(() => {
     chMerge: ch.MergesMutationsMemoryTracking,
     merges: ch.Merge,
     ev: (accepted - prevAccepted) * 500,
+    spool: spoolMb('events'),
+    visitSpool: spoolMb('visits'),
   };
   prevAccepted = accepted;
   rows.push(row);

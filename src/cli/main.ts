@@ -1,6 +1,6 @@
 // The `calypso` command line: start, migrate, import, demo, site, key, segment, spool. Exit codes: 0 ok, 1 runtime failure, 2 bad configuration.
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig, ROLES, type Config, type Role } from '../config/config.ts';
+import { ConfigError, loadConfig, pinnedMallocEnv, ROLES, type Config, type Role } from '../config/config.ts';
 import { createLogger, flushStdout, type Logger } from '../observability/logger.ts';
 import { URL_HELP } from './cliOutput.ts';
 import type { ServiceClient } from './serviceClient.ts';
@@ -30,6 +30,9 @@ function configOrExit(): Config {
 const serves = (role: Role) => role === 'all' || role === 'api';
 
 async function start(opts: { role: Role }): Promise<void> {
+  // Once, before anything else runs: the allocator setting glibc reads at a process's start (config.ts).
+  const mallocEnv = pinnedMallocEnv();
+  if (mallocEnv !== undefined) process.execve?.(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], mallocEnv);
   const config = configOrExit();
   const log = createLogger(config);
   let running;

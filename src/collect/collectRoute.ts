@@ -3,7 +3,7 @@
 // a client over its rate or the process over its in-flight limit → 429, each with Retry-After.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseConsent, toFlags, fromFlags } from '../consent/consentFlags.ts';
-import { SpoolFullError } from '../pipeline/spool.ts';
+import { SpoolFullError, type SpoolRoom } from '../pipeline/spool.ts';
 import { ApiError, echo, ErrorCode, InputError } from '../errors/apiError.ts';
 import { readJson } from '../http/readBody.ts';
 import { sendError, sendJson } from '../http/respond.ts';
@@ -43,8 +43,12 @@ const JSON_TYPES = /^(application\/json|text\/plain)\s*(;|$)/i;
 // Fixed answers, made once: the 429 of an overloaded collector is on its hottest path.
 const BUSY = new ApiError(ErrorCode.RATE_LIMITED, 'the collector is busy; retry shortly', { retryAfter: 1 });
 const NOT_JSON_TYPE = new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'content-type must be application/json or text/plain');
-/** A request's spool record takes at most about this many times its body (its rows and their visits'), plus a hit's worth. */
-const RECORD_PER_BODY = 4;
+/**
+ * A request's spool record takes about this many times its body, plus a hit's worth: the bench's 115-byte
+ * hits, each opening a visit, make records of about 770 bytes (the event's row and its visit's). An
+ * estimate, for the room held at admission (Spool.reserve): a record larger than its room is still kept.
+ */
+const RECORD_PER_BODY = 8;
 const RECORD_BASE = 4096;
 /**
  * The answer when the spool is over its budget or its disk refuses a write (full, over quota, failing:
@@ -78,20 +82,18 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
   };
 
   /**
-   * The events' spool without room for this request: answered 503 before the body is read, the connection
-   * closed so that its body is not read either (docs/performance.md "overload60"). Refused after reading,
-   * each request was read, parsed, pseudonymised and placed first, and a flood of them took the main thread
-   * from delivery, which alone empties the spool. Consents have spools of their own and are not held back.
+   * Room in the events' spool for this request's record, held until it is appended (Spool.reserve), or
+   * undefined once answered 503 without reading the body: nothing of it is kept, all of it may be retried.
+   * Held, not only checked: checked alone, every request in flight passed while the spool was just under
+   * its budget, and each was read, pseudonymised and placed before being refused at its append; under a
+   * flood that work took the main thread from delivery, which alone empties the spool, and the service
+   * accepted next to nothing (docs/performance.md "reserved room"). Consents have spools of their own.
    */
-  const spoolFull = (req: IncomingMessage, res: ServerResponse): boolean => {
-    // Room for this body's record (its rows with their visits' take up to a few times its bytes; a body
-    // of unknown length counts as the largest allowed): otherwise a spool just under its budget let every
-    // request in to be refused at the append.
-    const declared = Number(req.headers['content-length']);
-    const body = Number.isFinite(declared) ? Math.min(declared, opts.maxBodyBytes) : opts.maxBodyBytes;
-    if (deps.spool.fits(RECORD_BASE + RECORD_PER_BODY * body)) return false;
-    sendError(res, SPOOL_FULL, { connection: 'close' });
-    return true;
+  const reserveRoom = (res: ServerResponse, requestBytes: number): SpoolRoom | undefined => {
+    // Room for the record of a request this long (its rows with their visits' take up to a few times its bytes).
+    const room = deps.spool.reserve(RECORD_BASE + RECORD_PER_BODY * requestBytes);
+    if (room === undefined) sendError(res, SPOOL_FULL);
+    return room;
   };
 
   const guarded = (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => async (req: IncomingMessage, res: ServerResponse) => {
@@ -120,23 +122,33 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
     collect: guarded(async (req, res) => {
       const admitted = admit(req, res);
       const traits = admitted instanceof Promise ? await admitted : admitted;
-      if (traits === undefined || spoolFull(req, res)) return;
-      const body = await readBody(req);
-      const batch = body !== null && typeof body === 'object' && !Array.isArray(body) && 'events' in body ? (body as { events: unknown }).events : [body];
-      if (!Array.isArray(batch)) return sendError(res, new InputError('events', 'events must be an array of events'));
-      if (batch.length > opts.maxEvents) return sendError(res, new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, `events must hold at most ${opts.maxEvents} events`, { field: 'events' }));
-      if (inFlightEvents > 0 && inFlightEvents + batch.length > opts.maxInFlightEvents) return sendError(res, BUSY);
-      inFlightEvents += batch.length;
+      if (traits === undefined) return;
+      // A body of unknown length counts as the largest allowed.
+      const declared = Number(req.headers['content-length']);
+      const room = reserveRoom(res, Number.isFinite(declared) ? Math.min(declared, opts.maxBodyBytes) : opts.maxBodyBytes);
+      if (room === undefined) return;
       try {
-        sendJson(res, 202, await ingest(batch, traits, deps, opts.limits));
+        const body = await readBody(req);
+        const batch = body !== null && typeof body === 'object' && !Array.isArray(body) && 'events' in body ? (body as { events: unknown }).events : [body];
+        if (!Array.isArray(batch)) return sendError(res, new InputError('events', 'events must be an array of events'));
+        if (batch.length > opts.maxEvents) return sendError(res, new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, `events must hold at most ${opts.maxEvents} events`, { field: 'events' }));
+        if (inFlightEvents > 0 && inFlightEvents + batch.length > opts.maxInFlightEvents) return sendError(res, BUSY);
+        inFlightEvents += batch.length;
+        try {
+          sendJson(res, 202, await ingest(batch, traits, deps, opts.limits, { room }));
+        } finally {
+          inFlightEvents -= batch.length;
+        }
       } finally {
-        inFlightEvents -= batch.length;
+        room.release();
       }
     }),
 
     pixel: guarded(async (req, res) => {
       const traits = await admit(req, res);
       if (traits === undefined) return;
+      const room = reserveRoom(res, req.url?.length ?? 0);
+      if (room === undefined) return;
       const q = new URL(req.url ?? '/', 'http://x').searchParams;
       const event: Record<string, unknown> = {};
       for (const k of ['site', 'type', 'url', 'referrer', 'cid', 'eid', 'name', 'screen', 'lang']) {
@@ -145,7 +157,13 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
       }
       const ts = q.get('ts');
       if (ts !== null) event.ts = /^\d+$/.test(ts) ? Number(ts) : ts;
-      const { accepted, rejected } = await ingest([event], traits, deps, opts.limits);
+      let result;
+      try {
+        result = await ingest([event], traits, deps, opts.limits, { room });
+      } finally {
+        room.release();
+      }
+      const { accepted, rejected } = result;
       const headers: Record<string, string> = { 'content-type': 'image/gif', 'cache-control': 'no-store', 'content-length': String(PIXEL.length) };
       if (accepted === 0) headers['x-calypso-refused'] = encodeURIComponent(rejected[0]?.error ?? 'refused');
       res.writeHead(accepted > 0 ? 200 : 400, headers);

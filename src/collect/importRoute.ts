@@ -54,7 +54,7 @@ export function importRoute(deps: IngestDeps, rest: RestAccess, log: Logger, opt
       };
       let result;
       try {
-        result = await ingest(events, traits, deps, IMPORT_LIMITS, 'import', parseBatchId(req.headers[IMPORT_BATCH_HEADER]));
+        result = await ingest(events, traits, deps, IMPORT_LIMITS, { source: 'import', batchId: parseBatchId(req.headers[IMPORT_BATCH_HEADER]) });
       } catch (err) {
         // ConsentUnavailableError is the catalogue's 503 already: rest.fail answers it as it is.
         throw err instanceof SpoolFullError ? SPOOL_FULL : err;

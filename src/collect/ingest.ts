@@ -3,7 +3,7 @@
 import type { SpoolPart } from '../consent/appendTogether.ts';
 import type { ConsentChange, ConsentSource, ConsentStore } from '../consent/consentStore.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Spool } from '../pipeline/spool.ts';
+import type { Spool, SpoolRoom } from '../pipeline/spool.ts';
 import { sectionsText, type SectionTable } from '../pipeline/spoolSections.ts';
 import type { Reducers } from '../privacy/reducers.ts';
 import { toEventRowNow, type RequestTraits } from '../privacy/toEventRow.ts';
@@ -38,6 +38,15 @@ export interface IngestResult {
   rejected: Array<{ index: number; error: string; code: InputError['code']; field: string }>;
 }
 
+export interface IngestOptions {
+  /** Who changed a consent carried by a hit. Default 'counter'. */
+  source?: ConsentSource;
+  /** An import batch's id: a batch stored before is answered as it was then, not stored again. */
+  batchId?: string;
+  /** Room the caller holds in the events' spool (Spool.reserve): the append takes it (and releases it). */
+  room?: SpoolRoom;
+}
+
 const REASONS = new Set(['event', 'site', 'type', 'url', 'ts', 'name', 'screen', 'lang', 'props', 'referrer', 'cid', 'eid', 'consent', 'ip', 'ua']);
 
 /** A bounded label for the refusal metric: the top-level field of the refusal (`consent.statistics` → `consent`). */
@@ -48,19 +57,19 @@ function reasonOf(field: string): string {
 
 /**
  * Throws SpoolFullError when nothing could be kept (the caller answers 503); nothing is half-stored.
- * With `batchId` (an import batch's id), a batch stored before is answered as it was then, not stored again.
+ * The caller releases `opts.room` once this settles (ingest releases it only when it appends).
  */
 export function ingest(
   batch: readonly unknown[],
   traits: RequestTraits | ((raw: unknown) => RequestTraits),
   deps: IngestDeps,
   limits?: EventLimits,
-  source: ConsentSource = 'counter',
-  batchId?: string,
+  opts: IngestOptions = {},
 ): Promise<IngestResult> {
+  const { source = 'counter', batchId, room } = opts;
   // Not async itself, so the single-hit path pays no extra promise for the import branch.
-  if (batchId !== undefined && deps.importBatches !== undefined) return deps.importBatches.once(batchId, (marker) => ingestNow(batch, traits, deps, limits, source, marker));
-  return ingestNow(batch, traits, deps, limits, source, undefined);
+  if (batchId !== undefined && deps.importBatches !== undefined) return deps.importBatches.once(batchId, (marker) => ingestNow(batch, traits, deps, limits, source, marker, room));
+  return ingestNow(batch, traits, deps, limits, source, undefined, room);
 }
 
 async function ingestNow(
@@ -70,6 +79,7 @@ async function ingestNow(
   limits: EventLimits | undefined,
   source: ConsentSource,
   marker: BatchMarker | undefined,
+  room: SpoolRoom | undefined,
 ): Promise<IngestResult> {
   deps.metrics.eventsReceived.inc(batch.length);
   const now = Date.now();
@@ -129,11 +139,15 @@ async function ingestNow(
 
   async function keep(events: string): Promise<void> {
     if (consentChanges.length === 0 && marker === undefined) {
-      await deps.spool.append(events, perSite.keys());
+      // The held room becomes the record: admitted, it is not refused for the budget now.
+      await deps.spool.append(events, perSite.keys(), room);
     } else {
       // Consent is read first: if it cannot be recorded now, nothing of the request is kept. The commit
       // then keeps the events, the consent rows and the batch's marker together or not at all (policy 1.3, 6.1).
       const consent = await deps.consents.prepare(consentChanges, source);
+      // Released before the commit checks the budgets (it awaits the consent mirror before appending, so
+      // another request may take the room meanwhile: then this one is refused whole, as before).
+      room?.release();
       // The tags as a list: a part tried again after an I/O error reads them again.
       const parts: SpoolPart[] = [{ spool: deps.spool, payload: Buffer.from(events), tags: [...perSite.keys()] }];
       if (marker !== undefined) parts.push(marker({ accepted, rejected }));

@@ -4,12 +4,12 @@
 // insert goes record by record under tokens of their own, stable across replays; only what is refused
 // then is kept aside. A retryable failure (or any failure while stopping) is thrown: the segment stays
 // queued and the loop tries again.
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EventStore } from '../store/eventStore.ts';
 import { StoreError } from '../store/storeError.ts';
+import { readWholeFile } from '../store/wholeFile.ts';
 import type { ClosedSegment, Spool } from './spool.ts';
 import { errnoOf } from './spoolFaults.ts';
 import { decodeSegment } from './spoolRecord.ts';
@@ -74,7 +74,7 @@ export function createSegmentDelivery(spool: Spool, store: EventStore, ctx: Segm
     log.error({ table: into, segment: name(seg), err }, 'ClickHouse refused a spool segment; retrying its records one by one');
 
   const deliverOne = async (seg: ClosedSegment): Promise<void> => {
-    const buf = await fsp.readFile(seg.file);
+    const buf = await readWholeFile(seg.file);
     const decoded = decodeSegment(buf);
     for (const d of decoded.damaged) {
       if (!spool.saveDamaged(seg, d.offset, d.bytes)) continue;
@@ -176,7 +176,7 @@ export function createSegmentDelivery(spool: Spool, store: EventStore, ctx: Segm
       for (const seg of [...spool.queued]) {
         // Record by record (set aside once, or its rows refused): its own delivery brings its sections.
         if (seg.firstRecord !== undefined || recordwise === seg || sectionwise?.seg === seg) continue;
-        const buf = await fsp.readFile(seg.file).catch((err: unknown) => {
+        const buf = await readWholeFile(seg.file).catch((err: unknown) => {
           if (errnoOf(err) === 'ENOENT') return undefined; // gone: the loop reports it
           throw err;
         });

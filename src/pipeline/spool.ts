@@ -45,6 +45,11 @@ export interface ClosedSegment {
   readonly tags: ReadonlySet<string> | undefined;
 }
 
+/** Room held in a spool's budget for a record not made yet (Spool.reserve); released once, at its append or its end. */
+export interface SpoolRoom {
+  release(): void;
+}
+
 interface Waiter {
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -120,6 +125,8 @@ export class Spool {
   private rotating: Promise<void> | undefined;
   private closedSegments: ClosedSegment[] = [];
   private undeliveredBytes = 0;
+  /** Room promised to requests admitted but not appended yet (reserve). */
+  private reservedBytes = 0;
   private closing = false;
   private readonly asideSegments: Set<string>;
   private readonly asideRecords: Set<string>;
@@ -163,7 +170,31 @@ export class Spool {
    * same turn of the event loop as their appends, so over budget means none of them is appended.
    */
   fits(payloadBytes: number): boolean {
-    return !this.closing && this.undeliveredBytes + HEADER_BYTES + payloadBytes <= this.maxBytes;
+    return !this.closing && this.undeliveredBytes + this.reservedBytes + HEADER_BYTES + payloadBytes <= this.maxBytes;
+  }
+
+  /**
+   * Holds room for a record of about `payloadBytes` that a request admitted now will append later, or
+   * undefined when there is none. The holder hands it to its append (which then does not check the budget
+   * again) or releases it when it ends without one; until then every other append and reservation sees
+   * the room as taken.
+   * NOTE: the collector reserves before it reads a body. Checking for room without holding it let every
+   * request in flight pass while the spool was just under its budget: each was then read, pseudonymised
+   * and placed, and refused at its append, and under a flood that work took the main thread from the
+   * delivery that empties the spool (docs/performance.md "reserved room").
+   */
+  reserve(payloadBytes: number): SpoolRoom | undefined {
+    if (!this.fits(payloadBytes)) return undefined;
+    const bytes = HEADER_BYTES + payloadBytes;
+    this.reservedBytes += bytes;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.reservedBytes -= bytes;
+      },
+    };
   }
 
   get pendingSegments(): number {
@@ -185,12 +216,15 @@ export class Spool {
    * when the disk refuses. Records that arrive while an fdatasync runs are written together (one
    * write to the page cache) when the next one starts, and share it: the group commit.
    */
-  append(payload: Buffer | string, tags: Iterable<string> = []): Promise<void> {
+  append(payload: Buffer | string, tags: Iterable<string> = [], room?: SpoolRoom): Promise<void> {
     if (this.closing) return Promise.reject(new SpoolFullError('the spool is closing'));
     // A text payload is its UTF-8 bytes, encoded straight behind the record's header.
     const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-    // Refused before it is framed: an over-budget request costs no copy nor CRC.
-    if (!this.fits(bytes)) return Promise.reject(new SpoolFullError('the spool is over its disk budget'));
+    // Held room was the request's admission: it is taken even if its record outgrew the estimate, so the
+    // budget can be passed by what the requests in flight wrote beyond theirs (bounded by the collector's
+    // in-flight limits). Without room, refused before it is framed: an over-budget request costs no copy.
+    if (room !== undefined) room.release();
+    else if (!this.fits(bytes)) return Promise.reject(new SpoolFullError('the spool is over its disk budget'));
     const buf = encodeRecord(payload, bytes);
     let seg: ActiveSegment;
     try {

@@ -7,6 +7,7 @@ import { finished } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { exportAllocatorConf, type Config } from '../config/config.ts';
 import { StoreError, classifyStoreError } from './storeError.ts';
+import { writeWholeFile } from './wholeFile.ts';
 
 export interface EventStore {
   readonly client: ClickHouseClient;
@@ -197,7 +198,7 @@ function makeStore(client: ClickHouseClient, mode: EventStore['mode'], gate: Gat
   const insertFromFile = async (dir: string, table: string, rows: string | Buffer, dedupToken: string): Promise<boolean> => {
     const file = path.join(dir, `${table}-${insertFileNo++}.ndjson`);
     try {
-      await fsp.writeFile(file, rows, { mode: 0o600 });
+      await writeWholeFile(file, rows, 0o600);
     } catch {
       await fsp.rm(file, { force: true }).catch(() => {});
       return false;

@@ -1,7 +1,8 @@
-// POST /collect with the events' spool near its budget: refused with 503 before the body is read (and the
-// connection closed, so it is not read at all), nothing appended; taken again once delivery frees room.
-// Under a flood the refusal after reading (each request parsed, pseudonymised and placed, then refused at
-// the append) took the main thread from delivery, so the spool stayed full (docs/performance.md "overload60").
+// POST /collect and the pixel with the events' spool near its budget: refused with 503 before the body is
+// parsed, nothing appended; taken again once delivery frees room. A request admitted holds its record's
+// room, so requests in flight together are refused before any work, never after: under a flood the
+// refusal after reading (each request parsed, pseudonymised and placed, then refused at the append) took
+// the main thread from delivery, so the spool stayed full (docs/performance.md "reserved room").
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +28,8 @@ describe('POST /collect with the spool near its budget', () => {
   let url: string;
   let spool: Spool;
   let sitesAsked = 0;
+  /** Requests the server has begun to handle (their headers read). */
+  let entered = 0;
 
   beforeAll(async () => {
     spool = await Spool.open({ dir: tempDir(), maxBytes: BUDGET });
@@ -54,7 +57,8 @@ describe('POST /collect with the spool near its budget', () => {
       { maxEvents: 500, maxBodyBytes: 1 << 16, maxInFlight: 256, maxInFlightEvents: 20_000, limits: EVENT_LIMITS },
     );
     server = http.createServer((req, res) => {
-      routes.collect(req, res).catch((err: unknown) => res.writeHead(500).end(String(err)));
+      entered++;
+      (req.method === 'GET' ? routes.pixel : routes.collect)(req, res).catch((err: unknown) => res.writeHead(500).end(String(err)));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/collect`;
@@ -71,7 +75,7 @@ describe('POST /collect with the spool near its budget', () => {
       body: JSON.stringify({ site: SITE.id, url: 'https://shop.example/p/1', cid: 'c1' }),
     });
 
-  it('answers 503 with Retry-After and closes the connection without reading the body, appending nothing; takes hits again once room is freed', async () => {
+  it('answers 503 with Retry-After without parsing the body, appending nothing; takes hits again once room is freed', async () => {
     const taken = await post();
     expect(taken.status).toBe(202);
 
@@ -83,15 +87,53 @@ describe('POST /collect with the spool near its budget', () => {
     const refused = await post();
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('5');
-    expect(refused.headers.get('connection')).toBe('close');
     expect(await refused.json()).toEqual({ error: 'the collector cannot take more events now; retry later', code: 'SERVICE_UNAVAILABLE' });
     expect(spool.pendingBytes).toBe(pending);
     expect(sitesAsked).toBe(asked); // refused before the body was read: no event was looked at
+    const pixel = await fetch(`${url}.gif?site=${SITE.id}&url=${encodeURIComponent('https://shop.example/p/1')}&cid=c1`, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' } });
+    expect(pixel.status).toBe(503);
+    expect(pixel.headers.get('retry-after')).toBe('5');
+    expect(sitesAsked).toBe(asked);
 
     // Delivery frees room (here: the segments forgotten, as delivered ones are): taken again.
     for (let seg = spool.peek(); seg !== undefined; seg = spool.peek()) spool.forget(seg);
     const again = await post();
     expect(again.status).toBe(202);
     expect(await again.json()).toEqual({ accepted: 1, rejected: [] });
+  });
+
+  it('refuses the requests in flight together that do not fit before reading any, and keeps every one it read', async () => {
+    for (let seg = (await spool.rotate(), spool.peek()); seg !== undefined; seg = spool.peek()) spool.forget(seg);
+    // Room for a few requests' records (each holds 4 KiB and 8 times its body at admission).
+    await spool.append(Buffer.alloc(BUDGET - 5 * 5_500));
+    await spool.rotate();
+    const asked = sitesAsked;
+    const enteredBefore = entered;
+    const body = JSON.stringify({ site: SITE.id, url: 'https://shop.example/p/1', cid: 'c1' });
+    // Twelve requests whose headers arrive together and whose bodies wait: every one is admitted or
+    // refused on its headers, while the others are still in flight.
+    const statuses: number[] = [];
+    const reqs = Array.from({ length: 12 }, () => {
+      const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' } });
+      const answered = new Promise<number>((resolve, reject) => {
+        req.on('response', (res) => (res.resume(), statuses.push(res.statusCode!), resolve(res.statusCode!)));
+        req.on('error', reject);
+      });
+      req.flushHeaders();
+      return { req, answered };
+    });
+    while (entered < enteredBefore + 12) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    const refusedEarly = statuses.length;
+    expect(statuses.every((s) => s === 503)).toBe(true);
+    expect(refusedEarly).toBeGreaterThan(0);
+    expect(refusedEarly).toBeLessThan(12);
+    for (const { req } of reqs) req.end(body);
+    const all = await Promise.all(reqs.map((r) => r.answered));
+    const kept = all.filter((s) => s === 202).length;
+    // Every request admitted was kept, every other refused on its headers: none was read, pseudonymised
+    // and placed only to be refused at its append.
+    expect(kept).toBe(12 - refusedEarly);
+    expect(sitesAsked - asked).toBe(kept);
   });
 });

@@ -60,6 +60,8 @@ describe('npm start', () => {
       const pid = Number((await run.waitFor(/"pid":(\d+)[^\n]*"msg":"calypso listening"/))[1]);
       await run.waitFor(/Calypso is serving on/);
       expect(pid).not.toBe(npm.pid);
+      // The launcher pins glibc's mmap threshold (bin/calypso.js): the service runs with it.
+      expect(fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_MMAP_THRESHOLD_=131072');
 
       const admin = fs.readFileSync(path.join(dataDir, 'secrets', 'admin.key'), 'utf8').trim();
       await fetch(`${url}/graphql`, {

@@ -121,4 +121,28 @@ describe('spool delivery', () => {
     await d.close();
     expect(await countOf('b-')).toBe(3);
   });
+
+  it('holds reserved room against other appends, and takes the holder\'s record even past the budget', async () => {
+    const one = payload('v-1');
+    const spool = await Spool.open({ dir: tempDir(), maxBytes: (HEADER_BYTES + one.length) * 2 });
+    const room = spool.reserve(one.length)!;
+    expect(room).toBeDefined();
+    // One record's room is left, and a second reservation takes it.
+    const other = spool.reserve(one.length)!;
+    expect(other).toBeDefined();
+    expect(spool.reserve(one.length)).toBeUndefined();
+    expect(spool.fits(one.length)).toBe(false);
+    await expect(spool.append(payload('v-2'))).rejects.toThrow(/disk budget/);
+    other.release();
+    other.release(); // a second release frees nothing more
+    await spool.append(payload('v-2'));
+    expect(spool.fits(one.length)).toBe(false);
+    // The holder's record is larger than its room and the spool is full: admitted, it is kept all the same.
+    await spool.append(payload('v-3', 'v-4'), [], room);
+    expect(spool.pendingBytes).toBeGreaterThan((HEADER_BYTES + one.length) * 2);
+    // Its room went with the append: nothing is held now.
+    for (let seg = (await spool.rotate(), spool.peek()); seg !== undefined; seg = spool.peek()) spool.forget(seg);
+    expect(spool.fits((HEADER_BYTES + one.length) * 2 - HEADER_BYTES)).toBe(true);
+    await spool.close();
+  });
 });
