@@ -53,7 +53,7 @@ export function createSegmentDelivery(spool: Spool, store: EventStore, ctx: Segm
    * Inserts rows: undefined once in, or why ClickHouse refused them for good (bad rows: the caller goes on
    * without them). `counts` is asked once they are in whether to count them (false: already counted).
    */
-  const insert = async (into: string, rows: Buffer, token: string, counts: () => boolean = () => true): Promise<string | undefined> => {
+  const insert = async (into: string, rows: Buffer | readonly Buffer[], token: string, counts: () => boolean = () => true): Promise<string | undefined> => {
     try {
       await store.insertNdjson(into, rows, token);
       if (counts()) metrics.rowsWritten.inc({ table: into }, countLines(rows));
@@ -91,7 +91,8 @@ export function createSegmentDelivery(spool: Spool, store: EventStore, ctx: Segm
       // The spool's own rows first, then each section's (spoolSections.ts): rows derived from hits are
       // never in ClickHouse before the hits. Each table's insert has a token of its own.
       const split = decoded.records.map(splitSections);
-      const refused = await insert(table, Buffer.concat(split.map((r) => r.own)), seg.token);
+      // The records' pieces as they lie in the segment, not joined: written to the engine's file one after the other.
+      const refused = await insert(table, split.map((r) => r.own), seg.token);
       if (refused !== undefined) {
         // One bad record must not cost the others: write them one by one, set aside only what fails.
         wholeRefused(table, seg, refused);
@@ -103,7 +104,7 @@ export function createSegmentDelivery(spool: Spool, store: EventStore, ctx: Segm
           if (sectionwise?.seg === seg && sectionwise.from <= t) break;
           const rows = split.flatMap((r) => r.sections.get(section) ?? []);
           const token = `${seg.token}#${section}`;
-          const why = rows.length === 0 ? undefined : await insert(section, Buffer.concat(rows), token, () => firstIn(token));
+          const why = rows.length === 0 ? undefined : await insert(section, rows, token, () => firstIn(token));
           if (why !== undefined) {
             wholeRefused(section, seg, why);
             sectionwise = { seg, from: t };
@@ -186,7 +187,7 @@ export function createSegmentDelivery(spool: Spool, store: EventStore, ctx: Segm
           const rows = split.flatMap((r) => r.sections.get(section) ?? []);
           const token = `${seg.token}#${section}`;
           // Refused: its delivery sets the refused records aside as usual.
-          if (rows.length > 0 && (await insert(section, Buffer.concat(rows), token, () => firstIn(token))) !== undefined) return;
+          if (rows.length > 0 && (await insert(section, rows, token, () => firstIn(token))) !== undefined) return;
         }
       }
     } catch (err) {
@@ -196,8 +197,8 @@ export function createSegmentDelivery(spool: Spool, store: EventStore, ctx: Segm
   return { deliver: deliverOne, sectionsAhead, isRecordwise: (seg) => recordwise === seg };
 }
 
-function countLines(ndjson: Buffer): number {
+function countLines(rows: Buffer | readonly Buffer[]): number {
   let n = 0;
-  for (let i = ndjson.indexOf(0x0a); i !== -1; i = ndjson.indexOf(0x0a, i + 1)) n++;
+  for (const piece of Buffer.isBuffer(rows) ? [rows] : rows) for (let i = piece.indexOf(0x0a); i !== -1; i = piece.indexOf(0x0a, i + 1)) n++;
   return n;
 }

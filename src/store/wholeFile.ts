@@ -24,17 +24,29 @@ export async function readWholeFile(file: string): Promise<Buffer> {
   }
 }
 
-/** Creates or replaces the file with `data`, in one write unless the kernel takes less. */
-export async function writeWholeFile(file: string, data: Buffer | string, mode: number): Promise<void> {
-  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+/**
+ * Creates or replaces the file with `data` (pieces are written one after the other, without joining them
+ * in memory first), in one write unless the kernel takes less.
+ */
+export async function writeWholeFile(file: string, data: Buffer | string | readonly Buffer[], mode: number): Promise<void> {
+  let pieces: readonly Buffer[] = typeof data === 'string' ? [Buffer.from(data)] : Buffer.isBuffer(data) ? [data] : data;
   const fh = await fsp.open(file, 'w', mode);
   try {
     let at = 0;
-    while (at < bytes.length) {
-      const { bytesWritten } = await fh.write(bytes, at, bytes.length - at, at);
+    while (pieces.length > 0) {
+      const { bytesWritten } = await fh.writev(pieces as Buffer[], at);
       at += bytesWritten;
+      pieces = unwritten(pieces, bytesWritten);
     }
   } finally {
     await fh.close();
   }
+}
+
+/** The pieces the kernel did not take when it wrote `n` bytes of them: the rest of one cut short, and those after it. */
+function unwritten(pieces: readonly Buffer[], n: number): readonly Buffer[] {
+  let i = 0;
+  while (i < pieces.length && n >= pieces[i]!.length) n -= pieces[i++]!.length;
+  if (i === pieces.length) return [];
+  return n === 0 ? pieces.slice(i) : [pieces[i]!.subarray(n), ...pieces.slice(i + 1)];
 }

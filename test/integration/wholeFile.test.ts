@@ -19,6 +19,11 @@ describe('whole files', () => {
     expect(fs.statSync(file).size).toBe(bytes.length);
     expect((await readWholeFile(file)).equals(bytes)).toBe(true);
 
+    // Pieces, as delivery hands a segment's records: written in order, none joined in memory first.
+    const pieces = Array.from({ length: 2_000 }, (_, i) => Buffer.from(`{"n":${i}}\n`));
+    await writeWholeFile(file, pieces, 0o600);
+    expect((await readWholeFile(file)).equals(Buffer.concat(pieces))).toBe(true);
+
     await writeWholeFile(file, 'é\n', 0o600);
     expect(await readWholeFile(file)).toEqual(Buffer.from('é\n'));
   });
