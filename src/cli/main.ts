@@ -31,8 +31,9 @@ const serves = (role: Role) => role === 'all' || role === 'api';
 
 async function start(opts: { role: Role }): Promise<void> {
   // Once, before anything else runs: the allocator setting glibc reads at a process's start (config.ts).
+  // process.execve is missing in worker threads; there the service runs as it is.
   const mallocEnv = pinnedMallocEnv();
-  if (mallocEnv !== undefined) process.execve?.(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], mallocEnv);
+  if (mallocEnv !== undefined && typeof process.execve === 'function') process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], mallocEnv);
   const config = configOrExit();
   const log = createLogger(config);
   let running;

@@ -249,14 +249,14 @@ export function exportAllocatorConf(conf: string): void {
 /**
  * The environment `calypso start` runs itself again with (the same pid, flags and arguments:
  * process.execve) so that glibc reads a pinned mmap threshold of 128 KiB, its default; undefined when the
- * environment names one already (ours, or the operator's choice) or the process cannot be replaced.
+ * environment names one already (ours, or the operator's choice).
  * NOTE (memory): glibc raises its mmap threshold to the size of the largest mapped block freed (up to 32
  * MiB). Once delivery had freed a segment's buffers, the megabyte buffers of requests, spool records and
  * segments came from malloc's heap instead and stayed as its fragments: under a minute of overload the
  * RSS grew by a quarter after its 10th second (docs/performance.md "mmap threshold"). Pinned, they are
  * mapped and unmapped whole. glibc reads it only as a process starts; other C libraries ignore it.
  */
-export function pinnedMallocEnv(): NodeJS.ProcessEnv | undefined {
-  if (process.platform !== 'linux' || process.env.MALLOC_MMAP_THRESHOLD_ !== undefined || typeof process.execve !== 'function') return undefined;
-  return { ...process.env, MALLOC_MMAP_THRESHOLD_: String(128 * 1024) };
+export function pinnedMallocEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv | undefined {
+  if (process.platform !== 'linux' || env.MALLOC_MMAP_THRESHOLD_ !== undefined) return undefined;
+  return { ...env, MALLOC_MMAP_THRESHOLD_: String(128 * 1024) };
 }

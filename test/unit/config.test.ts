@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { ConfigError, loadConfig, pinnedMallocEnv } from '../../src/config/config.ts';
 
 const CWD = path.resolve('/srv/calypso');
 const KEYS = `1:${Buffer.alloc(32, 7).toString('base64')}`;
@@ -39,6 +39,11 @@ describe('loadConfig defaults', () => {
     expect(loadConfig({ CALYPSO_ENGINE_KEEP_FREED_MS: '5000' }, CWD).clickhouse.allocatorConf).toBe('dirty_decay_ms:5000');
     expect(loadConfig({ JE_MALLOC_CONF: 'dirty_decay_ms:1000,muzzy_decay_ms:0' }, CWD).clickhouse.allocatorConf).toBe('dirty_decay_ms:60000,dirty_decay_ms:1000,muzzy_decay_ms:0');
     expect(configError({ CALYPSO_ENGINE_KEEP_FREED_MS: '-1' }).message).toMatch(/^CALYPSO_ENGINE_KEEP_FREED_MS must be an integer between 0 and 3600000/);
+  });
+
+  it("starts the service again with glibc's mmap threshold pinned, unless the environment names one", () => {
+    expect(pinnedMallocEnv({ PORT: '4000' })).toEqual({ PORT: '4000', MALLOC_MMAP_THRESHOLD_: '131072' });
+    expect(pinnedMallocEnv({ PORT: '4000', MALLOC_MMAP_THRESHOLD_: '65536' })).toBeUndefined();
   });
 
   it('quietens logging under NODE_ENV=test', () => {
