@@ -1,7 +1,8 @@
 // What the service's memory is made of under bench:ingest's overload, second by second: the resident set
 // (anonymous and file-backed, /proc), V8's heap by space with external and ArrayBuffer memory, and the
 // embedded engine's own tracked memory (system.metrics, through bench/loopMonitor.ts with BENCH_CHDB_DIR),
-// beside the events accepted in that second. As bench:ingest, the service on the server core; by default
+// beside the events accepted in that second and the MB waiting in the events' and visits' spools on disk
+// (delivery's backlog). As bench:ingest, the service on the server core; by default
 // the same prelude first (5 s of single hits, 5 s of 500-event batches at 32 connections, whose visitors
 // the overload's first requests name again), then batched POST /collect at 128 connections.
 //   node bench/overloadMemory.ts [root=this checkout] [seconds=20] [prelude=5] [NAME=value …]
@@ -201,7 +202,7 @@ const mean = (k: string, from: number, to: number) => {
   const xs = rows.slice(from, to).map((x) => x[k]).filter((x): x is number => typeof x === 'number');
   return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 };
-const parts = ['rss', 'brk', 'arenas', 'otherAnon', 'heapTotal', 'old', 'ab', 'chMem'];
+const parts = ['rss', 'brk', 'arenas', 'otherAnon', 'heapTotal', 'old', 'ab', 'chMem', 'spool'];
 if (lastCh !== undefined) console.log(`  the engine at the end: ${Object.entries(lastCh).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 console.log(`  mean of seconds 6–10 → of the last 5: ${parts.map((k) => `${k} ${mean(k, 5, 10).toFixed(0)}→${mean(k, -5, rows.length).toFixed(0)}`).join(', ')}`);
 process.exit(0);
