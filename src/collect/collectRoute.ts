@@ -50,6 +50,7 @@ const NOT_JSON_TYPE = new ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'content-ty
  */
 const RECORD_PER_BODY = 8;
 const RECORD_BASE = 4096;
+const recordBytes = (requestBytes: number) => RECORD_BASE + RECORD_PER_BODY * requestBytes;
 /**
  * The answer when the spool is over its budget or its disk refuses a write (full, over quota, failing:
  * SpoolDiskError is a SpoolFullError): nothing of the request was kept, so all of it may be retried.
@@ -82,16 +83,15 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
   };
 
   /**
-   * Room in the events' spool for this request's record, held until it is appended (Spool.reserve), or
-   * undefined once answered 503 without reading the body: nothing of it is kept, all of it may be retried.
-   * Held, not only checked: checked alone, every request in flight passed while the spool was just under
-   * its budget, and each was read, pseudonymised and placed before being refused at its append; under a
-   * flood that work took the main thread from delivery, which alone empties the spool, and the service
-   * accepted next to nothing (docs/performance.md "reserved room"). Consents have spools of their own.
+   * Room in the events' spool for a request of this many bytes: held until its record is appended
+   * (Spool.reserve), or undefined once answered 503. Held, not only checked: checked alone, every request
+   * in flight passed while the spool was just under its budget, and each was pseudonymised and placed
+   * before being refused at its append; under a flood that work took the main thread from delivery, which
+   * alone empties the spool, and the service accepted next to nothing (docs/performance.md "reserved
+   * room"). Consents have spools of their own.
    */
   const reserveRoom = (res: ServerResponse, requestBytes: number): SpoolRoom | undefined => {
-    // Room for the record of a request this long (its rows with their visits' take up to a few times its bytes).
-    const room = deps.spool.reserve(RECORD_BASE + RECORD_PER_BODY * requestBytes);
+    const room = deps.spool.reserve(recordBytes(requestBytes));
     if (room === undefined) sendError(res, SPOOL_FULL);
     return room;
   };
@@ -125,10 +125,14 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
       if (traits === undefined) return;
       // A body of unknown length counts as the largest allowed.
       const declared = Number(req.headers['content-length']);
-      const room = reserveRoom(res, Number.isFinite(declared) ? Math.min(declared, opts.maxBodyBytes) : opts.maxBodyBytes);
+      const bodyBytes = Number.isFinite(declared) ? Math.min(declared, opts.maxBodyBytes) : opts.maxBodyBytes;
+      // Refused on its headers when there is no room now. The room is held only once the body is read:
+      // a client sending slowly must not hold it (nor its own estimate of 8 MiB for a 1 MiB body) meanwhile.
+      if (!deps.spool.fits(recordBytes(bodyBytes))) return sendError(res, SPOOL_FULL);
+      const body = await readBody(req);
+      const room = reserveRoom(res, bodyBytes);
       if (room === undefined) return;
       try {
-        const body = await readBody(req);
         const batch = body !== null && typeof body === 'object' && !Array.isArray(body) && 'events' in body ? (body as { events: unknown }).events : [body];
         if (!Array.isArray(batch)) return sendError(res, new InputError('events', 'events must be an array of events'));
         if (batch.length > opts.maxEvents) return sendError(res, new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, `events must hold at most ${opts.maxEvents} events`, { field: 'events' }));
