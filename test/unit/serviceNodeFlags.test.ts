@@ -31,8 +31,11 @@ describe('the service’s Node flags', () => {
     const run = (args: readonly string[]) => Number(spawnSync(process.execPath, [...args, '-e', probe], { encoding: 'utf8' }).stdout);
     const bounded = run(SERVICE_NODE_FLAGS);
     expect(bounded).toBeGreaterThan(0);
-    expect(bounded).toBeLessThanOrEqual(2 * 16 * 2 ** 20 + 2 ** 20);
+    // Two semi-spaces of 16 MB, and a few pages more while a scavenge runs (32–33 MB here, 35 once under
+    // the full suite's load); without the flag, 128 MB.
+    const BOUND = 2 * 16 * 2 ** 20 + 8 * 2 ** 20;
+    expect(bounded).toBeLessThanOrEqual(BOUND);
     // The probe makes the young generation grow past that without the flag: the check above can fail.
-    expect(run([])).toBeGreaterThan(2 * 16 * 2 ** 20 + 2 ** 20);
+    expect(run([])).toBeGreaterThan(BOUND);
   });
 });
