@@ -12,6 +12,7 @@ import { fsyncDirLater, keepDamaged, keepRefusedRecord, moveAside, segmentBase }
 import { SpoolFullError } from './spoolErrors.ts';
 import { SpoolDiskError, isDiskError, type DiskOp } from './spoolFaults.ts';
 import { HEADER_BYTES, encodeRecord } from './spoolRecord.ts';
+import { unwrittenPieces } from '../store/wholeFile.ts';
 
 export { SpoolFullError } from './spoolErrors.ts';
 export { SpoolDiskError } from './spoolFaults.ts';
@@ -106,12 +107,9 @@ function writeAll(fd: number, records: readonly Buffer[], length: number): void 
   }
   let rest = records;
   for (let left = length; left > 0; ) {
-    let n = fs.writevSync(fd, rest);
+    const n = fs.writevSync(fd, rest as Buffer[]);
     left -= n;
-    if (left === 0) break;
-    let i = 0;
-    while (n >= rest[i]!.length) n -= rest[i++]!.length;
-    rest = [rest[i]!.subarray(n), ...rest.slice(i + 1)];
+    rest = unwrittenPieces(rest, n);
   }
 }
 
@@ -178,9 +176,9 @@ export class Spool {
    * undefined when there is none. The holder hands it to its append (which then does not check the budget
    * again) or releases it when it ends without one; until then every other append and reservation sees
    * the room as taken.
-   * NOTE: the collector reserves before it reads a body. Checking for room without holding it let every
-   * request in flight pass while the spool was just under its budget: each was then read, pseudonymised
-   * and placed, and refused at its append, and under a flood that work took the main thread from the
+   * NOTE: the collector reserves once a body is read, before it looks at the events. Checking for room
+   * without holding it let every request in flight pass while the spool was just under its budget: each
+   * was then pseudonymised and placed, and refused at its append, and under a flood that work took the main thread from the
    * delivery that empties the spool (docs/performance.md "reserved room").
    */
   reserve(payloadBytes: number): SpoolRoom | undefined {

@@ -22,9 +22,9 @@ export interface EventStore {
   insert(table: string, rows: readonly object[], dedupToken?: string): Promise<void>;
   /**
    * Inserts rows already encoded as JSONEachRow text (the spool's format). `table` must be a fixed name.
-   * Embedded: the engine reads them from a file of their own (see INSERT_FILES_DIR).
+   * Embedded: the engine reads them from a file of their own (see INSERT_FILES_DIR). Pieces of bytes are
+   * taken in order, and written to that file without being joined in memory first.
    */
-  /** Rows as JSONEachRow: text, bytes, or pieces of bytes in order (not joined in memory on the embedded engine). */
   insertNdjson(table: string, ndjson: string | Buffer | readonly Buffer[], dedupToken: string): Promise<void>;
   ping(): Promise<void>;
   /** What the engine has been doing (pings aside): tells readiness a busy engine from a dead one. */
@@ -250,9 +250,10 @@ function makeStore(client: ClickHouseClient, mode: EventStore['mode'], gate: Gat
       await wrap(() => client.insert({ table, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: settings }), 'insert');
     },
     async insertNdjson(table, rows, dedupToken) {
-      if (typeof rows === 'string' || Buffer.isBuffer(rows) ? rows.length === 0 : rows.every((r) => r.length === 0)) return;
+      const whole = typeof rows === 'string' || Buffer.isBuffer(rows);
+      if (whole ? rows.length === 0 : rows.every((r) => r.length === 0)) return;
       if (insertFiles !== undefined && (await insertFromFile(insertFiles, table, rows, dedupToken))) return;
-      const ndjson = typeof rows === 'string' || Buffer.isBuffer(rows) ? rows : Buffer.concat(rows);
+      const ndjson = whole ? rows : Buffer.concat(rows);
       if (rawInsert !== undefined) {
         await wrap(() => rawInsert({ table, values: ndjson, format: 'JSONEachRow', settings: { insert_deduplication_token: dedupToken } }), 'insert');
         return;

@@ -1,9 +1,10 @@
 // A whole file read or written in as few file-system calls as the kernel allows.
 // NOTE: fs.promises.readFile and writeFile move 512 KiB per call, and each call's answer waits for a turn of
-// the event loop. Under a flood of requests a turn took 80–200 ms, so delivering one 32 MiB spool segment
-// (read it, write its rows for the engine) took 130 turns and 13–26 s: delivery fell behind the collector,
-// the spool filled and the service stopped accepting (docs/performance.md "delivery turns"). Here a file
-// costs four turns (open, size, one read or write, close), whatever its size.
+// the event loop. Under a flood of requests a turn took 80–500 ms, so delivering one 32 MiB spool segment
+// (read it, write its rows for the engine) took about 130 turns and 16–20 s: delivery fell behind the
+// collector, the spool filled and the service stopped accepting (docs/performance.md "reserved room,
+// delivery turns, mmap threshold"). Here a file costs three or four turns (open, its size for a read, one
+// read or write, close), whatever its size.
 import fsp from 'node:fs/promises';
 
 /** The file's bytes: one read for the size it has when opened (a file still growing is read to then). */
@@ -36,7 +37,7 @@ export async function writeWholeFile(file: string, data: Buffer | string | reado
     while (pieces.length > 0) {
       const { bytesWritten } = await fh.writev(pieces as Buffer[], at);
       at += bytesWritten;
-      pieces = unwritten(pieces, bytesWritten);
+      pieces = unwrittenPieces(pieces, bytesWritten);
     }
   } finally {
     await fh.close();
@@ -44,7 +45,7 @@ export async function writeWholeFile(file: string, data: Buffer | string | reado
 }
 
 /** The pieces the kernel did not take when it wrote `n` bytes of them: the rest of one cut short, and those after it. */
-function unwritten(pieces: readonly Buffer[], n: number): readonly Buffer[] {
+export function unwrittenPieces(pieces: readonly Buffer[], n: number): readonly Buffer[] {
   let i = 0;
   while (i < pieces.length && n >= pieces[i]!.length) n -= pieces[i++]!.length;
   if (i === pieces.length) return [];
