@@ -46,6 +46,11 @@ const COOKIES = Math.max(1_000, Math.round(EVENTS / 10));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PIN = process.env.BENCH_PIN === '1';
 const PROFILE = process.env.BENCH_PROFILE;
+/** Chromium's nice value (BENCH_BROWSER_NICE), when one is asked for. */
+const NICE = process.env.BENCH_BROWSER_NICE;
+if (NICE !== undefined && !(/^-?\d+$/.test(NICE) && Number(NICE) >= -20 && Number(NICE) <= 19)) {
+  throw new Error(`BENCH_BROWSER_NICE must be a nice value, an integer from -20 to 19 (got ${JSON.stringify(NICE)})`);
+}
 /** The floor's page: painted like the overview's ready frame (a task queued from the next animation frame). */
 const BLANK_PAGE = '<!doctype html><title>blank</title><p>blank</p><script>requestAnimationFrame(() => setTimeout(() => (window.readyAt = performance.now()), 0));</script>';
 /** How long a blank page's CPU is counted from its navigation (ms). */
@@ -105,8 +110,7 @@ try {
   // while the page loaded (the overview's first request took 1.1 s at 1 M events there, 0.17 s alone).
   // Without CAP_SYS_NICE it stays at the priority it is given, as it does for a user.
   const asUser = process.getuid?.() === 0 && spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
-  const nice = process.env.BENCH_BROWSER_NICE;
-  const wrap = [...(pin ? [`taskset -c 0-${serverCore - 1}`] : []), ...(nice !== undefined ? [`nice -n ${Number(nice)}`] : []), ...(asUser ? ['setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice'] : [])];
+  const wrap = [...(pin ? [`taskset -c 0-${serverCore - 1}`] : []), ...(NICE !== undefined ? [`nice -n ${NICE}`] : []), ...(asUser ? ['setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice'] : [])];
   let executablePath = CHROMIUM;
   if (wrap.length > 0) {
     executablePath = path.join(tempDir('calypso-bench-chromium-'), 'chromium');
@@ -246,7 +250,7 @@ try {
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdp.send('Profiler.start');
     }
-    // CPU from the navigation to the ready frame (read when the bench sees it, within a frame): Chromium's
+    // CPU from the navigation to the ready frame (read when the bench sees it, within a poll): Chromium's
     // processes, and this process (the service and its engine; Playwright's client and the bench idle).
     const cpuFrom = { chromium: descendantsCpu(process.pid), service: process.cpuUsage() };
     const gotoAt = Date.now();
