@@ -175,6 +175,8 @@ const sampler = setInterval(() => {
   };
   prevAccepted = accepted;
   rows.push(row);
+  // BENCH_SMAPS: the 10th second's mappings too (file.10s), to compare with the end's.
+  if (process.env.BENCH_SMAPS && row.s === 10) fs.writeFileSync(`${process.env.BENCH_SMAPS}.10s`, fs.readFileSync(`/proc/${proc.pid}/smaps`));
   console.log(Object.entries(row).map(([k, v]) => `${k} ${v ?? '-'}`).join('  '));
 }, 1000);
 const r = await run;
@@ -184,7 +186,7 @@ const coreBusy = busy();
 const lastCh = lastLoop().ch;
 const cpuUsed = cpuSeconds() - cpu0;
 
-// BENCH_SMAPS=file: the last second's anonymous mappings (address, size, resident kB), for attribution.
+// BENCH_SMAPS=file: the last second's mappings (and the 10th second's in file.10s), for attribution.
 if (process.env.BENCH_SMAPS) fs.writeFileSync(process.env.BENCH_SMAPS, fs.readFileSync(`/proc/${proc.pid}/smaps`));
 proc.kill('SIGTERM');
 await new Promise((res) => proc.once('exit', res));
