@@ -88,7 +88,7 @@ export function createCollectRoutes(deps: CollectRouteDeps, opts: CollectOptions
    * in flight passed while the spool was just under its budget, and each was pseudonymised and placed
    * before being refused at its append; under a flood that work took the main thread from delivery, which
    * alone empties the spool, and the service accepted next to nothing (docs/performance.md "reserved
-   * room"). Consents have spools of their own.
+   * room, delivery turns, mmap threshold"). Consents have spools of their own.
    */
   const reserveRoom = (res: ServerResponse, requestBytes: number): SpoolRoom | undefined => {
     const room = deps.spool.reserve(recordBytes(requestBytes));

@@ -253,8 +253,9 @@ export function exportAllocatorConf(conf: string): void {
  * NOTE (memory): glibc raises its mmap threshold to the size of the largest mapped block freed (up to 32
  * MiB). Once delivery had freed a segment's buffers, the megabyte buffers of requests, spool records and
  * segments came from malloc's heap instead and stayed as its fragments: under a minute of overload the
- * RSS grew by a quarter after its 10th second (docs/performance.md "mmap threshold"). Pinned, they are
- * mapped and unmapped whole. glibc reads it only as a process starts; other C libraries ignore it.
+ * RSS grew by a quarter after its 10th second (docs/performance.md "reserved room, delivery turns, mmap
+ * threshold"). Pinned, they are mapped and unmapped whole. glibc reads it only as a process starts; other
+ * C libraries ignore it.
  */
 export function pinnedMallocEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv | undefined {
   if (process.platform !== 'linux' || env.MALLOC_MMAP_THRESHOLD_ !== undefined) return undefined;

@@ -178,8 +178,9 @@ export class Spool {
    * the room as taken.
    * NOTE: the collector reserves once a body is read, before it looks at the events. Checking for room
    * without holding it let every request in flight pass while the spool was just under its budget: each
-   * was then pseudonymised and placed, and refused at its append, and under a flood that work took the main thread from the
-   * delivery that empties the spool (docs/performance.md "reserved room").
+   * was then pseudonymised and placed, and refused at its append, and under a flood that work took the
+   * main thread from the delivery that empties the spool (docs/performance.md "reserved room, delivery
+   * turns, mmap threshold").
    */
   reserve(payloadBytes: number): SpoolRoom | undefined {
     if (!this.fits(payloadBytes)) return undefined;
