@@ -5,14 +5,13 @@
 // A disk fault (full, over quota, failing) rejects the appends it touched with SpoolDiskError and
 // cuts the file back to what was acknowledged: it never throws out of a timer or a callback.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { fsyncDirLater, keepDamaged, keepRefusedRecord, moveAside, segmentBase } from './spoolAside.ts';
+import { ActiveSegment, type SegmentOwner } from './activeSegment.ts';
+import { keepDamaged, keepRefusedRecord, moveAside, segmentBase } from './spoolAside.ts';
 import { SpoolFullError } from './spoolErrors.ts';
 import { SpoolDiskError, isDiskError, type DiskOp } from './spoolFaults.ts';
 import { HEADER_BYTES, encodeRecord } from './spoolRecord.ts';
-import { unwrittenPieces } from '../store/wholeFile.ts';
 
 export { SpoolFullError } from './spoolErrors.ts';
 export { SpoolDiskError } from './spoolFaults.ts';
@@ -51,37 +50,6 @@ export interface SpoolRoom {
   release(): void;
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
-/** The segment being appended to: written synchronously, made durable by fdatasync in groups. */
-interface ActiveSegment {
-  seq: number;
-  /** -1 until the file is open. */
-  fd: number;
-  file: string;
-  /** Bytes appended, written or about to be. */
-  bytes: number;
-  /** Bytes in the file that no failed write or fdatasync has cut back. */
-  written: number;
-  /** Its file could not be cut back after a failed write: it takes no more records. */
-  broken: boolean;
-  tags: Set<string>;
-  /** Records appended since the last write: written together when the next fdatasync starts. */
-  unwritten: Buffer[];
-  /**
-   * Creating the file and making its directory entry durable, until both succeeded (then undefined):
-   * resolves to the error, if any. Records appended meanwhile wait for it, then go in one write.
-   */
-  opening: Promise<unknown> | undefined;
-  waiters: Waiter[];
-  syncing: Promise<void> | undefined;
-  /** A group commit is due once this turn of the event loop ends (syncSoon). */
-  syncDue: boolean;
-}
-
 export const SEGMENT_FILE = /^seg-(\d{16})-([0-9a-f]{16})(?:-r(\d+))?\.log$/;
 const segName = (seq: number, run: string) => `${segmentBase(seq, run)}.log`;
 
@@ -91,26 +59,6 @@ function parseSegmentFile(dir: string, name: string, bytes: number): ClosedSegme
   if (m === null) return undefined;
   const seq = Number(m[1]);
   return { seq, file: path.join(dir, name), bytes, token: `${m[2]}:${seq}`, firstRecord: m[3] === undefined ? undefined : Number(m[3]), tags: undefined };
-}
-
-/**
- * Writes the records in order, all of them or throwing. Several go in one writev rather than being
- * copied into one buffer first: under batched load a group commit's records are megabytes, and the copy
- * (into memory never touched before, so page faults too) was 8 % of the collector's main thread.
- * A short write goes on from the byte where it stopped.
- */
-function writeAll(fd: number, records: readonly Buffer[], length: number): void {
-  if (records.length === 1) {
-    const data = records[0]!;
-    for (let off = 0; off < length; ) off += fs.writeSync(fd, data, off);
-    return;
-  }
-  let rest = records;
-  for (let left = length; left > 0; ) {
-    const n = fs.writevSync(fd, rest as Buffer[]);
-    left -= n;
-    rest = unwrittenPieces(rest, n);
-  }
 }
 
 export class Spool {
@@ -231,12 +179,8 @@ export class Spool {
     } catch (err) {
       return Promise.reject(err);
     }
-    seg.unwritten.push(buf);
-    for (const t of tags) seg.tags.add(t);
-    seg.bytes += buf.length;
+    const durable = seg.add(buf, tags);
     this.undeliveredBytes += buf.length;
-    const durable = new Promise<void>((resolve, reject) => seg.waiters.push({ resolve, reject }));
-    this.syncSoon(seg);
     if (seg.bytes >= this.segmentMaxBytes) this.rotate().catch((err: unknown) => this.onBackgroundError(err));
     return durable;
   }
@@ -251,121 +195,21 @@ export class Spool {
 
   private openSegment(): ActiveSegment {
     const seq = this.nextSeq++;
-    const file = path.join(this.dir, segName(seq, this.runId));
-    // Off the event loop: creating a file and fsyncing its directory wait for the file system's journal
-    // (0.5 and 2 ms typically, 10-30 ms at p99 on the shared development machine, more under other disk
-    // traffic), and a segment opens every second on every spool with traffic: on the loop, that held every
-    // request in flight (the segment look-ups' p99, whose audit rows are spooled each second). The new
-    // file's directory entry must be durable, or a crash could lose a whole fsynced segment: nothing in
-    // it is acknowledged before.
-    const seg: ActiveSegment = { seq, fd: -1, file, bytes: 0, written: 0, broken: false, tags: new Set(), unwritten: [], waiters: [], syncing: undefined, opening: undefined, syncDue: false };
-    seg.opening = new Promise<unknown>((resolve) =>
-      fs.open(file, 'a', 0o600, (err, fd) => {
-        if (err) return resolve(err);
-        seg.fd = fd;
-        resolve(fsyncDirLater(this.dir));
-      }),
-    );
-    return seg;
+    return new ActiveSegment(seq, path.join(this.dir, segName(seq, this.runId)), this.dir, this.segmentOwner);
   }
 
-  /** The segment could not be opened: its records are refused, and the next append opens another. */
-  private refuseUnopened(seg: ActiveSegment, err: unknown): void {
-    const batch = seg.waiters;
-    seg.waiters = [];
-    seg.unwritten = [];
-    this.undeliveredBytes -= seg.bytes;
-    seg.bytes = 0;
-    seg.broken = true;
-    const e = this.fault('open', seg.file, err);
-    for (const w of batch) w.reject(e);
-    if (this.active === seg) {
-      this.active = undefined;
-      // Closed and removed (nothing in it was acknowledged), so no empty segment is left behind.
-      this.closeSegment(() => seg).catch((err: unknown) => this.onBackgroundError(err));
-    }
-  }
-
-  /**
-   * Starts the group commit once this turn of the event loop has run: the requests read in the same
-   * turn join one write and one fdatasync, instead of the first of them taking one of its own while the
-   * others wait for it to end (under single hits, 12 records per fdatasync at 32 connections; each costs
-   * the disk a journal commit and this process a pool thread's wake-up).
-   */
-  private syncSoon(seg: ActiveSegment): void {
-    if (seg.syncDue) return;
-    seg.syncDue = true;
-    setImmediate(() => {
-      seg.syncDue = false;
-      this.sync(seg);
-    });
-  }
-
-  /** Starts an fdatasync for the waiters so far, unless one is running (it restarts when that ends). */
-  private sync(seg: ActiveSegment): void {
-    if (seg.syncing !== undefined || seg.waiters.length === 0) return;
-    if (seg.opening !== undefined) {
-      seg.syncing = seg.opening
-        .then((err) => {
-          seg.opening = undefined;
-          if (err !== undefined) this.refuseUnopened(seg, err);
-        })
-        .finally(() => {
-          seg.syncing = undefined;
-          this.sync(seg);
-        });
-      return;
-    }
-    const batch = seg.waiters;
-    const records = seg.unwritten;
-    seg.waiters = [];
-    seg.unwritten = [];
-    let length = 0;
-    for (const r of records) length += r.length;
-    const start = seg.written;
-    if (seg.broken) return this.undo(seg, start, length, batch, 'write', Object.assign(new Error('segment cut short by an earlier fault'), { code: 'EIO' }));
-    try {
-      writeAll(seg.fd, records, length);
-    } catch (err) {
-      return this.undo(seg, start, length, batch, 'write', err);
-    }
-    seg.written += length;
-    seg.syncing = new Promise<void>((done) =>
-      fs.fdatasync(seg.fd, (err) => {
-        if (err) this.undo(seg, start, length, batch, 'fdatasync', err);
-        else for (const w of batch) w.resolve();
-        done();
-      }),
-    ).finally(() => {
-      seg.syncing = undefined;
-      this.sync(seg);
-    });
-  }
-
-  /**
-   * A write or its fdatasync failed: none of the batch is acknowledged, nor counted against the budget,
-   * and the file is cut back to what was durable before it, so those records are not delivered either
-   * (their clients send them again). A file that cannot be cut back takes no more records.
-   */
-  private undo(seg: ActiveSegment, start: number, length: number, batch: Waiter[], op: DiskOp, err: unknown): void {
-    seg.bytes -= length;
-    this.undeliveredBytes -= length;
-    const e = this.fault(op, seg.file, err);
-    for (const w of batch) w.reject(e);
-    if (!seg.broken) {
-      try {
-        fs.ftruncateSync(seg.fd, start);
-        seg.written = start;
-      } catch {
-        seg.broken = true; // its tail is a torn record, never acknowledged: ignored on delivery
-      }
-    }
-    // After a failed fdatasync the state of the file's cached pages is unknown: start a new segment.
-    if ((seg.broken || op === 'fdatasync') && this.active === seg) {
+  /** What the active segment's faults do to the spool: its budget, and which segment takes appends. */
+  private readonly segmentOwner: SegmentOwner = {
+    fault: (op, file, err) => this.fault(op, file, err),
+    dropped: (bytes) => {
+      this.undeliveredBytes -= bytes;
+    },
+    retire: (seg) => {
+      if (this.active !== seg) return;
       this.active = undefined;
       this.closeSegment(() => seg).catch((err: unknown) => this.onBackgroundError(err));
-    }
-  }
+    },
+  };
 
   /** Closes the active segment (if it holds anything) once it is durable, and queues it for delivery. */
   async rotate(): Promise<void> {
@@ -387,21 +231,7 @@ export class Spool {
   }
 
   private async finish(seg: ActiveSegment): Promise<void> {
-    while (seg.syncing !== undefined || seg.waiters.length > 0) {
-      this.sync(seg);
-      await seg.syncing;
-    }
-    // Closed at shutdown before anything was appended: its file may still be being created.
-    if (seg.opening !== undefined) await seg.opening;
-    if (seg.fd !== -1) {
-      const fd = seg.fd;
-      await new Promise<void>((done) =>
-        fs.close(fd, (err) => {
-          if (err) this.fault('close', seg.file, err); // its records were fsynced: they are durable all the same
-          done();
-        }),
-      );
-    }
+    await seg.close();
     if (seg.bytes === 0) {
       // Nothing in it was acknowledged (every write failed): nothing to deliver.
       await fsp.rm(seg.file, { force: true }).catch(() => {});
