@@ -14,7 +14,10 @@ import autocannon from 'autocannon';
 import { freePort } from '../test/support/ports.ts';
 import { SERVICE_NODE_FLAGS, startChild } from './benchChild.ts';
 import { recordRow } from './benchReport.ts';
+import { hideLateTimerWarnings } from './lateTimerWarning.ts';
 import { pinSelf, pinningNote, serverCoreBusy } from './corePinning.ts';
+
+hideLateTimerWarnings();
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const OVERLOAD_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 60);

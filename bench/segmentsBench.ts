@@ -16,8 +16,11 @@ import autocannon from 'autocannon';
 import { freePort } from '../test/support/ports.ts';
 import { SERVICE_NODE_FLAGS, startChild, stopAll, type BenchChild } from './benchChild.ts';
 import { recordRow } from './benchReport.ts';
+import { hideLateTimerWarnings } from './lateTimerWarning.ts';
 import { onServerCore, pinSelf, pinningNote, serverCoreBusy, serverCoreSteal } from './corePinning.ts';
 import { pacedLoad, type PacedRequest, type PacedResult } from './pacedLoad.ts';
+
+hideLateTimerWarnings();
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
