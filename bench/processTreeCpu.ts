@@ -5,7 +5,8 @@
 // reaped within it; a process that ends inside the window is left out, so the sum is a lower bound.
 import fs from 'node:fs';
 
-const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
+/** One clock tick of /proc (USER_HZ, 100 on Linux), in ms. */
+export const TICK_MS = 1000 / 100;
 
 interface ProcStat {
   ppid: number;

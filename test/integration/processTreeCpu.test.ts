@@ -4,30 +4,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cpuBetween, descendantsCpu } from '../../bench/processTreeCpu.ts';
+import { burnerScript, firstLine } from '../support/cpuBurner.ts';
 
-// Burns `ms` of its own CPU (measured by its own clock, not the wall's), prints its pid, then idles until killed.
-const burner = (ms: number) =>
-  `const t = process.cpuUsage(); while ((process.cpuUsage(t).user + process.cpuUsage(t).system) / 1000 < ${ms}) {}
-   process.stdout.write(String(process.pid) + '\\n'); setInterval(() => {}, 1000);`;
 // A child that starts the burner as its own child (a grandchild of the test) and passes its pid on.
 const parentOf = (ms: number) =>
-  `const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(burner(ms))}], { stdio: ['ignore', 'pipe', 'inherit'] });
+  `const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(burnerScript(ms))}], { stdio: ['ignore', 'pipe', 'inherit'] });
    c.stdout.pipe(process.stdout); process.on('SIGTERM', () => { c.kill(); process.exit(0); });`;
 
 const started: ChildProcess[] = [];
 afterEach(() => {
   for (const c of started.splice(0)) c.kill();
 });
-
-const firstLine = (c: ChildProcess) =>
-  new Promise<number>((resolve, reject) => {
-    let out = '';
-    c.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(Number(out.split('\n')[0]));
-    });
-    c.on('exit', (code) => reject(new Error(`exited with ${code} before printing a pid`)));
-  });
 
 describe('descendantsCpu', () => {
   it('counts a grandchild’s own CPU, and leaves this process and others out', async () => {
@@ -47,7 +34,7 @@ describe('descendantsCpu', () => {
   });
 
   it('counts only what was used between two readings', async () => {
-    const child = spawn(process.execPath, ['-e', burner(200)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', burnerScript(200)], { stdio: ['ignore', 'pipe', 'inherit'] });
     started.push(child);
     await firstLine(child);
     const a = descendantsCpu(process.pid);
